@@ -1,0 +1,244 @@
+package io.virtd.core.config;
+
+import io.virtd.core.manifest.DidYouMean;
+import io.virtd.core.manifest.Pos;
+import io.virtd.core.manifest.Problem;
+import io.virtd.core.manifest.Sizes;
+import io.virtd.core.manifest.YNode;
+import io.virtd.core.manifest.YamlReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Reads {@code virtd.yaml}; unknown keys and bad values are errors with file, line and column. */
+public final class ConfigLoader {
+  /** The configuration and the problems found; on any error, {@code config} holds only defaults. */
+  public record Result(Config config, List<Problem> problems) {
+    public boolean ok() {
+      return problems.stream().noneMatch(Problem::isError);
+    }
+  }
+
+  public static final List<String> KEYS =
+      List.of(
+          "manifests", "connect", "connect_xen", "owner", "schedule", "maintenance_window", "workers",
+          "socket", "prune", "prune_grace", "log_level", "vzctl", "vzlist", "vz_conf_dir",
+          "storage_dir", "lock_dir");
+
+  private static final Pattern CRON_FIELD = Pattern.compile("[0-9A-Za-z*?/,#LW-]+");
+
+  private ConfigLoader() {}
+
+  /** Reads {@code file}; a missing file gives the defaults when {@code mayBeMissing}. */
+  public static Result load(Path file, boolean mayBeMissing) {
+    Config d = Config.defaults();
+    if (!Files.exists(file)) {
+      if (mayBeMissing) {
+        return new Result(d, List.of());
+      }
+      return new Result(d, List.of(Problem.error(file, Pos.START, "no such file")));
+    }
+    YamlReader.Result read = new YamlReader().read(file);
+    List<Problem> problems = new ArrayList<>(read.problems());
+    if (!problems.isEmpty()) {
+      return new Result(d, problems);
+    }
+    if (read.documents().size() > 1) {
+      problems.add(Problem.error(file, read.documents().get(1).pos(), "the configuration is one YAML document"));
+    }
+    if (read.documents().isEmpty()
+        || read.documents().get(0) instanceof YNode.YScalar s && s.value() == null) {
+      return new Result(d, problems);
+    }
+    if (!(read.documents().get(0) instanceof YNode.YMap map)) {
+      problems.add(Problem.error(file, read.documents().get(0).pos(), "the configuration must be a map of keys"));
+      return new Result(d, problems);
+    }
+    var b = new Builder(d);
+    for (YNode.Entry e : map.entries()) {
+      try {
+        b.set(e);
+      } catch (IllegalArgumentException ex) {
+        problems.add(Problem.error(file, e.value().pos(), "`" + e.key() + "`: " + ex.getMessage()));
+      } catch (UnknownKey ex) {
+        String hint = DidYouMean.suggest(e.key(), KEYS).map(k -> "; did you mean `" + k + "`?").orElse("");
+        problems.add(Problem.error(file, e.keyPos(), "unknown configuration key `" + e.key() + "`" + hint));
+      }
+    }
+    if (problems.stream().anyMatch(Problem::isError)) {
+      return new Result(d, problems);
+    }
+    return new Result(b.build(), problems);
+  }
+
+  private static final class UnknownKey extends Exception {
+    UnknownKey() {
+      super(null, null, false, false);
+    }
+  }
+
+  private static final class Builder {
+    Path manifests;
+    String connect;
+    String connectXen;
+    String owner;
+    Config.Schedule schedule;
+    Optional<Config.MaintenanceWindow> window;
+    int workers;
+    Path socket;
+    boolean prune;
+    Duration pruneGrace;
+    String logLevel;
+    Path vzctl;
+    Path vzlist;
+    Path vzConfDir;
+    Path storageDir;
+    Path lockDir;
+
+    Builder(Config d) {
+      manifests = d.manifests();
+      connect = d.connect();
+      connectXen = d.connectXen();
+      owner = d.owner();
+      schedule = d.schedule();
+      window = d.maintenanceWindow();
+      workers = d.workers();
+      socket = d.socket();
+      prune = d.prune();
+      pruneGrace = d.pruneGrace();
+      logLevel = d.logLevel();
+      vzctl = d.vzctl();
+      vzlist = d.vzlist();
+      vzConfDir = d.vzConfDir();
+      storageDir = d.storageDir();
+      lockDir = d.lockDir();
+    }
+
+    void set(YNode.Entry e) throws UnknownKey {
+      YNode v = e.value();
+      switch (e.key()) {
+        case "manifests" -> manifests = path(v);
+        case "connect" -> connect = text(v);
+        case "connect_xen" -> connectXen = text(v);
+        case "owner" -> owner = owner(v);
+        case "schedule" -> schedule = schedule(v);
+        case "maintenance_window" -> window = Optional.of(window(v));
+        case "workers" -> workers = workers(v);
+        case "socket" -> socket = path(v);
+        case "prune" -> prune = bool(v);
+        case "prune_grace" -> pruneGrace = Sizes.parseDuration(text(v));
+        case "log_level" -> logLevel = logLevel(v);
+        case "vzctl" -> vzctl = path(v);
+        case "vzlist" -> vzlist = path(v);
+        case "vz_conf_dir" -> vzConfDir = path(v);
+        case "storage_dir" -> storageDir = path(v);
+        case "lock_dir" -> lockDir = path(v);
+        default -> throw new UnknownKey();
+      }
+    }
+
+    Config build() {
+      return new Config(
+          manifests, connect, connectXen, owner, schedule, window, workers, socket, prune, pruneGrace,
+          logLevel, vzctl, vzlist, vzConfDir, storageDir, lockDir);
+    }
+
+    private static String text(YNode v) {
+      if (v instanceof YNode.YScalar s && s.value() != null && !(s.value() instanceof Boolean)) {
+        String t = s.value().toString();
+        if (!t.isBlank()) {
+          return t;
+        }
+      }
+      throw new IllegalArgumentException("must be a non-empty string, not " + v.kindName());
+    }
+
+    private static Path path(YNode v) {
+      String t = text(v);
+      if (!t.startsWith("/")) {
+        throw new IllegalArgumentException("must be an absolute path, not `" + t + "`");
+      }
+      return Path.of(t);
+    }
+
+    private static boolean bool(YNode v) {
+      if (v instanceof YNode.YScalar s && s.value() instanceof Boolean b) {
+        return b;
+      }
+      throw new IllegalArgumentException("must be true or false, not " + v.kindName());
+    }
+
+    private static String owner(YNode v) {
+      String t = text(v);
+      if (!t.matches("[A-Za-z0-9_.@:-]{1,128}")) {
+        throw new IllegalArgumentException("must be 1-128 of A-Z a-z 0-9 _ . @ : -");
+      }
+      return t;
+    }
+
+    private static int workers(YNode v) {
+      if (v instanceof YNode.YScalar s && s.value() instanceof Long l && l >= 1 && l <= 64) {
+        return l.intValue();
+      }
+      throw new IllegalArgumentException("must be an integer from 1 to 64");
+    }
+
+    private static String logLevel(YNode v) {
+      String t = text(v).toLowerCase(java.util.Locale.ROOT);
+      if (!List.of("error", "warn", "info", "debug", "trace").contains(t)) {
+        throw new IllegalArgumentException("must be one of error, warn, info, debug, trace, not `" + t + "`");
+      }
+      return t;
+    }
+
+    private static Config.Schedule schedule(YNode v) {
+      String t = text(v);
+      if (t.strip().matches("[0-9]+(ms|s|m|h)")) {
+        Duration d = Sizes.parseDuration(t);
+        if (d.toMillis() < 1000) {
+          throw new IllegalArgumentException("an interval must be at least 1s");
+        }
+        return Config.Schedule.every(d);
+      }
+      return new Config.Schedule(Optional.empty(), Optional.of(cron(t)));
+    }
+
+    /** A light check of Quartz's 6- or 7-field syntax; the daemon's Quartz parse has the last word. */
+    static String cron(String t) {
+      String[] fields = t.strip().split("\\s+");
+      if (fields.length < 6 || fields.length > 7) {
+        throw new IllegalArgumentException(
+            "`" + t + "` is neither an interval (30s, 5m) nor a Quartz cron expression (6 or 7 fields, e.g. `0 0/5 * * * ?`)");
+      }
+      for (String f : fields) {
+        if (!CRON_FIELD.matcher(f).matches()) {
+          throw new IllegalArgumentException("`" + f + "` is not a cron field");
+        }
+      }
+      return t.strip();
+    }
+
+    private static Config.MaintenanceWindow window(YNode v) {
+      if (!(v instanceof YNode.YMap m)) {
+        throw new IllegalArgumentException("must be a map {cron: \"<Quartz cron>\", duration: 2h}");
+      }
+      String cron = null;
+      Duration duration = null;
+      for (YNode.Entry e : m.entries()) {
+        switch (e.key()) {
+          case "cron" -> cron = cron(text(e.value()));
+          case "duration" -> duration = Sizes.parseDuration(text(e.value()));
+          default -> throw new IllegalArgumentException("unknown key `" + e.key() + "` (cron, duration)");
+        }
+      }
+      if (cron == null || duration == null) {
+        throw new IllegalArgumentException("needs both `cron` and `duration`");
+      }
+      return new Config.MaintenanceWindow(cron, duration);
+    }
+  }
+}

@@ -1,0 +1,264 @@
+package io.virtd.core.manifest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Reads manifest files and directories into a {@link DesiredState}. Never stops at the first
+ * problem: every file is read and every problem reported, each with file, line and column.
+ */
+public final class ManifestLoader {
+  /** What to do with a manifest that group or others may write (as sshd's StrictModes). */
+  public enum Permissions {
+    /** {@code validate} and {@code plan}: say so, use the file. */
+    WARN,
+    /** the daemon and {@code apply}: refuse the file. */
+    REFUSE
+  }
+
+  private static final Set<Field> STORAGE_KEYS =
+      Set.of(Field.VIRT_PATH, Field.IMAGE, Field.CLONE_FROM, Field.XML_FILE);
+
+  private final YamlReader yaml = new YamlReader();
+  private final Permissions permissions;
+
+  public ManifestLoader(Permissions permissions) {
+    this.permissions = permissions;
+  }
+
+  public ManifestLoader() {
+    this(Permissions.WARN);
+  }
+
+  public DesiredState load(List<Path> paths) {
+    List<Problem> problems = new ArrayList<>();
+    List<VmSpec> specs = new ArrayList<>();
+    for (Path file : manifestFiles(paths, problems)) {
+      loadFile(file, specs, problems);
+    }
+    return collect(specs, problems);
+  }
+
+  public DesiredState load(Path... paths) {
+    return load(List.of(paths));
+  }
+
+  /** The files that {@code paths} name: files as given, directories walked for *.yaml and *.yml. */
+  public static List<Path> manifestFiles(List<Path> paths, List<Problem> problems) {
+    List<Path> files = new ArrayList<>();
+    for (Path p : paths) {
+      if (Files.isDirectory(p)) {
+        try (Stream<Path> walk = Files.walk(p)) {
+          walk.filter(f -> !f.equals(p))
+              .filter(f -> isManifestName(p.relativize(f)))
+              .filter(Files::isRegularFile)
+              .sorted()
+              .forEach(files::add);
+        } catch (IOException | java.io.UncheckedIOException e) {
+          problems.add(Problem.error(p, Pos.START, "cannot read directory: " + e.getMessage()));
+        }
+      } else if (Files.exists(p)) {
+        files.add(p);
+      } else {
+        problems.add(Problem.error(p, Pos.START, "no such file or directory"));
+      }
+    }
+    return files;
+  }
+
+  /** Every path component is not hidden, and the file ends in .yaml or .yml. */
+  static boolean isManifestName(Path relative) {
+    for (Path part : relative) {
+      String s = part.toString();
+      if (s.startsWith(".") || s.endsWith("~") || s.contains(".dpkg-") || s.endsWith(".swp")) {
+        return false;
+      }
+    }
+    String name = relative.getFileName().toString();
+    return name.endsWith(".yaml") || name.endsWith(".yml");
+  }
+
+  private void loadFile(Path file, List<VmSpec> specs, List<Problem> problems) {
+    if (writableByOthers(file)) {
+      String msg = "writable by group or others; run chmod go-w on it";
+      if (permissions == Permissions.REFUSE) {
+        problems.add(Problem.error(file, Pos.START, msg + " (refused, as sshd's StrictModes does)"));
+        return;
+      }
+      problems.add(Problem.warning(file, Pos.START, msg + " (apply and the daemon refuse such files)"));
+    }
+    YamlReader.Result result = yaml.read(file);
+    problems.addAll(result.problems());
+    Path baseDir = file.toAbsolutePath().getParent();
+    for (YNode doc : result.documents()) {
+      VmSpec spec = interpret(file, baseDir, doc, problems);
+      if (spec != null) {
+        specs.add(spec);
+      }
+    }
+  }
+
+  static boolean writableByOthers(Path file) {
+    try {
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+      return perms.contains(PosixFilePermission.GROUP_WRITE)
+          || perms.contains(PosixFilePermission.OTHERS_WRITE);
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
+  /** One document as a resource, or null (its problems added) when it declares none or is invalid. */
+  static VmSpec interpret(Path file, Path baseDir, YNode doc, List<Problem> problems) {
+    if (doc instanceof YNode.YScalar s && s.value() == null) {
+      return null; // an empty document declares nothing
+    }
+    if (!(doc instanceof YNode.YMap map)) {
+      problems.add(
+          Problem.error(file, doc.pos(), "a resource must be a map starting with `virt: NAME`, not " + doc.kindName()));
+      return null;
+    }
+    if (map.entries().isEmpty()) {
+      return null;
+    }
+    YNode.Entry title = map.entries().get(0);
+    if (!title.key().equals("virt")) {
+      problems.add(
+          Problem.error(
+              file,
+              title.keyPos(),
+              "a resource must start with `virt: NAME`, not `" + title.key() + "`"
+                  + (title.key().equalsIgnoreCase("virt") || DidYouMean.distance(title.key(), "virt") <= 1
+                      ? "; did you mean `virt`?"
+                      : "")));
+      return null;
+    }
+    int before = problems.size();
+    String name = resourceName(file, title, problems);
+    Map<Field, Object> values = new EnumMap<>(Field.class);
+    Map<Field, Pos> keyPos = new EnumMap<>(Field.class);
+    for (YNode.Entry e : map.entries().subList(1, map.entries().size())) {
+      var field = Field.byKey(e.key());
+      if (field.isEmpty()) {
+        String hint =
+            DidYouMean.suggest(e.key(), Field.keys()).map(s -> "; did you mean `" + s + "`?").orElse("");
+        String shown = e.key().length() > 40 ? e.key().substring(0, 37) + "..." : e.key();
+        problems.add(Problem.error(file, e.keyPos(), "unknown key `" + shown.replaceAll("\\p{Cntrl}", "?") + "`" + hint));
+        continue;
+      }
+      try {
+        values.put(field.get(), field.get().parse(e.value(), baseDir));
+        keyPos.put(field.get(), e.keyPos());
+      } catch (BadValue bad) {
+        problems.add(Problem.error(file, bad.pos(), bad.getMessage()));
+      }
+    }
+    VirtType type = (VirtType) values.get(Field.VIRT_TYPE);
+    if (type == null && problems.size() == before) {
+      problems.add(Problem.error(file, title.keyPos(), "resource `" + name + "` has no `virt_type` (kvm, qemu, xen-fullyvirt, xen-paravirt or openvz)"));
+    }
+    if (type != null) {
+      for (Field f : values.keySet()) {
+        if (!f.supportedBy(type.driver())) {
+          problems.add(
+              Problem.error(
+                  file,
+                  keyPos.get(f),
+                  "`" + f.key() + "` is not supported by the " + type.driver() + " driver (virt_type "
+                      + type.key() + ")"));
+        }
+      }
+    }
+    checkCombinations(file, values, keyPos, problems);
+    if (problems.size() != before || name == null || type == null) {
+      return null;
+    }
+    return new VmSpec(name, values, file, title.keyPos());
+  }
+
+  private static String resourceName(Path file, YNode.Entry title, List<Problem> problems) {
+    YNode v = title.value();
+    if (!(v instanceof YNode.YScalar s) || s.value() == null || s.value() instanceof Boolean) {
+      problems.add(Problem.error(file, v.pos(), "`virt` must be followed by the resource name, not " + v.kindName()));
+      return null;
+    }
+    String name = s.value().toString();
+    if (!Names.isValid(name)) {
+      String shown = name.length() > 70 ? name.substring(0, 67) + "..." : name;
+      problems.add(
+          Problem.error(
+              file,
+              v.pos(),
+              "`" + shown.replaceAll("\\p{Cntrl}", "?") + "` is not a valid resource name: use 1-64 of A-Z a-z 0-9 _ . -, not starting with - or ."));
+      return null;
+    }
+    return name;
+  }
+
+  private static void checkCombinations(
+      Path file, Map<Field, Object> values, Map<Field, Pos> keyPos, List<Problem> problems) {
+    List<Field> storage = STORAGE_KEYS.stream().filter(values::containsKey).sorted().toList();
+    if (storage.size() > 1) {
+      for (Field f : storage.subList(1, storage.size())) {
+        problems.add(
+            Problem.error(
+                file,
+                keyPos.get(f),
+                "only one of virt_path, image, clone_from, xml_file may be given; `" + storage.get(0).key()
+                    + "` is set too"));
+      }
+    }
+    if (values.containsKey(Field.IMAGE_MODE)
+        && !values.containsKey(Field.IMAGE)
+        && !values.containsKey(Field.CLONE_FROM)) {
+      problems.add(Problem.error(file, keyPos.get(Field.IMAGE_MODE), "`image_mode` needs `image` or `clone_from`"));
+    }
+    Object path = values.get(Field.VIRT_PATH);
+    if (path != null && Files.isDirectory(Path.of(path.toString())) && !values.containsKey(Field.DISK_SIZE)) {
+      problems.add(
+          Problem.error(
+              file, keyPos.get(Field.VIRT_PATH), "`virt_path` is a directory: `disk_size` is required to create a disk in it"));
+    }
+    for (Field f : List.of(Field.BOOT_OPTIONS, Field.KICKSTART)) {
+      if (values.containsKey(f) && !values.containsKey(Field.BOOT_LOCATION)) {
+        problems.add(Problem.error(file, keyPos.get(f), "`" + f.key() + "` needs `boot_location` (direct kernel boot)"));
+      }
+    }
+  }
+
+  /** Drops every resource whose name is declared more than once, with an error at each declaration. */
+  private static DesiredState collect(List<VmSpec> specs, List<Problem> problems) {
+    Map<String, List<VmSpec>> byName = new LinkedHashMap<>();
+    for (VmSpec s : specs) {
+      byName.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(s);
+    }
+    Map<String, VmSpec> unique = new LinkedHashMap<>();
+    for (var e : byName.entrySet()) {
+      List<VmSpec> all = e.getValue();
+      if (all.size() == 1) {
+        unique.put(e.getKey(), all.get(0));
+        continue;
+      }
+      for (VmSpec s : all) {
+        List<String> others = all.stream().filter(o -> o != s).map(VmSpec::origin).toList();
+        problems.add(
+            Problem.error(
+                s.file(),
+                s.pos(),
+                "resource `" + s.name() + "` is declared " + all.size() + " times (also at "
+                    + String.join(", ", others) + ")"));
+      }
+    }
+    return new DesiredState(unique, problems);
+  }
+}

@@ -1,0 +1,357 @@
+package io.virtd.core.manifest;
+
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/** Parsers for manifest values: each turns a {@link YNode} into a typed value or a {@link BadValue}. */
+final class Values {
+  private Values() {}
+
+  /** What a parser may need beyond the node: the key's name and the manifest's directory. */
+  record Ctx(String key, Path baseDir, boolean secret) {}
+
+  @FunctionalInterface
+  interface Parser {
+    Object parse(YNode node, Ctx ctx);
+  }
+
+  static String scalarText(YNode node, Ctx ctx, String expected) {
+    if (node instanceof YNode.YScalar s && s.value() != null && !(s.value() instanceof YNode)) {
+      if (s.value() instanceof String str) {
+        return str;
+      }
+      return s.value().toString();
+    }
+    throw new BadValue(node.pos(), "`" + ctx.key() + "` must be " + expected + ", not " + node.kindName());
+  }
+
+  static String string(YNode node, Ctx ctx) {
+    if (!(node instanceof YNode.YScalar s) || !(s.value() instanceof String str)) {
+      if (node instanceof YNode.YScalar s2 && s2.value() != null && !(s2.value() instanceof Boolean)) {
+        return s2.value() instanceof BigInteger b ? b.toString() : s2.value().toString();
+      }
+      throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a string, not " + node.kindName());
+    }
+    if (str.isEmpty()) {
+      throw new BadValue(node.pos(), "`" + ctx.key() + "` must not be empty");
+    }
+    if (str.indexOf('\0') >= 0) {
+      throw new BadValue(node.pos(), "`" + ctx.key() + "` must not contain NUL characters");
+    }
+    return str;
+  }
+
+  static boolean bool(YNode node, Ctx ctx) {
+    if (node instanceof YNode.YScalar s && s.value() instanceof Boolean b) {
+      return b;
+    }
+    throw new BadValue(
+        node.pos(),
+        "`" + ctx.key() + "` must be true or false, not " + describe(node, ctx));
+  }
+
+  static long integer(YNode node, Ctx ctx, long min, long max) {
+    if (node instanceof YNode.YScalar s) {
+      Object v = s.value();
+      if (v instanceof String str && str.strip().matches("-?[0-9]+")) {
+        try {
+          v = Long.parseLong(str.strip());
+        } catch (NumberFormatException e) {
+          v = new BigInteger(str.strip());
+        }
+      }
+      if (v instanceof Long l) {
+        if (l < min || l > max) {
+          throw new BadValue(
+              node.pos(), "`" + ctx.key() + "` must be between " + min + " and " + max + ", not " + l);
+        }
+        return l;
+      }
+      if (v instanceof BigInteger) {
+        throw new BadValue(node.pos(), "`" + ctx.key() + "` is out of range (" + min + " to " + max + ")");
+      }
+    }
+    throw new BadValue(node.pos(), "`" + ctx.key() + "` must be an integer, not " + describe(node, ctx));
+  }
+
+  static Parser integer(long min, long max) {
+    return (n, c) -> integer(n, c, min, max);
+  }
+
+  static Parser intRange(int min, int max) {
+    return (n, c) -> (int) integer(n, c, min, max);
+  }
+
+  static long memory(YNode node, Ctx ctx) {
+    if (node instanceof YNode.YScalar s) {
+      try {
+        if (s.value() instanceof Long l) {
+          if (l < 1) {
+            throw new BadValue(node.pos(), "`" + ctx.key() + "` must be positive, not " + l);
+          }
+          return Sizes.memoryMiBToKiB(l);
+        }
+        if (s.value() instanceof String str) {
+          if (str.strip().startsWith("-")) {
+            throw new BadValue(node.pos(), "`" + ctx.key() + "` must be positive, not `" + str + "`");
+          }
+          return Sizes.parseMemoryKiB(str);
+        }
+        if (s.value() instanceof BigInteger) {
+          throw new BadValue(node.pos(), "`" + ctx.key() + "` is too large");
+        }
+        if (s.value() instanceof Double) {
+          throw new BadValue(
+              node.pos(),
+              "`" + ctx.key() + "` must be a whole number: write 1536MiB rather than 1.5GiB");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new BadValue(node.pos(), "`" + ctx.key() + "`: " + e.getMessage());
+      }
+    }
+    throw new BadValue(
+        node.pos(),
+        "`" + ctx.key() + "` must be an integer (MiB) or a size such as 1GiB, not " + node.kindName());
+  }
+
+  static java.time.Duration duration(YNode node, Ctx ctx) {
+    if (node instanceof YNode.YScalar s && s.value() instanceof String str) {
+      try {
+        return Sizes.parseDuration(str);
+      } catch (IllegalArgumentException e) {
+        throw new BadValue(node.pos(), "`" + ctx.key() + "`: " + e.getMessage());
+      }
+    }
+    throw new BadValue(
+        node.pos(), "`" + ctx.key() + "` must be a duration such as 30s or 5m, not " + describe(node, ctx));
+  }
+
+  /** One of fixed words; {@code accepted} maps every accepted spelling (aliases too) to the value. */
+  static Parser oneOf(Map<String, ?> accepted) {
+    return (node, ctx) -> {
+      String text = scalarText(node, ctx, "one of " + canonicalList(accepted));
+      Object v = accepted.get(text.toLowerCase(Locale.ROOT));
+      if (v == null) {
+        String hint = DidYouMean.suggest(text, accepted.keySet()).map(s -> "; did you mean `" + s + "`?").orElse("");
+        throw new BadValue(
+            node.pos(),
+            "`" + ctx.key() + "` must be one of " + canonicalList(accepted) + ", not `" + text + "`" + hint);
+      }
+      return v;
+    };
+  }
+
+  private static String canonicalList(Map<String, ?> accepted) {
+    List<String> names = new ArrayList<>();
+    Map<Object, Boolean> seen = new LinkedHashMap<>();
+    for (var e : accepted.entrySet()) {
+      if (seen.putIfAbsent(e.getValue(), true) == null) {
+        names.add(e.getKey());
+      }
+    }
+    return String.join(", ", names);
+  }
+
+  static Map<String, String> words(String... words) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String w : words) {
+      m.put(w.toLowerCase(Locale.ROOT), w);
+    }
+    return m;
+  }
+
+  /** A list of strings; a single string counts as a list of one. */
+  static List<String> stringList(YNode node, Ctx ctx) {
+    List<YNode> items =
+        node instanceof YNode.YSeq seq ? seq.items() : List.of(node);
+    List<String> out = new ArrayList<>();
+    for (YNode item : items) {
+      if (!(item instanceof YNode.YScalar)) {
+        throw new BadValue(item.pos(), "`" + ctx.key() + "` must be a list of strings, not contain " + item.kindName());
+      }
+      out.add(string(item, ctx));
+    }
+    return List.copyOf(out);
+  }
+
+  static Parser checkedList(Predicate<String> ok, String what) {
+    return (node, ctx) -> {
+      List<YNode> items = node instanceof YNode.YSeq seq ? seq.items() : List.of(node);
+      List<String> out = new ArrayList<>();
+      for (YNode item : items) {
+        String s = string(item, ctx);
+        if (!ok.test(s)) {
+          throw new BadValue(item.pos(), "`" + ctx.key() + "`: `" + s + "` is not " + what);
+        }
+        out.add(s);
+      }
+      return List.copyOf(out);
+    };
+  }
+
+  static Parser matching(Pattern pattern, String what) {
+    return (node, ctx) -> {
+      String s = string(node, ctx);
+      if (!pattern.matcher(s).matches()) {
+        throw new BadValue(node.pos(), "`" + ctx.key() + "` must be " + what + ", not " + describe(node, ctx));
+      }
+      return s;
+    };
+  }
+
+  static String path(YNode node, Ctx ctx) {
+    String s = string(node, ctx);
+    Path p = Path.of(s);
+    if (!p.isAbsolute() && ctx.baseDir() != null) {
+      p = ctx.baseDir().resolve(p);
+    }
+    return p.toAbsolutePath().normalize().toString();
+  }
+
+  static String uri(YNode node, Ctx ctx) {
+    String s = string(node, ctx);
+    try {
+      URI u = new URI(s);
+      if (u.getScheme() == null) {
+        throw new URISyntaxException(s, "no scheme");
+      }
+      return s;
+    } catch (URISyntaxException e) {
+      throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a URI such as qemu:///system, not `" + s + "`");
+    }
+  }
+
+  /** Interfaces: a list of libvirt network or bridge names, or {@code disable} for none. */
+  static List<String> interfaces(YNode node, Ctx ctx) {
+    if (node instanceof YNode.YScalar s && "disable".equals(s.value())) {
+      return List.of();
+    }
+    List<String> names = stringList(node, ctx);
+    for (String n : names) {
+      if (!NAME_LIKE.matcher(n).matches()) {
+        throw new BadValue(node.pos(), "`" + ctx.key() + "`: `" + n + "` is not a network or bridge name");
+      }
+    }
+    return names;
+  }
+
+  private static final Pattern NAME_LIKE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}");
+
+  /** {@code enable}, {@code disable} or {@code vnc:PORT}; kept as written (normalised to lower case). */
+  static String graphics(YNode node, Ctx ctx) {
+    String s = scalarText(node, ctx, "enable, disable or vnc:PORT").toLowerCase(Locale.ROOT);
+    if (s.equals("enable") || s.equals("disable")) {
+      return s;
+    }
+    if (s.startsWith("vnc:")) {
+      String port = s.substring(4);
+      if (port.matches("[0-9]{1,5}") && Integer.parseInt(port) >= 5900 && Integer.parseInt(port) <= 65535) {
+        return "vnc:" + Integer.parseInt(port);
+      }
+      throw new BadValue(node.pos(), "`" + ctx.key() + "`: VNC port must be 5900 to 65535, not `" + port + "`");
+    }
+    String hint = DidYouMean.suggest(s, List.of("enable", "disable")).map(x -> "; did you mean `" + x + "`?").orElse("");
+    throw new BadValue(node.pos(), "`" + ctx.key() + "` must be enable, disable or vnc:PORT, not `" + s + "`" + hint);
+  }
+
+  static String ipAddress(String s) {
+    return isIp(s) ? s : null;
+  }
+
+  static boolean isIp(String s) {
+    String addr = s;
+    int slash = s.indexOf('/');
+    if (slash >= 0) {
+      addr = s.substring(0, slash);
+      String mask = s.substring(slash + 1);
+      if (!mask.matches("[0-9]{1,3}") && !isIpv4(mask)) {
+        return false;
+      }
+    }
+    return isIpv4(addr) || isIpv6(addr);
+  }
+
+  private static boolean isIpv4(String s) {
+    String[] parts = s.split("\\.", -1);
+    if (parts.length != 4) {
+      return false;
+    }
+    for (String p : parts) {
+      if (!p.matches("[0-9]{1,3}") || Integer.parseInt(p) > 255) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isIpv6(String s) {
+    if (!s.matches("[0-9A-Fa-f:.]+") || !s.contains(":")) {
+      return false;
+    }
+    try {
+      // a literal only: getByName does no name lookup for a string of hex digits and colons
+      return java.net.InetAddress.getByName(s) instanceof java.net.Inet6Address
+          || s.contains(".");
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** A cloud-init document: a YAML map or list is kept as data, a string as text. */
+  static Object document(YNode node, Ctx ctx) {
+    if (node instanceof YNode.YScalar s && !(s.value() instanceof String)) {
+      throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a YAML map or a string, not " + node.kindName());
+    }
+    return YNode.toPlain(node);
+  }
+
+  static String userPassword(YNode node, Ctx ctx) {
+    if (!(node instanceof YNode.YScalar s) || !(s.value() instanceof String str)) {
+      throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a string `user:password`, not " + node.kindName());
+    }
+    int colon = str.indexOf(':');
+    if (colon <= 0 || colon == str.length() - 1 || str.indexOf('\0') >= 0 || str.indexOf('\n') >= 0) {
+      throw new BadValue(node.pos(), "`" + ctx.key() + "` must have the form user:password (value not shown)");
+    }
+    return str;
+  }
+
+  static String secretString(YNode node, Ctx ctx) {
+    if (!(node instanceof YNode.YScalar s) || !(s.value() instanceof String str) || str.isEmpty()) {
+      throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a non-empty string (value not shown)");
+    }
+    if (str.indexOf('\0') >= 0 || str.indexOf('\n') >= 0) {
+      throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a single line (value not shown)");
+    }
+    return str;
+  }
+
+  /** How a value is quoted back in an error; secrets are never shown. */
+  static String describe(YNode node, Ctx ctx) {
+    if (ctx.secret()) {
+      return node.kindName() + " (value not shown)";
+    }
+    if (node instanceof YNode.YScalar s && s.value() != null) {
+      String text = s.value().toString();
+      if (text.length() > 60) {
+        text = text.substring(0, 57) + "...";
+      }
+      return "`" + text.replaceAll("\\p{Cntrl}", "?") + "`";
+    }
+    return node.kindName();
+  }
+
+  static Optional<String> none() {
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,109 @@
+package io.virtd.core.manifest;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One {@code virt} resource as a manifest declares it. {@code values} holds exactly the keys the
+ * manifest sets (parsed and normalised); what it leaves out is not managed on an existing guest and
+ * takes its default only when the guest is created.
+ */
+public record VmSpec(String name, Map<Field, Object> values, Path file, Pos pos) {
+  public static final long DEFAULT_MEMORY_KIB = 512L * 1024;
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+
+  public VmSpec {
+    if (!values.containsKey(Field.VIRT_TYPE)) {
+      throw new IllegalArgumentException("virt_type is required");
+    }
+    EnumMap<Field, Object> copy = new EnumMap<>(Field.class);
+    copy.putAll(values);
+    values = Collections.unmodifiableMap(copy);
+  }
+
+  public VirtType virtType() {
+    return (VirtType) values.get(Field.VIRT_TYPE);
+  }
+
+  public DriverKind driver() {
+    return virtType().driver();
+  }
+
+  public Ensure ensure() {
+    return (Ensure) values.getOrDefault(Field.ENSURE, Ensure.RUNNING);
+  }
+
+  public boolean isSet(Field f) {
+    return values.containsKey(f);
+  }
+
+  public Optional<Object> get(Field f) {
+    return Optional.ofNullable(values.get(f));
+  }
+
+  /**
+   * The guest properties this resource manages on an existing guest and their desired values: the
+   * keys the manifest sets, plus {@code autoboot} derived from {@code ensure} when left out (on for
+   * running, off for stopped, unmanaged for installed).
+   */
+  public Map<Field, Object> managed() {
+    EnumMap<Field, Object> m = new EnumMap<>(Field.class);
+    values.forEach(
+        (f, v) -> {
+          if (f.isGuestProperty()) {
+            m.put(f, v);
+          }
+        });
+    if (!m.containsKey(Field.AUTOBOOT)) {
+      switch (ensure()) {
+        case RUNNING -> m.put(Field.AUTOBOOT, true);
+        case STOPPED -> m.put(Field.AUTOBOOT, false);
+        default -> {}
+      }
+    }
+    return Collections.unmodifiableMap(m);
+  }
+
+  public long memoryKiB() {
+    return (Long) values.getOrDefault(Field.MEMORY, DEFAULT_MEMORY_KIB);
+  }
+
+  public int cpus() {
+    return (Integer) values.getOrDefault(Field.CPUS, 1);
+  }
+
+  public Duration shutdownTimeout() {
+    return (Duration) values.getOrDefault(Field.SHUTDOWN_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT);
+  }
+
+  public boolean restartOnChange() {
+    return "on_change".equals(values.get(Field.RESTART));
+  }
+
+  public boolean protect() {
+    return Boolean.TRUE.equals(values.get(Field.PROTECT));
+  }
+
+  public Optional<String> connect() {
+    return Optional.ofNullable((String) values.get(Field.CONNECT));
+  }
+
+  public Optional<String> string(Field f) {
+    return Optional.ofNullable(values.get(f)).map(Object::toString);
+  }
+
+  @SuppressWarnings("unchecked")
+  public List<String> list(Field f) {
+    return (List<String>) values.getOrDefault(f, List.of());
+  }
+
+  /** Where the resource was declared, as {@code FILE:LINE:COL}. */
+  public String origin() {
+    return file + ":" + pos;
+  }
+}

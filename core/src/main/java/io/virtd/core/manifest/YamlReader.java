@@ -1,0 +1,228 @@
+package io.virtd.core.manifest;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+
+/**
+ * Reads YAML files into {@link YNode} trees that keep each node's line and column. Rejects what a
+ * manifest never needs and an attacker could abuse: aliases, duplicate keys, non-UTF-8 bytes, huge
+ * files and deep nesting.
+ */
+public final class YamlReader {
+  /** Larger than any sane manifest (cloud-init documents included). */
+  public static final long MAX_FILE_BYTES = 4L * 1024 * 1024;
+
+  private static final int MAX_DEPTH = 64;
+
+  private final YAMLFactory factory;
+
+  public YamlReader() {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(true); // we report duplicates ourselves, with both locations
+    options.setMaxAliasesForCollections(0);
+    options.setNestingDepthLimit(MAX_DEPTH);
+    options.setCodePointLimit((int) MAX_FILE_BYTES);
+    factory =
+        YAMLFactory.builder()
+            .loaderOptions(options)
+            .streamReadConstraints(
+                StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .build();
+  }
+
+  /** The documents of one file, or the problems that kept it from being read. */
+  public record Result(List<YNode> documents, List<Problem> problems) {
+    public Result {
+      documents = List.copyOf(documents);
+      problems = List.copyOf(problems);
+    }
+  }
+
+  public Result read(Path file) {
+    byte[] bytes;
+    try {
+      long size = Files.size(file);
+      if (size > MAX_FILE_BYTES) {
+        return failed(file, Pos.START, "file is " + size + " bytes; the limit is " + MAX_FILE_BYTES);
+      }
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      return failed(file, Pos.START, "cannot read: " + e.getMessage());
+    }
+    return read(file, bytes);
+  }
+
+  public Result read(Path file, byte[] bytes) {
+    String text;
+    try {
+      text = strictUtf8().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      return failed(file, firstBadByte(bytes), "not valid UTF-8 text");
+    }
+    List<YNode> docs = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
+    try (JsonParser parser = factory.createParser(text)) {
+      JsonToken token;
+      while ((token = parser.nextToken()) != null) {
+        YNode doc = readNode(parser, token, file, problems, 0);
+        docs.add(doc);
+      }
+    } catch (JsonProcessingException e) {
+      problems.add(Problem.error(file, pos(e.getLocation()), syntaxMessage(e)));
+    } catch (IOException e) {
+      problems.add(Problem.error(file, Pos.START, "cannot read: " + e.getMessage()));
+    }
+    return new Result(docs, problems);
+  }
+
+  private YNode readNode(JsonParser p, JsonToken token, Path file, List<Problem> problems, int depth)
+      throws IOException {
+    Pos here = pos(p.currentTokenLocation());
+    if (p instanceof YAMLParser yp && yp.isCurrentAlias()) {
+      throw new AliasException(p, here);
+    }
+    switch (token) {
+      case START_OBJECT -> {
+        List<YNode.Entry> entries = new ArrayList<>();
+        Map<String, Pos> seen = new HashMap<>();
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_OBJECT) {
+          String key = p.currentName();
+          Pos keyPos = pos(p.currentTokenLocation());
+          YNode value = readNode(p, p.nextToken(), file, problems, depth + 1);
+          Pos first = seen.putIfAbsent(key, keyPos);
+          if (first != null) {
+            problems.add(
+                Problem.error(
+                    file, keyPos, "duplicate key `" + key + "` (first set at line " + first.line() + ")"));
+          } else {
+            entries.add(new YNode.Entry(key, keyPos, value));
+          }
+        }
+        return new YNode.YMap(here, entries);
+      }
+      case START_ARRAY -> {
+        List<YNode> items = new ArrayList<>();
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+          items.add(readNode(p, t, file, problems, depth + 1));
+        }
+        return new YNode.YSeq(here, items);
+      }
+      case VALUE_STRING -> {
+        return new YNode.YScalar(here, p.getText());
+      }
+      case VALUE_NUMBER_INT -> {
+        return new YNode.YScalar(
+            here,
+            p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                ? p.getBigIntegerValue()
+                : (Object) p.getLongValue());
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        return new YNode.YScalar(here, p.getDoubleValue());
+      }
+      case VALUE_TRUE -> {
+        return new YNode.YScalar(here, Boolean.TRUE);
+      }
+      case VALUE_FALSE -> {
+        return new YNode.YScalar(here, Boolean.FALSE);
+      }
+      case VALUE_NULL -> {
+        return new YNode.YScalar(here, null);
+      }
+      default -> {
+        return new YNode.YScalar(here, p.getText());
+      }
+    }
+  }
+
+  /** Aliases are refused outright: no manifest needs them and they enable "billion laughs". */
+  private static final class AliasException extends JsonProcessingException {
+    AliasException(JsonParser p, Pos pos) {
+      super("YAML aliases (*name) are not allowed in manifests", p.currentTokenLocation());
+    }
+  }
+
+  private static String syntaxMessage(JsonProcessingException e) {
+    if (e instanceof AliasException) {
+      return e.getOriginalMessage();
+    }
+    String msg = e.getOriginalMessage();
+    if (msg == null) {
+      msg = e.getClass().getSimpleName();
+    }
+    // SnakeYAML repeats the location and a source excerpt on further lines; keep the first line.
+    msg = msg.strip();
+    int nl = msg.indexOf('\n');
+    String first = nl < 0 ? msg : msg.substring(0, nl);
+    String rest = nl < 0 ? "" : msg.substring(nl + 1);
+    // Prefer SnakeYAML's "problem" line ("mapping values are not allowed here").
+    for (String line : rest.split("\n")) {
+      String l = line.strip();
+      if (!l.isEmpty() && !l.startsWith("in ") && !l.startsWith("^") && !l.startsWith("'") && !l.contains("line ")) {
+        first = first.isEmpty() ? l : first + ": " + l;
+        break;
+      }
+    }
+    if (first.toLowerCase().contains("exceeds the limit")) {
+      return "file too large for a manifest";
+    }
+    return "YAML syntax error: " + first;
+  }
+
+  static Pos pos(JsonLocation loc) {
+    if (loc == null || loc.getLineNr() < 1) {
+      return Pos.START;
+    }
+    return new Pos(loc.getLineNr(), Math.max(1, loc.getColumnNr()));
+  }
+
+  private static Result failed(Path file, Pos pos, String message) {
+    return new Result(List.of(), List.of(Problem.error(file, pos, message)));
+  }
+
+  private static CharsetDecoder strictUtf8() {
+    return StandardCharsets.UTF_8
+        .newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+  }
+
+  /** Line and column (in characters) of the first byte that is not valid UTF-8. */
+  private static Pos firstBadByte(byte[] bytes) {
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+    strictUtf8().decode(in, out, true); // stops at the first malformed byte
+    out.flip();
+    int line = 1;
+    int col = 1;
+    while (out.hasRemaining()) {
+      if (out.get() == '\n') {
+        line++;
+        col = 1;
+      } else {
+        col++;
+      }
+    }
+    return new Pos(line, col);
+  }
+}

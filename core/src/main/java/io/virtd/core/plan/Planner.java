@@ -1,0 +1,192 @@
+package io.virtd.core.plan;
+
+import io.virtd.core.manifest.Ensure;
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.spi.Capabilities;
+import io.virtd.core.spi.Mutability;
+import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.RunState;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides, without any I/O, what brings each guest to its manifest. Order per guest: adopt, stop,
+ * one flush of changed fields, then start or resume, then a restart if one is due — so a guest that
+ * is to be started boots with its new definition and a guest that is to be stopped is never started.
+ */
+public final class Planner {
+  private Planner() {}
+
+  /**
+   * What the planner knows of one resource.
+   *
+   * @param observed the guest as read, empty when it does not exist
+   * @param error set when the guest could not be observed (driver unavailable, hypervisor down)
+   */
+  public record Input(
+      VmSpec spec,
+      String driver,
+      Capabilities capabilities,
+      Optional<ObservedVm> observed,
+      Optional<String> error) {
+
+    public static Input of(VmSpec spec, String driver, Capabilities caps, Optional<ObservedVm> observed) {
+      return new Input(spec, driver, caps, observed, Optional.empty());
+    }
+
+    public static Input failed(VmSpec spec, String driver, String error) {
+      return new Input(spec, driver, null, Optional.empty(), Optional.of(error));
+    }
+  }
+
+  public static Plan plan(List<Input> inputs, PlanPolicy policy) {
+    return new Plan(inputs.stream().map(i -> planOne(i, policy)).toList());
+  }
+
+  public static ResourcePlan planOne(Input in, PlanPolicy policy) {
+    VmSpec spec = in.spec();
+    if (in.error().isPresent()) {
+      return ResourcePlan.failed(spec, in.driver(), in.error().get());
+    }
+    if (in.observed().isEmpty()) {
+      return switch (spec.ensure()) {
+        case ABSENT -> empty(spec, in.driver(), List.of());
+        case RUNNING -> steps(spec, in.driver(), List.of(new Step.Create(), new Step.Lifecycle(Step.Action.START)));
+        default -> steps(spec, in.driver(), List.of(new Step.Create()));
+      };
+    }
+    ObservedVm vm = in.observed().get();
+    List<String> warnings = new ArrayList<>();
+    boolean adopt = vm.mark().isEmpty();
+    if (vm.mark().isPresent()) {
+      var mark = vm.mark().get();
+      if (!mark.owner().equals(policy.owner())) {
+        return ResourcePlan.failed(
+            spec,
+            in.driver(),
+            "guest `" + spec.name() + "` is marked as owned by `" + mark.owner() + "`, not `" + policy.owner()
+                + "`; refusing to manage it");
+      }
+      if (!mark.manifest().isEmpty() && !mark.manifest().equals(spec.file().toAbsolutePath().toString())) {
+        warnings.add("the guest's mark names manifest " + mark.manifest() + ", not " + spec.file().toAbsolutePath());
+      }
+    }
+
+    if (spec.ensure() == Ensure.ABSENT) {
+      if (spec.protect()) {
+        return ResourcePlan.failed(spec, in.driver(), "`protect: true` refuses to remove `" + spec.name() + "`");
+      }
+      List<Step> s = new ArrayList<>();
+      if (adopt) {
+        s.add(new Step.Adopt());
+      }
+      s.add(new Step.Remove());
+      return new ResourcePlan(spec, in.driver(), s, List.of(), List.of(), Optional.empty(), warnings);
+    }
+
+    boolean active = vm.state().isActive();
+    Step.Action lifecycle = lifecycle(spec.ensure(), vm.state());
+    // a guest that is (or stays) off while its definition is written gets every change at boot
+    boolean runsThroughFlush = active && lifecycle != Step.Action.STOP;
+
+    List<FieldChange> changes = new ArrayList<>();
+    List<FieldChange> recreate = new ArrayList<>();
+    List<Field> pending = new ArrayList<>();
+    for (Map.Entry<Field, Object> e : spec.managed().entrySet()) {
+      Field f = e.getKey();
+      Object desired = e.getValue();
+      Object before = vm.persistent().get(f);
+      if (f.kind() == Field.Kind.CREATE_TIME) {
+        if (vm.persistent().containsKey(f) && !same(f, desired, before)) {
+          recreate.add(new FieldChange(f, before, desired, Mutability.REPLACE));
+        }
+        continue;
+      }
+      if (!same(f, desired, before)) {
+        Mutability m = in.capabilities().mutability(f, desired, vm);
+        if (m == Mutability.REPLACE) {
+          recreate.add(new FieldChange(f, before, desired, m));
+          continue;
+        }
+        if (m == Mutability.UNSUPPORTED) {
+          warnings.add("`" + f.key() + "` cannot be changed by the " + in.driver() + " driver");
+          continue;
+        }
+        if (!runsThroughFlush && (m == Mutability.LIVE || m == Mutability.RESTART)) {
+          m = Mutability.CONFIG;
+        }
+        changes.add(new FieldChange(f, before, desired, m));
+        if (m == Mutability.RESTART) {
+          pending.add(f);
+        }
+      } else if (runsThroughFlush && vm.live().containsKey(f) && !same(f, desired, vm.live().get(f))) {
+        pending.add(f); // written earlier, not yet booted with
+      }
+    }
+
+    List<Step> s = new ArrayList<>();
+    if (!recreate.isEmpty() && policy.replace().contains(spec.name())) {
+      if (spec.protect()) {
+        return ResourcePlan.failed(spec, in.driver(), "`protect: true` refuses to re-create `" + spec.name() + "`");
+      }
+      s.add(new Step.Replace(recreate));
+      if (spec.ensure() == Ensure.RUNNING) {
+        s.add(new Step.Lifecycle(Step.Action.START));
+      }
+      return new ResourcePlan(spec, in.driver(), s, List.of(), List.of(), Optional.empty(), warnings);
+    }
+    if (adopt) {
+      s.add(new Step.Adopt());
+    }
+    if (lifecycle == Step.Action.STOP) {
+      s.add(new Step.Lifecycle(Step.Action.STOP));
+    }
+    if (!changes.isEmpty()) {
+      s.add(new Step.Update(changes));
+    }
+    if (lifecycle == Step.Action.START || lifecycle == Step.Action.RESUME) {
+      s.add(new Step.Lifecycle(lifecycle));
+    }
+    if (!pending.isEmpty() && runsThroughFlush && spec.restartOnChange() && policy.restartsAllowed()) {
+      s.add(new Step.Lifecycle(Step.Action.RESTART));
+    }
+    return new ResourcePlan(spec, in.driver(), s, recreate, pending, Optional.empty(), warnings);
+  }
+
+  /** The lifecycle action {@code ensure} asks of a guest in {@code state}, or null. */
+  static Step.Action lifecycle(Ensure ensure, RunState state) {
+    return switch (ensure) {
+      case RUNNING -> switch (state) {
+        case SHUTOFF, CRASHED, NOSTATE, SHUTDOWN -> Step.Action.START;
+        case PAUSED, PMSUSPENDED -> Step.Action.RESUME;
+        default -> null;
+      };
+      case STOPPED -> state == RunState.SHUTOFF ? null : Step.Action.STOP;
+      default -> null;
+    };
+  }
+
+  /** Equality after normalisation: address lists are sets; everything else compares as values. */
+  static boolean same(Field f, Object desired, Object observed) {
+    if (f == Field.IPADDR && desired instanceof List<?> a && observed instanceof List<?> b) {
+      return new HashSet<>(a).equals(new HashSet<>(b));
+    }
+    if (desired instanceof Number x && observed instanceof Number y) {
+      return x.longValue() == y.longValue();
+    }
+    return Objects.equals(desired, observed);
+  }
+
+  private static ResourcePlan empty(VmSpec spec, String driver, List<String> warnings) {
+    return new ResourcePlan(spec, driver, List.of(), List.of(), List.of(), Optional.empty(), warnings);
+  }
+
+  private static ResourcePlan steps(VmSpec spec, String driver, List<Step> steps) {
+    return new ResourcePlan(spec, driver, steps, List.of(), List.of(), Optional.empty(), List.of());
+  }
+}

@@ -1,0 +1,54 @@
+package io.virtd.core.plan;
+
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.VmSpec;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What apply would do to one resource.
+ *
+ * @param driver the driver and target, e.g. {@code libvirt qemu:///system}
+ * @param steps what apply does, in order; empty when the guest matches its manifest
+ * @param recreateRequired create-time differences apply will not settle without {@code --replace}
+ * @param restartPending fields the running guest will only get at its next boot
+ * @param error why nothing can be planned for this resource (driver unavailable, owned by another)
+ * @param warnings things the operator should know that do not stop the plan
+ */
+public record ResourcePlan(
+    VmSpec spec,
+    String driver,
+    List<Step> steps,
+    List<FieldChange> recreateRequired,
+    List<Field> restartPending,
+    Optional<String> error,
+    List<String> warnings) {
+
+  public ResourcePlan {
+    steps = List.copyOf(steps);
+    recreateRequired = List.copyOf(recreateRequired);
+    restartPending = List.copyOf(restartPending);
+    warnings = List.copyOf(warnings);
+  }
+
+  public static ResourcePlan failed(VmSpec spec, String driver, String error) {
+    return new ResourcePlan(spec, driver, List.of(), List.of(), List.of(), Optional.of(error), List.of());
+  }
+
+  public String name() {
+    return spec.name();
+  }
+
+  /** Whether apply has something to do or to report for this resource. */
+  public boolean hasChanges() {
+    return !steps.isEmpty() || !recreateRequired.isEmpty();
+  }
+
+  public boolean has(Class<? extends Step> kind) {
+    return steps.stream().anyMatch(kind::isInstance);
+  }
+
+  public boolean has(Step.Action action) {
+    return steps.contains(new Step.Lifecycle(action));
+  }
+}

@@ -1,0 +1,66 @@
+package io.virtd.core.spi;
+
+import io.virtd.core.manifest.Field;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A driver's declaration of how each field changes on an existing guest. Every field of the spec
+ * must be declared (tests check it), {@link Mutability#UNSUPPORTED} included.
+ */
+public final class Capabilities {
+  /** How a change to one field is applied, possibly depending on the value and the guest. */
+  @FunctionalInterface
+  public interface Rule {
+    Mutability mutability(Object desired, ObservedVm guest);
+  }
+
+  private final Map<Field, Rule> rules;
+
+  private Capabilities(Map<Field, Rule> rules) {
+    this.rules = Collections.unmodifiableMap(new EnumMap<>(rules));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Set<Field> declared() {
+    return rules.keySet();
+  }
+
+  public Mutability mutability(Field field, Object desired, ObservedVm guest) {
+    Rule r = rules.get(field);
+    return r == null ? Mutability.UNSUPPORTED : r.mutability(desired, guest);
+  }
+
+  public static final class Builder {
+    private final Map<Field, Rule> rules = new EnumMap<>(Field.class);
+
+    public Builder set(Mutability m, Field... fields) {
+      for (Field f : fields) {
+        rules.put(f, (d, g) -> m);
+      }
+      return this;
+    }
+
+    public Builder rule(Field f, Rule rule) {
+      rules.put(f, rule);
+      return this;
+    }
+
+    /** Every field not declared yet is unsupported. */
+    public Builder restUnsupported() {
+      for (Field f : Field.values()) {
+        rules.putIfAbsent(f, (d, g) -> Mutability.UNSUPPORTED);
+      }
+      return this;
+    }
+
+    public Capabilities build() {
+      return new Capabilities(rules);
+    }
+  }
+}

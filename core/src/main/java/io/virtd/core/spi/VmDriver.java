@@ -1,0 +1,62 @@
+package io.virtd.core.spi;
+
+import io.virtd.core.manifest.DriverKind;
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.plan.FieldChange;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A hypervisor driver: it observes and acts, it never decides (the {@code Planner} does). Every
+ * call is idempotent; {@code observe*} never changes the guest.
+ */
+public interface VmDriver extends AutoCloseable {
+  DriverKind kind();
+
+  /** Where the guests live, e.g. {@code qemu:///system}; shown in plans. */
+  String target();
+
+  Capabilities capabilities();
+
+  /** The guest called {@code name}, or empty when there is none. */
+  Optional<ObservedVm> observe(String name) throws DriverException;
+
+  /** Every guest on the target, by name. */
+  Map<String, ObservedVm> observeAll() throws DriverException;
+
+  /** Defines the guest from {@code spec} (with its defaults) and marks it; does not start it. */
+  void create(VmSpec spec, OwnershipMark mark) throws DriverException;
+
+  /**
+   * One flush (Puppet's {@code flush}): writes {@code changes} and the mark into the persistent
+   * definition and applies the {@link Mutability#LIVE} ones to the running guest.
+   *
+   * @return the fields whose live change the guest did not honour (they wait for a restart)
+   */
+  Set<io.virtd.core.manifest.Field> update(
+      VmSpec spec, ObservedVm current, List<FieldChange> changes, OwnershipMark mark)
+      throws DriverException;
+
+  void start(String name) throws DriverException;
+
+  void resume(String name) throws DriverException;
+
+  /**
+   * Stops the guest gracefully (ACPI shutdown) and forces it off when {@code timeout} passes.
+   *
+   * @return true when the guest had to be forced off
+   */
+  boolean stop(String name, Duration timeout) throws DriverException;
+
+  /** Forces the guest off at once. */
+  void destroy(String name) throws DriverException;
+
+  /** Removes a stopped guest's definition and the storage virtd created for it. */
+  void remove(String name) throws DriverException;
+
+  @Override
+  void close();
+}

@@ -1,0 +1,47 @@
+package io.virtd.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code virtctl}: validate, plan and apply manifests; talk to the daemon. */
+@Command(
+    name = "virtctl",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    description = "Declarative desired state for virtual machines: validate, plan and apply virt manifests.",
+    subcommands = {
+      ValidateCommand.class,
+      PlanCommand.class,
+      ApplyCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Virtctl implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a sub-command is required");
+  }
+
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Virtctl());
+    // the spec: a usage error exits 1 with the usage text
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          CommandLine c = ex.getCommandLine();
+          c.getErr().println(ex.getMessage());
+          c.usage(c.getErr());
+          return 1;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, c, parsed) -> {
+          c.getErr().println("virtctl: " + ex.getMessage());
+          return 1;
+        });
+    return cl;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+}
