@@ -25,4 +25,29 @@ public record OwnershipMark(String owner, Origin origin, String manifest, String
     manifest = manifest == null ? "" : manifest;
     hash = hash == null ? "" : hash;
   }
+
+  /** The mark for {@code spec}: its manifest path and the hash of its values without secrets. */
+  public static OwnershipMark forSpec(
+      io.virtd.core.manifest.VmSpec spec, String owner, Origin origin) {
+    return new OwnershipMark(owner, origin, spec.file().toAbsolutePath().toString(), hash(spec));
+  }
+
+  /** sha256 over a canonical rendering of the manifest's values, secrets left out. */
+  public static String hash(io.virtd.core.manifest.VmSpec spec) {
+    StringBuilder b = new StringBuilder(spec.name()).append('\n');
+    spec.values().forEach(
+        (f, v) -> {
+          if (!f.secret()) {
+            b.append(f.key()).append('=').append(v).append('\n');
+          }
+        });
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "sha256:" + java.util.HexFormat.of().formatHex(d);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

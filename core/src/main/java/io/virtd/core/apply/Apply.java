@@ -1,0 +1,92 @@
+package io.virtd.core.apply;
+
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.plan.Plan;
+import io.virtd.core.plan.PlanPolicy;
+import io.virtd.core.plan.ResourcePlan;
+import io.virtd.core.spi.DriverException;
+import io.virtd.core.spi.Drivers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * {@code virtctl apply}: carry out a plan, then re-observe every guest it touched and plan again.
+ * Anything left to do then is a driver that produced an inconsistent result.
+ */
+public final class Apply {
+  private Apply() {}
+
+  /**
+   * @param failed resources whose step failed or that could not be planned
+   * @param inconsistent resources still differing after apply, with what still differs
+   * @param after the plan computed from what was read back
+   */
+  public record Result(List<String> failed, List<String> inconsistent, Plan after) {
+    /** The spec's exit status: 0 converged, 1 failure or inconsistency, 3 restart/recreate pending. */
+    public int exitCode() {
+      if (!failed.isEmpty() || !inconsistent.isEmpty()) {
+        return 1;
+      }
+      boolean pending =
+          after.resources().stream()
+              .anyMatch(r -> !r.restartPending().isEmpty() || !r.recreateRequired().isEmpty());
+      return pending ? 3 : 0;
+    }
+  }
+
+  public static Result run(
+      Plan plan, Drivers drivers, Executor executor, PlanPolicy policy, Consumer<ApplyEvent> events) {
+    List<String> failed = new ArrayList<>();
+    List<VmSpec> touched = new ArrayList<>();
+    for (ResourcePlan r : plan.resources()) {
+      if (r.error().isPresent()) {
+        failed.add(r.name());
+        continue;
+      }
+      touched.add(r.spec());
+      if (r.steps().isEmpty()) {
+        continue;
+      }
+      try {
+        var driver = drivers.get(drivers.targetOf(r.spec()));
+        if (!executor.run(r, driver, events).ok()) {
+          failed.add(r.name());
+        }
+      } catch (DriverException e) {
+        failed.add(r.name());
+      }
+    }
+    // after apply, --replace has been used up: re-plan without it
+    PlanPolicy again = new PlanPolicy(policy.owner(), java.util.Set.of(), policy.restartsAllowed());
+    Plan after = Planning.plan(touched, drivers, again);
+    List<String> inconsistent = new ArrayList<>();
+    for (ResourcePlan r : after.resources()) {
+      if (failed.contains(r.name())) {
+        continue;
+      }
+      if (r.error().isPresent()) {
+        inconsistent.add(r.name() + ": " + r.error().get());
+      } else if (!r.steps().isEmpty()) {
+        inconsistent.add(r.name() + ": " + describe(r));
+      }
+    }
+    return new Result(failed, inconsistent, after);
+  }
+
+  private static String describe(ResourcePlan r) {
+    List<String> parts = new ArrayList<>();
+    for (var s : r.steps()) {
+      if (s instanceof io.virtd.core.plan.Step.Update u) {
+        u.changes()
+            .forEach(
+                c -> parts.add(
+                    c.field().key() + " is " + io.virtd.core.plan.PlanJson.text(c.field(), c.before())
+                        + ", wanted " + io.virtd.core.plan.PlanJson.text(c.field(), c.after())));
+      } else {
+        parts.add(Executor.stepName(s) + " still needed");
+      }
+    }
+    return String.join("; ", parts);
+  }
+}

@@ -1,0 +1,154 @@
+package io.virtd.core.apply;
+
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.plan.ResourcePlan;
+import io.virtd.core.plan.Step;
+import io.virtd.core.spi.DriverException;
+import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.OwnershipMark;
+import io.virtd.core.spi.VmDriver;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Carries out a resource's planned steps through its driver, under the guest's lock, reporting each
+ * step as it finishes. It decides nothing: a failing step ends that guest's steps, not the others'.
+ */
+public final class Executor {
+  private final String owner;
+  private final GuestLocks locks;
+  private final Duration lockWait;
+
+  public Executor(String owner, GuestLocks locks, Duration lockWait) {
+    this.owner = owner;
+    this.locks = locks;
+    this.lockWait = lockWait;
+  }
+
+  /** What happened to one guest. */
+  public record Outcome(boolean ok, Set<Field> unhonoured) {}
+
+  public Outcome run(ResourcePlan plan, VmDriver driver, Consumer<ApplyEvent> events) {
+    VmSpec spec = plan.spec();
+    Set<Field> unhonoured = new LinkedHashSet<>();
+    if (plan.steps().isEmpty()) {
+      return new Outcome(true, unhonoured);
+    }
+    try (GuestLocks.Held lock = locks.acquire(spec.name(), lockWait)) {
+      boolean adopting = plan.has(Step.Adopt.class);
+      for (Step step : plan.steps()) {
+        long t0 = System.nanoTime();
+        String name = stepName(step);
+        try {
+          Optional<String> detail = perform(step, plan, driver, adopting, unhonoured);
+          events.accept(new ApplyEvent(spec.name(), plan.driver(), name, true, since(t0), detail, Optional.empty()));
+        } catch (DriverException | RuntimeException e) {
+          events.accept(
+              new ApplyEvent(spec.name(), plan.driver(), name, false, since(t0), Optional.empty(), Optional.of(message(e))));
+          return new Outcome(false, unhonoured);
+        }
+      }
+    } catch (IOException e) {
+      events.accept(
+          new ApplyEvent(spec.name(), plan.driver(), "lock", false, Duration.ZERO, Optional.empty(), Optional.of(e.getMessage())));
+      return new Outcome(false, unhonoured);
+    }
+    return new Outcome(true, unhonoured);
+  }
+
+  private Optional<String> perform(
+      Step step, ResourcePlan plan, VmDriver driver, boolean adopting, Set<Field> unhonoured)
+      throws DriverException {
+    VmSpec spec = plan.spec();
+    OwnershipMark.Origin origin = adopting ? OwnershipMark.Origin.ADOPTED : OwnershipMark.Origin.CREATED;
+    if (step instanceof Step.Create) {
+      driver.create(spec, OwnershipMark.forSpec(spec, owner, OwnershipMark.Origin.CREATED));
+      return Optional.empty();
+    }
+    if (step instanceof Step.Adopt) {
+      if (plan.has(Step.Update.class)) {
+        return Optional.of("marked with the update");
+      }
+      ObservedVm vm = current(driver, spec);
+      driver.update(spec, vm, List.of(), OwnershipMark.forSpec(spec, owner, OwnershipMark.Origin.ADOPTED));
+      return Optional.empty();
+    }
+    if (step instanceof Step.Update u) {
+      ObservedVm vm = current(driver, spec);
+      if (!adopting && vm.mark().isPresent()) {
+        origin = vm.mark().get().origin();
+      }
+      Set<Field> missed = driver.update(spec, vm, u.changes(), OwnershipMark.forSpec(spec, owner, origin));
+      unhonoured.addAll(missed);
+      if (!missed.isEmpty()) {
+        return Optional.of(
+            "not honoured live (restart pending): " + String.join(", ", missed.stream().map(Field::key).toList()));
+      }
+      return Optional.empty();
+    }
+    if (step instanceof Step.Lifecycle l) {
+      return switch (l.action()) {
+        case START -> {
+          driver.start(spec.name());
+          yield Optional.empty();
+        }
+        case RESUME -> {
+          driver.resume(spec.name());
+          yield Optional.empty();
+        }
+        case STOP -> stopped(driver.stop(spec.name(), spec.shutdownTimeout()), spec);
+        case RESTART -> {
+          Optional<String> d = stopped(driver.stop(spec.name(), spec.shutdownTimeout()), spec);
+          driver.start(spec.name());
+          yield d;
+        }
+      };
+    }
+    if (step instanceof Step.Remove) {
+      Optional<String> d = stopped(driver.stop(spec.name(), spec.shutdownTimeout()), spec);
+      driver.remove(spec.name());
+      return d;
+    }
+    if (step instanceof Step.Replace) {
+      stopped(driver.stop(spec.name(), spec.shutdownTimeout()), spec);
+      driver.remove(spec.name());
+      driver.create(spec, OwnershipMark.forSpec(spec, owner, OwnershipMark.Origin.CREATED));
+      return Optional.of("re-created");
+    }
+    throw new IllegalStateException("unknown step " + step);
+  }
+
+  private static Optional<String> stopped(boolean forced, VmSpec spec) {
+    return forced
+        ? Optional.of("forced off after shutdown_timeout " + io.virtd.core.manifest.Sizes.formatDuration(spec.shutdownTimeout()))
+        : Optional.empty();
+  }
+
+  private static ObservedVm current(VmDriver driver, VmSpec spec) throws DriverException {
+    return driver
+        .observe(spec.name())
+        .orElseThrow(() -> new DriverException(DriverException.Kind.NOT_FOUND, "guest `" + spec.name() + "` disappeared"));
+  }
+
+  static String stepName(Step step) {
+    if (step instanceof Step.Lifecycle l) {
+      return l.action().key();
+    }
+    return step.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static String message(Exception e) {
+    String m = e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : m;
+  }
+
+  private static Duration since(long t0) {
+    return Duration.ofNanos(System.nanoTime() - t0);
+  }
+}

@@ -1,0 +1,154 @@
+package io.virtd.core.plan;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.Sizes;
+import io.virtd.core.manifest.VmSpec;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The plan as JSON ({@code "format_version": 1}, documented in docs/plan-json.md). The text form is
+ * rendered from this document by {@link PlanText}, so the two never disagree.
+ */
+public final class PlanJson {
+  public static final int FORMAT_VERSION = 1;
+  public static final ObjectMapper MAPPER = new ObjectMapper();
+  public static final com.fasterxml.jackson.databind.ObjectWriter MAPPER_PRETTY =
+      MAPPER.writerWithDefaultPrettyPrinter();
+  private static final String SENSITIVE = "(sensitive)";
+
+  private PlanJson() {}
+
+  public static ObjectNode of(Plan plan) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("format_version", FORMAT_VERSION);
+    ArrayNode resources = root.putArray("resources");
+    for (ResourcePlan r : plan.resources()) {
+      resources.add(resource(r));
+    }
+    Plan.Summary s = plan.summary();
+    ObjectNode sum = root.putObject("summary");
+    sum.put("create", s.create());
+    sum.put("change", s.change());
+    sum.put("start", s.start());
+    sum.put("stop", s.stop());
+    sum.put("resume", s.resume());
+    sum.put("restart", s.restart());
+    sum.put("remove", s.remove());
+    sum.put("recreate", s.recreate());
+    sum.put("restart_pending", s.restartPending());
+    sum.put("errors", s.errors());
+    root.put("changes_pending", plan.hasChanges());
+    return root;
+  }
+
+  static ObjectNode resource(ResourcePlan r) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("address", "virt/" + r.name());
+    n.put("name", r.name());
+    n.put("driver", r.driver());
+    n.put("manifest", r.spec().origin());
+    ArrayNode actions = n.putArray("actions");
+    ArrayNode changes = n.putArray("changes");
+    for (Step step : r.steps()) {
+      if (step instanceof Step.Create) {
+        actions.add("create");
+        n.set("create", createSummary(r.spec()));
+      } else if (step instanceof Step.Adopt) {
+        actions.add("adopt");
+      } else if (step instanceof Step.Update u) {
+        actions.add("update");
+        u.changes().forEach(c -> changes.add(change(c)));
+      } else if (step instanceof Step.Lifecycle l) {
+        actions.add(l.action().key());
+      } else if (step instanceof Step.Remove) {
+        actions.add("remove");
+      } else if (step instanceof Step.Replace rep) {
+        actions.add("replace");
+        rep.forcedBy().forEach(c -> changes.add(change(c)));
+      }
+    }
+    ArrayNode recreate = n.putArray("recreate_required");
+    r.recreateRequired().forEach(c -> recreate.add(change(c)));
+    ArrayNode pending = n.putArray("restart_pending");
+    r.restartPending().forEach(f -> pending.add(f.key()));
+    if (r.error().isPresent()) {
+      n.put("error", r.error().get());
+    } else {
+      n.putNull("error");
+    }
+    ArrayNode warnings = n.putArray("warnings");
+    r.warnings().forEach(warnings::add);
+    return n;
+  }
+
+  private static ObjectNode createSummary(VmSpec spec) {
+    ObjectNode c = MAPPER.createObjectNode();
+    c.put("virt_type", spec.virtType().key());
+    c.put("memory", spec.memoryKiB());
+    c.put("memory_text", Sizes.formatKiB(spec.memoryKiB()));
+    c.put("cpus", spec.cpus());
+    c.put("ensure", spec.ensure().key());
+    return c;
+  }
+
+  static ObjectNode change(FieldChange c) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("field", c.field().key());
+    n.set("before", raw(c.field(), c.before()));
+    n.set("after", raw(c.field(), c.after()));
+    n.put("before_text", text(c.field(), c.before()));
+    n.put("after_text", text(c.field(), c.after()));
+    n.put("apply", c.mutability().label());
+    if (c.field().secret()) {
+      n.put("sensitive", true);
+    }
+    return n;
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode raw(Field f, Object v) {
+    if (v == null) {
+      return MAPPER.nullNode();
+    }
+    if (f.secret()) {
+      return MAPPER.getNodeFactory().textNode(SENSITIVE);
+    }
+    if (v instanceof Duration d) {
+      return MAPPER.getNodeFactory().textNode(Sizes.formatDuration(d));
+    }
+    if (v instanceof Enum<?>) {
+      return MAPPER.getNodeFactory().textNode(v.toString());
+    }
+    return MAPPER.valueToTree(v);
+  }
+
+  /** How a value reads in a plan: memory in MiB, secrets hidden, lists in brackets. */
+  public static String text(Field f, Object v) {
+    if (v == null) {
+      return "(none)";
+    }
+    if (f.secret()) {
+      return SENSITIVE;
+    }
+    if (f == Field.MEMORY && v instanceof Number n) {
+      return Sizes.formatKiB(n.longValue());
+    }
+    if (v instanceof Duration d) {
+      return Sizes.formatDuration(d);
+    }
+    if (v instanceof List<?> l) {
+      return "[" + String.join(", ", l.stream().map(Object::toString).toList()) + "]";
+    }
+    if (v instanceof java.util.Map<?, ?>) {
+      return "(document)";
+    }
+    String s = v.toString();
+    if (s.contains("\n")) {
+      return "(document)";
+    }
+    return s;
+  }
+}

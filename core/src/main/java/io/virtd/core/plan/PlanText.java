@@ -1,0 +1,128 @@
+package io.virtd.core.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The plan as people read it, in Terraform's style, rendered from the {@link PlanJson} document:
+ * {@code +} create, {@code ~} change, {@code -} remove, {@code >} start/stop/resume/restart,
+ * {@code -/+} re-create; each field change says how it is applied.
+ */
+public final class PlanText {
+  private PlanText() {}
+
+  private record Line(String text, String note) {}
+
+  public static String render(JsonNode plan) {
+    List<List<Line>> blocks = new ArrayList<>();
+    List<String> headers = new ArrayList<>();
+    int width = 0;
+    for (JsonNode r : plan.get("resources")) {
+      List<Line> lines = lines(r);
+      if (lines.isEmpty()) {
+        continue;
+      }
+      headers.add(r.get("address").asText() + " (" + r.get("driver").asText() + ")");
+      blocks.add(lines);
+      for (Line l : lines) {
+        if (l.note() != null) {
+          width = Math.max(width, l.text().length());
+        }
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < blocks.size(); i++) {
+      out.append(headers.get(i)).append('\n');
+      for (Line l : blocks.get(i)) {
+        out.append(l.text());
+        if (l.note() != null) {
+          out.append(" ".repeat(width - l.text().length() + 3)).append('(').append(l.note()).append(')');
+        }
+        out.append('\n');
+      }
+    }
+    if (blocks.isEmpty()) {
+      out.append("No changes: every resource matches its manifest.\n");
+    }
+    out.append(summary(plan.get("summary"))).append('\n');
+    return out.toString();
+  }
+
+  private static List<Line> lines(JsonNode r) {
+    List<Line> lines = new ArrayList<>();
+    String name = r.get("name").asText();
+    if (!r.get("error").isNull()) {
+      lines.add(new Line("  ! error: " + r.get("error").asText(), null));
+      return lines;
+    }
+    List<String> changedFields = new ArrayList<>();
+    for (JsonNode a : r.get("actions")) {
+      switch (a.asText()) {
+        case "create" -> {
+          JsonNode c = r.get("create");
+          lines.add(
+              new Line(
+                  "  + create (" + c.get("virt_type").asText() + ", " + c.get("memory_text").asText() + ", "
+                      + c.get("cpus").asInt() + (c.get("cpus").asInt() == 1 ? " cpu" : " cpus")
+                      + ", ensure " + c.get("ensure").asText() + ")",
+                  null));
+        }
+        case "adopt" -> lines.add(new Line("  ~ adopt (found without ownership mark)", null));
+        case "update" -> {
+          for (JsonNode ch : r.get("changes")) {
+            changedFields.add(ch.get("field").asText());
+            lines.add(new Line("  ~ " + fieldText(ch), ch.get("apply").asText()));
+          }
+        }
+        case "remove" -> lines.add(new Line("  - remove", null));
+        case "replace" -> {
+          for (JsonNode ch : r.get("changes")) {
+            lines.add(new Line("  -/+ " + fieldText(ch), "re-create: --replace " + name));
+          }
+        }
+        default -> lines.add(new Line("  > " + a.asText(), null));
+      }
+    }
+    for (JsonNode ch : r.get("recreate_required")) {
+      lines.add(new Line("  -/+ " + fieldText(ch), "recreate required: run apply with --replace " + name));
+    }
+    List<String> pendingOnly = new ArrayList<>();
+    for (JsonNode f : r.get("restart_pending")) {
+      if (!changedFields.contains(f.asText())) {
+        pendingOnly.add(f.asText());
+      }
+    }
+    if (!pendingOnly.isEmpty()) {
+      lines.add(new Line("  ! restart pending: " + String.join(", ", pendingOnly), null));
+    }
+    for (JsonNode w : r.get("warnings")) {
+      lines.add(new Line("  ! warning: " + w.asText(), null));
+    }
+    return lines;
+  }
+
+  private static String fieldText(JsonNode ch) {
+    return ch.get("field").asText() + ": " + ch.get("before_text").asText() + " -> " + ch.get("after_text").asText();
+  }
+
+  /** {@code Plan: 1 to create, 1 to change, 1 to start, 0 to remove, 1 to re-create; 1 restart pending.} */
+  static String summary(JsonNode s) {
+    StringBuilder b = new StringBuilder("Plan: ");
+    b.append(s.get("create").asInt()).append(" to create, ");
+    b.append(s.get("change").asInt()).append(" to change, ");
+    b.append(s.get("start").asInt()).append(" to start, ");
+    for (String extra : List.of("stop", "resume", "restart")) {
+      if (s.get(extra).asInt() > 0) {
+        b.append(s.get(extra).asInt()).append(" to ").append(extra).append(", ");
+      }
+    }
+    b.append(s.get("remove").asInt()).append(" to remove, ");
+    b.append(s.get("recreate").asInt()).append(" to re-create; ");
+    b.append(s.get("restart_pending").asInt()).append(" restart pending.");
+    if (s.get("errors").asInt() > 0) {
+      b.append(' ').append(s.get("errors").asInt()).append(s.get("errors").asInt() == 1 ? " error." : " errors.");
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,118 @@
+package io.virtd.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.virtd.core.apply.Apply;
+import io.virtd.core.apply.ApplyEvent;
+import io.virtd.core.apply.Executor;
+import io.virtd.core.apply.GuestLocks;
+import io.virtd.core.apply.Planning;
+import io.virtd.core.manifest.ManifestLoader;
+import io.virtd.core.plan.Plan;
+import io.virtd.core.plan.PlanJson;
+import io.virtd.core.plan.PlanPolicy;
+import io.virtd.core.plan.PlanText;
+import io.virtd.core.spi.Drivers;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "apply",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    description = {
+      "Compute the plan and carry it out, printing each step as it happens; then read every guest back.",
+      "Exit 0: converged; 1: a step failed or the result is inconsistent; 3: restart pending or re-create required."
+    })
+public final class ApplyCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--connect", paramLabel = "URI", description = "libvirt URI replacing the configuration's connect and connect_xen")
+  String connect;
+
+  @Option(names = "--json", description = "print one JSON object per step, then the summary")
+  boolean json;
+
+  @Option(names = "--replace", paramLabel = "NAME", description = "allow re-creating this guest to settle create-time differences (repeatable)")
+  List<String> replace = new ArrayList<>();
+
+  @Parameters(paramLabel = "NAME", arity = "0..*", description = "apply only these resources")
+  List<String> names = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Session s = Session.open(common, connect, names, ManifestLoader.Permissions.REFUSE, err);
+    if (s == null) {
+      return 1;
+    }
+    PlanPolicy policy = new PlanPolicy(s.config.owner(), Set.copyOf(replace), true);
+    try (Drivers drivers = new Drivers(s.config)) {
+      Plan plan = Planning.plan(s.specs, drivers, policy);
+      if (!json) {
+        out.print(PlanText.render(PlanJson.of(plan)));
+        out.flush();
+      }
+      for (var r : plan.resources()) {
+        r.warnings().forEach(w -> err.println("virtctl: warning: virt/" + r.name() + ": " + w));
+        r.error().ifPresent(e -> err.println("virtctl: error: virt/" + r.name() + ": " + e));
+      }
+      Executor executor = new Executor(s.config.owner(), new GuestLocks(s.config.lockDir()), Duration.ofSeconds(30));
+      Apply.Result result = Apply.run(plan, drivers, executor, policy, e -> print(e, out));
+      for (String inc : result.inconsistent()) {
+        err.println("virtctl: error: driver produced an inconsistent result: virt/" + inc);
+      }
+      var after = PlanJson.of(result.after());
+      if (json) {
+        ObjectNode sum = PlanJson.MAPPER.createObjectNode();
+        sum.put("type", "summary");
+        sum.put("exit_code", result.exitCode());
+        sum.set("failed", PlanJson.MAPPER.valueToTree(result.failed()));
+        sum.set("inconsistent", PlanJson.MAPPER.valueToTree(result.inconsistent()));
+        sum.set("after", after);
+        out.println(PlanJson.MAPPER.writeValueAsString(sum));
+      } else {
+        out.println(
+            "Apply complete: " + result.failed().size() + " failed, " + result.inconsistent().size()
+                + " inconsistent. After apply: " + PlanText.render(after).lines().reduce((a, b) -> b).orElse(""));
+      }
+      out.flush();
+      return result.exitCode();
+    }
+  }
+
+  private void print(ApplyEvent e, PrintWriter out) {
+    if (json) {
+      ObjectNode n = PlanJson.MAPPER.createObjectNode();
+      n.put("type", "step");
+      n.put("address", "virt/" + e.name());
+      n.put("driver", e.driver());
+      n.put("step", e.step());
+      n.put("result", e.ok() ? "ok" : "failed");
+      n.put("duration_ms", e.took().toMillis());
+      e.detail().ifPresent(d -> n.put("detail", d));
+      e.error().ifPresent(d -> n.put("error", d));
+      try {
+        out.println(PlanJson.MAPPER.writeValueAsString(n));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+        throw new IllegalStateException(ex);
+      }
+    } else {
+      out.printf(
+          "virt/%s: %s ... %s (%d ms)%s%n",
+          e.name(), e.step(), e.ok() ? "ok" : "FAILED", e.took().toMillis(),
+          e.error().map(x -> ": " + x).or(() -> e.detail().map(x -> ": " + x)).orElse(""));
+    }
+    out.flush();
+  }
+}

@@ -1,0 +1,60 @@
+package io.virtd.cli;
+
+import io.virtd.core.apply.Planning;
+import io.virtd.core.manifest.ManifestLoader;
+import io.virtd.core.plan.Plan;
+import io.virtd.core.plan.PlanJson;
+import io.virtd.core.plan.PlanPolicy;
+import io.virtd.core.plan.PlanText;
+import io.virtd.core.spi.Drivers;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "plan",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    description = {
+      "Read live state and print what apply would do; change nothing.",
+      "Exit 0: nothing to do; 1: error; 2: changes pending."
+    })
+public final class PlanCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--connect", paramLabel = "URI", description = "libvirt URI replacing the configuration's connect and connect_xen")
+  String connect;
+
+  @Option(names = "--json", description = "print the plan as one JSON document (format_version 1)")
+  boolean json;
+
+  @Parameters(paramLabel = "NAME", arity = "0..*", description = "plan only these resources")
+  List<String> names = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Session s = Session.open(common, connect, names, ManifestLoader.Permissions.WARN, err);
+    if (s == null) {
+      return 1;
+    }
+    try (Drivers drivers = new Drivers(s.config)) {
+      Plan plan = Planning.plan(s.specs, drivers, PlanPolicy.of(s.config.owner()));
+      var doc = PlanJson.of(plan);
+      out.print(json ? PlanJson.MAPPER_PRETTY.writeValueAsString(doc) + "\n" : PlanText.render(doc));
+      out.flush();
+      if (plan.hasErrors()) {
+        return 1;
+      }
+      return plan.hasChanges() ? 2 : 0;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.virtd.cli;
+
+import io.virtd.core.config.Config;
+import io.virtd.core.manifest.DesiredState;
+import io.virtd.core.manifest.ManifestLoader;
+import io.virtd.core.manifest.Problem;
+import io.virtd.core.manifest.VmSpec;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What plan and apply share: the configuration and the selected, valid resources. */
+final class Session {
+  final Config config;
+  final List<VmSpec> specs;
+
+  private Session(Config config, List<VmSpec> specs) {
+    this.config = config;
+    this.specs = specs;
+  }
+
+  /** The session, or null after printing why there is none (exit 1). */
+  static Session open(
+      CommonOptions common, String connect, List<String> names, ManifestLoader.Permissions perms, PrintWriter err) {
+    Config config = common.loadConfig(err);
+    if (config == null) {
+      return null;
+    }
+    if (connect != null) {
+      config = config.withConnect(connect);
+    }
+    DesiredState state = new ManifestLoader(perms).load(common.manifestPaths(config));
+    for (Problem p : state.problems()) {
+      err.println(p);
+    }
+    if (state.hasErrors()) {
+      err.println("virtctl: fix the manifests first: nothing was planned or changed.");
+      return null;
+    }
+    List<VmSpec> specs = new ArrayList<>();
+    if (names == null || names.isEmpty()) {
+      specs.addAll(state.resources().values());
+    } else {
+      for (String n : names) {
+        var s = state.get(n);
+        if (s.isEmpty()) {
+          err.println("virtctl: no resource named `" + n + "` in the manifests");
+          return null;
+        }
+        specs.add(s.get());
+      }
+    }
+    return new Session(config, specs);
+  }
+}
