@@ -120,7 +120,7 @@ public final class ManifestLoader {
 
   /** One document as a resource, or null (its problems added) when it declares none or is invalid. */
   static VmSpec interpret(Path file, Path baseDir, YNode doc, List<Problem> problems) {
-    if (doc instanceof YNode.YScalar s && s.value() == null) {
+    if (doc instanceof YNode.YScalar s && (s.value() == null || "".equals(s.value()))) {
       return null; // an empty document declares nothing
     }
     if (!(doc instanceof YNode.YMap map)) {

@@ -43,6 +43,8 @@ public final class YamlReader {
     factory =
         YAMLFactory.builder()
             .loaderOptions(options)
+            // an empty document (`---` alone) or `key:` with nothing after it is null, not ""
+            .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
             .streamReadConstraints(
                 StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
             .build();
@@ -86,7 +88,7 @@ public final class YamlReader {
         docs.add(doc);
       }
     } catch (JsonProcessingException e) {
-      problems.add(Problem.error(file, pos(e.getLocation()), syntaxMessage(e)));
+      problems.add(syntaxProblem(file, e));
     } catch (IOException e) {
       problems.add(Problem.error(file, Pos.START, "cannot read: " + e.getMessage()));
     }
@@ -135,16 +137,17 @@ public final class YamlReader {
             here,
             p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
                 ? p.getBigIntegerValue()
-                : (Object) p.getLongValue());
+                : (Object) p.getLongValue(),
+            p.getText());
       }
       case VALUE_NUMBER_FLOAT -> {
-        return new YNode.YScalar(here, p.getDoubleValue());
+        return new YNode.YScalar(here, p.getDoubleValue(), p.getText());
       }
       case VALUE_TRUE -> {
-        return new YNode.YScalar(here, Boolean.TRUE);
+        return new YNode.YScalar(here, Boolean.TRUE, p.getText());
       }
       case VALUE_FALSE -> {
-        return new YNode.YScalar(here, Boolean.FALSE);
+        return new YNode.YScalar(here, Boolean.FALSE, p.getText());
       }
       case VALUE_NULL -> {
         return new YNode.YScalar(here, null);
@@ -162,31 +165,53 @@ public final class YamlReader {
     }
   }
 
-  private static String syntaxMessage(JsonProcessingException e) {
+  /**
+   * A syntax error as {@code FILE:LINE:COL: message}. SnakeYAML's own message quotes the offending
+   * source line, which may hold a secret ({@code user}, {@code vnc_password}); only its context and
+   * problem phrases are used, and the location is SnakeYAML's problem mark (or, when the problem is
+   * the end of the file, where the unclosed construct began).
+   */
+  private static Problem syntaxProblem(Path file, JsonProcessingException e) {
     if (e instanceof AliasException) {
-      return e.getOriginalMessage();
+      return Problem.error(file, pos(e.getLocation()), e.getOriginalMessage());
+    }
+    if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
+      String problem = m.getProblem().strip();
+      Pos at = mark(m.getProblemMark());
+      Pos context = mark(m.getContextMark());
+      boolean atEnd = problem.contains("end of stream") || problem.contains("<stream end>");
+      if (context != null && (at == null || atEnd)) {
+        at = context;
+      }
+      if (at == null) {
+        at = pos(e.getLocation());
+      }
+      String msg = "YAML syntax error: ";
+      if (m.getContext() != null && !m.getContext().isBlank()) {
+        msg += m.getContext().strip();
+        if (context != null && !context.equals(at)) {
+          msg += " (at line " + context.line() + ", column " + context.col() + ")";
+        }
+        msg += ": ";
+      }
+      return Problem.error(file, at, msg + problem);
     }
     String msg = e.getOriginalMessage();
-    if (msg == null) {
+    if (msg == null || msg.isBlank()) {
       msg = e.getClass().getSimpleName();
     }
-    // SnakeYAML repeats the location and a source excerpt on further lines; keep the first line.
+    // Keep the first line only: further lines may quote the source.
     msg = msg.strip();
     int nl = msg.indexOf('\n');
     String first = nl < 0 ? msg : msg.substring(0, nl);
-    String rest = nl < 0 ? "" : msg.substring(nl + 1);
-    // Prefer SnakeYAML's "problem" line ("mapping values are not allowed here").
-    for (String line : rest.split("\n")) {
-      String l = line.strip();
-      if (!l.isEmpty() && !l.startsWith("in ") && !l.startsWith("^") && !l.startsWith("'") && !l.contains("line ")) {
-        first = first.isEmpty() ? l : first + ": " + l;
-        break;
-      }
-    }
     if (first.toLowerCase().contains("exceeds the limit")) {
-      return "file too large for a manifest";
+      return Problem.error(file, pos(e.getLocation()), "file too large for a manifest");
     }
-    return "YAML syntax error: " + first;
+    return Problem.error(file, pos(e.getLocation()), "YAML syntax error: " + first);
+  }
+
+  private static Pos mark(org.yaml.snakeyaml.error.Mark m) {
+    return m == null ? null : new Pos(m.getLine() + 1, m.getColumn() + 1);
   }
 
   static Pos pos(JsonLocation loc) {

@@ -27,7 +27,7 @@ public record Plan(List<ResourcePlan> resources) {
       if (r.has(Step.Update.class) || r.has(Step.Adopt.class)) {
         change++;
       }
-      if (r.has(Step.Action.START)) {
+      if (r.has(Step.Action.START) && !r.has(Step.Create.class)) { // "+ create (..., ensure running)" says it
         start++;
       }
       if (r.has(Step.Action.STOP)) {

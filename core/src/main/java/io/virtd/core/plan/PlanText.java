@@ -57,9 +57,14 @@ public final class PlanText {
       return lines;
     }
     List<String> changedFields = new ArrayList<>();
+    boolean created = false;
     for (JsonNode a : r.get("actions")) {
+      if (created && a.asText().equals("start")) {
+        continue; // the create line already says "ensure running"
+      }
       switch (a.asText()) {
         case "create" -> {
+          created = true;
           JsonNode c = r.get("create");
           lines.add(
               new Line(

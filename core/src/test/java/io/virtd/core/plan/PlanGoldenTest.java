@@ -1,0 +1,99 @@
+package io.virtd.core.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.virtd.core.manifest.DesiredState;
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.VirtType;
+import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.OwnershipMark;
+import io.virtd.core.spi.RunState;
+import io.virtd.core.testing.FakeDriver;
+import io.virtd.core.testing.Specs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The plan of the spec's own example ({@code cli-and-daemon.md}, "Plan output"), compared with
+ * golden files written by hand from the spec, never produced by this code.
+ */
+class PlanGoldenTest {
+  private static final String DRIVER = "libvirt qemu:///system";
+
+  private static Plan specExample() {
+    DesiredState d =
+        Specs.load(
+            """
+            virt: web01
+            virt_type: kvm
+            memory: 768
+            cpus: 4
+            ---
+            ---
+            virt: db01
+            virt_type: kvm
+            memory: 2048
+            cpus: 2
+            ---
+            virt: cache01
+            virt_type: kvm
+            ---
+            virt: old01
+            virt_type: kvm
+            arch: i686
+            """);
+    String file = d.get("web01").orElseThrow().file().toAbsolutePath().toString();
+    var mark = Optional.of(new OwnershipMark("host1", OwnershipMark.Origin.CREATED, file, ""));
+    var web01 =
+        new ObservedVm(
+            "web01", RunState.RUNNING,
+            Map.of(Field.MEMORY, 1024L * 1024, Field.CPUS, 1, Field.AUTOBOOT, true, Field.VIRT_TYPE, VirtType.KVM),
+            Map.of(Field.MEMORY, 1024L * 1024, Field.CPUS, 1, Field.AUTOBOOT, true),
+            mark, 1024L * 1024, 1);
+    var cache01 =
+        new ObservedVm(
+            "cache01", RunState.SHUTOFF, Map.of(Field.AUTOBOOT, true, Field.VIRT_TYPE, VirtType.KVM), Map.of(), mark, 0, 0);
+    var old01 =
+        new ObservedVm(
+            "old01", RunState.RUNNING,
+            Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true, Field.VIRT_TYPE, VirtType.KVM),
+            Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true), mark, 1024L * 1024, 1);
+    var caps = FakeDriver.capabilities(true);
+    return Planner.plan(
+        List.of(
+            Planner.Input.of(d.get("web01").orElseThrow(), DRIVER, caps, Optional.of(web01)),
+            Planner.Input.of(d.get("db01").orElseThrow(), DRIVER, caps, Optional.empty()),
+            Planner.Input.of(d.get("cache01").orElseThrow(), DRIVER, caps, Optional.of(cache01)),
+            Planner.Input.of(d.get("old01").orElseThrow(), DRIVER, caps, Optional.of(old01))),
+        PlanPolicy.of("host1"));
+  }
+
+  private static String golden(String name) throws IOException {
+    try (var in = PlanGoldenTest.class.getResourceAsStream("/golden/" + name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void textMatchesTheSpecExample() throws IOException {
+    assertEquals(golden("spec-example.txt"), PlanText.render(PlanJson.of(specExample())));
+  }
+
+  @Test
+  void jsonMatchesTheDocumentedSchema() throws IOException {
+    Plan plan = specExample();
+    String file = plan.resources().get(0).spec().file().toString();
+    JsonNode expected = PlanJson.MAPPER.readTree(golden("spec-example.json").replace("@FILE@", file));
+    JsonNode actual = PlanJson.of(plan);
+    // numbers compare by value: the golden's 4 is an int node, the plan's a long node
+    java.util.Comparator<JsonNode> sameValue =
+        (a, b) -> a.equals(b) || a.isNumber() && b.isNumber() && a.decimalValue().compareTo(b.decimalValue()) == 0 ? 0 : 1;
+    assertEquals(expected.toPrettyString(), actual.toPrettyString());
+    org.junit.jupiter.api.Assertions.assertTrue(expected.equals(sameValue, actual));
+  }
+}

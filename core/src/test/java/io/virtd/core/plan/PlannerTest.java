@@ -1,0 +1,242 @@
+package io.virtd.core.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.virtd.core.manifest.Ensure;
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.Pos;
+import io.virtd.core.manifest.VirtType;
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.spi.Capabilities;
+import io.virtd.core.spi.Mutability;
+import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.OwnershipMark;
+import io.virtd.core.spi.RunState;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class PlannerTest {
+  private static final Path FILE = Path.of("/etc/virtd/manifests/t.yaml");
+  private static final String OWNER = "host1";
+  private static final Optional<OwnershipMark> MARK =
+      Optional.of(new OwnershipMark(OWNER, OwnershipMark.Origin.CREATED, FILE.toString(), ""));
+
+  static VmSpec spec(Ensure ensure, Map<Field, Object> values) {
+    Map<Field, Object> v = new EnumMap<>(Field.class);
+    v.put(Field.VIRT_TYPE, VirtType.KVM);
+    v.put(Field.ENSURE, ensure);
+    v.putAll(values);
+    return new VmSpec("g1", v, FILE, Pos.START);
+  }
+
+  static ObservedVm observed(RunState state, Map<Field, Object> persistent) {
+    Map<Field, Object> p = new EnumMap<>(Field.class);
+    p.put(Field.VIRT_TYPE, VirtType.KVM);
+    p.put(Field.AUTOBOOT, true);
+    p.putAll(persistent);
+    return new ObservedVm("g1", state, p, state.isActive() ? p : Map.of(), MARK, 1 << 20, 2);
+  }
+
+  static Capabilities every(Field f, Mutability m) {
+    return Capabilities.builder().set(Mutability.LIVE, Field.AUTOBOOT).set(m, f).restUnsupported().build();
+  }
+
+  static ResourcePlan plan(VmSpec spec, Optional<ObservedVm> vm, Capabilities caps) {
+    return Planner.planOne(Planner.Input.of(spec, "fake", caps, vm), PlanPolicy.of(OWNER));
+  }
+
+  static List<Field> guestFields() {
+    return Stream.of(Field.values()).filter(Field::isGuestProperty).filter(f -> f != Field.VIRT_TYPE && f != Field.AUTOBOOT).toList();
+  }
+
+  /** Every guest field, as a changeable field declared each way, and as its own kind. */
+  static Stream<Arguments> fieldsAndMutabilities() {
+    List<Arguments> out = new ArrayList<>();
+    for (Field f : guestFields()) {
+      for (Mutability m : List.of(Mutability.LIVE, Mutability.CONFIG, Mutability.RESTART, Mutability.REPLACE)) {
+        out.add(Arguments.of(f, m));
+      }
+    }
+    return out.stream();
+  }
+
+  @ParameterizedTest(name = "{0} equal ({1})")
+  @MethodSource("fieldsAndMutabilities")
+  void equalValueMeansNoChange(Field f, Mutability m) {
+    ResourcePlan p = plan(spec(Ensure.RUNNING, Map.of(f, "a")), Optional.of(observed(RunState.RUNNING, Map.of(f, "a"))), every(f, m));
+    assertTrue(p.steps().isEmpty(), p.toString());
+    assertTrue(p.recreateRequired().isEmpty());
+    assertTrue(p.restartPending().isEmpty());
+  }
+
+  @ParameterizedTest(name = "{0} changed on a running guest, declared {1}")
+  @MethodSource("fieldsAndMutabilities")
+  void changeOnARunningGuest(Field f, Mutability declared) {
+    ResourcePlan p = plan(spec(Ensure.RUNNING, Map.of(f, "b")), Optional.of(observed(RunState.RUNNING, Map.of(f, "a"))), every(f, declared));
+    if (f.kind() == Field.Kind.CREATE_TIME || declared == Mutability.REPLACE) {
+      assertEquals(List.of(new FieldChange(f, "a", "b", Mutability.REPLACE)), p.recreateRequired());
+      assertTrue(p.steps().isEmpty(), "a create-time difference is never applied silently");
+      return;
+    }
+    assertEquals(List.of(new Step.Update(List.of(new FieldChange(f, "a", "b", declared)))), p.steps());
+    assertEquals(declared == Mutability.RESTART ? List.of(f) : List.of(), p.restartPending());
+  }
+
+  @ParameterizedTest(name = "{0} changed on a stopped guest, declared {1}")
+  @MethodSource("fieldsAndMutabilities")
+  void changeOnAStoppedGuestIsConfigOnlyAndNeverStartsIt(Field f, Mutability declared) {
+    ResourcePlan p =
+        plan(spec(Ensure.STOPPED, Map.of(f, "b", Field.AUTOBOOT, true)), Optional.of(observed(RunState.SHUTOFF, Map.of(f, "a"))), every(f, declared));
+    assertTrue(p.steps().stream().noneMatch(s -> s instanceof Step.Lifecycle), p.toString());
+    if (f.kind() == Field.Kind.CREATE_TIME || declared == Mutability.REPLACE) {
+      assertEquals(1, p.recreateRequired().size());
+    } else {
+      assertEquals(List.of(new Step.Update(List.of(new FieldChange(f, "a", "b", Mutability.CONFIG)))), p.steps());
+    }
+    assertTrue(p.restartPending().isEmpty());
+  }
+
+  @ParameterizedTest(name = "{0} changed, guest to be started, declared {1}")
+  @MethodSource("fieldsAndMutabilities")
+  void changeBeforeStartIsWrittenFirstSoTheGuestBootsWithIt(Field f, Mutability declared) {
+    ResourcePlan p = plan(spec(Ensure.RUNNING, Map.of(f, "b")), Optional.of(observed(RunState.SHUTOFF, Map.of(f, "a"))), every(f, declared));
+    if (f.kind() == Field.Kind.CREATE_TIME || declared == Mutability.REPLACE) {
+      assertEquals(List.of(new Step.Lifecycle(Step.Action.START)), p.steps());
+      return;
+    }
+    assertEquals(
+        List.of(new Step.Update(List.of(new FieldChange(f, "a", "b", Mutability.CONFIG))), new Step.Lifecycle(Step.Action.START)),
+        p.steps());
+    assertTrue(p.restartPending().isEmpty());
+  }
+
+  /** ensure × observed state → steps, written by hand from the spec's "ensure" section. */
+  @ParameterizedTest(name = "ensure {0}, guest {1} -> {2}")
+  @CsvSource({
+    "RUNNING,   MISSING,     create start",
+    "RUNNING,   RUNNING,     ''",
+    "RUNNING,   SHUTOFF,     start",
+    "RUNNING,   PAUSED,      resume",
+    "RUNNING,   PMSUSPENDED, resume",
+    "RUNNING,   CRASHED,     start",
+    "RUNNING,   BLOCKED,     ''",
+    "STOPPED,   MISSING,     create",
+    "STOPPED,   RUNNING,     stop",
+    "STOPPED,   SHUTOFF,     ''",
+    "STOPPED,   PAUSED,      stop",
+    "STOPPED,   CRASHED,     stop",
+    "INSTALLED, MISSING,     create",
+    "INSTALLED, RUNNING,     ''",
+    "INSTALLED, SHUTOFF,     ''",
+    "INSTALLED, PAUSED,      ''",
+    "ABSENT,    MISSING,     ''",
+    "ABSENT,    RUNNING,     remove",
+    "ABSENT,    SHUTOFF,     remove",
+  })
+  void ensureTransitions(Ensure ensure, String state, String expected) {
+    Optional<ObservedVm> vm =
+        state.equals("MISSING") ? Optional.empty() : Optional.of(observed(RunState.valueOf(state), Map.of(Field.AUTOBOOT, ensure != Ensure.STOPPED)));
+    ResourcePlan p = plan(spec(ensure, Map.of()), vm, every(Field.DESC, Mutability.CONFIG));
+    String steps = String.join(" ", p.steps().stream().map(PlannerTest::name).toList());
+    assertEquals(expected, steps);
+  }
+
+  static String name(Step s) {
+    return s instanceof Step.Lifecycle l ? l.action().key() : s.getClass().getSimpleName().toLowerCase();
+  }
+
+  @Test
+  void autobootFollowsEnsureWhenLeftOut() {
+    Capabilities caps = every(Field.DESC, Mutability.CONFIG);
+    ResourcePlan stopped = plan(spec(Ensure.STOPPED, Map.of()), Optional.of(observed(RunState.SHUTOFF, Map.of(Field.AUTOBOOT, true))), caps);
+    assertEquals(List.of(new Step.Update(List.of(new FieldChange(Field.AUTOBOOT, true, false, Mutability.CONFIG)))), stopped.steps());
+    ResourcePlan installed = plan(spec(Ensure.INSTALLED, Map.of()), Optional.of(observed(RunState.SHUTOFF, Map.of(Field.AUTOBOOT, false))), caps);
+    assertTrue(installed.steps().isEmpty(), "installed leaves autoboot alone");
+  }
+
+  @Test
+  void keysTheManifestLeavesOutAreNotManaged() {
+    ResourcePlan p =
+        plan(spec(Ensure.RUNNING, Map.of()), Optional.of(observed(RunState.RUNNING, Map.of(Field.MEMORY, 4096L, Field.DESC, "x"))), every(Field.MEMORY, Mutability.LIVE));
+    assertTrue(p.steps().isEmpty());
+  }
+
+  @Test
+  void aLiveChangeNotHonouredIsRestartPendingNotAStep() {
+    Map<Field, Object> persistent = new EnumMap<>(Map.of(Field.VIRT_TYPE, VirtType.KVM, Field.AUTOBOOT, true, Field.MEMORY, 512L * 1024));
+    Map<Field, Object> live = new EnumMap<>(persistent);
+    live.put(Field.MEMORY, 1024L * 1024);
+    var vm = new ObservedVm("g1", RunState.RUNNING, persistent, live, MARK, 1 << 20, 2);
+    ResourcePlan p = plan(spec(Ensure.RUNNING, Map.of(Field.MEMORY, 512L * 1024)), Optional.of(vm), every(Field.MEMORY, Mutability.LIVE));
+    assertTrue(p.steps().isEmpty());
+    assertEquals(List.of(Field.MEMORY), p.restartPending());
+  }
+
+  @Test
+  void restartOnChangeRestartsARunningGuestButNeverAStoppedOne() {
+    Capabilities caps = every(Field.CPUS, Mutability.RESTART);
+    var running = plan(spec(Ensure.RUNNING, Map.of(Field.CPUS, 4, Field.RESTART, "on_change")), Optional.of(observed(RunState.RUNNING, Map.of(Field.CPUS, 1))), caps);
+    assertEquals(new Step.Lifecycle(Step.Action.RESTART), running.steps().get(running.steps().size() - 1));
+    var stopped = plan(spec(Ensure.STOPPED, Map.of(Field.CPUS, 4, Field.RESTART, "on_change", Field.AUTOBOOT, true)), Optional.of(observed(RunState.SHUTOFF, Map.of(Field.CPUS, 1))), caps);
+    assertTrue(stopped.steps().stream().noneMatch(s -> s instanceof Step.Lifecycle));
+    var outsideWindow =
+        Planner.planOne(
+            Planner.Input.of(spec(Ensure.RUNNING, Map.of(Field.CPUS, 4, Field.RESTART, "on_change")), "fake", caps, Optional.of(observed(RunState.RUNNING, Map.of(Field.CPUS, 1)))),
+            new PlanPolicy(OWNER, Set.of(), false));
+    assertTrue(outsideWindow.steps().stream().noneMatch(s -> s instanceof Step.Lifecycle));
+    assertEquals(List.of(Field.CPUS), outsideWindow.restartPending());
+  }
+
+  @Test
+  void replaceOnlyWithPermissionAndNeverWhenProtected() {
+    Capabilities caps = every(Field.ARCH, Mutability.REPLACE);
+    var vm = Optional.of(observed(RunState.RUNNING, Map.of(Field.ARCH, "x86_64")));
+    var allowed = new PlanPolicy(OWNER, Set.of("g1"), true);
+    var replaced = Planner.planOne(Planner.Input.of(spec(Ensure.RUNNING, Map.of(Field.ARCH, "i686")), "fake", caps, vm), allowed);
+    assertEquals(
+        List.of(new Step.Replace(List.of(new FieldChange(Field.ARCH, "x86_64", "i686", Mutability.REPLACE))), new Step.Lifecycle(Step.Action.START)),
+        replaced.steps());
+    var protectedPlan =
+        Planner.planOne(Planner.Input.of(spec(Ensure.RUNNING, Map.of(Field.ARCH, "i686", Field.PROTECT, true)), "fake", caps, vm), allowed);
+    assertTrue(protectedPlan.error().orElseThrow().contains("protect"));
+    var absentProtected = plan(spec(Ensure.ABSENT, Map.of(Field.PROTECT, true)), vm, caps);
+    assertTrue(absentProtected.error().isPresent());
+  }
+
+  @Test
+  void unmarkedGuestIsAdoptedAndAnotherOwnersGuestIsRefused() {
+    Capabilities caps = every(Field.DESC, Mutability.CONFIG);
+    var bare = new ObservedVm("g1", RunState.RUNNING, Map.of(Field.AUTOBOOT, true), Map.of(), Optional.empty(), 0, 0);
+    assertEquals(List.of(new Step.Adopt()), plan(spec(Ensure.RUNNING, Map.of()), Optional.of(bare), caps).steps());
+    assertEquals(List.of(new Step.Adopt(), new Step.Remove()), plan(spec(Ensure.ABSENT, Map.of()), Optional.of(bare), caps).steps());
+    var other = new ObservedVm("g1", RunState.RUNNING, Map.of(), Map.of(), Optional.of(new OwnershipMark("hostB", OwnershipMark.Origin.CREATED, "", "")), 0, 0);
+    var p = plan(spec(Ensure.ABSENT, Map.of()), Optional.of(other), caps);
+    assertTrue(p.steps().isEmpty());
+    assertTrue(p.error().orElseThrow().contains("hostB"));
+  }
+
+  @Test
+  void valueDependentMutability() {
+    Capabilities caps =
+        Capabilities.builder()
+            .rule(Field.CPUS, (d, g) -> (Integer) d <= g.maxVcpus() ? Mutability.LIVE : Mutability.RESTART)
+            .set(Mutability.LIVE, Field.AUTOBOOT)
+            .restUnsupported()
+            .build();
+    var vm = Optional.of(observed(RunState.RUNNING, Map.of(Field.CPUS, 1)));
+    assertEquals(Mutability.LIVE, ((Step.Update) plan(spec(Ensure.RUNNING, Map.of(Field.CPUS, 2)), vm, caps).steps().get(0)).changes().get(0).mutability());
+    assertEquals(Mutability.RESTART, ((Step.Update) plan(spec(Ensure.RUNNING, Map.of(Field.CPUS, 3)), vm, caps).steps().get(0)).changes().get(0).mutability());
+  }
+}

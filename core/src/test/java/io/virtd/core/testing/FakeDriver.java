@@ -1,0 +1,201 @@
+package io.virtd.core.testing;
+
+import io.virtd.core.manifest.DriverKind;
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.plan.FieldChange;
+import io.virtd.core.spi.Capabilities;
+import io.virtd.core.spi.DriverException;
+import io.virtd.core.spi.Mutability;
+import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.OwnershipMark;
+import io.virtd.core.spi.RunState;
+import io.virtd.core.spi.VmDriver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * An in-memory driver for planner and executor tests. It keeps a persistent definition and a live
+ * copy like libvirt does; {@code honoursBalloon = false} makes live memory changes silently ignored,
+ * like a guest without a balloon driver. Every call is recorded in {@link #calls}.
+ */
+public final class FakeDriver implements VmDriver {
+  public static final class Guest {
+    public RunState state = RunState.SHUTOFF;
+    public final Map<Field, Object> persistent = new EnumMap<>(Field.class);
+    public final Map<Field, Object> live = new EnumMap<>(Field.class);
+    public OwnershipMark mark;
+    public long maxMemoryKiB;
+    public int maxVcpus;
+    public boolean ignoresAcpi;
+  }
+
+  public final Map<String, Guest> guests = new LinkedHashMap<>();
+  public final List<String> calls = new ArrayList<>();
+  public boolean honoursBalloon = true;
+
+  public static Capabilities capabilities(boolean honourLimits) {
+    return Capabilities.builder()
+        .rule(Field.MEMORY, (d, g) -> (Long) d <= g.maxMemoryKiB() ? Mutability.LIVE : Mutability.RESTART)
+        .rule(Field.CPUS, (d, g) -> (Integer) d <= g.maxVcpus() ? Mutability.LIVE : Mutability.RESTART)
+        .set(Mutability.LIVE, Field.AUTOBOOT)
+        .set(Mutability.CONFIG, Field.DESC, Field.ENSURE, Field.SHUTDOWN_TIMEOUT, Field.RESTART, Field.CONNECT, Field.PROTECT)
+        .set(Mutability.RESTART, Field.ON_POWEROFF, Field.ON_REBOOT, Field.ON_CRASH, Field.GRAPHICS, Field.CLOCKSYNC, Field.INTERFACES)
+        .set(Mutability.REPLACE, Field.VIRT_TYPE, Field.ARCH, Field.OS_TYPE)
+        .restUnsupported()
+        .build();
+  }
+
+  @Override
+  public DriverKind kind() {
+    return DriverKind.LIBVIRT;
+  }
+
+  @Override
+  public String target() {
+    return "fake:///";
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return capabilities(true);
+  }
+
+  public Guest add(String name, RunState state) {
+    Guest g = new Guest();
+    g.state = state;
+    g.maxMemoryKiB = 1024 * 1024;
+    g.maxVcpus = 2;
+    g.persistent.put(Field.MEMORY, 1024L * 1024);
+    g.persistent.put(Field.CPUS, 1);
+    g.persistent.put(Field.AUTOBOOT, true);
+    if (state.isActive()) {
+      g.live.putAll(g.persistent);
+    }
+    guests.put(name, g);
+    return g;
+  }
+
+  @Override
+  public Optional<ObservedVm> observe(String name) {
+    Guest g = guests.get(name);
+    if (g == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new ObservedVm(
+            name, g.state, g.persistent, g.state.isActive() ? g.live : Map.of(), Optional.ofNullable(g.mark),
+            g.maxMemoryKiB, g.maxVcpus));
+  }
+
+  @Override
+  public Map<String, ObservedVm> observeAll() {
+    Map<String, ObservedVm> all = new LinkedHashMap<>();
+    guests.keySet().forEach(n -> all.put(n, observe(n).orElseThrow()));
+    return all;
+  }
+
+  @Override
+  public void create(VmSpec spec, OwnershipMark mark) throws DriverException {
+    calls.add("create " + spec.name());
+    if (guests.containsKey(spec.name())) {
+      throw new DriverException(DriverException.Kind.CONFLICT, "exists");
+    }
+    Guest g = new Guest();
+    g.persistent.put(Field.VIRT_TYPE, spec.virtType());
+    g.persistent.put(Field.MEMORY, spec.memoryKiB());
+    g.persistent.put(Field.CPUS, spec.cpus());
+    g.persistent.put(Field.AUTOBOOT, spec.managed().getOrDefault(Field.AUTOBOOT, false));
+    spec.managed().forEach((f, v) -> g.persistent.putIfAbsent(f, v));
+    g.maxMemoryKiB = spec.memoryKiB();
+    g.maxVcpus = spec.cpus();
+    g.mark = mark;
+    guests.put(spec.name(), g);
+  }
+
+  @Override
+  public Set<Field> update(VmSpec spec, ObservedVm current, List<FieldChange> changes, OwnershipMark mark)
+      throws DriverException {
+    calls.add("update " + spec.name() + " " + changes.stream().map(c -> c.field().key() + ":" + c.mutability()).toList());
+    Guest g = guest(spec.name());
+    Set<Field> missed = new LinkedHashSet<>();
+    for (FieldChange c : changes) {
+      g.persistent.put(c.field(), c.after());
+      if (c.mutability() == Mutability.LIVE && g.state.isActive()) {
+        if (c.field() == Field.MEMORY && !honoursBalloon) {
+          missed.add(c.field());
+        } else {
+          g.live.put(c.field(), c.after());
+        }
+      }
+    }
+    g.mark = mark;
+    return missed;
+  }
+
+  @Override
+  public void start(String name) throws DriverException {
+    calls.add("start " + name);
+    Guest g = guest(name);
+    if (g.state.isActive()) {
+      throw new DriverException(DriverException.Kind.CONFLICT, "already running");
+    }
+    g.state = RunState.RUNNING;
+    g.live.clear();
+    g.live.putAll(g.persistent);
+    g.maxMemoryKiB = (Long) g.persistent.getOrDefault(Field.MEMORY, g.maxMemoryKiB);
+    g.maxVcpus = (Integer) g.persistent.getOrDefault(Field.CPUS, g.maxVcpus);
+  }
+
+  @Override
+  public void resume(String name) throws DriverException {
+    calls.add("resume " + name);
+    guest(name).state = RunState.RUNNING;
+  }
+
+  @Override
+  public boolean stop(String name, Duration timeout) throws DriverException {
+    calls.add("stop " + name);
+    Guest g = guests.get(name);
+    if (g == null || !g.state.isActive() && g.state != RunState.CRASHED) {
+      return false;
+    }
+    g.state = RunState.SHUTOFF;
+    g.live.clear();
+    return g.ignoresAcpi;
+  }
+
+  @Override
+  public void destroy(String name) throws DriverException {
+    calls.add("destroy " + name);
+    Guest g = guests.get(name);
+    if (g != null) {
+      g.state = RunState.SHUTOFF;
+      g.live.clear();
+    }
+  }
+
+  @Override
+  public void remove(String name) {
+    calls.add("remove " + name);
+    guests.remove(name);
+  }
+
+  @Override
+  public void close() {}
+
+  private Guest guest(String name) throws DriverException {
+    Guest g = guests.get(name);
+    if (g == null) {
+      throw new DriverException(DriverException.Kind.NOT_FOUND, "no guest " + name);
+    }
+    return g;
+  }
+}
