@@ -40,6 +40,8 @@ public final class FakeDriver implements VmDriver {
   public final Map<String, Guest> guests = new LinkedHashMap<>();
   public final List<String> calls = new ArrayList<>();
   public boolean honoursBalloon = true;
+  /** A broken driver: update reports success and changes nothing. */
+  public boolean ignoresUpdates;
 
   public static Capabilities capabilities(boolean honourLimits) {
     return Capabilities.builder()
@@ -126,6 +128,9 @@ public final class FakeDriver implements VmDriver {
     calls.add("update " + spec.name() + " " + changes.stream().map(c -> c.field().key() + ":" + c.mutability()).toList());
     Guest g = guest(spec.name());
     Set<Field> missed = new LinkedHashSet<>();
+    if (ignoresUpdates) {
+      return missed;
+    }
     for (FieldChange c : changes) {
       g.persistent.put(c.field(), c.after());
       if (c.mutability() == Mutability.LIVE && g.state.isActive()) {

@@ -1,0 +1,127 @@
+package io.virtd.core.apply;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.virtd.core.config.Config;
+import io.virtd.core.manifest.DesiredState;
+import io.virtd.core.manifest.Field;
+import io.virtd.core.plan.Plan;
+import io.virtd.core.plan.PlanPolicy;
+import io.virtd.core.spi.DriverFactory;
+import io.virtd.core.spi.Drivers;
+import io.virtd.core.spi.RunState;
+import io.virtd.core.spi.VmDriver;
+import io.virtd.core.manifest.DriverKind;
+import io.virtd.core.testing.FakeDriver;
+import io.virtd.core.testing.Specs;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plan → execute → re-observe through a fake driver, as {@code virtctl apply} does. */
+class ApplyTest {
+  @TempDir Path locks;
+  final FakeDriver fake = new FakeDriver();
+  final List<ApplyEvent> events = new ArrayList<>();
+
+  Drivers drivers() {
+    DriverFactory f =
+        new DriverFactory() {
+          @Override
+          public DriverKind kind() {
+            return DriverKind.LIBVIRT;
+          }
+
+          @Override
+          public VmDriver open(String target, Config config) {
+            return fake;
+          }
+        };
+    return new Drivers(Config.defaults(), List.of(f));
+  }
+
+  Apply.Result apply(DesiredState d) {
+    PlanPolicy policy = PlanPolicy.of("host1");
+    Drivers drivers = drivers();
+    Plan plan = Planning.plan(d.resources().values(), drivers, policy);
+    return Apply.run(plan, drivers, new Executor("host1", new GuestLocks(locks), Duration.ofSeconds(1)), policy, events::add);
+  }
+
+  static final String TWO =
+      """
+      virt: a
+      virt_type: kvm
+      memory: 256
+      cpus: 2
+      ---
+      virt: b
+      virt_type: kvm
+      ensure: stopped
+      """;
+
+  @Test
+  void convergesFromNothingAndASecondRunIsANoOp() {
+    DesiredState d = Specs.load(TWO);
+    Apply.Result first = apply(d);
+    assertEquals(0, first.exitCode(), first.toString());
+    assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+    assertEquals(RunState.SHUTOFF, fake.guests.get("b").state);
+    assertEquals(List.of("create a", "start a", "create b"), fake.calls);
+    fake.calls.clear();
+    Apply.Result second = apply(d);
+    assertEquals(0, second.exitCode());
+    assertEquals(List.of(), fake.calls, "a converged guest is not touched");
+    assertFalse(second.after().hasChanges());
+  }
+
+  @Test
+  void aLiveChangeTheGuestIgnoresEndsAsRestartPendingNotFailure() {
+    apply(Specs.load(TWO));
+    fake.honoursBalloon = false;
+    DesiredState smaller = Specs.load(TWO.replace("memory: 256", "memory: 128"));
+    Apply.Result r = apply(smaller);
+    assertEquals(3, r.exitCode(), r.toString());
+    assertEquals(List.of(Field.MEMORY), r.after().resources().get(0).restartPending());
+    assertTrue(events.stream().anyMatch(e -> e.detail().orElse("").contains("not honoured")));
+  }
+
+  @Test
+  void aDriverThatDoesNotDoWhatItSaidIsReportedInconsistent() {
+    apply(Specs.load(TWO));
+    fake.ignoresUpdates = true;
+    Apply.Result r = apply(Specs.load(TWO.replace("cpus: 2", "cpus: 1")));
+    assertEquals(1, r.exitCode(), r.toString());
+    assertEquals(1, r.inconsistent().size());
+    assertTrue(r.inconsistent().get(0).startsWith("a: cpus is 2, wanted 1"), r.inconsistent().get(0));
+  }
+
+  @Test
+  void aFailingStepIsReportedAndTheOtherGuestsStillRun() {
+    apply(Specs.load(TWO));
+    fake.guests.get("a").state = RunState.SHUTOFF;
+    fake.guests.get("b").state = RunState.RUNNING;
+    DesiredState d = Specs.load(TWO);
+    PlanPolicy policy = PlanPolicy.of("host1");
+    Drivers drivers = drivers();
+    Plan plan = Planning.plan(d.resources().values(), drivers, policy);
+    fake.guests.get("a").state = RunState.RUNNING; // started behind our back: start now fails
+    Apply.Result r = Apply.run(plan, drivers, new Executor("host1", new GuestLocks(locks), Duration.ofSeconds(1)), policy, events::add);
+    assertEquals(1, r.exitCode());
+    assertEquals(List.of("a"), r.failed());
+    assertEquals(RunState.SHUTOFF, fake.guests.get("b").state, "b was still stopped");
+  }
+
+  @Test
+  void stoppingAGuestThatIgnoresAcpiSaysItWasForced() {
+    apply(Specs.load(TWO));
+    fake.guests.get("a").ignoresAcpi = true;
+    Apply.Result r = apply(Specs.load(TWO.replace("cpus: 2", "cpus: 2\nensure: stopped")));
+    assertEquals(0, r.exitCode());
+    assertTrue(events.stream().anyMatch(e -> e.step().equals("stop") && e.detail().orElse("").contains("forced")));
+  }
+}
