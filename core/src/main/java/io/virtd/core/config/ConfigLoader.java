@@ -63,7 +63,8 @@ public final class ConfigLoader {
       try {
         b.set(e);
       } catch (IllegalArgumentException ex) {
-        problems.add(Problem.error(file, e.value().pos(), "`" + e.key() + "`: " + ex.getMessage()));
+        Pos at = ex instanceof BadAt inner ? inner.pos : e.value().pos();
+        problems.add(Problem.error(file, at, "`" + e.key() + "`: " + ex.getMessage()));
       } catch (UnknownKey ex) {
         String hint = DidYouMean.suggest(e.key(), KEYS).map(k -> "; did you mean `" + k + "`?").orElse("");
         problems.add(Problem.error(file, e.keyPos(), "unknown configuration key `" + e.key() + "`" + hint));
@@ -73,6 +74,16 @@ public final class ConfigLoader {
       return new Result(d, problems);
     }
     return new Result(b.build(), problems);
+  }
+
+  /** A bad value inside a key's value (a key of {@code maintenance_window}), with its own place. */
+  private static final class BadAt extends IllegalArgumentException {
+    final transient Pos pos;
+
+    BadAt(Pos pos, String message) {
+      super(message);
+      this.pos = pos;
+    }
   }
 
   private static final class UnknownKey extends Exception {
@@ -149,7 +160,7 @@ public final class ConfigLoader {
 
     private static String text(YNode v) {
       if (v instanceof YNode.YScalar s && s.value() != null && !(s.value() instanceof Boolean)) {
-        String t = s.value().toString();
+        String t = s.text(); // as written, not as YAML read it (`1.10`, not 1.1)
         if (!t.isBlank()) {
           return t;
         }
@@ -229,10 +240,20 @@ public final class ConfigLoader {
       String cron = null;
       Duration duration = null;
       for (YNode.Entry e : m.entries()) {
-        switch (e.key()) {
-          case "cron" -> cron = cron(text(e.value()));
-          case "duration" -> duration = Sizes.parseDuration(text(e.value()));
-          default -> throw new IllegalArgumentException("unknown key `" + e.key() + "` (cron, duration)");
+        try {
+          switch (e.key()) {
+            case "cron" -> cron = cron(text(e.value()));
+            case "duration" -> duration = Sizes.parseDuration(text(e.value()));
+            default -> {
+              String hint =
+                  DidYouMean.suggest(e.key(), List.of("cron", "duration")).map(k -> "; did you mean `" + k + "`?").orElse("");
+              throw new BadAt(e.keyPos(), "unknown key `" + e.key() + "` (cron, duration)" + hint);
+            }
+          }
+        } catch (BadAt b) {
+          throw b;
+        } catch (IllegalArgumentException x) {
+          throw new BadAt(e.value().pos(), "`" + e.key() + "`: " + x.getMessage());
         }
       }
       if (cron == null || duration == null) {

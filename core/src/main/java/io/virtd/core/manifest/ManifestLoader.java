@@ -42,11 +42,21 @@ public final class ManifestLoader {
 
   public DesiredState load(List<Path> paths) {
     List<Problem> problems = new ArrayList<>();
-    List<VmSpec> specs = new ArrayList<>();
+    List<Declared> declared = new ArrayList<>();
     for (Path file : manifestFiles(paths, problems)) {
-      loadFile(file, specs, problems);
+      loadFile(file, declared, problems);
     }
-    return collect(specs, problems);
+    return collect(declared, problems);
+  }
+
+  /**
+   * A document that names a resource: {@code spec} is null when the document is invalid, but its
+   * name still counts for "declared twice" (the spec: an error for every document that uses it).
+   */
+  private record Declared(String name, Path file, Pos pos, VmSpec spec) {
+    String origin() {
+      return file + ":" + pos;
+    }
   }
 
   public DesiredState load(Path... paths) {
@@ -88,7 +98,7 @@ public final class ManifestLoader {
     return name.endsWith(".yaml") || name.endsWith(".yml");
   }
 
-  private void loadFile(Path file, List<VmSpec> specs, List<Problem> problems) {
+  private void loadFile(Path file, List<Declared> declared, List<Problem> problems) {
     if (writableByOthers(file)) {
       String msg = "writable by group or others; run chmod go-w on it";
       if (permissions == Permissions.REFUSE) {
@@ -100,12 +110,41 @@ public final class ManifestLoader {
     YamlReader.Result result = yaml.read(file);
     problems.addAll(result.problems());
     Path baseDir = file.toAbsolutePath().getParent();
-    for (YNode doc : result.documents()) {
-      VmSpec spec = interpret(file, baseDir, doc, problems);
-      if (spec != null) {
-        specs.add(spec);
+    List<YNode> docs = result.documents();
+    for (int i = 0; i < docs.size(); i++) {
+      VmSpec spec = interpret(file, baseDir, docs.get(i), problems);
+      // A document the reader found a problem in (a duplicate key) is not a valid resource either.
+      Pos from = docs.get(i).pos();
+      Pos to = i + 1 < docs.size() ? docs.get(i + 1).pos() : null;
+      boolean spoiled =
+          result.problems().stream()
+              .anyMatch(
+                  p -> p.message().startsWith("duplicate key")
+                      && !before(p.pos(), from)
+                      && (to == null || before(p.pos(), to)));
+      YNode.Entry title = titleOf(docs.get(i));
+      if (title != null) {
+        declared.add(new Declared(((YNode.YScalar) title.value()).text(), file, title.keyPos(), spoiled ? null : spec));
       }
     }
+  }
+
+  /** The {@code virt: NAME} entry of a document when NAME is a valid name, else null. */
+  private static YNode.Entry titleOf(YNode doc) {
+    if (doc instanceof YNode.YMap map
+        && !map.entries().isEmpty()
+        && map.entries().get(0).key().equals("virt")
+        && map.entries().get(0).value() instanceof YNode.YScalar s
+        && s.value() != null
+        && !(s.value() instanceof Boolean)
+        && Names.isValid(s.text())) {
+      return map.entries().get(0);
+    }
+    return null;
+  }
+
+  private static boolean before(Pos a, Pos b) {
+    return a.line() < b.line() || (a.line() == b.line() && a.col() < b.col());
   }
 
   static boolean writableByOthers(Path file) {
@@ -164,8 +203,14 @@ public final class ManifestLoader {
       }
     }
     VirtType type = (VirtType) values.get(Field.VIRT_TYPE);
-    if (type == null && problems.size() == before) {
-      problems.add(Problem.error(file, title.keyPos(), "resource `" + name + "` has no `virt_type` (kvm, qemu, xen-fullyvirt, xen-paravirt or openvz)"));
+    boolean typeWritten = map.entries().stream().anyMatch(e -> e.key().equals(Field.VIRT_TYPE.key()));
+    if (type == null && !typeWritten) {
+      problems.add(
+          Problem.error(
+              file,
+              title.keyPos(),
+              (name == null ? "the resource" : "resource `" + name + "`")
+                  + " has no `virt_type` (kvm, qemu, xen-fullyvirt, xen-paravirt or openvz)"));
     }
     if (type != null) {
       for (Field f : values.keySet()) {
@@ -192,7 +237,7 @@ public final class ManifestLoader {
       problems.add(Problem.error(file, v.pos(), "`virt` must be followed by the resource name, not " + v.kindName()));
       return null;
     }
-    String name = s.value().toString();
+    String name = s.text(); // as written: `virt: 1.10` is named "1.10", not "1.1"
     if (!Names.isValid(name)) {
       String shown = name.length() > 70 ? name.substring(0, 67) + "..." : name;
       problems.add(
@@ -207,7 +252,14 @@ public final class ManifestLoader {
 
   private static void checkCombinations(
       Path file, Map<Field, Object> values, Map<Field, Pos> keyPos, List<Problem> problems) {
-    List<Field> storage = STORAGE_KEYS.stream().filter(values::containsKey).sorted().toList();
+    // in the order they are written: the error goes to each later one, naming the first
+    List<Field> storage =
+        STORAGE_KEYS.stream()
+            .filter(values::containsKey)
+            .sorted(
+                java.util.Comparator.comparingInt((Field f) -> keyPos.get(f).line())
+                    .thenComparingInt(f -> keyPos.get(f).col()))
+            .toList();
     if (storage.size() > 1) {
       for (Field f : storage.subList(1, storage.size())) {
         problems.add(
@@ -237,25 +289,27 @@ public final class ManifestLoader {
   }
 
   /** Drops every resource whose name is declared more than once, with an error at each declaration. */
-  private static DesiredState collect(List<VmSpec> specs, List<Problem> problems) {
-    Map<String, List<VmSpec>> byName = new LinkedHashMap<>();
-    for (VmSpec s : specs) {
-      byName.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(s);
+  private static DesiredState collect(List<Declared> declared, List<Problem> problems) {
+    Map<String, List<Declared>> byName = new LinkedHashMap<>();
+    for (Declared d : declared) {
+      byName.computeIfAbsent(d.name(), k -> new ArrayList<>()).add(d);
     }
     Map<String, VmSpec> unique = new LinkedHashMap<>();
     for (var e : byName.entrySet()) {
-      List<VmSpec> all = e.getValue();
+      List<Declared> all = e.getValue();
       if (all.size() == 1) {
-        unique.put(e.getKey(), all.get(0));
+        if (all.get(0).spec() != null) {
+          unique.put(e.getKey(), all.get(0).spec());
+        }
         continue;
       }
-      for (VmSpec s : all) {
-        List<String> others = all.stream().filter(o -> o != s).map(VmSpec::origin).toList();
+      for (Declared d : all) {
+        List<String> others = all.stream().filter(o -> o != d).map(Declared::origin).toList();
         problems.add(
             Problem.error(
-                s.file(),
-                s.pos(),
-                "resource `" + s.name() + "` is declared " + all.size() + " times (also at "
+                d.file(),
+                d.pos(),
+                "resource `" + d.name() + "` is declared " + all.size() + " times (also at "
                     + String.join(", ", others) + ")"));
       }
     }

@@ -30,7 +30,7 @@ final class Values {
       if (s.value() instanceof String str) {
         return str;
       }
-      return s.value().toString();
+      return s.text(); // as written: `1.10`, not 1.1
     }
     throw new BadValue(node.pos(), "`" + ctx.key() + "` must be " + expected + ", not " + node.kindName());
   }
@@ -38,7 +38,7 @@ final class Values {
   static String string(YNode node, Ctx ctx) {
     if (!(node instanceof YNode.YScalar s) || !(s.value() instanceof String str)) {
       if (node instanceof YNode.YScalar s2 && s2.value() != null && !(s2.value() instanceof Boolean)) {
-        return s2.value() instanceof BigInteger b ? b.toString() : s2.value().toString();
+        return s2.text(); // as written: `desc: 1.10` is "1.10", not "1.1"
       }
       throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a string, not " + node.kindName());
     }
@@ -60,9 +60,23 @@ final class Values {
         "`" + ctx.key() + "` must be true or false, not " + describe(node, ctx));
   }
 
+  /**
+   * An integer scalar's value, read as decimal when written as digits: YAML 1.1 would make
+   * {@code 0101} the octal 65, which no operator means.
+   */
+  static Object decimal(YNode.YScalar s) {
+    if ((s.value() instanceof Long || s.value() instanceof BigInteger)
+        && s.text() != null
+        && s.text().strip().matches("[-+]?[0-9]+")) {
+      BigInteger b = new BigInteger(s.text().strip());
+      return b.bitLength() < 64 ? (Object) b.longValue() : b;
+    }
+    return s.value();
+  }
+
   static long integer(YNode node, Ctx ctx, long min, long max) {
     if (node instanceof YNode.YScalar s) {
-      Object v = s.value();
+      Object v = decimal(s);
       if (v instanceof String str && str.strip().matches("-?[0-9]+")) {
         try {
           v = Long.parseLong(str.strip());
@@ -95,7 +109,7 @@ final class Values {
   static long memory(YNode node, Ctx ctx) {
     if (node instanceof YNode.YScalar s) {
       try {
-        if (s.value() instanceof Long l) {
+        if (decimal(s) instanceof Long l) {
           if (l < 1) {
             throw new BadValue(node.pos(), "`" + ctx.key() + "` must be positive, not " + l);
           }
@@ -107,7 +121,7 @@ final class Values {
           }
           return Sizes.parseMemoryKiB(str);
         }
-        if (s.value() instanceof BigInteger) {
+        if (decimal(s) instanceof BigInteger) {
           throw new BadValue(node.pos(), "`" + ctx.key() + "` is too large");
         }
         if (s.value() instanceof Double) {
@@ -142,7 +156,10 @@ final class Values {
       String text = scalarText(node, ctx, "one of " + canonicalList(accepted));
       Object v = accepted.get(text.toLowerCase(Locale.ROOT));
       if (v == null) {
-        String hint = DidYouMean.suggest(text, accepted.keySet()).map(s -> "; did you mean `" + s + "`?").orElse("");
+        String hint =
+            DidYouMean.suggest(text, accepted.keySet())
+                .map(s -> "; did you mean `" + spelling(s, accepted.get(s)) + "`?")
+                .orElse("");
         throw new BadValue(
             node.pos(),
             "`" + ctx.key() + "` must be one of " + canonicalList(accepted) + ", not `" + text + "`" + hint);
@@ -156,10 +173,15 @@ final class Values {
     Map<Object, Boolean> seen = new LinkedHashMap<>();
     for (var e : accepted.entrySet()) {
       if (seen.putIfAbsent(e.getValue(), true) == null) {
-        names.add(e.getKey());
+        names.add(spelling(e.getKey(), e.getValue()));
       }
     }
     return String.join(", ", names);
+  }
+
+  /** How the spec spells an accepted word: {@code UTC}, although {@code utc} is accepted too. */
+  private static String spelling(String key, Object value) {
+    return value instanceof String v && v.equalsIgnoreCase(key) ? v : key;
   }
 
   static Map<String, String> words(String... words) {
@@ -237,9 +259,11 @@ final class Values {
       return List.of();
     }
     List<String> names = stringList(node, ctx);
-    for (String n : names) {
+    List<YNode> items = node instanceof YNode.YSeq seq ? seq.items() : List.of(node);
+    for (int i = 0; i < names.size(); i++) {
+      String n = names.get(i);
       if (!NAME_LIKE.matcher(n).matches()) {
-        throw new BadValue(node.pos(), "`" + ctx.key() + "`: `" + n + "` is not a network or bridge name");
+        throw new BadValue(items.get(i).pos(), "`" + ctx.key() + "`: `" + describeText(n) + "` is not a network or bridge name");
       }
     }
     return names;
@@ -327,7 +351,10 @@ final class Values {
   }
 
   static String secretString(YNode node, Ctx ctx) {
-    if (!(node instanceof YNode.YScalar s) || !(s.value() instanceof String str) || str.isEmpty()) {
+    // digits are a password too (`vnc_password: 12345678`), kept exactly as written
+    String str =
+        node instanceof YNode.YScalar s && s.value() != null && !(s.value() instanceof Boolean) ? s.text() : null;
+    if (str == null || str.isEmpty()) {
       throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a non-empty string (value not shown)");
     }
     if (str.indexOf('\0') >= 0 || str.indexOf('\n') >= 0) {
@@ -342,13 +369,17 @@ final class Values {
       return node.kindName() + " (value not shown)";
     }
     if (node instanceof YNode.YScalar s && s.value() != null) {
-      String text = s.value().toString();
-      if (text.length() > 60) {
-        text = text.substring(0, 57) + "...";
-      }
-      return "`" + text.replaceAll("\\p{Cntrl}", "?") + "`";
+      return "`" + describeText(s.text()) + "`";
     }
     return node.kindName();
+  }
+
+  /** A value quoted back in an error: shortened, control characters hidden. */
+  static String describeText(String text) {
+    if (text.length() > 60) {
+      text = text.substring(0, 57) + "...";
+    }
+    return text.replaceAll("\\p{Cntrl}", "?");
   }
 
   static Optional<String> none() {

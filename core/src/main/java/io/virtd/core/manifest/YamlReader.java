@@ -101,6 +101,10 @@ public final class YamlReader {
     if (p instanceof YAMLParser yp && yp.isCurrentAlias()) {
       throw new AliasException(p, here);
     }
+    if (depth >= MAX_DEPTH - 1 && (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY)) {
+      // refused here, at the offending map or list, before Jackson's own limit (which has no location)
+      throw new TooDeepException(p);
+    }
     switch (token) {
       case START_OBJECT -> {
         List<YNode.Entry> entries = new ArrayList<>();
@@ -141,7 +145,13 @@ public final class YamlReader {
             p.getText());
       }
       case VALUE_NUMBER_FLOAT -> {
-        return new YNode.YScalar(here, p.getDoubleValue(), p.getText());
+        try {
+          return new YNode.YScalar(here, p.getDoubleValue(), p.getText());
+        } catch (JsonProcessingException | NumberFormatException e) {
+          // `.inf`, `.nan`: YAML floats Jackson cannot read; no key needs them as numbers, so they
+          // are kept as the text they are (a valid `desc`, an invalid `memory`), not a syntax error
+          return new YNode.YScalar(here, p.getText(), p.getText());
+        }
       }
       case VALUE_TRUE -> {
         return new YNode.YScalar(here, Boolean.TRUE, p.getText());
@@ -159,6 +169,12 @@ public final class YamlReader {
   }
 
   /** Aliases are refused outright: no manifest needs them and they enable "billion laughs". */
+  private static final class TooDeepException extends JsonProcessingException {
+    TooDeepException(JsonParser p) {
+      super("maps and lists nested more than " + (MAX_DEPTH - 1) + " deep are not allowed in manifests", p.currentTokenLocation());
+    }
+  }
+
   private static final class AliasException extends JsonProcessingException {
     AliasException(JsonParser p, Pos pos) {
       super("YAML aliases (*name) are not allowed in manifests", p.currentTokenLocation());
@@ -172,7 +188,7 @@ public final class YamlReader {
    * the end of the file, where the unclosed construct began).
    */
   private static Problem syntaxProblem(Path file, JsonProcessingException e) {
-    if (e instanceof AliasException) {
+    if (e instanceof AliasException || e instanceof TooDeepException) {
       return Problem.error(file, pos(e.getLocation()), e.getOriginalMessage());
     }
     if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
