@@ -26,6 +26,14 @@ final class Session {
     if (config == null) {
       return null;
     }
+    if (java.nio.file.Files.exists(common.config) && ManifestLoader.writableByOthers(common.config)) {
+      String msg = common.config + ":1:1: writable by group or others; run chmod go-w on it";
+      if (perms == ManifestLoader.Permissions.REFUSE) {
+        err.println(msg + " (refused, as sshd's StrictModes does)");
+        return null;
+      }
+      err.println(msg.replace(":1:1: ", ":1:1: warning: ") + " (apply and the daemon refuse such files)");
+    }
     if (connect != null) {
       config = config.withConnect(connect);
     }

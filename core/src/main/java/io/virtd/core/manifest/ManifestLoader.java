@@ -147,7 +147,7 @@ public final class ManifestLoader {
     return a.line() < b.line() || (a.line() == b.line() && a.col() < b.col());
   }
 
-  static boolean writableByOthers(Path file) {
+  public static boolean writableByOthers(Path file) {
     try {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
       return perms.contains(PosixFilePermission.GROUP_WRITE)

@@ -1,0 +1,105 @@
+package io.virtd.daemon;
+
+import io.virtd.core.manifest.DesiredState;
+import io.virtd.core.manifest.ManifestLoader;
+import io.virtd.core.manifest.Problem;
+import io.virtd.core.manifest.VmSpec;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The daemon's desired state: the manifest directory, re-read on every change. A file that turns
+ * invalid keeps the resources it last declared validly (nothing is stopped or removed because of
+ * bad input); a resource whose file is gone is remembered with the time it went, for prune.
+ */
+public final class DesiredStore {
+  private final Path dir;
+  private final ManifestLoader loader = new ManifestLoader(ManifestLoader.Permissions.REFUSE);
+  private Map<String, VmSpec> current = Map.of();
+  private Map<Path, List<Problem>> problems = Map.of();
+  private final Map<String, VmSpec> gone = new HashMap<>();
+  private final Map<String, Instant> goneSince = new HashMap<>();
+
+  public DesiredStore(Path dir) {
+    this.dir = dir;
+  }
+
+  /** What a reload changed: resources whose desired state differs, and those that went away. */
+  public record Delta(Set<String> changed, Set<String> removed) {}
+
+  public synchronized Delta reload(Instant now) {
+    DesiredState fresh = loader.load(List.of(dir));
+    Map<Path, List<Problem>> byFile = new LinkedHashMap<>();
+    for (Problem p : fresh.problems()) {
+      byFile.computeIfAbsent(p.file(), f -> new ArrayList<>()).add(p);
+    }
+    Set<Path> badFiles = new HashSet<>();
+    byFile.forEach((f, ps) -> {
+      if (ps.stream().anyMatch(Problem::isError)) {
+        badFiles.add(f);
+      }
+    });
+    Map<String, VmSpec> next = new LinkedHashMap<>();
+    for (VmSpec s : fresh.resources().values()) {
+      if (!badFiles.contains(s.file())) {
+        next.put(s.name(), s);
+      }
+    }
+    // a broken file keeps what it last declared validly
+    for (VmSpec old : current.values()) {
+      if (badFiles.contains(old.file()) && !next.containsKey(old.name())) {
+        next.put(old.name(), old);
+      }
+    }
+    Set<String> changed = new HashSet<>();
+    next.forEach((n, s) -> {
+      if (!s.equals(current.get(n))) {
+        changed.add(n);
+      }
+      gone.remove(n);
+      goneSince.remove(n);
+    });
+    Set<String> removed = new HashSet<>();
+    for (VmSpec old : current.values()) {
+      if (!next.containsKey(old.name())) {
+        removed.add(old.name());
+        gone.put(old.name(), old);
+        goneSince.put(old.name(), now);
+      }
+    }
+    current = next;
+    problems = byFile;
+    return new Delta(changed, removed);
+  }
+
+  public synchronized Optional<VmSpec> get(String name) {
+    return Optional.ofNullable(current.get(name));
+  }
+
+  public synchronized Set<String> names() {
+    return Set.copyOf(current.keySet());
+  }
+
+  /** Problems of the last reload, by file (errors mean the file's last valid state is in use). */
+  public synchronized Map<Path, List<Problem>> problems() {
+    return Map.copyOf(problems);
+  }
+
+  /** The last desired state of a resource whose manifest is gone, and since when. */
+  public synchronized Optional<Map.Entry<VmSpec, Instant>> gone(String name) {
+    VmSpec s = gone.get(name);
+    return s == null ? Optional.empty() : Optional.of(Map.entry(s, goneSince.get(name)));
+  }
+
+  public synchronized Set<String> goneNames() {
+    return Set.copyOf(gone.keySet());
+  }
+}

@@ -1,0 +1,66 @@
+package io.virtd.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** An independent reader of libvirt for end-to-end tests: the virsh command, not our driver. */
+final class Virsh {
+  static final String URI = "qemu:///system";
+
+  private Virsh() {}
+
+  static String run(String... args) {
+    List<String> argv = new ArrayList<>(List.of("virsh", "-q", "-c", URI));
+    argv.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("virsh timed out: " + argv);
+      }
+      return out.strip();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static boolean available() {
+    try {
+      Process p = new ProcessBuilder("virsh", "-c", URI, "version").redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Destroys and undefines every domain whose name starts with {@code prefix}. */
+  static void removeAll(String prefix) {
+    for (String name : run("list", "--all", "--name").lines().map(String::strip).toList()) {
+      if (name.startsWith(prefix)) {
+        run("destroy", name);
+        run("undefine", "--nvram", name);
+        run("undefine", name);
+      }
+    }
+  }
+
+  /** {@code kvm} when /dev/kvm can be opened, else TCG's {@code qemu}. */
+  static String domainType() {
+    try (var ch = java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/kvm"), java.nio.file.StandardOpenOption.READ)) {
+      return "kvm";
+    } catch (IOException | RuntimeException e) {
+      return "qemu";
+    }
+  }
+}
