@@ -1,0 +1,91 @@
+package io.virtd.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.virtd.core.apply.Executor;
+import io.virtd.core.apply.GuestLocks;
+import io.virtd.core.config.Config;
+import io.virtd.core.manifest.DriverKind;
+import io.virtd.core.spi.DriverFactory;
+import io.virtd.core.spi.Drivers;
+import io.virtd.core.spi.RunState;
+import io.virtd.core.spi.VmDriver;
+import io.virtd.core.testing.FakeDriver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReconcilerTest {
+  @TempDir Path dir;
+  final FakeDriver fake = new FakeDriver();
+  DesiredStore store;
+  Reconciler reconciler;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Path manifests = Files.createDirectories(dir.resolve("m"));
+    Path f = manifests.resolve("a.yaml");
+    Files.writeString(f, "virt: a\nvirt_type: kvm\nmemory: 256\n");
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+    store = new DesiredStore(manifests);
+    store.reload(Instant.EPOCH);
+    DriverFactory factory =
+        new DriverFactory() {
+          @Override
+          public DriverKind kind() {
+            return DriverKind.LIBVIRT;
+          }
+
+          @Override
+          public VmDriver open(String target, Config config) {
+            return fake;
+          }
+        };
+    Drivers drivers = new Drivers(Config.defaults(), List.of(factory));
+    reconciler =
+        new Reconciler(
+            store, drivers, new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)), "h", () -> true,
+            Clock.systemUTC());
+  }
+
+  @Test
+  void convergesAndIsThenANoOp() {
+    assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
+    assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+    assertEquals("applied", reconciler.status().get("a").lastResult());
+    fake.calls.clear();
+    assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
+    assertEquals(List.of(), fake.calls);
+    assertEquals("in sync", reconciler.status().get("a").lastResult());
+  }
+
+  @Test
+  void aHeldGuestIsLeftExactlyAsItIsUntilReleased() throws Exception {
+    reconciler.reconcile("a");
+    reconciler.hold("a");
+    fake.destroy("a");
+    fake.calls.clear();
+    reconciler.reconcile("a");
+    assertEquals(RunState.SHUTOFF, fake.guests.get("a").state);
+    assertTrue(reconciler.status().get("a").held());
+    reconciler.release("a");
+    reconciler.reconcile("a");
+    assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+  }
+
+  @Test
+  void aGuestOwnedByAnotherHostIsATerminalError() throws Exception {
+    fake.add("a", RunState.RUNNING).mark =
+        new io.virtd.core.spi.OwnershipMark("other", io.virtd.core.spi.OwnershipMark.Origin.CREATED, "", "");
+    assertEquals(WorkQueue.Result.TERMINAL, reconciler.reconcile("a"));
+    assertTrue(reconciler.status().get("a").lastError().orElseThrow().contains("other"));
+  }
+}
