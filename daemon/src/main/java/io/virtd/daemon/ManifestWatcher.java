@@ -1,0 +1,98 @@
+package io.virtd.daemon;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches the manifest directory tree. Every event, OVERFLOW included, means "reload the directory";
+ * events are debounced so an editor's half-written save is read once, when it settles.
+ */
+public final class ManifestWatcher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ManifestWatcher.class);
+
+  private final Path root;
+  private final Duration debounce;
+  private final Runnable onChange;
+  private final WatchService watch;
+  private final Thread thread;
+
+  public ManifestWatcher(Path root, Duration debounce, Runnable onChange) throws IOException {
+    this.root = root;
+    this.debounce = debounce;
+    this.onChange = onChange;
+    this.watch = FileSystems.getDefault().newWatchService();
+    registerAll();
+    this.thread = new Thread(this::loop, "virtd-watch");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void registerAll() {
+    if (!Files.isDirectory(root)) {
+      return;
+    }
+    try (Stream<Path> dirs = Files.walk(root)) {
+      dirs.filter(Files::isDirectory).forEach(d -> {
+        try {
+          d.register(
+              watch,
+              StandardWatchEventKinds.ENTRY_CREATE,
+              StandardWatchEventKinds.ENTRY_MODIFY,
+              StandardWatchEventKinds.ENTRY_DELETE);
+        } catch (IOException e) {
+          log.warn("cannot watch {}: {}", d, e.getMessage());
+        }
+      });
+    } catch (IOException | java.io.UncheckedIOException e) {
+      log.warn("cannot watch {}: {}", root, e.getMessage());
+    }
+  }
+
+  private void loop() {
+    try {
+      while (true) {
+        WatchKey key = watch.take();
+        drain(key);
+        // debounce: wait until no event arrives for the whole period
+        WatchKey more;
+        while ((more = watch.poll(debounce.toMillis(), TimeUnit.MILLISECONDS)) != null) {
+          drain(more);
+        }
+        registerAll(); // new sub-directories; registering twice is harmless
+        try {
+          onChange.run();
+        } catch (RuntimeException e) {
+          log.error("reload after a manifest change failed: {}", e.toString());
+        }
+      }
+    } catch (InterruptedException | ClosedWatchServiceException e) {
+      // closing
+    }
+  }
+
+  private static void drain(WatchKey key) {
+    key.pollEvents();
+    key.reset();
+  }
+
+  @Override
+  public void close() {
+    try {
+      watch.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+    thread.interrupt();
+  }
+}
