@@ -173,6 +173,9 @@ public final class Planner {
 
   /** Equality after normalisation: address lists are sets; everything else compares as values. */
   static boolean same(Field f, Object desired, Object observed) {
+    if (observed instanceof io.virtd.core.spi.SecretDigest d) {
+      return d.matches(desired); // a write-only secret, observed as the hash of what was written
+    }
     if (f == Field.IPADDR && desired instanceof List<?> a && observed instanceof List<?> b) {
       return new HashSet<>(a).equals(new HashSet<>(b));
     }
