@@ -6,30 +6,53 @@ import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.Planner;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
+import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.VmDriver;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
-/** Observes the guests of a set of resources through their drivers and plans them. */
+/**
+ * Observes the guests of a set of resources through their drivers and plans them. A target with
+ * several resources is read with one {@code observeAll} (one {@code vzlist} for OpenVZ), a single
+ * resource with {@code observe(name)}.
+ */
 public final class Planning {
   private Planning() {}
 
   public static Plan plan(Collection<VmSpec> specs, Drivers drivers, PlanPolicy policy) {
-    List<Planner.Input> inputs = new ArrayList<>();
+    Map<Drivers.Target, List<VmSpec>> byTarget = new LinkedHashMap<>();
     for (VmSpec spec : specs) {
-      inputs.add(input(spec, drivers));
+      byTarget.computeIfAbsent(drivers.targetOf(spec), t -> new ArrayList<>()).add(spec);
     }
-    return Planner.plan(inputs, policy);
+    Map<String, Planner.Input> inputs = new HashMap<>();
+    byTarget.forEach((target, group) -> {
+      for (Planner.Input in : inputs(target, group, drivers)) {
+        inputs.put(in.spec().name(), in);
+      }
+    });
+    return Planner.plan(specs.stream().map(s -> inputs.get(s.name())).toList(), policy);
   }
 
-  static Planner.Input input(VmSpec spec, Drivers drivers) {
-    Drivers.Target target = drivers.targetOf(spec);
+  private static List<Planner.Input> inputs(Drivers.Target target, List<VmSpec> group, Drivers drivers) {
+    List<Planner.Input> out = new ArrayList<>();
     try {
       VmDriver d = drivers.get(target);
-      return Planner.Input.of(spec, target.label(), d.capabilities(), d.observe(spec.name()));
+      Map<String, ObservedVm> all = group.size() > 1 ? d.observeAll() : null;
+      for (VmSpec spec : group) {
+        Optional<ObservedVm> vm = all != null ? Optional.ofNullable(all.get(spec.name())) : d.observe(spec.name());
+        out.add(Planner.Input.of(spec, target.label(), d.capabilities(), vm));
+      }
     } catch (DriverException e) {
-      return Planner.Input.failed(spec, target.label(), e.getMessage());
+      out.clear();
+      for (VmSpec spec : group) {
+        out.add(Planner.Input.failed(spec, target.label(), e.getMessage()));
+      }
     }
+    return out;
   }
 }
