@@ -55,12 +55,30 @@ final class Virsh {
     }
   }
 
-  /** {@code kvm} when /dev/kvm can be opened, else TCG's {@code qemu}. */
-  static String domainType() {
-    try (var ch = java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/kvm"), java.nio.file.StandardOpenOption.READ)) {
-      return "kvm";
-    } catch (IOException | RuntimeException e) {
-      return "qemu";
+  private static String domainType;
+
+  /**
+   * {@code kvm} when QEMU, running as libvirt's user, can really start a KVM guest here (root
+   * opening /dev/kvm proves nothing), else TCG's {@code qemu}. Probed once with a transient guest.
+   */
+  static synchronized String domainType() {
+    if (domainType != null) {
+      return domainType;
     }
+    String name = "virtd-it-kvmprobe-" + ProcessHandle.current().pid();
+    try {
+      java.nio.file.Path xml = java.nio.file.Files.createTempFile("virtd-kvmprobe", ".xml");
+      java.nio.file.Files.writeString(xml,
+          "<domain type='kvm'><name>" + name + "</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>"
+              + "<os><type arch='x86_64'>hvm</type></os></domain>");
+      String out = run("create", xml.toString());
+      java.nio.file.Files.deleteIfExists(xml);
+      domainType = out.contains("created") ? "kvm" : "qemu";
+    } catch (IOException e) {
+      domainType = "qemu";
+    } finally {
+      run("destroy", name);
+    }
+    return domainType;
   }
 }

@@ -1,0 +1,603 @@
+package io.virtd.libvirt;
+
+import io.virtd.core.config.Config;
+import io.virtd.core.manifest.DriverKind;
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.plan.FieldChange;
+import io.virtd.core.spi.Capabilities;
+import io.virtd.core.spi.DriverException;
+import io.virtd.core.spi.DriverException.Kind;
+import io.virtd.core.spi.Mutability;
+import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.OwnershipMark;
+import io.virtd.core.spi.RunState;
+import io.virtd.core.spi.VmDriver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.DomainInfo;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Guests of one libvirt URI ({@code qemu:///system}, {@code xen:///system}, {@code
+ * test:///default}). Everything it reports is read from the domain XML, {@code getInfo} and {@code
+ * getAutostart}. One connection, shared by all callers (libvirt serialises calls on it); when the
+ * connection is lost the failing call reports a transient error and the next call connects again.
+ */
+public final class LibvirtDriver implements VmDriver {
+  private static final Logger log = LoggerFactory.getLogger(LibvirtDriver.class);
+
+  static final int XML_SECURE = 1;
+  static final int XML_INACTIVE = 2;
+  static final int UNDEFINE_MANAGED_SAVE = 1;
+  static final int UNDEFINE_SNAPSHOTS_METADATA = 2;
+  static final int UNDEFINE_NVRAM = 4;
+  static final int METADATA_DESCRIPTION = 0;
+  static final int AFFECT_LIVE = 1;
+
+  private static final Duration READ_BACK = Duration.ofSeconds(1);
+  private static final long POLL_MS = 100;
+
+  private final String uri;
+  private final boolean keepAlive;
+  private final DomainWriter.Host host;
+  private final FactsCache parsed = new FactsCache();
+  private Connect conn; // guarded by this
+  private volatile boolean lost;
+
+  private LibvirtDriver(String uri, boolean keepAlive, DomainWriter.Host host) {
+    this.uri = uri;
+    this.keepAlive = keepAlive;
+    this.host = host;
+  }
+
+  /** Connects to {@code uri}; a hypervisor that cannot be reached makes the driver unavailable. */
+  static LibvirtDriver open(String uri, Config config) throws DriverException {
+    boolean loop;
+    try {
+      loop = EventLoop.ensureStarted();
+    } catch (LibvirtException e) {
+      throw new DriverException(
+          Kind.UNAVAILABLE, "libvirt: cannot initialise the library: " + Errors.message(e), e);
+    }
+    LibvirtDriver d = new LibvirtDriver(uri, loop, DomainWriter.Host.local());
+    d.connection();
+    return d;
+  }
+
+  @Override
+  public DriverKind kind() {
+    return DriverKind.LIBVIRT;
+  }
+
+  @Override
+  public String target() {
+    return uri;
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return LibvirtCapabilities.TABLE;
+  }
+
+  // --- observe
+
+  @Override
+  public Optional<ObservedVm> observe(String name) throws DriverException {
+    Connect c = connection();
+    Domain d = null;
+    try {
+      d = c.domainLookupByName(name);
+      return Optional.of(read(d));
+    } catch (LibvirtException e) {
+      if (Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+        return Optional.empty();
+      }
+      throw fail(e, "observe", name);
+    } finally {
+      free(d);
+    }
+  }
+
+  @Override
+  public Map<String, ObservedVm> observeAll() throws DriverException {
+    Connect c = connection();
+    Domain[] all;
+    parsed.nextGeneration();
+    try {
+      all = c.listAllDomains(0);
+    } catch (LibvirtException e) {
+      throw fail(e, "list domains", null);
+    }
+    Map<String, ObservedVm> out = new LinkedHashMap<>();
+    try {
+      for (Domain d : all) {
+        try {
+          ObservedVm vm = read(d);
+          out.put(vm.name(), vm);
+        } catch (LibvirtException e) {
+          if (!Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) { // gone since the listing
+            throw fail(e, "observe", null);
+          }
+        }
+      }
+    } finally {
+      for (Domain d : all) {
+        free(d);
+      }
+    }
+    return out;
+  }
+
+  /** Exactly four calls: getInfo, the persistent XML, the live XML if it runs, getAutostart. */
+  private ObservedVm read(Domain d) throws LibvirtException, DriverException {
+    DomainInfo info = d.getInfo();
+    RunState state = state(info.state);
+    DomainReader.Facts persistent = parse(d.getXMLDesc(XML_INACTIVE | XML_SECURE));
+    DomainReader.Facts live = state.isActive() ? parse(d.getXMLDesc(0)) : null;
+    boolean autostart = d.getAutostart();
+    Map<Field, Object> p = new EnumMap<>(Field.class);
+    p.putAll(persistent.fields());
+    p.put(Field.AUTOBOOT, autostart);
+    Map<Field, Object> l = new EnumMap<>(Field.class);
+    if (live != null) {
+      l.putAll(live.fields());
+      l.keySet().removeIf(f -> f.kind() == Field.Kind.CREATE_TIME);
+      if (List.of().equals(l.get(Field.INTERFACES))) {
+        l.remove(Field.NETWORK_MODEL); // only the boot-time mark's record: nothing runs with it
+      }
+    }
+    return new ObservedVm(
+        persistent.name(),
+        state,
+        p,
+        l,
+        persistent.mark(),
+        live != null ? live.maxMemoryKiB() : persistent.maxMemoryKiB(),
+        live != null ? live.maxVcpus() : persistent.maxVcpus());
+  }
+
+  private DomainReader.Facts parse(String xml) throws DriverException {
+    try {
+      return parsed.read(xml);
+    } catch (IllegalArgumentException e) {
+      throw new DriverException(Kind.TERMINAL, "libvirt: " + e.getMessage(), e);
+    }
+  }
+
+  static RunState state(DomainInfo.DomainState s) {
+    if (s == null) {
+      return RunState.NOSTATE;
+    }
+    return switch (s) {
+      case VIR_DOMAIN_RUNNING -> RunState.RUNNING;
+      case VIR_DOMAIN_BLOCKED -> RunState.BLOCKED;
+      case VIR_DOMAIN_PAUSED -> RunState.PAUSED;
+      case VIR_DOMAIN_SHUTDOWN -> RunState.SHUTDOWN;
+      case VIR_DOMAIN_SHUTOFF -> RunState.SHUTOFF;
+      case VIR_DOMAIN_CRASHED -> RunState.CRASHED;
+      case VIR_DOMAIN_PMSUSPENDED -> RunState.PMSUSPENDED;
+      case VIR_DOMAIN_NOSTATE -> RunState.NOSTATE;
+    };
+  }
+
+  // --- define
+
+  @Override
+  public void create(VmSpec spec, OwnershipMark mark) throws DriverException {
+    String xml;
+    try {
+      Optional<String> template = spec.string(Field.XML_FILE);
+      xml =
+          template.isPresent()
+              ? DomainWriter.fromTemplate(
+                  Files.readString(Path.of(template.get())), spec, mark, host)
+              : DomainWriter.create(spec, mark, host);
+    } catch (DomainWriter.Unsupported e) {
+      throw new DriverException(
+          Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new DriverException(
+          Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: cannot read `xml_file`: " + e, e);
+    }
+    Connect c = connection();
+    Domain d = null;
+    try {
+      d = c.domainDefineXML(xml);
+      Object autoboot = spec.managed().get(Field.AUTOBOOT);
+      if (autoboot instanceof Boolean b) {
+        d.setAutostart(b);
+      }
+    } catch (LibvirtException e) {
+      throw fail(e, "define", spec.name());
+    } finally {
+      free(d);
+    }
+  }
+
+  @Override
+  public Set<Field> update(
+      VmSpec spec, ObservedVm current, List<FieldChange> changes, OwnershipMark mark)
+      throws DriverException {
+    String name = spec.name();
+    Connect c = connection();
+    Domain d = null;
+    try {
+      d = c.domainLookupByName(name);
+      String edited;
+      try {
+        edited =
+            DomainWriter.edit(d.getXMLDesc(XML_INACTIVE | XML_SECURE), spec, changes, mark, host);
+      } catch (DomainWriter.Unsupported e) {
+        throw new DriverException(
+            Kind.TERMINAL, "libvirt: update `" + name + "`: " + e.getMessage(), e);
+      }
+      free(c.domainDefineXML(edited));
+      boolean active = state(d.getInfo().state).isActive();
+      Set<Field> notHonoured = EnumSet.noneOf(Field.class);
+      for (FieldChange change : changes) {
+        boolean live = active && change.mutability() == Mutability.LIVE;
+        switch (change.field()) {
+          case AUTOBOOT -> d.setAutostart((Boolean) change.after());
+          case MEMORY -> {
+            if (live && !setMemory(d, ((Number) change.after()).longValue())) {
+              notHonoured.add(Field.MEMORY);
+            }
+          }
+          case CPUS -> {
+            if (live && !setVcpus(d, ((Number) change.after()).intValue())) {
+              notHonoured.add(Field.CPUS);
+            }
+          }
+          case DESC -> {
+            if (active && !liveDescription(d, change.after().toString())) {
+              notHonoured.add(Field.DESC);
+            }
+          }
+          default -> {}
+        }
+      }
+      return notHonoured;
+    } catch (LibvirtException e) {
+      throw fail(e, "update", name);
+    } finally {
+      free(d);
+    }
+  }
+
+  /** Balloons a running guest; false when it refuses or does not follow (no balloon driver). */
+  private boolean setMemory(Domain d, long kib) throws LibvirtException, DriverException {
+    try {
+      d.setMemory(kib);
+    } catch (LibvirtException e) {
+      rethrowIfLost(e);
+      log.debug("live memory change refused: {}", Errors.message(e));
+      return false;
+    }
+    return readBack(() -> d.getInfo().memory == kib);
+  }
+
+  /** Hot-plugs or unplugs vcpus; false when the guest refuses (no ACPI, no guest support). */
+  private boolean setVcpus(Domain d, int n) throws LibvirtException, DriverException {
+    try {
+      d.setVcpus(n);
+    } catch (LibvirtException e) {
+      rethrowIfLost(e);
+      log.debug("live vcpu change refused: {}", Errors.message(e));
+      return false;
+    }
+    return readBack(() -> d.getInfo().nrVirtCpu == n);
+  }
+
+  private boolean liveDescription(Domain d, String desc) throws LibvirtException {
+    try {
+      d.setMetadata(METADATA_DESCRIPTION, desc, null, null, AFFECT_LIVE);
+      return true;
+    } catch (LibvirtException e) {
+      rethrowIfLost(e);
+      log.debug("live description change refused: {}", Errors.message(e));
+      return false;
+    }
+  }
+
+  @FunctionalInterface
+  private interface Check {
+    boolean ok() throws LibvirtException;
+  }
+
+  private static boolean readBack(Check check) throws LibvirtException, DriverException {
+    long deadline = System.nanoTime() + READ_BACK.toNanos();
+    while (true) {
+      if (check.ok()) {
+        return true;
+      }
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
+      sleep(POLL_MS);
+    }
+  }
+
+  // --- lifecycle
+
+  @Override
+  public void start(String name) throws DriverException {
+    withDomain(
+        name,
+        "start",
+        d -> {
+          RunState s = state(d.getInfo().state);
+          switch (s) {
+            case RUNNING, BLOCKED, PAUSED, PMSUSPENDED -> {
+              return null;
+            }
+            case CRASHED -> destroyQuietly(d);
+            default -> {}
+          }
+          d.create();
+          return null;
+        });
+  }
+
+  @Override
+  public void resume(String name) throws DriverException {
+    withDomain(
+        name,
+        "resume",
+        d -> {
+          RunState s = state(d.getInfo().state);
+          switch (s) {
+            case PAUSED -> d.resume();
+            case PMSUSPENDED -> d.PMwakeup();
+            case RUNNING, BLOCKED -> {}
+            default ->
+                throw new DriverException(
+                    Kind.CONFLICT,
+                    "libvirt: resume `" + name + "`: the guest is " + s.key() + ", not paused");
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public boolean stop(String name, Duration timeout) throws DriverException {
+    Connect c = connection();
+    Domain d = null;
+    try {
+      d = c.domainLookupByName(name);
+      RunState s = state(d.getInfo().state);
+      switch (s) {
+        case SHUTOFF, NOSTATE -> {
+          return false;
+        }
+        case CRASHED -> {
+          destroyQuietly(d);
+          return false;
+        }
+        case PAUSED -> d.resume(); // a paused guest cannot see the ACPI button
+        case PMSUSPENDED -> d.PMwakeup();
+        default -> {}
+      }
+      try {
+        d.shutdown();
+      } catch (LibvirtException e) {
+        rethrowIfLost(e);
+        if (!isActive(d)) {
+          return false;
+        }
+        log.debug("graceful shutdown of {} refused ({}); forcing it off", name, Errors.message(e));
+        return destroyQuietly(d);
+      }
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        if (!isActive(d)) {
+          return false;
+        }
+        sleep(Math.min(POLL_MS, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+      }
+      if (!isActive(d)) {
+        return false;
+      }
+      return destroyQuietly(d);
+    } catch (LibvirtException e) {
+      if (Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+        return false; // missing, or a transient guest that went away when it stopped
+      }
+      throw fail(e, "stop", name);
+    } finally {
+      free(d);
+    }
+  }
+
+  @Override
+  public void destroy(String name) throws DriverException {
+    Connect c = connection();
+    Domain d = null;
+    try {
+      d = c.domainLookupByName(name);
+      destroyQuietly(d);
+    } catch (LibvirtException e) {
+      if (!Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+        throw fail(e, "destroy", name);
+      }
+    } finally {
+      free(d);
+    }
+  }
+
+  @Override
+  public void remove(String name) throws DriverException {
+    Connect c = connection();
+    Domain d = null;
+    try {
+      d = c.domainLookupByName(name);
+      destroyQuietly(d); // undefine would leave a running guest behind as a transient domain
+      try {
+        d.undefine(UNDEFINE_NVRAM | UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA);
+      } catch (LibvirtException e) {
+        if (!refusedFlags(e)) {
+          throw e;
+        }
+        d.undefine();
+      }
+    } catch (LibvirtException e) {
+      if (!Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+        throw fail(e, "remove", name);
+      }
+    } finally {
+      free(d);
+    }
+  }
+
+  private static boolean refusedFlags(LibvirtException e) {
+    return Errors.is(e, ErrorNumber.VIR_ERR_INVALID_ARG)
+        || Errors.is(e, ErrorNumber.VIR_ERR_NO_SUPPORT)
+        || Errors.is(e, ErrorNumber.VIR_ERR_ARGUMENT_UNSUPPORTED)
+        || Errors.is(e, ErrorNumber.VIR_ERR_OPERATION_UNSUPPORTED);
+  }
+
+  /** Forces an active guest off; true when it was running. Already off is fine. */
+  private static boolean destroyQuietly(Domain d) throws LibvirtException {
+    if (!isActive(d) && state(d.getInfo().state) != RunState.CRASHED) {
+      return false;
+    }
+    try {
+      d.destroy();
+      return true;
+    } catch (LibvirtException e) {
+      if (Errors.is(e, ErrorNumber.VIR_ERR_OPERATION_INVALID) && !isActive(d)) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private static boolean isActive(Domain d) throws LibvirtException {
+    return state(d.getInfo().state).isActive();
+  }
+
+  // --- connection and plumbing
+
+  @FunctionalInterface
+  private interface DomainCall<T> {
+    T apply(Domain d) throws LibvirtException, DriverException;
+  }
+
+  private <T> T withDomain(String name, String action, DomainCall<T> call) throws DriverException {
+    Connect c = connection();
+    Domain d = null;
+    try {
+      d = c.domainLookupByName(name);
+      return call.apply(d);
+    } catch (LibvirtException e) {
+      throw fail(e, action, name);
+    } finally {
+      free(d);
+    }
+  }
+
+  private synchronized Connect connection() throws DriverException {
+    if (conn != null && !lost) {
+      return conn;
+    }
+    if (conn != null) {
+      closeQuietly();
+    }
+    Connect c;
+    try {
+      c = new Connect(uri);
+    } catch (LibvirtException e) {
+      throw new DriverException(
+          Kind.UNAVAILABLE, "libvirt: cannot connect to " + uri + ": " + Errors.message(e), e);
+    }
+    if (keepAlive) {
+      try {
+        c.setKeepAlive(5, 3);
+      } catch (LibvirtException e) {
+        log.debug(
+            "{}: no keepalive ({})", uri, Errors.message(e)); // local drivers such as test:///
+      }
+      try {
+        c.registerCloseListener((closed, reason) -> lost = true);
+      } catch (LibvirtException e) {
+        log.debug("{}: no close listener ({})", uri, Errors.message(e));
+      }
+    }
+    lost = false;
+    conn = c;
+    return c;
+  }
+
+  private DriverException fail(LibvirtException e, String action, String guest) {
+    if (Errors.connectionLost(e)) {
+      lost = true;
+    }
+    return Errors.classify(e, action, guest);
+  }
+
+  private void rethrowIfLost(LibvirtException e) throws LibvirtException {
+    if (Errors.connectionLost(e)) {
+      throw e;
+    }
+  }
+
+  private static void sleep(long ms) throws DriverException {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DriverException(Kind.TRANSIENT, "libvirt: interrupted", e);
+    }
+  }
+
+  private static void free(Domain d) {
+    if (d == null) {
+      return;
+    }
+    try {
+      d.free();
+    } catch (LibvirtException e) {
+      log.debug("freeing a domain handle failed: {}", Errors.message(e));
+    }
+  }
+
+  private void closeQuietly() {
+    Connect c = conn;
+    conn = null;
+    if (c == null) {
+      return;
+    }
+    try {
+      c.unregisterCloseListener();
+    } catch (LibvirtException e) {
+      log.debug("{}: unregistering the close listener failed: {}", uri, Errors.message(e));
+    }
+    try {
+      int refs = c.close();
+      if (refs > 0) {
+        log.debug("{}: closed with {} references still held", uri, refs);
+      }
+    } catch (LibvirtException e) {
+      log.debug("{}: close failed: {}", uri, Errors.message(e));
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closeQuietly();
+  }
+}
