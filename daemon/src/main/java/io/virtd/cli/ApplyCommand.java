@@ -22,7 +22,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(
     name = "apply",
@@ -34,32 +33,25 @@ import picocli.CommandLine.Parameters;
     })
 public final class ApplyCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
+  @Mixin TargetOptions target;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Option(names = "--connect", paramLabel = "URI", description = "libvirt URI replacing the configuration's connect and connect_xen")
-  String connect;
-
-  @Option(names = "--json", description = "print one JSON object per step, then the summary")
-  boolean json;
 
   @Option(names = "--replace", paramLabel = "NAME", description = "allow re-creating this guest to settle create-time differences (repeatable)")
   List<String> replace = new ArrayList<>();
 
-  @Parameters(paramLabel = "NAME", arity = "0..*", description = "apply only these resources")
-  List<String> names = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Session s = Session.open(common, connect, names, ManifestLoader.Permissions.REFUSE, err);
+    Session s = Session.open(common, target.connect, target.names, ManifestLoader.Permissions.REFUSE, err);
     if (s == null) {
       return 1;
     }
     PlanPolicy policy = new PlanPolicy(s.config.owner(), Set.copyOf(replace), true);
     try (Drivers drivers = new Drivers(s.config)) {
       Plan plan = Planning.plan(s.specs, drivers, policy);
-      if (!json) {
+      if (!target.json) {
         out.print(PlanText.render(PlanJson.of(plan)));
         out.flush();
       }
@@ -73,7 +65,7 @@ public final class ApplyCommand implements Callable<Integer> {
         err.println("virtctl: error: driver produced an inconsistent result: virt/" + inc);
       }
       var after = PlanJson.of(result.after());
-      if (json) {
+      if (target.json) {
         ObjectNode sum = PlanJson.MAPPER.createObjectNode();
         sum.put("type", "summary");
         sum.put("exit_code", result.exitCode());
@@ -92,7 +84,7 @@ public final class ApplyCommand implements Callable<Integer> {
   }
 
   private void print(ApplyEvent e, PrintWriter out) {
-    if (json) {
+    if (target.json) {
       ObjectNode n = PlanJson.MAPPER.createObjectNode();
       n.put("type", "step");
       n.put("address", "virt/" + e.name());

@@ -8,14 +8,10 @@ import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.PlanText;
 import io.virtd.core.spi.Drivers;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(
     name = "plan",
@@ -27,29 +23,22 @@ import picocli.CommandLine.Parameters;
     })
 public final class PlanCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
+  @Mixin TargetOptions target;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--connect", paramLabel = "URI", description = "libvirt URI replacing the configuration's connect and connect_xen")
-  String connect;
-
-  @Option(names = "--json", description = "print the plan as one JSON document (format_version 1)")
-  boolean json;
-
-  @Parameters(paramLabel = "NAME", arity = "0..*", description = "plan only these resources")
-  List<String> names = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Session s = Session.open(common, connect, names, ManifestLoader.Permissions.WARN, err);
+    Session s = Session.open(common, target.connect, target.names, ManifestLoader.Permissions.WARN, err);
     if (s == null) {
       return 1;
     }
     try (Drivers drivers = new Drivers(s.config)) {
       Plan plan = Planning.plan(s.specs, drivers, PlanPolicy.of(s.config.owner()));
       var doc = PlanJson.of(plan);
-      out.print(json ? PlanJson.MAPPER_PRETTY.writeValueAsString(doc) + "\n" : PlanText.render(doc));
+      out.print(target.json ? PlanJson.MAPPER_PRETTY.writeValueAsString(doc) + "\n" : PlanText.render(doc));
       out.flush();
       if (plan.hasErrors()) {
         return 1;

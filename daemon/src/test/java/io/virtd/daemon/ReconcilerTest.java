@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.virtd.core.apply.Executor;
 import io.virtd.core.apply.GuestLocks;
 import io.virtd.core.config.Config;
-import io.virtd.core.manifest.DriverKind;
 import io.virtd.core.spi.DriverFactory;
 import io.virtd.core.spi.Drivers;
 import io.virtd.core.spi.RunState;
-import io.virtd.core.spi.VmDriver;
 import io.virtd.core.testing.FakeDriver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,18 +35,7 @@ class ReconcilerTest {
     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
     store = new DesiredStore(manifests);
     store.reload(Instant.EPOCH);
-    DriverFactory factory =
-        new DriverFactory() {
-          @Override
-          public DriverKind kind() {
-            return DriverKind.LIBVIRT;
-          }
-
-          @Override
-          public VmDriver open(String target, Config config) {
-            return fake;
-          }
-        };
+    DriverFactory factory = fake.factory();
     Drivers drivers = new Drivers(Config.defaults(), List.of(factory));
     reconciler =
         new Reconciler(

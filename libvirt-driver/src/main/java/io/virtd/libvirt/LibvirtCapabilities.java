@@ -41,16 +41,6 @@ final class LibvirtCapabilities {
                 Field.USER_DATA,
                 Field.META_DATA,
                 Field.NETWORK_CONFIG);
-    for (Field f : Field.values()) {
-      if (!f.supportedBy(DriverKind.LIBVIRT)) {
-        continue;
-      }
-      switch (f.kind()) {
-        case CREATE_TIME -> b.set(Mutability.REPLACE, f);
-        case POLICY, ENSURE -> b.set(Mutability.CONFIG, f);
-        default -> {}
-      }
-    }
-    return b.restUnsupported().build();
+    return b.defaultsFor(DriverKind.LIBVIRT).restUnsupported().build();
   }
 }

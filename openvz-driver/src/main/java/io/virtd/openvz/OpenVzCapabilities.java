@@ -43,17 +43,7 @@ final class OpenVzCapabilities {
             .set(Mutability.CONFIG, Field.DESC, Field.AUTOBOOT, Field.DISABLED)
             .set(Mutability.RESTART, Field.CAPABILITY, Field.FEATURES, Field.IPTABLES)
             .rule(Field.QUOTAUGIDLIMIT, (desired, guest) -> quotaUgid(desired, guest.persistent().get(Field.QUOTAUGIDLIMIT)));
-    for (Field f : Field.values()) {
-      if (!f.supportedBy(DriverKind.OPENVZ)) {
-        continue;
-      }
-      switch (f.kind()) {
-        case CREATE_TIME -> b.set(Mutability.REPLACE, f);
-        case POLICY, ENSURE -> b.set(Mutability.CONFIG, f);
-        default -> {}
-      }
-    }
-    return b.restUnsupported().build();
+    return b.defaultsFor(DriverKind.OPENVZ).restUnsupported().build();
   }
 
   /** A new limit applies live; switching the second-level quota on or off needs a restart. */

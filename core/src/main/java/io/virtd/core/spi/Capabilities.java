@@ -51,6 +51,23 @@ public final class Capabilities {
       return this;
     }
 
+    /**
+     * What holds for every driver: the create-time keys it supports need re-creating, its policy
+     * keys (and ensure) change no guest property.
+     */
+    public Builder defaultsFor(io.virtd.core.manifest.DriverKind driver) {
+      for (Field f : Field.values()) {
+        if (f.supportedBy(driver)) {
+          switch (f.kind()) {
+            case CREATE_TIME -> set(Mutability.REPLACE, f);
+            case POLICY, ENSURE -> set(Mutability.CONFIG, f);
+            default -> {}
+          }
+        }
+      }
+      return this;
+    }
+
     /** Every field not declared yet is unsupported. */
     public Builder restUnsupported() {
       for (Field f : Field.values()) {

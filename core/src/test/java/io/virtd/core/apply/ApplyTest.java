@@ -12,8 +12,6 @@ import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.spi.DriverFactory;
 import io.virtd.core.spi.Drivers;
 import io.virtd.core.spi.RunState;
-import io.virtd.core.spi.VmDriver;
-import io.virtd.core.manifest.DriverKind;
 import io.virtd.core.testing.FakeDriver;
 import io.virtd.core.testing.Specs;
 import java.nio.file.Path;
@@ -30,18 +28,7 @@ class ApplyTest {
   final List<ApplyEvent> events = new ArrayList<>();
 
   Drivers drivers() {
-    DriverFactory f =
-        new DriverFactory() {
-          @Override
-          public DriverKind kind() {
-            return DriverKind.LIBVIRT;
-          }
-
-          @Override
-          public VmDriver open(String target, Config config) {
-            return fake;
-          }
-        };
+    DriverFactory f = fake.factory();
     return new Drivers(Config.defaults(), List.of(f));
   }
 

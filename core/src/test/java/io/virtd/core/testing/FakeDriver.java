@@ -55,6 +55,22 @@ public final class FakeDriver implements VmDriver {
         .build();
   }
 
+  /** A factory that hands out this driver for every libvirt target. */
+  public io.virtd.core.spi.DriverFactory factory() {
+    FakeDriver self = this;
+    return new io.virtd.core.spi.DriverFactory() {
+      @Override
+      public DriverKind kind() {
+        return DriverKind.LIBVIRT;
+      }
+
+      @Override
+      public VmDriver open(String target, io.virtd.core.config.Config config) {
+        return self;
+      }
+    };
+  }
+
   @Override
   public DriverKind kind() {
     return DriverKind.LIBVIRT;
