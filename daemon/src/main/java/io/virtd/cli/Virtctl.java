@@ -13,6 +13,10 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       PlanCommand.class,
       ApplyCommand.class,
+      DaemonCommands.Status.class,
+      DaemonCommands.Reconcile.class,
+      DaemonCommands.Hold.class,
+      DaemonCommands.Release.class,
       CommandLine.HelpCommand.class
     })
 public final class Virtctl implements Runnable {

@@ -74,7 +74,8 @@ public final class Virtd implements Callable<Integer> {
         return th;
       });
       long every = cfg.schedule().interval().orElseThrow().toMillis();
-      try (ManifestWatcher watcher = new ManifestWatcher(cfg.manifests(), Duration.ofMillis(250), reload)) {
+      try (ManifestWatcher watcher = new ManifestWatcher(cfg.manifests(), Duration.ofMillis(250), reload);
+          ControlServer control = new ControlServer(cfg.socket(), new Control(store, reconciler, queue::add))) {
         timer.scheduleWithFixedDelay(fullPass, 0, every, TimeUnit.MILLISECONDS);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "virtd-sigterm"));
         log.info("virtd {} started: manifests {}, owner {}, schedule every {} ms", Version.get(), cfg.manifests(), cfg.owner(), every);

@@ -1,0 +1,76 @@
+package io.virtd.daemon;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/** What the control socket's commands do to the daemon. */
+public final class Control implements ControlServer.Handler {
+  private final DesiredStore store;
+  private final Reconciler reconciler;
+  private final Consumer<String> enqueue;
+
+  public Control(DesiredStore store, Reconciler reconciler, Consumer<String> enqueue) {
+    this.store = store;
+    this.reconciler = reconciler;
+    this.enqueue = enqueue;
+  }
+
+  @Override
+  public ObjectNode handle(String cmd, List<String> names) {
+    ObjectNode reply = ControlServer.JSON.createObjectNode();
+    for (String n : names) {
+      if (store.get(n).isEmpty()) {
+        return reply.put("ok", false).put("error", "unknown name `" + n + "`: no manifest declares it");
+      }
+    }
+    List<String> targets = names.isEmpty() ? List.copyOf(store.names()) : names;
+    switch (cmd) {
+      case "status" -> {
+        ArrayNode guests = reply.putArray("guests");
+        new TreeMap<>(reconciler.status()).values().forEach(s -> {
+          ObjectNode g = guests.addObject();
+          g.put("name", s.name());
+          g.put("desired", s.desired());
+          g.put("observed", s.observed());
+          g.put("last_result", s.lastResult());
+          g.put("at", s.at().toString());
+          s.restartPending().forEach(g.putArray("restart_pending")::add);
+          if (s.restartPending().isEmpty()) {
+            g.putArray("restart_pending");
+          }
+          g.put("last_error", s.lastError().orElse(null));
+          g.put("retries", s.retries());
+          g.put("held", s.held());
+        });
+      }
+      case "reconcile" -> {
+        targets.forEach(enqueue);
+        reply.put("message", "queued " + targets.size() + " resource(s)");
+      }
+      case "hold" -> {
+        if (names.isEmpty()) {
+          return reply.put("ok", false).put("error", "hold needs at least one NAME");
+        }
+        names.forEach(reconciler::hold);
+        reply.put("message", "held: " + String.join(", ", names));
+      }
+      case "release" -> {
+        if (names.isEmpty()) {
+          return reply.put("ok", false).put("error", "release needs at least one NAME");
+        }
+        names.forEach(n -> {
+          reconciler.release(n);
+          enqueue.accept(n);
+        });
+        reply.put("message", "released: " + String.join(", ", names));
+      }
+      default -> {
+        return reply.put("ok", false).put("error", "unknown command `" + cmd + "`");
+      }
+    }
+    return reply.put("ok", true);
+  }
+}

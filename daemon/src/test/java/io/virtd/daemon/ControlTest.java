@@ -1,0 +1,87 @@
+package io.virtd.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.virtd.cli.CliRunner;
+import io.virtd.core.apply.Executor;
+import io.virtd.core.apply.GuestLocks;
+import io.virtd.core.config.Config;
+import io.virtd.core.spi.Drivers;
+import io.virtd.core.spi.RunState;
+import io.virtd.core.testing.FakeDriver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** virtctl status / reconcile / hold / release against a control socket served in-process. */
+class ControlTest {
+  @TempDir Path dir;
+  final FakeDriver fake = new FakeDriver();
+  final List<String> queued = new ArrayList<>();
+  Reconciler reconciler;
+  ControlServer server;
+  Path socket;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Path m = Files.createDirectories(dir.resolve("m"));
+    Files.writeString(m.resolve("a.yaml"), "virt: a\nvirt_type: kvm\n");
+    Files.setPosixFilePermissions(m.resolve("a.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
+    DesiredStore store = new DesiredStore(m);
+    store.reload(Instant.EPOCH);
+    reconciler =
+        new Reconciler(
+            store, new Drivers(Config.defaults(), List.of(fake.factory())),
+            new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)), "h", () -> true, Clock.systemUTC());
+    socket = dir.resolve("run/virtd.sock");
+    server = new ControlServer(socket, new Control(store, reconciler, queued::add));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    server.close();
+  }
+
+  @Test
+  void socketIsMode0660() throws Exception {
+    assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+  }
+
+  @Test
+  void statusShowsEachGuestAndHoldReleaseChangeIt() {
+    reconciler.reconcile("a");
+    assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+    var status = CliRunner.run("status", "--socket", socket.toString());
+    assertEquals(0, status.exit(), status.err());
+    assertTrue(status.out().lines().anyMatch(l -> l.startsWith("a ") && l.contains("applied") && l.contains(" no ")), status.out());
+
+    assertEquals(0, CliRunner.run("hold", "--socket", socket.toString(), "a").exit());
+    var json = CliRunner.run("status", "--json", "--socket", socket.toString());
+    assertTrue(json.out().contains("\"held\" : true"), json.out());
+
+    assertEquals(0, CliRunner.run("release", "--socket", socket.toString(), "a").exit());
+    assertEquals(List.of("a"), queued, "release queues the guest again");
+    assertEquals(0, CliRunner.run("reconcile", "--socket", socket.toString()).exit());
+    assertEquals(List.of("a", "a"), queued);
+  }
+
+  @Test
+  void unknownNameOrNoDaemonExit1() {
+    var unknown = CliRunner.run("hold", "--socket", socket.toString(), "nope");
+    assertEquals(1, unknown.exit());
+    assertTrue(unknown.err().contains("unknown name `nope`"), unknown.err());
+    var none = CliRunner.run("status", "--socket", dir.resolve("absent.sock").toString());
+    assertEquals(1, none.exit());
+    assertTrue(none.err().contains("no daemon answers"), none.err());
+  }
+}
