@@ -36,7 +36,7 @@ public final class Control implements ControlServer.Handler {
           g.put("desired", s.desired());
           g.put("observed", s.observed());
           g.put("last_result", s.lastResult());
-          g.put("at", s.at().toString());
+          g.put("at", s.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
           s.restartPending().forEach(g.putArray("restart_pending")::add);
           if (s.restartPending().isEmpty()) {
             g.putArray("restart_pending");
