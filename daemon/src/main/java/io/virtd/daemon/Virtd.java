@@ -35,6 +35,11 @@ public final class Virtd implements Callable<Integer> {
 
   private final CountDownLatch stop = new CountDownLatch(1);
 
+  /** What SIGTERM does: stop taking work, let running steps finish, return 0. */
+  void shutdown() {
+    stop.countDown();
+  }
+
   @Override
   public Integer call() throws Exception {
     ConfigLoader.Result r = ConfigLoader.load(config, config.equals(Config.DEFAULT_FILE));
@@ -55,6 +60,18 @@ public final class Virtd implements Callable<Integer> {
       Reconciler reconciler = new Reconciler(store, drivers, executor, cfg.owner(), () -> true, Clock.systemUTC());
       WorkQueue queue = new WorkQueue(cfg.workers(), Duration.ofSeconds(1), Duration.ofMinutes(5), reconciler::reconcile);
       reconciler.attach(queue);
+      drivers.onOpen(d -> {
+        try {
+          d.watch(name -> {
+            if (store.get(name).isPresent()) {
+              log.debug("resource={} lifecycle event", name);
+              queue.add(name);
+            }
+          });
+        } catch (io.virtd.core.spi.DriverException e) {
+          log.warn("{} {}: no events ({}); scheduled passes still catch drift", d.kind(), d.target(), e.getMessage());
+        }
+      });
       Runnable reload = () -> {
         var delta = store.reload(java.time.Instant.now());
         store.problems().forEach((f, ps) -> ps.forEach(p -> log.warn("{}", p)));

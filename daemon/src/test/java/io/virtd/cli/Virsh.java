@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** An independent reader of libvirt for end-to-end tests: the virsh command, not our driver. */
-final class Virsh {
+public final class Virsh {
   static final String URI = "qemu:///system";
 
   private Virsh() {}
 
-  static String run(String... args) {
+  public static String run(String... args) {
     List<String> argv = new ArrayList<>(List.of("virsh", "-q", "-c", URI));
     argv.addAll(List.of(args));
     try {
@@ -31,7 +31,7 @@ final class Virsh {
     }
   }
 
-  static boolean available() {
+  public static boolean available() {
     try {
       Process p = new ProcessBuilder("virsh", "-c", URI, "version").redirectErrorStream(true).start();
       p.getInputStream().readAllBytes();
@@ -45,7 +45,7 @@ final class Virsh {
   }
 
   /** Destroys and undefines every domain whose name starts with {@code prefix}. */
-  static void removeAll(String prefix) {
+  public static void removeAll(String prefix) {
     for (String name : run("list", "--all", "--name").lines().map(String::strip).toList()) {
       if (name.startsWith(prefix)) {
         run("destroy", name);
@@ -61,7 +61,7 @@ final class Virsh {
    * {@code kvm} when QEMU, running as libvirt's user, can really start a KVM guest here (root
    * opening /dev/kvm proves nothing), else TCG's {@code qemu}. Probed once with a transient guest.
    */
-  static synchronized String domainType() {
+  public static synchronized String domainType() {
     if (domainType != null) {
       return domainType;
     }

@@ -57,6 +57,20 @@ public final class LibvirtDriver implements VmDriver {
   private final DomainWriter.Host host;
   private final FactsCache parsed = new FactsCache();
   private Connect conn; // guarded by this
+  private final java.util.List<java.util.function.Consumer<String>> watchers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Held here: libvirt-java keeps listeners in maps, JNA callbacks must stay reachable. */
+  private final org.libvirt.event.LifecycleListener lifecycle =
+      (domain, event) -> {
+        try {
+          String name = domain.getName();
+          watchers.forEach(w -> w.accept(name));
+        } catch (Throwable t) { // an exception must never reach JNA's callback
+          log.debug("lifecycle event dropped: {}", t.toString());
+        }
+        return 0;
+      };
+  private boolean listening; // guarded by this
   private volatile boolean lost;
 
   private LibvirtDriver(String uri, boolean keepAlive, DomainWriter.Host host) {
@@ -539,7 +553,28 @@ public final class LibvirtDriver implements VmDriver {
     }
     lost = false;
     conn = c;
+    listening = false;
+    listen(c);
     return c;
+  }
+
+  @Override
+  public synchronized void watch(java.util.function.Consumer<String> onChange) throws DriverException {
+    watchers.add(onChange);
+    listen(connection());
+  }
+
+  /** Registers the lifecycle listener on {@code c} once, when someone watches and events can flow. */
+  private void listen(Connect c) {
+    if (listening || watchers.isEmpty() || !keepAlive) {
+      return;
+    }
+    try {
+      c.addLifecycleListener(lifecycle);
+      listening = true;
+    } catch (LibvirtException e) {
+      log.warn("{}: no lifecycle events ({}); scheduled passes still catch drift", uri, Errors.message(e));
+    }
   }
 
   private DriverException fail(LibvirtException e, String action, String guest) {
@@ -580,6 +615,14 @@ public final class LibvirtDriver implements VmDriver {
     conn = null;
     if (c == null) {
       return;
+    }
+    if (listening) {
+      try {
+        c.removeLifecycleListener(lifecycle);
+      } catch (LibvirtException e) {
+        log.debug("{}: removing the lifecycle listener failed: {}", uri, Errors.message(e));
+      }
+      listening = false;
     }
     try {
       c.unregisterCloseListener();

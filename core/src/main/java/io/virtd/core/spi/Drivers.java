@@ -26,6 +26,7 @@ public final class Drivers implements AutoCloseable {
   private final Map<DriverKind, String> loadErrors = new EnumMap<>(DriverKind.class);
   private final Map<Target, VmDriver> open = new LinkedHashMap<>();
   private final Map<Target, DriverException> failed = new LinkedHashMap<>();
+  private final java.util.List<java.util.function.Consumer<VmDriver>> openHooks = new java.util.ArrayList<>();
 
   public Drivers(Config config) {
     this(config, ServiceLoader.load(DriverFactory.class));
@@ -46,6 +47,12 @@ public final class Drivers implements AutoCloseable {
         loadErrors.put(DriverKind.LIBVIRT, e.toString());
       }
     }
+  }
+
+  /** Runs {@code hook} on every driver when it is opened (the daemon subscribes to events). */
+  public synchronized void onOpen(java.util.function.Consumer<VmDriver> hook) {
+    openHooks.add(hook);
+    open.values().forEach(hook);
   }
 
   /** Where {@code spec} lives: its own {@code connect:} first, then the configuration. */
@@ -77,6 +84,9 @@ public final class Drivers implements AutoCloseable {
       }
       d = f.open(target.uri(), config);
       open.put(target, d);
+      for (var hook : openHooks) {
+        hook.accept(d);
+      }
       return d;
     } catch (DriverException e) {
       failed.put(target, e);

@@ -57,6 +57,13 @@ public interface VmDriver extends AutoCloseable {
   /** Removes a stopped guest's definition and the storage virtd created for it. */
   void remove(String name) throws DriverException;
 
+  /**
+   * Calls {@code onChange} with a guest's name whenever the hypervisor reports that it started,
+   * stopped, crashed, was defined or undefined — also after the driver reconnects. The default
+   * driver has no events: the daemon's scheduled passes still catch every drift.
+   */
+  default void watch(java.util.function.Consumer<String> onChange) throws DriverException {}
+
   @Override
   void close();
 }

@@ -1,0 +1,100 @@
+package io.virtd.daemon;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.virtd.cli.CliRunner;
+import io.virtd.cli.Virsh;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The daemon against the real qemu:///system, with a one-hour schedule so that only the manifest
+ * watcher and libvirt's lifecycle events can explain how fast it acts.
+ */
+class EventsIT {
+  @TempDir Path dir;
+  final String name = "virtd-it-ev-" + UUID.randomUUID().toString().substring(0, 8);
+  Virtd virtd;
+  Thread thread;
+  Path socket;
+  Path manifests;
+
+  @BeforeEach
+  void start() throws Exception {
+    assumeTrue(Virsh.available(), "qemu:///system is not reachable");
+    manifests = Files.createDirectories(dir.resolve("m"));
+    socket = dir.resolve("virtd.sock");
+    Path cfg = dir.resolve("virtd.yaml");
+    Files.writeString(cfg, """
+        manifests: %s
+        socket: %s
+        lock_dir: %s
+        owner: it-events
+        schedule: 1h
+        connect: qemu:///system
+        """.formatted(manifests, socket, dir.resolve("locks")));
+    virtd = new Virtd();
+    virtd.config = cfg;
+    thread = new Thread(() -> {
+      try {
+        virtd.call();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, "virtd-under-test");
+    thread.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(socket));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (virtd != null) {
+      virtd.shutdown();
+      thread.join(30_000);
+    }
+    if (Virsh.available()) {
+      Virsh.removeAll(name);
+    }
+  }
+
+  private void manifest(String text) throws Exception {
+    Path f = manifests.resolve("g.yaml");
+    Files.writeString(f, text);
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+  }
+
+  @Test
+  void aManifestDropAndAnOutOfBandDestroyAreActedOnLongBeforeTheSchedule() throws Exception {
+    long t0 = System.nanoTime();
+    manifest("virt: %s\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n".formatted(name, Virsh.domainType()));
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> Virsh.run("domstate", name).equals("running"));
+    System.out.printf("manifest written -> running: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+
+    long t1 = System.nanoTime();
+    Virsh.run("destroy", name);
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> Virsh.run("domstate", name).equals("running"));
+    System.out.printf("virsh destroy -> running again: %d ms%n", (System.nanoTime() - t1) / 1_000_000);
+
+    assertEquals(0, CliRunner.run("hold", "--socket", socket.toString(), name).exit());
+    Virsh.run("destroy", name);
+    Thread.sleep(3000);
+    assertEquals("shut off", Virsh.run("domstate", name), "a held guest stays exactly as it is");
+    assertEquals(0, CliRunner.run("release", "--socket", socket.toString(), name).exit());
+    await().atMost(Duration.ofSeconds(30)).until(() -> Virsh.run("domstate", name).equals("running"));
+
+    manifest("virt: %s\nvirt_type: %s\nmemory: 64\nensure: [broken\n".formatted(name, Virsh.domainType()));
+    Thread.sleep(1500);
+    assertEquals("running", Virsh.run("domstate", name), "an invalid manifest changes nothing");
+    var status = CliRunner.run("status", "--json", "--socket", socket.toString());
+    assertEquals(0, status.exit());
+  }
+}
