@@ -389,10 +389,8 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public boolean stop(String name, Duration timeout) throws DriverException {
-    Connect c = connection();
-    Domain d = null;
-    try {
-      d = c.domainLookupByName(name);
+    // missing, or a transient guest that went away when it stopped: nothing to stop
+    return withDomainIfPresent(name, "stop", false, d -> {
       RunState s = state(d.getInfo().state);
       switch (s) {
         case SHUTOFF, NOSTATE -> {
@@ -427,38 +425,17 @@ public final class LibvirtDriver implements VmDriver {
         return false;
       }
       return destroyQuietly(d);
-    } catch (LibvirtException e) {
-      if (Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
-        return false; // missing, or a transient guest that went away when it stopped
-      }
-      throw fail(e, "stop", name);
-    } finally {
-      free(d);
-    }
+    });
   }
 
   @Override
   public void destroy(String name) throws DriverException {
-    Connect c = connection();
-    Domain d = null;
-    try {
-      d = c.domainLookupByName(name);
-      destroyQuietly(d);
-    } catch (LibvirtException e) {
-      if (!Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
-        throw fail(e, "destroy", name);
-      }
-    } finally {
-      free(d);
-    }
+    withDomainIfPresent(name, "destroy", false, LibvirtDriver::destroyQuietly);
   }
 
   @Override
   public void remove(String name) throws DriverException {
-    Connect c = connection();
-    Domain d = null;
-    try {
-      d = c.domainLookupByName(name);
+    withDomainIfPresent(name, "remove", null, d -> {
       destroyQuietly(d); // undefine would leave a running guest behind as a transient domain
       try {
         d.undefine(UNDEFINE_NVRAM | UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA);
@@ -468,13 +445,8 @@ public final class LibvirtDriver implements VmDriver {
         }
         d.undefine();
       }
-    } catch (LibvirtException e) {
-      if (!Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
-        throw fail(e, "remove", name);
-      }
-    } finally {
-      free(d);
-    }
+      return null;
+    });
   }
 
   private static boolean refusedFlags(LibvirtException e) {
@@ -512,12 +484,26 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   private <T> T withDomain(String name, String action, DomainCall<T> call) throws DriverException {
+    return onDomain(name, action, call, false, null);
+  }
+
+  /** As {@link #withDomain}, but a guest that is missing (or vanishes meanwhile) gives {@code whenMissing}. */
+  private <T> T withDomainIfPresent(String name, String action, T whenMissing, DomainCall<T> call)
+      throws DriverException {
+    return onDomain(name, action, call, true, whenMissing);
+  }
+
+  private <T> T onDomain(String name, String action, DomainCall<T> call, boolean missingOk, T whenMissing)
+      throws DriverException {
     Connect c = connection();
     Domain d = null;
     try {
       d = c.domainLookupByName(name);
       return call.apply(d);
     } catch (LibvirtException e) {
+      if (missingOk && Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+        return whenMissing;
+      }
       throw fail(e, action, name);
     } finally {
       free(d);

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -288,10 +287,6 @@ final class Values {
     throw new BadValue(node.pos(), "`" + ctx.key() + "` must be enable, disable or vnc:PORT, not `" + s + "`" + hint);
   }
 
-  static String ipAddress(String s) {
-    return isIp(s) ? s : null;
-  }
-
   static boolean isIp(String s) {
     String addr = s;
     int slash = s.indexOf('/');
@@ -380,9 +375,5 @@ final class Values {
       text = text.substring(0, 57) + "...";
     }
     return text.replaceAll("\\p{Cntrl}", "?");
-  }
-
-  static Optional<String> none() {
-    return Optional.empty();
   }
 }
