@@ -23,7 +23,8 @@ public final class Drivers implements AutoCloseable {
 
   private final Config config;
   private final Map<DriverKind, DriverFactory> factories = new EnumMap<>(DriverKind.class);
-  private final Map<DriverKind, String> loadErrors = new EnumMap<>(DriverKind.class);
+  /** Providers that failed to load; which kind they were cannot be known, so all are named. */
+  private final java.util.List<String> loadErrors = new java.util.ArrayList<>();
   private final Map<Target, VmDriver> open = new LinkedHashMap<>();
   private final Map<Target, DriverException> failed = new LinkedHashMap<>();
   private final java.util.List<java.util.function.Consumer<VmDriver>> openHooks = new java.util.ArrayList<>();
@@ -44,7 +45,7 @@ public final class Drivers implements AutoCloseable {
         factories.putIfAbsent(f.kind(), f);
       } catch (ServiceConfigurationError | LinkageError e) {
         // one broken provider must not hide the others
-        loadErrors.put(DriverKind.LIBVIRT, e.toString());
+        loadErrors.add(e.toString());
       }
     }
   }
@@ -80,7 +81,7 @@ public final class Drivers implements AutoCloseable {
         throw new DriverException(
             DriverException.Kind.UNAVAILABLE,
             "the " + target.kind() + " driver is not available"
-                + (loadErrors.containsKey(target.kind()) ? ": " + loadErrors.get(target.kind()) : ""));
+                + (loadErrors.isEmpty() ? "" : " (a driver failed to load: " + String.join("; ", loadErrors) + ")"));
       }
       d = f.open(target.uri(), config);
       open.put(target, d);
