@@ -82,6 +82,11 @@ final class DaemonCommands {
         out.println(reply.toPrettyString());
         return;
       }
+      for (JsonNode d : reply.path("drivers")) {
+        out.printf("driver %s %s: %s since %s%s%n", d.path("driver").asText(), d.path("target").asText(),
+            d.path("up").asBoolean() ? "up" : "DOWN", d.path("since").asText(),
+            d.path("error").isTextual() ? " (" + d.path("error").asText() + ")" : "");
+      }
       out.printf("%-24s %-10s %-11s %-9s %-20s %-7s %-5s %s%n", "NAME", "DESIRED", "OBSERVED", "RESULT", "AT", "RETRIES", "HELD", "PENDING / ERROR");
       for (JsonNode g : reply.path("guests")) {
         String extra = g.path("restart_pending").size() > 0 ? "restart pending: " + join(g.path("restart_pending")) : "";

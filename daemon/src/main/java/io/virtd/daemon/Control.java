@@ -2,7 +2,9 @@ package io.virtd.daemon;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Collection;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -11,11 +13,21 @@ public final class Control implements ControlServer.Handler {
   private final DesiredStore store;
   private final Reconciler reconciler;
   private final Consumer<String> enqueue;
+  private final Supplier<Collection<DriverHealth.State>> drivers;
 
   public Control(DesiredStore store, Reconciler reconciler, Consumer<String> enqueue) {
+    this(store, reconciler, enqueue, List::of);
+  }
+
+  Control(
+      DesiredStore store,
+      Reconciler reconciler,
+      Consumer<String> enqueue,
+      Supplier<Collection<DriverHealth.State>> drivers) {
     this.store = store;
     this.reconciler = reconciler;
     this.enqueue = enqueue;
+    this.drivers = drivers;
   }
 
   @Override
@@ -29,6 +41,15 @@ public final class Control implements ControlServer.Handler {
     List<String> targets = names.isEmpty() ? List.copyOf(store.names()) : names;
     switch (cmd) {
       case "status" -> {
+        ArrayNode driverStates = reply.putArray("drivers");
+        drivers.get().forEach(d -> {
+          ObjectNode t = driverStates.addObject();
+          t.put("driver", d.target().kind().toString());
+          t.put("target", d.target().uri());
+          t.put("up", d.up());
+          t.put("since", d.since().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+          t.put("error", d.error().orElse(null));
+        });
         ArrayNode guests = reply.putArray("guests");
         new TreeMap<>(reconciler.status()).values().forEach(s -> {
           ObjectNode g = guests.addObject();

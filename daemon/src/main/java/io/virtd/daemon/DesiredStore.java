@@ -99,6 +99,16 @@ public final class DesiredStore {
     return s == null ? Optional.empty() : Optional.of(Map.entry(s, goneSince.get(name)));
   }
 
+  /** Stops remembering a gone resource (pruned, or found not to be ours to prune). */
+  public synchronized void forgetGone(String name) {
+    gone.remove(name);
+    goneSince.remove(name);
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
   public synchronized Set<String> goneNames() {
     return Set.copyOf(gone.keySet());
   }

@@ -9,7 +9,13 @@ import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.ResourcePlan;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
+import io.virtd.core.manifest.Ensure;
+import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.OwnershipMark;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,12 +39,33 @@ public final class Reconciler {
   private final String owner;
   private final BooleanSupplier restartsAllowed;
   private final Clock clock;
-  private final Set<String> held = ConcurrentHashMap.newKeySet();
+  private final Set<String> held;
+  private final Prune prune;
   private final Map<String, GuestStatus> status = new ConcurrentHashMap<>();
   private WorkQueue queue;
 
+  /** The configuration's {@code prune} and {@code prune_grace}. */
+  public record Prune(boolean enabled, Duration grace) {
+    public static final Prune OFF = new Prune(false, Duration.ofSeconds(60));
+  }
+
   public Reconciler(
       DesiredStore store, Drivers drivers, Executor executor, String owner, BooleanSupplier restartsAllowed, Clock clock) {
+    this(store, drivers, executor, owner, restartsAllowed, clock, ConcurrentHashMap.newKeySet(), Prune.OFF);
+  }
+
+  /** {@code held} is shared so that holds survive a configuration reload. */
+  public Reconciler(
+      DesiredStore store,
+      Drivers drivers,
+      Executor executor,
+      String owner,
+      BooleanSupplier restartsAllowed,
+      Clock clock,
+      Set<String> held,
+      Prune prune) {
+    this.held = held;
+    this.prune = prune;
     this.store = store;
     this.drivers = drivers;
     this.executor = executor;
@@ -84,8 +111,64 @@ public final class Reconciler {
     Optional<VmSpec> spec = store.get(name);
     if (spec.isEmpty()) {
       status.remove(name);
-      return WorkQueue.Result.DONE; // unmanaged: its manifest is gone (prune is separate)
+      return prune.enabled() ? pruneIfDue(name) : WorkQueue.Result.DONE; // otherwise unmanaged: left as it is
     }
+    return converge(spec.get(), "applied");
+  }
+
+  /**
+   * Removes a guest whose manifest is gone, once {@code prune_grace} has passed, if this owner created
+   * it and its last manifest did not protect it. Only the daemon prunes; the planner's owner and
+   * protect checks still apply to the removal.
+   */
+  private WorkQueue.Result pruneIfDue(String name) {
+    Optional<Map.Entry<VmSpec, Instant>> gone = store.gone(name);
+    if (gone.isEmpty()) {
+      return WorkQueue.Result.DONE;
+    }
+    VmSpec last = gone.get().getKey();
+    Duration left = prune.grace().minus(Duration.between(gone.get().getValue(), clock.instant()));
+    if (left.compareTo(Duration.ZERO) > 0) {
+      if (queue != null) {
+        queue.addAfter(name, left);
+      }
+      return WorkQueue.Result.DONE;
+    }
+    if (last.protect()) {
+      log.info("resource={} manifest gone; not pruned: its last manifest set protect: true", name);
+      store.forgetGone(name);
+      return WorkQueue.Result.DONE;
+    }
+    Optional<ObservedVm> guest;
+    try {
+      guest = drivers.get(drivers.targetOf(last)).observe(name);
+    } catch (DriverException e) {
+      log.warn("resource={} prune: cannot look at the guest: {}", name, e.getMessage());
+      return WorkQueue.Result.RETRY;
+    }
+    Optional<OwnershipMark> mark = guest.flatMap(ObservedVm::mark);
+    if (mark.isEmpty() || !mark.get().owner().equals(owner) || mark.get().origin() != OwnershipMark.Origin.CREATED) {
+      if (guest.isPresent()) {
+        log.info("resource={} manifest gone; not pruned: this owner did not create it", name);
+      }
+      store.forgetGone(name);
+      return WorkQueue.Result.DONE;
+    }
+    Map<Field, Object> values = new EnumMap<>(Field.class);
+    values.putAll(last.values());
+    values.put(Field.ENSURE, Ensure.ABSENT);
+    WorkQueue.Result r = converge(new VmSpec(name, values, last.file(), last.pos()), "pruned");
+    if (r == WorkQueue.Result.DONE) {
+      log.info("resource={} pruned: its manifest has been gone for {} s", name, prune.grace().toSeconds());
+      store.forgetGone(name);
+      status.remove(name);
+    }
+    return r;
+  }
+
+  private WorkQueue.Result converge(VmSpec desired, String success) {
+    String name = desired.name();
+    Optional<VmSpec> spec = Optional.of(desired);
     PlanPolicy policy = new PlanPolicy(owner, Set.of(), restartsAllowed.getAsBoolean());
     ResourcePlan before = Planning.plan(List.of(spec.get()), drivers, policy).resources().get(0);
     if (before.error().isPresent()) {
@@ -124,7 +207,7 @@ public final class Reconciler {
       record(spec.get(), now, "error", Optional.of(why));
       return WorkQueue.Result.RETRY;
     }
-    record(spec.get(), now, "applied", Optional.empty());
+    record(spec.get(), now, success, Optional.empty());
     return WorkQueue.Result.DONE;
   }
 

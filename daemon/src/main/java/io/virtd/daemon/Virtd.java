@@ -1,20 +1,29 @@
 package io.virtd.daemon;
 
+import ch.qos.logback.classic.Level;
 import io.virtd.cli.Version;
 import io.virtd.core.apply.Executor;
 import io.virtd.core.apply.GuestLocks;
 import io.virtd.core.config.Config;
 import io.virtd.core.config.ConfigLoader;
 import io.virtd.core.manifest.Problem;
+import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -22,42 +31,96 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code virtd}: keeps every guest converged. Triggers — manifest changes and the schedule — feed
- * one work queue keyed by resource name; each reconcile is level-triggered.
+ * {@code virtd}: keeps every guest converged. Triggers — manifest changes, driver events, the
+ * schedule, maintenance windows opening, a driver coming back, {@code virtctl reconcile} — feed one
+ * work queue keyed by resource name; each reconcile is level-triggered.
+ *
+ * <p>SIGTERM stops taking work, lets running steps finish (bounded) and exits 0. SIGHUP re-reads the
+ * configuration; an invalid one is logged and the running one kept.
  */
 @Command(name = "virtd", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "The virtd reconciler daemon (runs in the foreground; systemd does the rest).")
 public final class Virtd implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(Virtd.class);
+  /** How long SIGTERM waits for running steps; the unit's TimeoutStopSec is longer. */
+  static final Duration DRAIN = Duration.ofSeconds(60);
+
+  enum Request {
+    STOP,
+    RELOAD
+  }
 
   @Option(names = "--config", paramLabel = "FILE", description = "configuration file (default: ${DEFAULT-VALUE})")
   Path config = Config.DEFAULT_FILE;
 
-  private final CountDownLatch stop = new CountDownLatch(1);
+  private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
+  /** Operators' holds outlive a configuration reload. */
+  private final Set<String> held = ConcurrentHashMap.newKeySet();
+  private final Clock clock = Clock.systemUTC();
 
   /** What SIGTERM does: stop taking work, let running steps finish, return 0. */
   void shutdown() {
-    stop.countDown();
+    requests.add(Request.STOP);
+  }
+
+  /** What SIGHUP does. */
+  void reload() {
+    requests.add(Request.RELOAD);
   }
 
   @Override
   public Integer call() throws Exception {
+    Optional<Config> first = loadConfig();
+    if (first.isEmpty()) {
+      return 1;
+    }
+    Config cfg = first.get();
+    DesiredStore store = null;
+    while (true) {
+      if (store == null || !store.dir().equals(cfg.manifests())) {
+        store = new DesiredStore(cfg.manifests());
+      }
+      if (run(cfg, store) == Request.STOP) {
+        return 0;
+      }
+      log.info("SIGHUP: reloading {}", config);
+      Optional<Config> next = loadConfig();
+      if (next.isPresent()) {
+        cfg = next.get();
+      } else {
+        log.error("{} is invalid: keeping the running configuration", config);
+      }
+    }
+  }
+
+  private Optional<Config> loadConfig() {
     ConfigLoader.Result r = ConfigLoader.load(config, config.equals(Config.DEFAULT_FILE));
     for (Problem p : r.problems()) {
       log.error("{}", p);
     }
-    if (!r.ok()) {
-      return 1;
-    }
-    Config cfg = r.config();
-    if (cfg.schedule().cron().isPresent()) {
-      log.error("{}: cron schedules are not supported yet; use an interval such as 60s", config);
-      return 1;
-    }
-    DesiredStore store = new DesiredStore(cfg.manifests());
+    return r.ok() ? Optional.of(r.config()) : Optional.empty();
+  }
+
+  /** Runs with {@code cfg} until a signal; tears everything down before returning it. */
+  private Request run(Config cfg, DesiredStore store) throws Exception {
+    applyLogLevel(cfg.logLevel());
+    ZoneId zone = ZoneId.systemDefault();
+    PassSchedule schedule = new PassSchedule(cfg.schedule(), zone);
+    Optional<MaintenanceWindow> window = cfg.maintenanceWindow().map(w -> new MaintenanceWindow(w, zone));
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "virtd-schedule"));
+    ScheduledExecutorService healthThread = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "virtd-health"));
     try (Drivers drivers = new Drivers(cfg)) {
       Executor executor = new Executor(cfg.owner(), new GuestLocks(cfg.lockDir()), Duration.ofMinutes(5));
-      Reconciler reconciler = new Reconciler(store, drivers, executor, cfg.owner(), () -> true, Clock.systemUTC());
+      Reconciler reconciler =
+          new Reconciler(
+              store,
+              drivers,
+              executor,
+              cfg.owner(),
+              () -> window.map(w -> w.isOpen(clock.instant())).orElse(true),
+              clock,
+              held,
+              new Reconciler.Prune(cfg.prune(), cfg.pruneGrace()));
       WorkQueue queue = new WorkQueue(cfg.workers(), Duration.ofSeconds(1), Duration.ofMinutes(5), reconciler::reconcile);
       reconciler.attach(queue);
       drivers.onOpen(d -> {
@@ -68,47 +131,126 @@ public final class Virtd implements Callable<Integer> {
               queue.add(name);
             }
           });
-        } catch (io.virtd.core.spi.DriverException e) {
+        } catch (DriverException e) {
           log.warn("{} {}: no events ({}); scheduled passes still catch drift", d.kind(), d.target(), e.getMessage());
         }
       });
-      Runnable reload = () -> {
-        var delta = store.reload(java.time.Instant.now());
+      Runnable reloadManifests = () -> {
+        var delta = store.reload(clock.instant());
         store.problems().forEach((f, ps) -> ps.forEach(p -> log.warn("{}", p)));
         delta.changed().forEach(n -> {
           queue.forget(n);
           queue.add(n);
         });
-        delta.removed().forEach(n -> log.info("resource={} manifest removed: guest left as it is (unmanaged)", n));
+        delta.removed().forEach(n -> {
+          if (cfg.prune()) {
+            log.info("resource={} manifest removed: pruned in {} s unless it comes back", n, cfg.pruneGrace().toSeconds());
+            queue.add(n);
+          } else {
+            log.info("resource={} manifest removed: guest left as it is (unmanaged)", n);
+          }
+        });
       };
       Runnable fullPass = () -> {
-        reload.run();
-        store.names().forEach(queue::add);
+        reloadManifests.run();
+        store.names().forEach(n -> {
+          queue.forget(n);
+          queue.add(n);
+        });
+        if (cfg.prune()) {
+          store.goneNames().forEach(queue::add);
+        }
       };
-      ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(t -> {
-        Thread th = new Thread(t, "virtd-schedule");
-        th.setDaemon(true);
-        return th;
-      });
-      long every = cfg.schedule().interval().orElseThrow().toMillis();
-      try (ManifestWatcher watcher = new ManifestWatcher(cfg.manifests(), Duration.ofMillis(250), reload);
-          ControlServer control = new ControlServer(cfg.socket(), new Control(store, reconciler, queue::add))) {
-        timer.scheduleWithFixedDelay(fullPass, 0, every, TimeUnit.MILLISECONDS);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "virtd-sigterm"));
-        log.info("virtd {} started: manifests {}, owner {}, schedule every {} ms", Version.get(), cfg.manifests(), cfg.owner(), every);
-        stop.await();
-        log.info("stopping: no new work; waiting for running steps");
+      DriverHealth health =
+          new DriverHealth(
+              drivers,
+              () -> store.names().stream()
+                  .flatMap(n -> store.get(n).stream())
+                  .map(drivers::targetOf)
+                  .collect(Collectors.toCollection(java.util.LinkedHashSet::new)),
+              t -> {
+                log.info("{}: full pass, events may have been missed", t.label());
+                fullPass.run();
+              },
+              clock);
+      try (ManifestWatcher watcher = new ManifestWatcher(cfg.manifests(), Duration.ofMillis(250), reloadManifests);
+          ControlServer control =
+              new ControlServer(
+                  cfg.socket(), new Control(store, reconciler, queue::add, () -> health.states().values()))) {
+        schedulePasses(timer, schedule, fullPass);
+        window.ifPresent(w -> scheduleWindows(timer, w, fullPass));
+        healthThread.scheduleWithFixedDelay(health::tick, 1, 1, TimeUnit.SECONDS);
+        log.info("virtd {} started: manifests {}, owner {}, schedule {}{}, prune {}",
+            Version.get(), cfg.manifests(), cfg.owner(), schedule.describe(),
+            cfg.maintenanceWindow().map(w -> ", restarts in maintenance windows `" + w.cron() + "` for " + w.duration()).orElse(""),
+            cfg.prune() ? "after " + cfg.pruneGrace() : "off");
+        Request r = requests.take();
+        log.info("{}: no new work; waiting up to {} s for running steps", r == Request.STOP ? "stopping" : "reloading", DRAIN.toSeconds());
         timer.shutdownNow();
-        queue.shutdown(Duration.ofSeconds(60));
+        healthThread.shutdownNow();
+        if (!queue.shutdown(DRAIN)) {
+          log.warn("steps still running after {} s; leaving them", DRAIN.toSeconds());
+        }
+        return r;
       }
+    } finally {
+      timer.shutdownNow();
+      healthThread.shutdownNow();
     }
-    return 0;
+  }
+
+  /** Full passes: at once, then per the schedule (an interval after each pass, or each cron time). */
+  private void schedulePasses(ScheduledExecutorService timer, PassSchedule schedule, Runnable fullPass) {
+    timer.execute(new Runnable() {
+      @Override
+      public void run() {
+        try {
+          fullPass.run();
+        } catch (RuntimeException e) {
+          log.error("full pass failed: {}", e.toString());
+        }
+        if (!timer.isShutdown()) {
+          timer.schedule(this, schedule.untilNext(clock.instant()).toMillis(), TimeUnit.MILLISECONDS);
+        }
+      }
+    });
+  }
+
+  /** A full pass when each maintenance window opens, so pending restarts run in it. */
+  private void scheduleWindows(ScheduledExecutorService timer, MaintenanceWindow window, Runnable fullPass) {
+    Instant now = clock.instant();
+    window.nextOpening(now).ifPresent(at -> timer.schedule(() -> {
+      log.info("maintenance window open: restarts that wait for it may run");
+      fullPass.run();
+      scheduleWindows(timer, window, fullPass);
+    }, Math.max(0, Duration.between(now, at).toMillis()) + 50, TimeUnit.MILLISECONDS));
+  }
+
+  /** The configuration's log_level, unless VIRTD_LOG_LEVEL says otherwise (an operator debugging). */
+  private static void applyLogLevel(String level) {
+    String env = System.getenv("VIRTD_LOG_LEVEL");
+    String chosen = env != null && !env.isBlank() ? env : level;
+    if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(Level.toLevel(chosen, Level.INFO));
+    }
+  }
+
+  private static Thread daemonThread(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  @SuppressWarnings("restriction")
+  private static void onSignals(Virtd virtd) {
+    sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> virtd.shutdown());
+    sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> virtd.shutdown());
+    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> virtd.reload());
   }
 
   public static void main(String[] args) {
-    int code = new CommandLine(new Virtd()).execute(args);
-    if (code != 0) {
-      System.exit(code);
-    }
+    Virtd virtd = new Virtd();
+    onSignals(virtd);
+    System.exit(new CommandLine(virtd).execute(args));
   }
 }

@@ -77,6 +77,16 @@ public final class WorkQueue implements AutoCloseable {
     workers.execute(() -> runOne(key));
   }
 
+  /** Queues {@code key} after {@code delay}: waiting for something (a grace period), not a retry. */
+  public void addAfter(String key, Duration delay) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+    }
+    timer.schedule(() -> add(key), Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+  }
+
   /** The key's input changed: clear its backoff so it is retried at once. */
   public void forget(String key) {
     synchronized (lock) {

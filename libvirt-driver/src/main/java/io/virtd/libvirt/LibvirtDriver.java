@@ -72,6 +72,7 @@ public final class LibvirtDriver implements VmDriver {
       };
   private boolean listening; // guarded by this
   private volatile boolean lost;
+  private boolean reconnected; // guarded by this; since the last ping
 
   private LibvirtDriver(String uri, boolean keepAlive, DomainWriter.Host host) {
     this.uri = uri;
@@ -514,7 +515,8 @@ public final class LibvirtDriver implements VmDriver {
     if (conn != null && !lost) {
       return conn;
     }
-    if (conn != null) {
+    boolean again = conn != null;
+    if (again) {
       closeQuietly();
     }
     Connect c;
@@ -537,11 +539,24 @@ public final class LibvirtDriver implements VmDriver {
         log.debug("{}: no close listener ({})", uri, Errors.message(e));
       }
     }
+    reconnected |= again;
     lost = false;
     conn = c;
     listening = false;
     listen(c);
     return c;
+  }
+
+  @Override
+  public synchronized boolean ping() throws DriverException {
+    try {
+      connection().getLibVersion(); // a round trip to the daemon for remote URIs
+    } catch (LibvirtException e) {
+      throw fail(e, "ping " + uri, null);
+    }
+    boolean r = reconnected;
+    reconnected = false;
+    return r;
   }
 
   @Override

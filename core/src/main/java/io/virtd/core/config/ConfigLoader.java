@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /** Reads {@code virtd.yaml}; unknown keys and bad values are errors with file, line and column. */
 public final class ConfigLoader {
@@ -29,7 +28,6 @@ public final class ConfigLoader {
           "socket", "prune", "prune_grace", "log_level", "vzctl", "vzlist", "vz_conf_dir",
           "storage_dir", "lock_dir");
 
-  private static final Pattern CRON_FIELD = Pattern.compile("[0-9A-Za-z*?/,#LW-]+");
 
   private ConfigLoader() {}
 
@@ -218,17 +216,17 @@ public final class ConfigLoader {
       return new Config.Schedule(Optional.empty(), Optional.of(cron(t)));
     }
 
-    /** A light check of Quartz's 6- or 7-field syntax; the daemon's Quartz parse has the last word. */
+    /** Quartz's own parser decides; its message says which field is wrong. */
     static String cron(String t) {
       String[] fields = t.strip().split("\\s+");
       if (fields.length < 6 || fields.length > 7) {
         throw new IllegalArgumentException(
             "`" + t + "` is neither an interval (30s, 5m) nor a Quartz cron expression (6 or 7 fields, e.g. `0 0/5 * * * ?`)");
       }
-      for (String f : fields) {
-        if (!CRON_FIELD.matcher(f).matches()) {
-          throw new IllegalArgumentException("`" + f + "` is not a cron field");
-        }
+      try {
+        org.quartz.CronExpression.validateExpression(t.strip());
+      } catch (java.text.ParseException e) {
+        throw new IllegalArgumentException("`" + t.strip() + "` is not a valid Quartz cron expression: " + e.getMessage());
       }
       return t.strip();
     }

@@ -64,6 +64,15 @@ public interface VmDriver extends AutoCloseable {
    */
   default void watch(java.util.function.Consumer<String> onChange) throws DriverException {}
 
+  /**
+   * A cheap call that proves the target answers, reconnecting if needed. Returns true when the
+   * driver had to reconnect since the previous call, so events may have been missed meanwhile and
+   * the caller should look at every guest again. The default: nothing to reach, never reconnects.
+   */
+  default boolean ping() throws DriverException {
+    return false;
+  }
+
   @Override
   void close();
 }

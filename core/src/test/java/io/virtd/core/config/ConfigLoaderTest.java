@@ -123,6 +123,8 @@ class ConfigLoaderTest {
         Arguments.of("owner", "\"kvm 1\"", 2, 8, "`owner`: must be 1-128 of A-Z a-z 0-9 _ . @ : -"),
         Arguments.of("schedule", "\"every minute\"", 2, 11, "`schedule`: `every minute` is neither an interval (30s, 5m) nor a Quartz cron expression"),
         Arguments.of("schedule", "500ms", 2, 11, "`schedule`: an interval must be at least 1s"),
+        Arguments.of("schedule", "\"0 0 25 * * ?\"", 2, 11, "`schedule`: `0 0 25 * * ?` is not a valid Quartz cron expression"),
+        Arguments.of("schedule", "\"0 0 2 * * *\"", 2, 11, "`schedule`: `0 0 2 * * *` is not a valid Quartz cron expression"),
         Arguments.of("maintenance_window", "nightly", 2, 21, "`maintenance_window`: must be a map {cron: \"<Quartz cron>\", duration: 2h}"),
         Arguments.of("maintenance_window", "{cron: \"0 0 2 * * ?\"}", 2, 21, "`maintenance_window`: needs both `cron` and `duration`"),
         Arguments.of("maintenance_window", "{cron: \"0 0 2 * * ?\", durration: 2h}", 2, 43, "`maintenance_window`: unknown key `durration` (cron, duration); did you mean `duration`?"),

@@ -71,6 +71,21 @@ public final class FakeDriver implements VmDriver {
     };
   }
 
+  /** When set, {@link #ping} fails with it: the hypervisor is unreachable. */
+  public volatile DriverException down;
+  /** What the next successful {@link #ping} reports: that the driver had to reconnect. */
+  public volatile boolean reconnected;
+
+  @Override
+  public boolean ping() throws DriverException {
+    if (down != null) {
+      throw down;
+    }
+    boolean r = reconnected;
+    reconnected = false;
+    return r;
+  }
+
   @Override
   public DriverKind kind() {
     return DriverKind.LIBVIRT;

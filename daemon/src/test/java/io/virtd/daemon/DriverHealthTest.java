@@ -1,0 +1,94 @@
+package io.virtd.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.virtd.core.config.Config;
+import io.virtd.core.manifest.DriverKind;
+import io.virtd.core.spi.DriverException;
+import io.virtd.core.spi.Drivers;
+import io.virtd.core.testing.FakeDriver;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DriverHealthTest {
+  final FakeDriver fake = new FakeDriver();
+  final Drivers.Target target = new Drivers.Target(DriverKind.LIBVIRT, "qemu:///system");
+  final List<Drivers.Target> back = new ArrayList<>();
+  Instant now = Instant.parse("2026-11-24T10:00:00Z");
+  final DriverHealth health =
+      new DriverHealth(
+          new Drivers(Config.defaults(), List.of(fake.factory())),
+          () -> Set.of(target),
+          back::add,
+          new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+              return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+              return this;
+            }
+
+            @Override
+            public Instant instant() {
+              return now;
+            }
+          });
+
+  private DriverHealth.State state() {
+    return health.states().get(target);
+  }
+
+  @Test
+  void aTargetThatStopsAnsweringIsDownUntilItAnswersAgainThenAFullPassRuns() {
+    health.tick();
+    assertTrue(state().up());
+    assertEquals(List.of(), back, "a healthy start needs no extra pass");
+
+    fake.down = new DriverException(DriverException.Kind.UNAVAILABLE, "libvirt: cannot connect to qemu:///system");
+    now = now.plusSeconds(5);
+    health.tick();
+    assertFalse(state().up());
+    assertEquals("libvirt: cannot connect to qemu:///system", state().error().orElseThrow());
+
+    fake.down = null;
+    now = now.plusMillis(999);
+    health.tick();
+    assertFalse(state().up(), "the first retry waits one second");
+    now = now.plusMillis(1);
+    health.tick();
+    assertTrue(state().up());
+    assertEquals(List.of(target), back);
+  }
+
+  @Test
+  void aSilentReconnectAlsoRunsAFullPass() {
+    health.tick();
+    fake.reconnected = true;
+    now = now.plusSeconds(5);
+    health.tick();
+    assertEquals(List.of(target), back);
+    now = now.plusSeconds(5);
+    health.tick();
+    assertEquals(List.of(target), back, "only once");
+  }
+
+  @Test
+  void retriesBackOffExponentiallyUpToThirtySeconds() {
+    assertEquals(Duration.ofSeconds(1), DriverHealth.backoff(1));
+    assertEquals(Duration.ofSeconds(2), DriverHealth.backoff(2));
+    assertEquals(Duration.ofSeconds(16), DriverHealth.backoff(5));
+    assertEquals(Duration.ofSeconds(30), DriverHealth.backoff(6));
+    assertEquals(Duration.ofSeconds(30), DriverHealth.backoff(60));
+  }
+}

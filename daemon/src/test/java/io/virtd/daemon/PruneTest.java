@@ -1,0 +1,157 @@
+package io.virtd.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.virtd.core.apply.Executor;
+import io.virtd.core.apply.GuestLocks;
+import io.virtd.core.config.Config;
+import io.virtd.core.spi.Drivers;
+import io.virtd.core.spi.OwnershipMark;
+import io.virtd.core.spi.RunState;
+import io.virtd.core.testing.FakeDriver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Prune: only after the grace, only guests this owner created, never protected ones. */
+class PruneTest {
+  static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
+  @TempDir Path dir;
+  final FakeDriver fake = new FakeDriver();
+  Path manifests;
+  DesiredStore store;
+  Instant now = T0;
+  Reconciler reconciler;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    manifests = Files.createDirectories(dir.resolve("m"));
+    store = new DesiredStore(manifests);
+    Clock clock = new Clock() {
+      @Override
+      public ZoneOffset getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return now;
+      }
+    };
+    reconciler =
+        new Reconciler(
+            store,
+            new Drivers(Config.defaults(), List.of(fake.factory())),
+            new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)),
+            "h",
+            () -> true,
+            clock,
+            ConcurrentHashMap.newKeySet(),
+            new Reconciler.Prune(true, Duration.ofSeconds(60)));
+  }
+
+  private void manifest(String text) throws Exception {
+    Path f = manifests.resolve("a.yaml");
+    Files.writeString(f, text);
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+    store.reload(now);
+  }
+
+  private void removeManifest() throws Exception {
+    Files.delete(manifests.resolve("a.yaml"));
+    assertEquals(java.util.Set.of("a"), store.reload(now).removed());
+  }
+
+  @Test
+  void aCreatedGuestIsRemovedOnlyAfterTheGrace() throws Exception {
+    manifest("virt: a\nvirt_type: kvm\n");
+    assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
+    assertEquals(OwnershipMark.Origin.CREATED, fake.guests.get("a").mark.origin());
+    removeManifest();
+    now = T0.plusSeconds(59);
+    reconciler.reconcile("a");
+    assertTrue(fake.guests.containsKey("a"), "still inside prune_grace");
+    now = T0.plusSeconds(60);
+    assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
+    assertFalse(fake.guests.containsKey("a"), "pruned after prune_grace");
+    assertTrue(store.goneNames().isEmpty());
+  }
+
+  @Test
+  void aManifestThatComesBackWithinTheGraceCancelsThePrune() throws Exception {
+    manifest("virt: a\nvirt_type: kvm\n");
+    reconciler.reconcile("a");
+    removeManifest();
+    now = T0.plusSeconds(30);
+    manifest("virt: a\nvirt_type: kvm\n");
+    now = T0.plusSeconds(120);
+    reconciler.reconcile("a");
+    assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+  }
+
+  @Test
+  void anAdoptedGuestIsLeftAsItIs() throws Exception {
+    fake.add("a", RunState.RUNNING);
+    manifest("virt: a\nvirt_type: kvm\n");
+    reconciler.reconcile("a");
+    assertEquals(OwnershipMark.Origin.ADOPTED, fake.guests.get("a").mark.origin());
+    removeManifest();
+    now = T0.plusSeconds(3600);
+    assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
+    assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+  }
+
+  @Test
+  void aGuestCreatedByAnotherOwnerIsLeftAsItIs() throws Exception {
+    fake.add("a", RunState.RUNNING).mark = new OwnershipMark("elsewhere", OwnershipMark.Origin.CREATED, "", "");
+    manifest("virt: a\nvirt_type: kvm\n");
+    removeManifest();
+    now = T0.plusSeconds(3600);
+    reconciler.reconcile("a");
+    assertTrue(fake.guests.containsKey("a"));
+  }
+
+  @Test
+  void aProtectedGuestIsNeverPruned() throws Exception {
+    manifest("virt: a\nvirt_type: kvm\nprotect: true\n");
+    reconciler.reconcile("a");
+    removeManifest();
+    now = T0.plusSeconds(3600);
+    reconciler.reconcile("a");
+    assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+  }
+
+  @Test
+  void withoutPruneARemovedManifestLeavesTheGuest() throws Exception {
+    Reconciler noPrune =
+        new Reconciler(
+            store,
+            new Drivers(Config.defaults(), List.of(fake.factory())),
+            new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)),
+            "h",
+            () -> true,
+            Clock.systemUTC());
+    manifest("virt: a\nvirt_type: kvm\n");
+    noPrune.reconcile("a");
+    removeManifest();
+    now = T0.plusSeconds(3600);
+    noPrune.reconcile("a");
+    assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+  }
+}
