@@ -1,8 +1,8 @@
 package io.virtd.libvirt;
 
-import static io.virtd.libvirt.Specs.mark;
-import static io.virtd.libvirt.Specs.mib;
-import static io.virtd.libvirt.Specs.spec;
+import static io.virtd.core.testing.DriverContract.mark;
+import static io.virtd.core.testing.DriverContract.mib;
+import static io.virtd.core.testing.DriverContract.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.virtd.core.manifest.Field;

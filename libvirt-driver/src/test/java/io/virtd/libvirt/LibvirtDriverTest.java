@@ -1,11 +1,11 @@
 package io.virtd.libvirt;
 
-import static io.virtd.libvirt.Specs.changes;
-import static io.virtd.libvirt.Specs.mark;
-import static io.virtd.libvirt.Specs.mib;
-import static io.virtd.libvirt.Specs.plan;
-import static io.virtd.libvirt.Specs.spec;
-import static io.virtd.libvirt.Specs.with;
+import static io.virtd.core.testing.DriverContract.changes;
+import static io.virtd.core.testing.DriverContract.mark;
+import static io.virtd.core.testing.DriverContract.mib;
+import static io.virtd.core.testing.DriverContract.plan;
+import static io.virtd.core.testing.DriverContract.spec;
+import static io.virtd.core.testing.DriverContract.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

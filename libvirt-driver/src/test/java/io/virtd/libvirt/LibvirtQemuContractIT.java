@@ -18,7 +18,7 @@ import org.libvirt.LibvirtException;
  * the device may exist without the QEMU user being allowed to open it), {@code qemu} otherwise;
  * {@code -Dvirtd.it.virtType=qemu} forces the choice.
  */
-class LibvirtQemuContractIT extends DriverContract {
+class LibvirtQemuContractIT extends LibvirtContract {
   static final String URI = "qemu:///system";
   private static VirtType type;
 

@@ -3,7 +3,7 @@ package io.virtd.libvirt;
 import io.virtd.core.manifest.VirtType;
 
 /** The driver contract on libvirt's in-process test hypervisor. */
-class LibvirtTestDefaultContractTest extends DriverContract {
+class LibvirtTestDefaultContractTest extends LibvirtContract {
   @Override
   protected String uri() {
     return "test:///default";

@@ -1,0 +1,98 @@
+package io.virtd.libvirt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.virtd.core.config.Config;
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.LifecycleAction;
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.VmDriver;
+import io.virtd.core.testing.DriverContract;
+import java.util.Map;
+
+/** The driver contract on a libvirt URI: what every libvirt target has in common. */
+abstract class LibvirtContract extends DriverContract {
+  /** The libvirt URI under test. */
+  protected abstract String uri();
+
+  @Override
+  protected VmDriver openDriver() throws Exception {
+    return new LibvirtDriverFactory().open(uri(), Config.defaults());
+  }
+
+  @Override
+  protected void removeLeftovers(String prefix) throws Exception {
+    DomainCleaner.removeAll(uri(), prefix);
+  }
+
+  @Override
+  protected Object[] declaredAtCreation() {
+    return new Object[] {
+      Field.ON_CRASH, LifecycleAction.RESTART,
+      Field.ON_REBOOT, LifecycleAction.DESTROY,
+      Field.GRAPHICS, "enable",
+      Field.CLOCKSYNC, "localtime",
+      Field.OS_VARIANT, "debian12"
+    };
+  }
+
+  @Override
+  protected Map<Field, Object> creationDefaults() {
+    return Map.of(Field.ARCH, "x86_64", Field.OS_TYPE, "hvm", Field.ON_POWEROFF, LifecycleAction.DESTROY);
+  }
+
+  @Override
+  protected Map<Field, Object> liveDefaults() {
+    return Map.of(Field.GRAPHICS, "disable");
+  }
+
+  @Override
+  protected RestartOnly restartOnlyChange() {
+    return new RestartOnly(Field.ON_CRASH, LifecycleAction.DESTROY, LifecycleAction.RESTART);
+  }
+
+  @Override
+  protected Object[] offlineChange() {
+    return new Object[] {Field.ON_POWEROFF, LifecycleAction.RESTART};
+  }
+
+  @Override
+  protected void defineUnmarked(VmSpec spec) throws Exception {
+    String xml =
+        "<domain type='"
+            + DomainWriter.domainType(virtType())
+            + "'><name>"
+            + spec.name()
+            + "</name><memory unit='KiB'>65536</memory><vcpu>1</vcpu><os><type"
+            + " arch='x86_64'>hvm</type></os><devices><interface type='user'><mac"
+            + " address='52:54:00:12:34:56'/></interface></devices></domain>";
+    org.libvirt.Connect c = new org.libvirt.Connect(uri());
+    try {
+      c.domainDefineXML(xml).free();
+    } finally {
+      c.close();
+    }
+  }
+
+  @Override
+  protected void assertAdoptionKeptTheRest(VmSpec spec, ObservedVm before, ObservedVm after) throws Exception {
+    assertEquals(before.persistent().get(Field.INTERFACES), after.persistent().get(Field.INTERFACES));
+    assertTrue(rawXml(spec.name()).contains("52:54:00:12:34:56"), "the MAC address survives");
+  }
+
+  private String rawXml(String name) throws Exception {
+    org.libvirt.Connect c = new org.libvirt.Connect(uri());
+    try {
+      org.libvirt.Domain d = c.domainLookupByName(name);
+      try {
+        return d.getXMLDesc(LibvirtDriver.XML_INACTIVE);
+      } finally {
+        d.free();
+      }
+    } finally {
+      c.close();
+    }
+  }
+}
