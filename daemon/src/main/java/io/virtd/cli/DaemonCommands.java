@@ -87,6 +87,9 @@ final class DaemonCommands {
             d.path("up").asBoolean() ? "up" : "DOWN", d.path("since").asText(),
             d.path("error").isTextual() ? " (" + d.path("error").asText() + ")" : "");
       }
+      for (JsonNode p : reply.path("manifest_problems")) {
+        out.printf("%s: %s%n", p.path("severity").asText(), p.path("problem").asText());
+      }
       out.printf("%-24s %-10s %-11s %-9s %-20s %-7s %-5s %s%n", "NAME", "DESIRED", "OBSERVED", "RESULT", "AT", "RETRIES", "HELD", "PENDING / ERROR");
       for (JsonNode g : reply.path("guests")) {
         String extra = g.path("restart_pending").size() > 0 ? "restart pending: " + join(g.path("restart_pending")) : "";

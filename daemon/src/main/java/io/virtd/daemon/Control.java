@@ -50,6 +50,12 @@ public final class Control implements ControlServer.Handler {
           t.put("since", d.since().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
           t.put("error", d.error().orElse(null));
         });
+        ArrayNode problems = reply.putArray("manifest_problems");
+        new TreeMap<>(store.problems()).values().forEach(ps -> ps.forEach(p -> {
+          ObjectNode o = problems.addObject();
+          o.put("severity", p.severity().name().toLowerCase(java.util.Locale.ROOT));
+          o.put("problem", p.toString());
+        }));
         ArrayNode guests = reply.putArray("guests");
         new TreeMap<>(reconciler.status()).values().forEach(s -> {
           ObjectNode g = guests.addObject();

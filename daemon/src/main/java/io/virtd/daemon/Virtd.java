@@ -57,6 +57,8 @@ public final class Virtd implements Callable<Integer> {
   /** Operators' holds outlive a configuration reload. */
   private final Set<String> held = ConcurrentHashMap.newKeySet();
   private final Clock clock = Clock.systemUTC();
+  /** systemd's notify protocol; a no-op without $NOTIFY_SOCKET. */
+  SdNotify sd = SdNotify.fromEnvironment();
 
   /** What SIGTERM does: stop taking work, let running steps finish, return 0. */
   void shutdown() {
@@ -89,11 +91,16 @@ public final class Virtd implements Callable<Integer> {
         cfg = next.get();
       } else {
         log.error("{} is invalid: keeping the running configuration", config);
+        sd.status("configuration reload failed; running with the previous one");
       }
     }
   }
 
   private Optional<Config> loadConfig() {
+    if (java.nio.file.Files.exists(config) && io.virtd.core.manifest.ManifestLoader.writableByOthers(config)) {
+      log.error("{}:1:1: writable by group or others; run chmod go-w on it (refused, as sshd's StrictModes does)", config);
+      return Optional.empty();
+    }
     ConfigLoader.Result r = ConfigLoader.load(config, config.equals(Config.DEFAULT_FILE));
     for (Problem p : r.problems()) {
       log.error("{}", p);
@@ -180,11 +187,20 @@ public final class Virtd implements Callable<Integer> {
         schedulePasses(timer, schedule, fullPass);
         window.ifPresent(w -> scheduleWindows(timer, w, fullPass));
         healthThread.scheduleWithFixedDelay(health::tick, 1, 1, TimeUnit.SECONDS);
+        // pinged from the thread that runs the full passes: if it wedges, systemd restarts us
+        sd.watchdogInterval().ifPresent(i -> timer.scheduleAtFixedRate(sd::ping, 0, i.toMillis(), TimeUnit.MILLISECONDS));
         log.info("virtd {} started: manifests {}, owner {}, schedule {}{}, prune {}",
             Version.get(), cfg.manifests(), cfg.owner(), schedule.describe(),
             cfg.maintenanceWindow().map(w -> ", restarts in maintenance windows `" + w.cron() + "` for " + w.duration()).orElse(""),
             cfg.prune() ? "after " + cfg.pruneGrace() : "off");
+        sd.ready();
+        sd.status("watching " + cfg.manifests() + "; full pass " + schedule.describe());
         Request r = requests.take();
+        if (r == Request.STOP) {
+          sd.stopping();
+        } else {
+          sd.reloading();
+        }
         log.info("{}: no new work; waiting up to {} s for running steps", r == Request.STOP ? "stopping" : "reloading", DRAIN.toSeconds());
         timer.shutdownNow();
         healthThread.shutdownNow();

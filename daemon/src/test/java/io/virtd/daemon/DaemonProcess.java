@@ -1,0 +1,127 @@
+package io.virtd.daemon;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code virtd} as operators run it: a separate JVM from the shaded jar, so tests can send it real
+ * signals (TERM, HUP, KILL) and read its log.
+ */
+final class DaemonProcess implements AutoCloseable {
+  final Path dir;
+  final Path config;
+  final Path manifests;
+  final Path socket;
+  final Path log;
+  private Process process;
+  /** Extra environment for the daemon (e.g. NOTIFY_SOCKET). */
+  final Map<String, String> env = new java.util.HashMap<>();
+
+  DaemonProcess(Path dir, String extraConfig) throws IOException {
+    this.dir = dir;
+    this.manifests = Files.createDirectories(dir.resolve("m"));
+    this.socket = dir.resolve("virtd.sock");
+    this.config = dir.resolve("virtd.yaml");
+    this.log = dir.resolve("virtd.log");
+    writeConfig("""
+        manifests: %s
+        socket: %s
+        lock_dir: %s
+        connect: qemu:///system
+        """.formatted(manifests, socket, dir.resolve("locks")) + extraConfig);
+  }
+
+  void writeConfig(String text) throws IOException {
+    writePrivate(config, text);
+  }
+
+  /** A manifest file as an operator writes it: readable by all, writable by its owner only. */
+  Path manifest(String file, String text) throws IOException {
+    Path f = manifests.resolve(file);
+    writePrivate(f, text);
+    return f;
+  }
+
+  private static void writePrivate(Path f, String text) throws IOException {
+    Path tmp = f.resolveSibling("." + f.getFileName() + ".tmp");
+    Files.writeString(tmp, text);
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+    Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  DaemonProcess start() throws IOException {
+    Path jar = Path.of("target/virtd.jar").toAbsolutePath();
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " is missing: the package phase builds it before the ITs");
+    }
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> argv = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Dvirtd.log.target=System.out",
+        "-Dvirtd.log.level=INFO", "-cp", jar.toString(), "io.virtd.daemon.Virtd", "--config", config.toString()));
+    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    Map<String, String> env = pb.environment();
+    env.remove("VIRTD_LOG_LEVEL");
+    env.remove("NOTIFY_SOCKET");
+    env.putAll(this.env);
+    process = pb.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> logText().contains("started:") || !process.isAlive());
+    if (!process.isAlive()) {
+      throw new IllegalStateException("virtd exited " + process.exitValue() + ":\n" + logText());
+    }
+    return this;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean alive() {
+    return process != null && process.isAlive();
+  }
+
+  void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).inheritIO().start();
+    kill.waitFor();
+  }
+
+  /** Waits for the process to end and returns its exit code. */
+  int waitFor(Duration limit) throws InterruptedException {
+    if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("virtd still running after " + limit + ":\n" + logText());
+    }
+    return process.exitValue();
+  }
+
+  String logText() {
+    try {
+      return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  void awaitLog(String fragment, Duration limit) {
+    await().atMost(limit).pollInterval(Duration.ofMillis(50)).until(() -> logText().contains(fragment));
+  }
+
+  @Override
+  public void close() {
+    if (alive()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
