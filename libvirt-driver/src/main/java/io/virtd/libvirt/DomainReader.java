@@ -31,13 +31,21 @@ final class DomainReader {
    * @param fields the normalised values (never {@code autoboot}, which is not in the XML)
    * @param maxMemoryKiB {@code <memory>}, the guest's maximum
    * @param maxVcpus the {@code <vcpu>} value, the guest's maximum
+   * @param disk the path of the disk virtd made for the guest (what {@code disk_size} measures)
+   * @param volumes the volumes virtd created for the guest, from the mark
    */
   record Facts(
       String name,
       Map<Field, Object> fields,
       long maxMemoryKiB,
       int maxVcpus,
-      Optional<OwnershipMark> mark) {}
+      Optional<OwnershipMark> mark,
+      Optional<String> disk,
+      List<Marks.Volume> volumes) {
+    Facts {
+      volumes = List.copyOf(volumes);
+    }
+  }
 
   private static final ThreadLocal<XMLInputFactory> FACTORY =
       ThreadLocal.withInitial(DomainReader::factory);
@@ -88,6 +96,7 @@ final class DomainReader {
     String cpuMode;
     String cpuModel;
     Map<String, String> mark;
+    final List<Marks.Volume> volumes = new ArrayList<>();
 
     Facts run(XMLStreamReader r) throws XMLStreamException {
       String[] path = new String[8];
@@ -205,6 +214,17 @@ final class DomainReader {
     }
 
     private boolean third(XMLStreamReader r, String top, String parent, String ln) {
+      if (top.equals("metadata")
+          && parent.equals(Marks.ELEMENT)
+          && ln.equals(Marks.VOLUME)
+          && Marks.NAMESPACE.equals(r.getNamespaceURI())
+          && mark != null
+          && volumes.size() < 64) {
+        volumes.add(
+            new Marks.Volume(
+                attr(r, Marks.POOL), attr(r, Marks.NAME), attr(r, Marks.PATH)));
+        return false;
+      }
       if (!top.equals("devices")) {
         return false;
       }
@@ -226,6 +246,11 @@ final class DomainReader {
         videoModel = r.getAttributeValue(null, "type");
       }
       return false;
+    }
+
+    private static String attr(XMLStreamReader r, String name) {
+      String v = r.getAttributeValue(null, name);
+      return v == null ? "" : v;
     }
 
     private void action(Field f, String text) {
@@ -310,6 +335,13 @@ final class DomainReader {
         if (mark.get(Marks.OS_VARIANT) != null) {
           f.put(Field.OS_VARIANT, mark.get(Marks.OS_VARIANT));
         }
+        // what the guest's storage was made from; its XML shows only the result
+        for (Field k : List.of(Field.VIRT_PATH, Field.IMAGE, Field.IMAGE_MODE, Field.CLONE_FROM)) {
+          String v = mark.get(k.key());
+          if (v != null) {
+            f.put(k, v);
+          }
+        }
         owned =
             Optional.of(
                 new OwnershipMark(
@@ -320,7 +352,10 @@ final class DomainReader {
       }
       long maxMem = memory != null ? memory : mem == null ? 0 : mem;
       int maxCpus = vcpu != null ? vcpu : 0;
-      return new Facts(name, Collections.unmodifiableMap(f), maxMem, maxCpus, owned);
+      Optional<String> disk =
+          Optional.ofNullable(mark == null ? null : mark.get(Marks.DISK)).filter(d -> !d.isEmpty());
+      return new Facts(
+          name, Collections.unmodifiableMap(f), maxMem, maxCpus, owned, disk, volumes);
     }
 
     /** The NIC model all interfaces share; a guest without NICs reports the one it was given. */

@@ -57,19 +57,54 @@ final class DomainWriter {
     }
   }
 
-  /** Create-time keys whose storage work is not implemented yet. */
+  /** Keys whose work is not implemented yet (the cloud-init seed). */
   private static final Set<Field> NOT_YET =
-      Set.of(
-          Field.DISK_SIZE,
-          Field.IMAGE,
-          Field.IMAGE_MODE,
-          Field.CLONE_FROM,
-          Field.USER_DATA,
-          Field.META_DATA,
-          Field.NETWORK_CONFIG);
+      Set.of(Field.USER_DATA, Field.META_DATA, Field.NETWORK_CONFIG);
+
+  /** The guest's one disk: a file or block device and the format QEMU is to read it as. */
+  record Disk(String path, boolean block, String format) {
+    /** An existing file or device used as it is; the format follows the file name. */
+    static Disk existing(Path p) {
+      String n = p.getFileName().toString();
+      boolean block = !Files.isRegularFile(p) && Files.exists(p);
+      return new Disk(
+          p.toString(), block, n.endsWith(".qcow2") || n.endsWith(".qcow") ? "qcow2" : "raw");
+    }
+  }
+
+  /**
+   * What the storage work gave a new guest: its disk, the create-time storage values the mark
+   * records (so they can be reported later), and the volumes virtd made (removed with the guest).
+   */
+  record Provisioned(
+      Optional<Disk> disk, Map<String, String> markValues, List<Marks.Volume> volumes) {
+    static final Provisioned NONE = new Provisioned(Optional.empty(), Map.of(), List.of());
+
+    Provisioned {
+      markValues = Map.copyOf(markValues);
+      volumes = List.copyOf(volumes);
+    }
+  }
+
+  /** A new guest's definition with the disk {@code virt_path} names (no storage is created). */
+  static String create(VmSpec spec, OwnershipMark mark, Host host) {
+    Provisioned p = Provisioned.NONE;
+    Optional<String> path = spec.string(Field.VIRT_PATH);
+    if (path.isPresent()) {
+      Path file = Path.of(path.get());
+      if (!Files.exists(file)) {
+        throw new Unsupported("`virt_path`: " + file + " does not exist");
+      }
+      if (Files.isDirectory(file)) {
+        throw new Unsupported("`virt_path` " + file + " is a directory: a disk must be made first");
+      }
+      p = new Provisioned(Optional.of(Disk.existing(file)), Map.of(), List.of());
+    }
+    return create(spec, mark, host, p);
+  }
 
   /** A new guest's definition: the manifest's values, the defaults for the rest, and the mark. */
-  static String create(VmSpec spec, OwnershipMark mark, Host host) {
+  static String create(VmSpec spec, OwnershipMark mark, Host host, Provisioned storage) {
     refuseUnimplemented(spec);
     Document doc = newDocument();
     VirtType vt = spec.virtType();
@@ -110,7 +145,7 @@ final class DomainWriter {
     text(domain, "on_reboot", LifecycleAction.RESTART.key());
     text(domain, "on_crash", LifecycleAction.DESTROY.key());
     Element devices = child(domain, "devices");
-    disk(spec, vt, devices);
+    storage.disk().ifPresent(d -> disk(d, vt, devices));
     Element serial = child(devices, "serial");
     serial.setAttribute("type", "pty");
     child(serial, "target").setAttribute("port", "0");
@@ -136,15 +171,20 @@ final class DomainWriter {
         apply(doc, f, spec.values().get(f), host);
       }
     }
-    writeMark(doc, mark, createExtras(spec, paravirt));
+    writeMark(doc, mark, createExtras(spec, paravirt, storage), storage.volumes());
     return serialize(doc);
+  }
+
+  static String fromTemplate(String templateXml, VmSpec spec, OwnershipMark mark, Host host) {
+    return fromTemplate(templateXml, spec, mark, host, Provisioned.NONE);
   }
 
   /**
    * A guest defined from the manifest's {@code xml_file}: that document renamed to the resource,
    * with the manifest's type and every changeable value it sets applied on top, and the mark.
    */
-  static String fromTemplate(String templateXml, VmSpec spec, OwnershipMark mark, Host host) {
+  static String fromTemplate(
+      String templateXml, VmSpec spec, OwnershipMark mark, Host host, Provisioned storage) {
     refuseUnimplemented(spec);
     Document doc = parse(templateXml);
     Element domain = doc.getDocumentElement();
@@ -159,7 +199,11 @@ final class DomainWriter {
         apply(doc, e.getKey(), e.getValue(), host);
       }
     }
-    writeMark(doc, mark, createExtras(spec, spec.virtType() == VirtType.XEN_PARAVIRT));
+    writeMark(
+        doc,
+        mark,
+        createExtras(spec, spec.virtType() == VirtType.XEN_PARAVIRT, storage),
+        storage.volumes());
     return serialize(doc);
   }
 
@@ -171,20 +215,22 @@ final class DomainWriter {
       String xml, VmSpec spec, List<FieldChange> changes, OwnershipMark mark, Host host) {
     Document doc = parse(xml);
     Map<String, String> extras = new LinkedHashMap<>();
+    List<Marks.Volume> volumes = new ArrayList<>();
     existingMark(doc)
         .ifPresent(
             old -> {
-              for (String k : List.of(Marks.OS_VARIANT, Marks.OS_TYPE, Marks.NETWORK_MODEL)) {
+              for (String k : Marks.CARRIED) {
                 if (old.hasAttribute(k)) {
                   extras.put(k, old.getAttribute(k));
                 }
               }
+              volumes.addAll(Marks.volumes(old));
             });
     for (FieldChange c : changes) {
       apply(doc, c.field(), c.after(), host);
     }
     spec.string(Field.NETWORK_MODEL).ifPresent(m -> extras.put(Marks.NETWORK_MODEL, m));
-    writeMark(doc, mark, extras);
+    writeMark(doc, mark, extras, volumes);
     return serialize(doc);
   }
 
@@ -214,7 +260,7 @@ final class DomainWriter {
           throw new Unsupported(
               "`" + f.key() + "` (cloud-init seed) is not implemented by the libvirt driver yet");
       default -> {
-        // autoboot is not XML; policy keys are not properties of the guest
+        // autoboot and disk_size are not XML; policy keys are not properties of the guest
       }
     }
   }
@@ -227,8 +273,9 @@ final class DomainWriter {
     }
   }
 
-  private static Map<String, String> createExtras(VmSpec spec, boolean paravirt) {
-    Map<String, String> extras = new LinkedHashMap<>();
+  private static Map<String, String> createExtras(
+      VmSpec spec, boolean paravirt, Provisioned storage) {
+    Map<String, String> extras = new LinkedHashMap<>(new java.util.TreeMap<>(storage.markValues()));
     spec.string(Field.OS_VARIANT).ifPresent(v -> extras.put(Marks.OS_VARIANT, v));
     extras.put(Marks.OS_TYPE, spec.string(Field.OS_TYPE).orElse(paravirt ? "linux" : "hvm"));
     spec.string(Field.NETWORK_MODEL).ifPresent(m -> extras.put(Marks.NETWORK_MODEL, m));
@@ -426,37 +473,22 @@ final class DomainWriter {
     }
   }
 
-  private static void disk(VmSpec spec, VirtType vt, Element devices) {
-    Optional<String> path = spec.string(Field.VIRT_PATH);
-    if (path.isEmpty()) {
-      return;
-    }
-    Path p = Path.of(path.get());
-    if (Files.isDirectory(p)) {
-      throw new Unsupported(
-          "`virt_path` as a directory (a new blank disk) is not implemented by the libvirt driver"
-              + " yet");
-    }
-    boolean block = !Files.isRegularFile(p) && Files.exists(p);
-    if (!Files.exists(p)) {
-      throw new Unsupported("`virt_path`: " + p + " does not exist");
-    }
+  private static void disk(Disk d, VirtType vt, Element devices) {
     Element disk = child(devices, "disk");
-    disk.setAttribute("type", block ? "block" : "file");
+    disk.setAttribute("type", d.block() ? "block" : "file");
     disk.setAttribute("device", "disk");
     if (!vt.isXen()) {
       Element driver = child(disk, "driver");
       driver.setAttribute("name", "qemu");
-      String n = p.getFileName().toString();
-      driver.setAttribute("type", n.endsWith(".qcow2") || n.endsWith(".qcow") ? "qcow2" : "raw");
+      driver.setAttribute("type", d.format());
     }
-    child(disk, "source").setAttribute(block ? "dev" : "file", p.toString());
+    child(disk, "source").setAttribute(d.block() ? "dev" : "file", d.path());
     Element target = child(disk, "target");
     target.setAttribute("dev", vt.isXen() ? "xvda" : "vda");
     target.setAttribute("bus", vt.isXen() ? "xen" : "virtio");
   }
 
-  private static Optional<Element> existingMark(Document doc) {
+  static Optional<Element> existingMark(Document doc) {
     Element metadata = first(doc.getDocumentElement(), "metadata");
     if (metadata == null) {
       return Optional.empty();
@@ -466,7 +498,8 @@ final class DomainWriter {
   }
 
   /** Replaces virtd's element in {@code <metadata>}, leaving other tools' elements alone. */
-  static void writeMark(Document doc, OwnershipMark mark, Map<String, String> extras) {
+  static void writeMark(
+      Document doc, OwnershipMark mark, Map<String, String> extras, List<Marks.Volume> volumes) {
     Element domain = doc.getDocumentElement();
     Element metadata = first(domain, "metadata");
     if (metadata == null) {
@@ -488,6 +521,13 @@ final class DomainWriter {
     m.setAttribute(Marks.MANIFEST, mark.manifest());
     m.setAttribute(Marks.HASH, mark.hash());
     extras.forEach(m::setAttribute);
+    for (Marks.Volume v : volumes) {
+      Element e = doc.createElementNS(Marks.NAMESPACE, Marks.PREFIX + ":" + Marks.VOLUME);
+      e.setAttribute(Marks.POOL, v.pool());
+      e.setAttribute(Marks.NAME, v.name());
+      e.setAttribute(Marks.PATH, v.path());
+      m.appendChild(e);
+    }
     metadata.appendChild(m);
   }
 

@@ -4,6 +4,7 @@ import io.virtd.core.manifest.DriverKind;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.spi.Capabilities;
 import io.virtd.core.spi.Mutability;
+import io.virtd.core.spi.ObservedVm;
 
 /** How each manifest key changes on an existing libvirt guest. */
 final class LibvirtCapabilities {
@@ -41,6 +42,22 @@ final class LibvirtCapabilities {
                 Field.USER_DATA,
                 Field.META_DATA,
                 Field.NETWORK_CONFIG);
-    return b.defaultsFor(DriverKind.LIBVIRT).restUnsupported().build();
+    return b.defaultsFor(DriverKind.LIBVIRT)
+        .rule(Field.DISK_SIZE, LibvirtCapabilities::diskSize) // after the create-time default
+        .restUnsupported()
+        .build();
+  }
+
+  /**
+   * A larger {@code disk_size} grows the disk virtd made: live on a running guest (QEMU's block
+   * resize), in the volume otherwise. A smaller one would need shrinking: re-create. (Only guests
+   * with a virtd-made disk report {@code disk_size}; the planner compares nothing for the rest.)
+   */
+  static Mutability diskSize(Object desired, ObservedVm guest) {
+    Object current = guest.persistent().get(Field.DISK_SIZE);
+    if (!(current instanceof Number n) || ((Number) desired).longValue() < n.longValue()) {
+      return Mutability.REPLACE;
+    }
+    return guest.state().isActive() ? Mutability.LIVE : Mutability.CONFIG;
   }
 }

@@ -55,6 +55,7 @@ public final class LibvirtDriver implements VmDriver {
   private final String uri;
   private final boolean keepAlive;
   private final DomainWriter.Host host;
+  private final Path storageDir;
   private final FactsCache parsed = new FactsCache();
   private Connect conn; // guarded by this
   private final java.util.List<java.util.function.Consumer<String>> watchers =
@@ -74,10 +75,11 @@ public final class LibvirtDriver implements VmDriver {
   private volatile boolean lost;
   private boolean reconnected; // guarded by this; since the last ping
 
-  private LibvirtDriver(String uri, boolean keepAlive, DomainWriter.Host host) {
+  private LibvirtDriver(String uri, boolean keepAlive, DomainWriter.Host host, Path storageDir) {
     this.uri = uri;
     this.keepAlive = keepAlive;
     this.host = host;
+    this.storageDir = storageDir;
   }
 
   /** Connects to {@code uri}; a hypervisor that cannot be reached makes the driver unavailable. */
@@ -89,7 +91,9 @@ public final class LibvirtDriver implements VmDriver {
       throw new DriverException(
           Kind.UNAVAILABLE, "libvirt: cannot initialise the library: " + Errors.message(e), e);
     }
-    LibvirtDriver d = new LibvirtDriver(uri, loop, DomainWriter.Host.local());
+    LibvirtDriver d =
+        new LibvirtDriver(
+            uri, loop, DomainWriter.Host.local(), config.storageDir().toAbsolutePath().normalize());
     d.connection();
     return d;
   }
@@ -158,7 +162,10 @@ public final class LibvirtDriver implements VmDriver {
     return out;
   }
 
-  /** Exactly four calls: getInfo, the persistent XML, the live XML if it runs, getAutostart. */
+  /**
+   * Four calls: getInfo, the persistent XML, the live XML if it runs, getAutostart; and for a
+   * guest with a disk virtd made, that volume's capacity ({@code disk_size}, in whole GiB).
+   */
   private ObservedVm read(Domain d) throws LibvirtException, DriverException {
     DomainInfo info = d.getInfo();
     RunState state = state(info.state);
@@ -168,6 +175,11 @@ public final class LibvirtDriver implements VmDriver {
     Map<Field, Object> p = new EnumMap<>(Field.class);
     p.putAll(persistent.fields());
     p.put(Field.AUTOBOOT, autostart);
+    if (persistent.disk().isPresent()) {
+      new Storage(d.getConnect())
+          .capacity(persistent.disk().get())
+          .ifPresent(bytes -> p.put(Field.DISK_SIZE, Storage.wholeGiB(bytes)));
+    }
     Map<Field, Object> l = new EnumMap<>(Field.class);
     if (live != null) {
       l.putAll(live.fields());
@@ -214,33 +226,57 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public void create(VmSpec spec, OwnershipMark mark) throws DriverException {
-    String xml;
+    Connect c = connection();
+    Storage storage = new Storage(c);
+    GuestStorage.Prepared prepared;
     try {
-      Optional<String> template = spec.string(Field.XML_FILE);
-      xml =
-          template.isPresent()
-              ? DomainWriter.fromTemplate(
-                  Files.readString(Path.of(template.get())), spec, mark, host)
-              : DomainWriter.create(spec, mark, host);
+      prepared = GuestStorage.prepare(spec, storage, storageDir, c);
+    } catch (LibvirtException e) {
+      throw fail(e, "create storage for", spec.name());
     } catch (DomainWriter.Unsupported e) {
       throw new DriverException(
           Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw new DriverException(
-          Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: cannot read `xml_file`: " + e, e);
     }
-    Connect c = connection();
+    List<Marks.Volume> made = prepared.storage().volumes();
     Domain d = null;
     try {
+      String xml = definition(spec, mark, prepared);
       d = c.domainDefineXML(xml);
       Object autoboot = spec.managed().get(Field.AUTOBOOT);
       if (autoboot instanceof Boolean b) {
         d.setAutostart(b);
       }
     } catch (LibvirtException e) {
+      if (d == null) {
+        GuestStorage.deleteQuietly(storage, made); // no guest holds them: no orphans on retry
+      }
       throw fail(e, "define", spec.name());
+    } catch (DriverException | RuntimeException e) {
+      GuestStorage.deleteQuietly(storage, made);
+      throw e;
     } finally {
       free(d);
+    }
+  }
+
+  private String definition(VmSpec spec, OwnershipMark mark, GuestStorage.Prepared prepared)
+      throws DriverException {
+    try {
+      if (prepared.template().isPresent()) {
+        return DomainWriter.fromTemplate(
+            prepared.template().get(), spec, mark, host, prepared.storage());
+      }
+      Optional<String> template = spec.string(Field.XML_FILE);
+      return template.isPresent()
+          ? DomainWriter.fromTemplate(
+              Files.readString(Path.of(template.get())), spec, mark, host, prepared.storage())
+          : DomainWriter.create(spec, mark, host, prepared.storage());
+    } catch (DomainWriter.Unsupported e) {
+      throw new DriverException(
+          Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new DriverException(
+          Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: cannot read `xml_file`: " + e, e);
     }
   }
 
@@ -253,10 +289,10 @@ public final class LibvirtDriver implements VmDriver {
     Domain d = null;
     try {
       d = c.domainLookupByName(name);
+      String inactive = d.getXMLDesc(XML_INACTIVE | XML_SECURE);
       String edited;
       try {
-        edited =
-            DomainWriter.edit(d.getXMLDesc(XML_INACTIVE | XML_SECURE), spec, changes, mark, host);
+        edited = DomainWriter.edit(inactive, spec, changes, mark, host);
       } catch (DomainWriter.Unsupported e) {
         throw new DriverException(
             Kind.TERMINAL, "libvirt: update `" + name + "`: " + e.getMessage(), e);
@@ -283,6 +319,11 @@ public final class LibvirtDriver implements VmDriver {
               notHonoured.add(Field.DESC);
             }
           }
+          case DISK_SIZE -> {
+            if (!growDisk(d, active, parse(inactive), ((Number) change.after()).longValue())) {
+              notHonoured.add(Field.DISK_SIZE);
+            }
+          }
           default -> {}
         }
       }
@@ -291,6 +332,34 @@ public final class LibvirtDriver implements VmDriver {
       throw fail(e, "update", name);
     } finally {
       free(d);
+    }
+  }
+
+  /**
+   * Grows the disk virtd made for the guest: a running guest's through QEMU ({@code
+   * virDomainBlockResize}, so the guest sees the new size at once), a stopped one's volume through
+   * the storage API. False when the running guest refuses; the difference then stays in the plan.
+   */
+  private boolean growDisk(Domain d, boolean active, DomainReader.Facts facts, long gib)
+      throws LibvirtException, DriverException {
+    if (facts.disk().isEmpty()) {
+      throw new DriverException(
+          Kind.TERMINAL,
+          "libvirt: `disk_size` of `" + facts.name() + "`: virtd made no disk for it to grow");
+    }
+    String path = facts.disk().get();
+    long bytes = gib * Storage.GIB;
+    if (!active) {
+      new Storage(d.getConnect()).grow(path, bytes);
+      return true;
+    }
+    try {
+      d.blockResize(path, bytes, Storage.BLOCK_RESIZE_BYTES);
+      return true;
+    } catch (LibvirtException e) {
+      rethrowIfLost(e);
+      log.warn("growing the disk of {} while it runs was refused: {}", facts.name(), Errors.message(e));
+      return false;
     }
   }
 
@@ -438,16 +507,25 @@ public final class LibvirtDriver implements VmDriver {
   public void remove(String name) throws DriverException {
     withDomainIfPresent(name, "remove", null, d -> {
       destroyQuietly(d); // undefine would leave a running guest behind as a transient domain
-      try {
-        d.undefine(UNDEFINE_NVRAM | UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA);
-      } catch (LibvirtException e) {
-        if (!refusedFlags(e)) {
-          throw e;
-        }
-        d.undefine();
+      List<Marks.Volume> volumes = parse(d.getXMLDesc(XML_INACTIVE | XML_SECURE)).volumes();
+      undefine(d);
+      Storage storage = new Storage(d.getConnect());
+      for (Marks.Volume v : volumes) {
+        storage.delete(v); // exactly the volumes the mark says virtd made; nothing else
       }
       return null;
     });
+  }
+
+  private static void undefine(Domain d) throws LibvirtException {
+    try {
+      d.undefine(UNDEFINE_NVRAM | UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA);
+    } catch (LibvirtException e) {
+      if (!refusedFlags(e)) {
+        throw e;
+      }
+      d.undefine();
+    }
   }
 
   private static boolean refusedFlags(LibvirtException e) {

@@ -6,6 +6,11 @@ package io.virtd.libvirt;
  * io.virtd.core.spi.OwnershipMark}, it records the create-time values libvirt's XML cannot express
  * ({@code os_variant}; the {@code os_type} family, since a full-virt guest's XML says only {@code
  * hvm}) and the NIC model asked for, so a guest without a NIC still reports it.
+ *
+ * <p>Storage: the create-time storage values the guest was built with ({@code virt_path}, {@code
+ * image}, {@code image_mode}, {@code clone_from}), the path of the disk virtd made for it ({@code
+ * disk}, the one {@code disk_size} measures and grows), and one {@code <virtd:volume pool name
+ * path/>} child per volume virtd created — exactly what {@code ensure: absent} deletes.
  */
 public final class Marks {
   public static final String NAMESPACE = "https://virtd.io/xmlns/mark/1";
@@ -19,6 +24,33 @@ public final class Marks {
   static final String OS_VARIANT = "os_variant";
   static final String OS_TYPE = "os_type";
   static final String NETWORK_MODEL = "network_model";
+  static final String VIRT_PATH = "virt_path";
+  static final String IMAGE = "image";
+  static final String IMAGE_MODE = "image_mode";
+  static final String CLONE_FROM = "clone_from";
+  static final String DISK = "disk";
+  static final String VOLUME = "volume";
+  static final String POOL = "pool";
+  static final String NAME = "name";
+  static final String PATH = "path";
+
+  /** The mark's attributes an update keeps: everything recorded at creation. */
+  static final java.util.List<String> CARRIED =
+      java.util.List.of(
+          OS_VARIANT, OS_TYPE, NETWORK_MODEL, VIRT_PATH, IMAGE, IMAGE_MODE, CLONE_FROM, DISK);
+
+  /** A volume virtd created for the guest, in the pool {@code pool}. */
+  record Volume(String pool, String name, String path) {}
+
+  static java.util.List<Volume> volumes(org.w3c.dom.Element mark) {
+    java.util.List<Volume> out = new java.util.ArrayList<>();
+    org.w3c.dom.NodeList l = mark.getElementsByTagNameNS(NAMESPACE, VOLUME);
+    for (int i = 0; i < l.getLength(); i++) {
+      org.w3c.dom.Element e = (org.w3c.dom.Element) l.item(i);
+      out.add(new Volume(e.getAttribute(POOL), e.getAttribute(NAME), e.getAttribute(PATH)));
+    }
+    return out;
+  }
 
   private Marks() {}
 

@@ -120,11 +120,40 @@ class DomainXmlSchemaTest {
     validate(DomainWriter.edit(xml, spec, changes, mark(spec, OwnershipMark.Origin.ADOPTED), HOST));
   }
 
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(
+      value = VirtType.class,
+      names = {"KVM", "XEN_FULLYVIRT", "XEN_PARAVIRT"})
+  void definitionsWithADiskVirtdMadeAreValid(VirtType type) throws Exception {
+    VmSpec spec = spec("disk", type, Field.DISK_SIZE, 4L);
+    DomainWriter.Provisioned storage =
+        new DomainWriter.Provisioned(
+            java.util.Optional.of(new DomainWriter.Disk("/var/lib/virtd/images/disk.qcow2", false, "qcow2")),
+            java.util.Map.of(Marks.DISK, "/var/lib/virtd/images/disk.qcow2"),
+            List.of(new Marks.Volume("virtd-images-0123456789", "disk.qcow2", "/var/lib/virtd/images/disk.qcow2")));
+    validate(DomainWriter.create(spec, mark(spec, OwnershipMark.Origin.CREATED), HOST, storage));
+  }
+
+  @Test
+  void volumeAndPoolXmlAreValid() throws Exception {
+    validate(
+        Storage.volumeXml(
+            "a.qcow2", "qcow2", 1L << 30,
+            java.util.Optional.of(new Storage.Backing("/base/b.raw", "raw"))),
+        "storagevol");
+    validate(Storage.volumeXml("b.raw", "raw", 1L << 30, java.util.Optional.empty()), "storagevol");
+    validate(Storage.poolXml("virtd-images-0123456789", Path.of("/var/lib/virtd/images")), "storagepool");
+  }
+
   private void validate(String xml) throws Exception {
-    Path file = Files.createTempFile(dir, "domain", ".xml");
+    validate(xml, "domain");
+  }
+
+  private void validate(String xml, String schema) throws Exception {
+    Path file = Files.createTempFile(dir, schema, ".xml");
     Files.writeString(file, xml);
     Process p =
-        new ProcessBuilder(TOOL.toString(), file.toString(), "domain")
+        new ProcessBuilder(TOOL.toString(), file.toString(), schema)
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes());

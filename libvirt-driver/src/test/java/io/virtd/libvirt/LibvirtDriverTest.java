@@ -423,13 +423,13 @@ class LibvirtDriverTest {
   @Test
   void keysWithoutAnImplementationAreRefusedByName(@TempDir Path dir) {
     VmSpec spec =
-        spec(prefix + "disk", VirtType.KVM, Field.VIRT_PATH, dir.toString(), Field.DISK_SIZE, 4L);
+        spec(prefix + "seed", VirtType.KVM, Field.USER_DATA, "#cloud-config\n");
     DriverException e =
         assertThrows(
             DriverException.class,
             () -> driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED)));
     assertEquals(DriverException.Kind.TERMINAL, e.kind());
-    assertTrue(e.getMessage().contains("disk_size"), e.getMessage());
+    assertTrue(e.getMessage().contains("user_data"), e.getMessage());
   }
 
   // --- errors, factory, lifecycle on the test driver

@@ -36,7 +36,7 @@ class LibvirtQemuContractIT extends LibvirtContract {
             : kvmUsable() ? VirtType.KVM : VirtType.QEMU;
   }
 
-  private static boolean kvmUsable() throws LibvirtException {
+  static boolean kvmUsable() throws LibvirtException {
     if (!Files.exists(Path.of("/dev/kvm"))) {
       return false;
     }

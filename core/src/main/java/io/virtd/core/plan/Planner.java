@@ -102,10 +102,16 @@ public final class Planner {
       Object desired = e.getValue();
       Object before = vm.persistent().get(f);
       if (f.kind() == Field.Kind.CREATE_TIME) {
-        if (vm.persistent().containsKey(f) && !same(f, desired, before)) {
-          recreate.add(new FieldChange(f, before, desired, Mutability.REPLACE));
+        if (!vm.persistent().containsKey(f) || same(f, desired, before)) {
+          continue;
         }
-        continue;
+        // A create-time difference re-creates the guest, unless the driver's rule says this
+        // value can be applied (a larger disk_size grows the disk).
+        Mutability m = in.capabilities().mutability(f, desired, vm);
+        if (m == Mutability.UNSUPPORTED || m == Mutability.REPLACE) {
+          recreate.add(new FieldChange(f, before, desired, Mutability.REPLACE));
+          continue;
+        }
       }
       if (!same(f, desired, before)) {
         Mutability m = in.capabilities().mutability(f, desired, vm);

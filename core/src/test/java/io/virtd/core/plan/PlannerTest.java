@@ -85,9 +85,9 @@ class PlannerTest {
   @MethodSource("fieldsAndMutabilities")
   void changeOnARunningGuest(Field f, Mutability declared) {
     ResourcePlan p = plan(spec(Ensure.RUNNING, Map.of(f, "b")), Optional.of(observed(RunState.RUNNING, Map.of(f, "a"))), every(f, declared));
-    if (f.kind() == Field.Kind.CREATE_TIME || declared == Mutability.REPLACE) {
+    if (declared == Mutability.REPLACE) {
       assertEquals(List.of(new FieldChange(f, "a", "b", Mutability.REPLACE)), p.recreateRequired());
-      assertTrue(p.steps().isEmpty(), "a create-time difference is never applied silently");
+      assertTrue(p.steps().isEmpty(), "a difference the driver cannot apply is never applied silently");
       return;
     }
     assertEquals(List.of(new Step.Update(List.of(new FieldChange(f, "a", "b", declared)))), p.steps());
@@ -100,7 +100,7 @@ class PlannerTest {
     ResourcePlan p =
         plan(spec(Ensure.STOPPED, Map.of(f, "b", Field.AUTOBOOT, true)), Optional.of(observed(RunState.SHUTOFF, Map.of(f, "a"))), every(f, declared));
     assertTrue(p.steps().stream().noneMatch(s -> s instanceof Step.Lifecycle), p.toString());
-    if (f.kind() == Field.Kind.CREATE_TIME || declared == Mutability.REPLACE) {
+    if (declared == Mutability.REPLACE) {
       assertEquals(1, p.recreateRequired().size());
     } else {
       assertEquals(List.of(new Step.Update(List.of(new FieldChange(f, "a", "b", Mutability.CONFIG)))), p.steps());
@@ -112,7 +112,7 @@ class PlannerTest {
   @MethodSource("fieldsAndMutabilities")
   void changeBeforeStartIsWrittenFirstSoTheGuestBootsWithIt(Field f, Mutability declared) {
     ResourcePlan p = plan(spec(Ensure.RUNNING, Map.of(f, "b")), Optional.of(observed(RunState.SHUTOFF, Map.of(f, "a"))), every(f, declared));
-    if (f.kind() == Field.Kind.CREATE_TIME || declared == Mutability.REPLACE) {
+    if (declared == Mutability.REPLACE) {
       assertEquals(List.of(new Step.Lifecycle(Step.Action.START)), p.steps());
       return;
     }

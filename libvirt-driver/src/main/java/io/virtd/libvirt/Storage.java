@@ -1,0 +1,348 @@
+package io.virtd.libvirt;
+
+import io.virtd.core.spi.DriverException;
+import io.virtd.core.spi.DriverException.Kind;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.libvirt.Connect;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.LibvirtException;
+import org.libvirt.StoragePool;
+import org.libvirt.StorageVol;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/**
+ * Disks through libvirt's storage API: every file virtd creates is a volume of a directory pool,
+ * so libvirt does the copying, the qcow2 overlays, the ownership and the resizing, and nothing here
+ * runs {@code qemu-img}. A directory virtd has to read or write in (the configuration's {@code
+ * storage_dir}, a {@code virt_path} directory, the directory of an {@code image}) gets a pool: an
+ * existing one whose target is that directory, else one named after the path ({@link #poolName}),
+ * defined, started and set to autostart.
+ *
+ * <p>Calls run on the driver's one connection; pool creation is synchronised so two guests
+ * created at once do not define the same pool twice.
+ */
+final class Storage {
+  static final long GIB = 1024L * 1024 * 1024;
+  /** {@code VIR_DOMAIN_BLOCK_RESIZE_BYTES}: blockResize's size is in bytes, not KiB. */
+  static final int BLOCK_RESIZE_BYTES = 1;
+
+  /** A volume in a pool, as libvirt reports it. */
+  record Volume(String pool, String name, String path, String format, long capacity) {}
+
+  /** The image a qcow2 overlay reads through to. */
+  record Backing(String path, String format) {}
+
+  private final Connect conn;
+
+  Storage(Connect conn) {
+    this.conn = conn;
+  }
+
+  // --- pure: names and XML
+
+  /**
+   * The pool name virtd gives a directory: {@code virtd-} + the last path element + a hash of the
+   * whole path, so two directories with the same last element (two test suites, two hosts' layouts)
+   * never share a pool.
+   */
+  static String poolName(Path dir) {
+    Path abs = dir.toAbsolutePath().normalize();
+    Path last = abs.getFileName();
+    String tail = last == null ? "root" : last.toString().replaceAll("[^A-Za-z0-9_.-]", "_");
+    if (tail.length() > 32) {
+      tail = tail.substring(0, 32);
+    }
+    return "virtd-" + tail + "-" + sha256(abs.toString()).substring(0, 10);
+  }
+
+  static String poolXml(String name, Path dir) {
+    Document doc = DomainWriter.newDocument();
+    Element pool = doc.createElement("pool");
+    pool.setAttribute("type", "dir");
+    doc.appendChild(pool);
+    text(pool, "name", name);
+    text(el(pool, "target"), "path", dir.toAbsolutePath().normalize().toString());
+    return DomainWriter.serialize(doc);
+  }
+
+  /**
+   * A file volume's XML: {@code name}, capacity in bytes, format, and for an overlay the backing
+   * image. Allocation 0: new disks are sparse, whatever the format.
+   */
+  static String volumeXml(String name, String format, long capacityBytes, Optional<Backing> backing) {
+    Document doc = DomainWriter.newDocument();
+    Element vol = doc.createElement("volume");
+    vol.setAttribute("type", "file");
+    doc.appendChild(vol);
+    text(vol, "name", name);
+    text(vol, "capacity", Long.toString(capacityBytes)).setAttribute("unit", "bytes");
+    text(vol, "allocation", "0").setAttribute("unit", "bytes");
+    el(el(vol, "target"), "format").setAttribute("type", format);
+    backing.ifPresent(
+        b -> {
+          Element bs = el(vol, "backingStore");
+          text(bs, "path", b.path());
+          el(bs, "format").setAttribute("type", b.format());
+        });
+    return DomainWriter.serialize(doc);
+  }
+
+  /** The format a volume's XML names ({@code raw} when it names none, as libvirt assumes). */
+  static String formatOf(String volumeXml) {
+    Element target = DomainWriter.first(DomainWriter.parse(volumeXml).getDocumentElement(), "target");
+    Element format = target == null ? null : DomainWriter.first(target, "format");
+    return format == null || format.getAttribute("type").isEmpty()
+        ? "raw"
+        : format.getAttribute("type");
+  }
+
+  static String targetPath(String poolXml) {
+    Element target = DomainWriter.first(DomainWriter.parse(poolXml).getDocumentElement(), "target");
+    Element path = target == null ? null : DomainWriter.first(target, "path");
+    return path == null ? "" : path.getTextContent().strip();
+  }
+
+  /** Capacity in whole GiB, rounded down: a disk "is" {@code disk_size} N once it holds N GiB. */
+  static long wholeGiB(long bytes) {
+    return bytes / GIB;
+  }
+
+  // --- pools
+
+  /**
+   * The running pool whose target is {@code dir}; one is defined (and, when {@code build}, the
+   * directory made) if there is none.
+   */
+  StoragePool poolFor(Path dir, boolean build) throws LibvirtException, DriverException {
+    synchronized (Storage.class) {
+      return poolForLocked(dir, build);
+    }
+  }
+
+  private StoragePool poolForLocked(Path dir, boolean build)
+      throws LibvirtException, DriverException {
+    Path want = dir.toAbsolutePath().normalize();
+    StoragePool found = findPool(want);
+    if (found == null) {
+      if (!build && !Files.isDirectory(want)) {
+        throw new DriverException(Kind.TERMINAL, "libvirt: no directory " + want);
+      }
+      found = conn.storagePoolDefineXML(poolXml(poolName(want), want), 0);
+      if (build && !Files.isDirectory(want)) {
+        found.build(0); // a dir pool's build makes the directory; never run on an existing one
+      }
+      found.setAutostart(1);
+    }
+    if (found.isActive() != 1) {
+      found.create(0);
+    }
+    return found;
+  }
+
+  private StoragePool findPool(Path dir) throws LibvirtException {
+    List<String> names = new ArrayList<>(List.of(conn.listStoragePools()));
+    names.addAll(List.of(conn.listDefinedStoragePools()));
+    for (String n : names) {
+      StoragePool p;
+      try {
+        p = conn.storagePoolLookupByName(n);
+      } catch (LibvirtException e) {
+        continue; // gone since the listing
+      }
+      String xml = p.getXMLDesc(0);
+      if (xml.contains("type='dir'") || xml.contains("type=\"dir\"")) {
+        String t = targetPath(xml);
+        if (!t.isEmpty() && Path.of(t).normalize().equals(dir)) {
+          return p;
+        }
+      }
+      p.free();
+    }
+    return null;
+  }
+
+  // --- volumes
+
+  /** The volume of an existing file, putting a pool on its directory if libvirt knows none. */
+  Volume describe(Path file) throws LibvirtException, DriverException {
+    Path abs = file.toAbsolutePath().normalize();
+    if (!Files.isRegularFile(abs)) {
+      throw new DriverException(Kind.TERMINAL, "libvirt: no image file " + abs);
+    }
+    StorageVol v;
+    try {
+      v = conn.storageVolLookupByPath(abs.toString());
+    } catch (LibvirtException e) {
+      if (!Errors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
+        throw e;
+      }
+      StoragePool pool = poolFor(abs.getParent(), false);
+      pool.refresh(0);
+      v = pool.storageVolLookupByName(abs.getFileName().toString());
+    }
+    return volume(v);
+  }
+
+  private static Volume volume(StorageVol v) throws LibvirtException {
+    StoragePool p = v.storagePoolLookupByVolume();
+    try {
+      return new Volume(
+          p.getName(), v.getName(), v.getPath(), formatOf(v.getXMLDesc(0)), v.getInfo().capacity);
+    } finally {
+      p.free();
+    }
+  }
+
+  /** A new empty qcow2 disk {@code name} of {@code bytes} in {@code dir}. */
+  Volume blank(Path dir, boolean build, String name, long bytes)
+      throws LibvirtException, DriverException {
+    StoragePool pool = poolFor(dir, build);
+    return created(pool.storageVolCreateXML(volumeXml(name, "qcow2", bytes, Optional.empty()), 0));
+  }
+
+  /** A qcow2 overlay {@code name} backed by {@code base}, at least as large as the base. */
+  Volume overlay(Path dir, String name, Volume base, long bytes)
+      throws LibvirtException, DriverException {
+    StoragePool pool = poolFor(dir, true);
+    long capacity = Math.max(bytes, base.capacity());
+    String xml =
+        volumeXml(name, "qcow2", capacity, Optional.of(new Backing(base.path(), base.format())));
+    return created(pool.storageVolCreateXML(xml, 0));
+  }
+
+  /** A full copy of {@code base} in its own format, grown to {@code bytes} when that is larger. */
+  Volume copy(Path dir, String name, Volume base, long bytes)
+      throws LibvirtException, DriverException {
+    StoragePool pool = poolFor(dir, true);
+    StoragePool from = conn.storagePoolLookupByName(base.pool());
+    StorageVol source = from.storageVolLookupByName(base.name());
+    StorageVol v;
+    try {
+      String xml = volumeXml(name, base.format(), base.capacity(), Optional.empty());
+      v = pool.storageVolCreateXMLFrom(xml, source, 0);
+    } finally {
+      source.free();
+      from.free();
+    }
+    if (bytes > v.getInfo().capacity) {
+      v.resize(bytes, 0);
+    }
+    return created(v);
+  }
+
+  private static Volume created(StorageVol v) throws LibvirtException {
+    try {
+      return volume(v);
+    } finally {
+      v.free();
+    }
+  }
+
+  /** The capacity of the volume at {@code path}, or empty when libvirt knows no such volume. */
+  Optional<Long> capacity(String path) throws LibvirtException {
+    StorageVol v;
+    try {
+      v = conn.storageVolLookupByPath(path);
+    } catch (LibvirtException e) {
+      if (Errors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+    try {
+      return Optional.of(v.getInfo().capacity);
+    } finally {
+      v.free();
+    }
+  }
+
+  /** Grows the (unused) volume at {@code path}; never shrinks. */
+  void grow(String path, long bytes) throws LibvirtException {
+    StorageVol v = conn.storageVolLookupByPath(path);
+    try {
+      if (v.getInfo().capacity < bytes) {
+        v.resize(bytes, 0);
+      }
+    } finally {
+      v.free();
+    }
+  }
+
+  /**
+   * Deletes a volume virtd created; one already gone is fine, and so is one whose path is no longer
+   * the recorded one (then it is not the volume virtd made, and stays).
+   */
+  void delete(Marks.Volume vol) throws LibvirtException {
+    StoragePool p;
+    try {
+      p = conn.storagePoolLookupByName(vol.pool());
+    } catch (LibvirtException e) {
+      if (Errors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_POOL)) {
+        return;
+      }
+      throw e;
+    }
+    try {
+      if (p.isActive() != 1) {
+        p.create(0);
+      }
+      StorageVol v;
+      try {
+        v = p.storageVolLookupByName(vol.name());
+      } catch (LibvirtException e) {
+        if (!Errors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
+          throw e;
+        }
+        p.refresh(0); // made while the pool was not looking
+        try {
+          v = p.storageVolLookupByName(vol.name());
+        } catch (LibvirtException again) {
+          if (Errors.is(again, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
+            return;
+          }
+          throw again;
+        }
+      }
+      try {
+        if (v.getPath().equals(vol.path())) {
+          v.delete(0);
+        }
+      } finally {
+        v.free();
+      }
+    } finally {
+      p.free();
+    }
+  }
+
+  private static Element el(Element parent, String name) {
+    Element e = parent.getOwnerDocument().createElement(name);
+    parent.appendChild(e);
+    return e;
+  }
+
+  private static Element text(Element parent, String name, String text) {
+    Element e = el(parent, name);
+    e.setTextContent(text);
+    return e;
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package io.virtd.libvirt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.virtd.core.apply.ApplyEvent;
+import io.virtd.core.apply.Executor;
+import io.virtd.core.apply.GuestLocks;
+import io.virtd.core.config.Config;
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.plan.ResourcePlan;
+import io.virtd.core.spi.DriverException;
+import io.virtd.core.spi.VmDriver;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.libvirt.Connect;
+import org.libvirt.LibvirtException;
+import org.libvirt.StoragePool;
+
+/** Helpers the storage tests share: a configuration, apply as virtctl does, and pool clean-up. */
+final class StorageFlows {
+  private StorageFlows() {}
+
+  static Config withStorageDir(Path dir) {
+    Config d = Config.defaults();
+    return new Config(
+        d.manifests(), d.connect(), d.connectXen(), d.owner(), d.schedule(),
+        d.maintenanceWindow(), d.workers(), d.socket(), d.prune(), d.pruneGrace(), d.logLevel(),
+        d.vzctl(), d.vzlist(), d.vzConfDir(), dir, d.lockDir());
+  }
+
+  /** Plans {@code spec} against the guest as it is and carries the plan out; fails on an error. */
+  static ResourcePlan apply(VmDriver driver, VmSpec spec, Path lockDir) throws DriverException {
+    ResourcePlan plan = Specs.plan(driver, spec, driver.observe(spec.name()));
+    List<ApplyEvent> events = new ArrayList<>();
+    Executor.Outcome out =
+        new Executor(Specs.OWNER, new GuestLocks(lockDir), Duration.ofSeconds(5))
+            .run(plan, driver, events::add);
+    assertTrue(out.ok(), "apply failed: " + events);
+    return plan;
+  }
+
+  /** After apply, a second plan must be empty: nothing flaps. */
+  static void assertConverged(VmDriver driver, VmSpec spec) throws DriverException {
+    ResourcePlan again = Specs.plan(driver, spec, driver.observe(spec.name()));
+    assertEquals(List.of(), again.steps(), again.toString());
+    assertEquals(List.of(), again.recreateRequired(), again.toString());
+  }
+
+  /** Stops and undefines every pool whose directory is {@code root} or below it. */
+  static void removePoolsUnder(String uri, Path root) throws LibvirtException {
+    Connect c = new Connect(uri);
+    try {
+      List<String> names = new ArrayList<>(List.of(c.listStoragePools()));
+      names.addAll(List.of(c.listDefinedStoragePools()));
+      for (String n : names) {
+        StoragePool p = c.storagePoolLookupByName(n);
+        try {
+          String target = Storage.targetPath(p.getXMLDesc(0));
+          if (!target.isEmpty() && Path.of(target).startsWith(root)) {
+            if (p.isActive() == 1) {
+              p.destroy();
+            }
+            p.undefine();
+          }
+        } finally {
+          p.free();
+        }
+      }
+    } finally {
+      c.close();
+    }
+  }
+}
