@@ -1,8 +1,9 @@
 package io.virtd.libvirt;
 
-import static io.virtd.libvirt.Specs.mib;
-import static io.virtd.libvirt.Specs.spec;
-import static io.virtd.libvirt.Specs.with;
+import io.virtd.core.testing.DriverContract;
+import static io.virtd.core.testing.DriverContract.mib;
+import static io.virtd.core.testing.DriverContract.spec;
+import static io.virtd.core.testing.DriverContract.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -128,7 +129,7 @@ class LibvirtStorageIT {
     VmSpec bigger = with(s, Field.DISK_SIZE, 2L);
     assertEquals(
         List.of(new FieldChange(Field.DISK_SIZE, 1L, 2L, Mutability.LIVE)),
-        Specs.changes(Specs.plan(driver, bigger, driver.observe(s.name()))));
+        DriverContract.changes(DriverContract.plan(driver, bigger, driver.observe(s.name()))));
     StorageFlows.apply(driver, bigger, locks);
     assertEquals(2L, driver.observe(s.name()).get().persistent().get(Field.DISK_SIZE));
     assertEquals(
@@ -144,7 +145,7 @@ class LibvirtStorageIT {
         .contains("read 2097152/2097152"));
 
     VmSpec smaller = with(s, Field.DISK_SIZE, 1L);
-    ResourcePlan shrink = Specs.plan(driver, smaller, driver.observe(s.name()));
+    ResourcePlan shrink = DriverContract.plan(driver, smaller, driver.observe(s.name()));
     assertEquals(
         List.of(new FieldChange(Field.DISK_SIZE, 2L, 1L, Mutability.REPLACE)),
         shrink.recreateRequired());
@@ -268,7 +269,7 @@ class LibvirtStorageIT {
       DriverException e =
           assertThrows(
               DriverException.class,
-              () -> driver.create(second, Specs.mark(second, OwnershipMark.Origin.CREATED)));
+              () -> driver.create(second, DriverContract.mark(second, OwnershipMark.Origin.CREATED)));
       assertEquals(DriverException.Kind.CONFLICT, e.kind());
       assertTrue(e.getMessage().contains("shut it off to clone it"), e.getMessage());
     } finally {

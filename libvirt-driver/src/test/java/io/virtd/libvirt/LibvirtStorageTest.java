@@ -1,7 +1,8 @@
 package io.virtd.libvirt;
 
-import static io.virtd.libvirt.Specs.spec;
-import static io.virtd.libvirt.Specs.with;
+import io.virtd.core.testing.DriverContract;
+import static io.virtd.core.testing.DriverContract.spec;
+import static io.virtd.core.testing.DriverContract.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,14 +73,14 @@ class LibvirtStorageTest {
     StorageFlows.assertConverged(driver, s);
 
     VmSpec bigger = with(s, Field.DISK_SIZE, 3L);
-    ResourcePlan grow = Specs.plan(driver, bigger, driver.observe(s.name()));
+    ResourcePlan grow = DriverContract.plan(driver, bigger, driver.observe(s.name()));
     assertEquals(
         List.of(new FieldChange(Field.DISK_SIZE, 2L, 3L, Mutability.CONFIG)),
-        Specs.changes(grow),
+        DriverContract.changes(grow),
         grow.toString());
     // the test driver has no virStorageVolResize: growing for real is LibvirtStorageIT's
     ResourcePlan shrink =
-        Specs.plan(driver, with(s, Field.DISK_SIZE, 1L), driver.observe(s.name()));
+        DriverContract.plan(driver, with(s, Field.DISK_SIZE, 1L), driver.observe(s.name()));
     assertEquals(
         List.of(new FieldChange(Field.DISK_SIZE, 2L, 1L, Mutability.REPLACE)),
         shrink.recreateRequired());
@@ -109,7 +110,7 @@ class LibvirtStorageTest {
   void cloneFromAMissingDomainIsRefusedClearly() {
     VmSpec s = spec(prefix + "-c", VirtType.KVM, Field.CLONE_FROM, prefix + "-nobase");
     DriverException e =
-        assertThrows(DriverException.class, () -> driver.create(s, Specs.mark(s, io.virtd.core.spi.OwnershipMark.Origin.CREATED)));
+        assertThrows(DriverException.class, () -> driver.create(s, DriverContract.mark(s, io.virtd.core.spi.OwnershipMark.Origin.CREATED)));
     assertTrue(e.getMessage().contains("there is no domain `" + prefix + "-nobase`"), e.getMessage());
   }
 
@@ -118,7 +119,7 @@ class LibvirtStorageTest {
     Path f = Files.createFile(dir.resolve("disk.img"));
     VmSpec s = spec(prefix + "-d", VirtType.KVM, Field.VIRT_PATH, f.toString(), Field.DISK_SIZE, 1L);
     DriverException e =
-        assertThrows(DriverException.class, () -> driver.create(s, Specs.mark(s, io.virtd.core.spi.OwnershipMark.Origin.CREATED)));
+        assertThrows(DriverException.class, () -> driver.create(s, DriverContract.mark(s, io.virtd.core.spi.OwnershipMark.Origin.CREATED)));
     assertTrue(e.getMessage().contains("never resizes a disk it did not create"), e.getMessage());
   }
 }

@@ -1,5 +1,6 @@
 package io.virtd.libvirt;
 
+import io.virtd.core.testing.DriverContract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,10 +34,10 @@ final class StorageFlows {
 
   /** Plans {@code spec} against the guest as it is and carries the plan out; fails on an error. */
   static ResourcePlan apply(VmDriver driver, VmSpec spec, Path lockDir) throws DriverException {
-    ResourcePlan plan = Specs.plan(driver, spec, driver.observe(spec.name()));
+    ResourcePlan plan = DriverContract.plan(driver, spec, driver.observe(spec.name()));
     List<ApplyEvent> events = new ArrayList<>();
     Executor.Outcome out =
-        new Executor(Specs.OWNER, new GuestLocks(lockDir), Duration.ofSeconds(5))
+        new Executor(DriverContract.OWNER, new GuestLocks(lockDir), Duration.ofSeconds(5))
             .run(plan, driver, events::add);
     assertTrue(out.ok(), "apply failed: " + events);
     return plan;
@@ -44,7 +45,7 @@ final class StorageFlows {
 
   /** After apply, a second plan must be empty: nothing flaps. */
   static void assertConverged(VmDriver driver, VmSpec spec) throws DriverException {
-    ResourcePlan again = Specs.plan(driver, spec, driver.observe(spec.name()));
+    ResourcePlan again = DriverContract.plan(driver, spec, driver.observe(spec.name()));
     assertEquals(List.of(), again.steps(), again.toString());
     assertEquals(List.of(), again.recreateRequired(), again.toString());
   }

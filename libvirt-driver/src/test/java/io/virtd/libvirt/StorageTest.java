@@ -1,5 +1,6 @@
 package io.virtd.libvirt;
 
+import io.virtd.core.testing.DriverContract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,10 +105,10 @@ class StorageTest {
   @Test
   void theDiskAndTheVolumesVirtdMadeAreWrittenAndReadBack() {
     VmSpec spec =
-        Specs.spec("web01", VirtType.KVM, Field.IMAGE, "/base/deb.raw", Field.IMAGE_MODE, "cow");
+        DriverContract.spec("web01", VirtType.KVM, Field.IMAGE, "/base/deb.raw", Field.IMAGE_MODE, "cow");
     String xml =
         DomainWriter.create(
-            spec, Specs.mark(spec, OwnershipMark.Origin.CREATED), HOST, overlay());
+            spec, DriverContract.mark(spec, OwnershipMark.Origin.CREATED), HOST, overlay());
     assertTrue(
         xml.contains(
             "<disk device=\"disk\" type=\"file\"><driver name=\"qemu\" type=\"qcow2\"/>"
@@ -127,7 +128,7 @@ class StorageTest {
 
     // an update rewrites the mark and keeps what creation recorded
     String edited =
-        DomainWriter.edit(xml, spec, List.of(), Specs.mark(spec, OwnershipMark.Origin.CREATED), HOST);
+        DomainWriter.edit(xml, spec, List.of(), DriverContract.mark(spec, OwnershipMark.Origin.CREATED), HOST);
     DomainReader.Facts g = DomainReader.read(edited);
     assertEquals(f.volumes(), g.volumes());
     assertEquals(f.disk(), g.disk());
@@ -136,9 +137,9 @@ class StorageTest {
 
   @Test
   void xenGuestsGetXvdaWithoutAQemuDriver() {
-    VmSpec spec = Specs.spec("x1", VirtType.XEN_FULLYVIRT, Field.DISK_SIZE, 1L);
+    VmSpec spec = DriverContract.spec("x1", VirtType.XEN_FULLYVIRT, Field.DISK_SIZE, 1L);
     String xml =
-        DomainWriter.create(spec, Specs.mark(spec, OwnershipMark.Origin.CREATED), HOST, overlay());
+        DomainWriter.create(spec, DriverContract.mark(spec, OwnershipMark.Origin.CREATED), HOST, overlay());
     assertTrue(
         xml.contains(
             "<disk device=\"disk\" type=\"file\">"
