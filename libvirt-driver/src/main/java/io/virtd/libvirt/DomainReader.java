@@ -310,6 +310,10 @@ final class DomainReader {
         if (mark.get(Marks.OS_VARIANT) != null) {
           f.put(Field.OS_VARIANT, mark.get(Marks.OS_VARIANT));
         }
+        CloudInitSeed.MARKS.forEach(
+            (field, attr) ->
+                io.virtd.core.spi.DocumentDigest.parse(mark.get(attr))
+                    .ifPresent(d -> f.put(field, d)));
         owned =
             Optional.of(
                 new OwnershipMark(

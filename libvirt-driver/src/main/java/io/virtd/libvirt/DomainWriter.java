@@ -63,10 +63,7 @@ final class DomainWriter {
           Field.DISK_SIZE,
           Field.IMAGE,
           Field.IMAGE_MODE,
-          Field.CLONE_FROM,
-          Field.USER_DATA,
-          Field.META_DATA,
-          Field.NETWORK_CONFIG);
+          Field.CLONE_FROM);
 
   /** A new guest's definition: the manifest's values, the defaults for the rest, and the mark. */
   static String create(VmSpec spec, OwnershipMark mark, Host host) {
@@ -113,6 +110,7 @@ final class DomainWriter {
     disk(spec, vt, devices);
     Element serial = child(devices, "serial");
     serial.setAttribute("type", "pty");
+    consoleLog(spec, serial);
     child(serial, "target").setAttribute("port", "0");
     Element console = child(devices, "console");
     console.setAttribute("type", "pty");
@@ -174,7 +172,14 @@ final class DomainWriter {
     existingMark(doc)
         .ifPresent(
             old -> {
-              for (String k : List.of(Marks.OS_VARIANT, Marks.OS_TYPE, Marks.NETWORK_MODEL)) {
+              for (String k :
+                  List.of(
+                      Marks.OS_VARIANT,
+                      Marks.OS_TYPE,
+                      Marks.NETWORK_MODEL,
+                      Marks.USER_DATA,
+                      Marks.META_DATA,
+                      Marks.NETWORK_CONFIG)) {
                 if (old.hasAttribute(k)) {
                   extras.put(k, old.getAttribute(k));
                 }
@@ -210,11 +215,9 @@ final class DomainWriter {
           nicModel(nic, value.toString());
         }
       }
-      case USER_DATA, META_DATA, NETWORK_CONFIG ->
-          throw new Unsupported(
-              "`" + f.key() + "` (cloud-init seed) is not implemented by the libvirt driver yet");
       default -> {
-        // autoboot is not XML; policy keys are not properties of the guest
+        // autoboot is not XML; policy keys are not properties of the guest; the cloud-init
+        // documents are a seed image (CloudInitSeed)
       }
     }
   }
@@ -393,6 +396,24 @@ final class DomainWriter {
         text(cpu, "model", model).setAttribute("fallback", "allow");
       }
     }
+  }
+
+  /** Where a kvm/qemu guest's serial console is kept (by virtlogd), for operators to read back. */
+  static Path consoleLogPath(String name) {
+    return Path.of("/var/log/libvirt/qemu", name + "-console.log");
+  }
+
+  /**
+   * The console's history in a file: what a guest printed before anyone attached (a kernel panic,
+   * cloud-init's output) stays readable. QEMU only; libxl has no such log.
+   */
+  private static void consoleLog(VmSpec spec, Element serial) {
+    if (spec.virtType().isXen()) {
+      return;
+    }
+    Element log = child(serial, "log");
+    log.setAttribute("file", consoleLogPath(spec.name()).toString());
+    log.setAttribute("append", "on");
   }
 
   private static void bootLocation(VmSpec spec, Element os) {

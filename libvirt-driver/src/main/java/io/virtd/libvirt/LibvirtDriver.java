@@ -55,6 +55,7 @@ public final class LibvirtDriver implements VmDriver {
   private final String uri;
   private final boolean keepAlive;
   private final DomainWriter.Host host;
+  private final Path storageDir;
   private final FactsCache parsed = new FactsCache();
   private Connect conn; // guarded by this
   private final java.util.List<java.util.function.Consumer<String>> watchers =
@@ -74,10 +75,11 @@ public final class LibvirtDriver implements VmDriver {
   private volatile boolean lost;
   private boolean reconnected; // guarded by this; since the last ping
 
-  private LibvirtDriver(String uri, boolean keepAlive, DomainWriter.Host host) {
+  private LibvirtDriver(String uri, boolean keepAlive, DomainWriter.Host host, Path storageDir) {
     this.uri = uri;
     this.keepAlive = keepAlive;
     this.host = host;
+    this.storageDir = storageDir;
   }
 
   /** Connects to {@code uri}; a hypervisor that cannot be reached makes the driver unavailable. */
@@ -89,7 +91,7 @@ public final class LibvirtDriver implements VmDriver {
       throw new DriverException(
           Kind.UNAVAILABLE, "libvirt: cannot initialise the library: " + Errors.message(e), e);
     }
-    LibvirtDriver d = new LibvirtDriver(uri, loop, DomainWriter.Host.local());
+    LibvirtDriver d = new LibvirtDriver(uri, loop, DomainWriter.Host.local(), config.storageDir());
     d.connection();
     return d;
   }
@@ -230,6 +232,10 @@ public final class LibvirtDriver implements VmDriver {
           Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: cannot read `xml_file`: " + e, e);
     }
     Connect c = connection();
+    boolean seeded = CloudInitSeed.wanted(spec);
+    if (seeded) {
+      xml = seed(spec, xml, "create");
+    }
     Domain d = null;
     try {
       d = c.domainDefineXML(xml);
@@ -238,9 +244,65 @@ public final class LibvirtDriver implements VmDriver {
         d.setAutostart(b);
       }
     } catch (LibvirtException e) {
+      if (seeded && d == null) {
+        try {
+          Files.deleteIfExists(CloudInitSeed.isoPath(storageDir, spec.name()));
+        } catch (IOException again) {
+          log.debug("the seed of the guest that was not defined stays: {}", again.toString());
+        }
+      }
       throw fail(e, "define", spec.name());
     } finally {
       free(d);
+    }
+  }
+
+  /**
+   * Writes the guest's cloud-init seed image and returns {@code xml} with it attached and the
+   * documents' digests in the mark. Never logs the documents: user-data holds passwords.
+   */
+  private String seed(VmSpec spec, String xml, String action) throws DriverException {
+    if (isRemote(uri)) {
+      throw new DriverException(
+          Kind.TERMINAL,
+          "libvirt: " + action + " `" + spec.name() + "`: `user_data`, `meta_data` and"
+              + " `network_config` need a hypervisor on this host (the seed image is written to "
+              + storageDir + "), not " + uri);
+    }
+    Path iso = CloudInitSeed.isoPath(storageDir, spec.name());
+    try {
+      CloudInitSeed.write(spec, iso);
+    } catch (IOException | RuntimeException e) {
+      throw new DriverException(
+          Kind.TERMINAL,
+          "libvirt: " + action + " `" + spec.name() + "`: cannot write the cloud-init seed " + iso
+              + ": " + e.getMessage(),
+          e);
+    }
+    try {
+      return CloudInitSeed.attach(xml, iso, spec.virtType(), CloudInitSeed.digests(spec));
+    } catch (DomainWriter.Unsupported e) {
+      throw new DriverException(
+          Kind.TERMINAL, "libvirt: " + action + " `" + spec.name() + "`: " + e.getMessage(), e);
+    }
+  }
+
+  static boolean isRemote(String uri) {
+    try {
+      String h = java.net.URI.create(uri).getHost();
+      return h != null && !h.isEmpty();
+    } catch (IllegalArgumentException e) {
+      return true;
+    }
+  }
+
+  private void removeSeed(String name) throws DriverException {
+    Path iso = CloudInitSeed.isoPath(storageDir, name);
+    try {
+      Files.deleteIfExists(iso);
+    } catch (IOException e) {
+      throw new DriverException(
+          Kind.TRANSIENT, "libvirt: remove `" + name + "`: cannot delete " + iso + ": " + e, e);
     }
   }
 
@@ -260,6 +322,9 @@ public final class LibvirtDriver implements VmDriver {
       } catch (DomainWriter.Unsupported e) {
         throw new DriverException(
             Kind.TERMINAL, "libvirt: update `" + name + "`: " + e.getMessage(), e);
+      }
+      if (CloudInitSeed.touches(changes)) {
+        edited = seed(spec, edited, "update");
       }
       free(c.domainDefineXML(edited));
       boolean active = state(d.getInfo().state).isActive();
@@ -448,6 +513,7 @@ public final class LibvirtDriver implements VmDriver {
       }
       return null;
     });
+    removeSeed(name);
   }
 
   private static boolean refusedFlags(LibvirtException e) {

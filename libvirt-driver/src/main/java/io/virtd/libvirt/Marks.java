@@ -19,6 +19,10 @@ public final class Marks {
   static final String OS_VARIANT = "os_variant";
   static final String OS_TYPE = "os_type";
   static final String NETWORK_MODEL = "network_model";
+  /** Salted digests of the cloud-init documents the seed was written from ({@link CloudInitSeed}). */
+  static final String USER_DATA = "user_data";
+  static final String META_DATA = "meta_data";
+  static final String NETWORK_CONFIG = "network_config";
 
   private Marks() {}
 

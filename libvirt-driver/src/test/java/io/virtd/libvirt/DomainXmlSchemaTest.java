@@ -120,6 +120,22 @@ class DomainXmlSchemaTest {
     validate(DomainWriter.edit(xml, spec, changes, mark(spec, OwnershipMark.Origin.ADOPTED), HOST));
   }
 
+  /** The cloud-init seed's CD-ROM and the console log on every bus the seed can take. */
+  @ParameterizedTest
+  @MethodSource("specs")
+  void seededDefinitionsAreValid(VmSpec base) throws Exception {
+    VmSpec spec =
+        io.virtd.core.testing.DriverContract.with(
+            base, Field.USER_DATA, java.util.Map.of("packages", List.of("nginx")));
+    String xml = DomainWriter.create(spec, mark(spec, OwnershipMark.Origin.CREATED), HOST);
+    validate(
+        CloudInitSeed.attach(
+            xml,
+            Path.of("/var/lib/virtd/images/" + spec.name() + "-cidata.iso"),
+            spec.virtType(),
+            CloudInitSeed.digests(spec)));
+  }
+
   private void validate(String xml) throws Exception {
     Path file = Files.createTempFile(dir, "domain", ".xml");
     Files.writeString(file, xml);
