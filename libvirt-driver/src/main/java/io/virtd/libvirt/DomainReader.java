@@ -342,6 +342,10 @@ final class DomainReader {
             f.put(k, v);
           }
         }
+        CloudInitSeed.MARKS.forEach(
+            (field, attr) ->
+                io.virtd.core.spi.DocumentDigest.parse(mark.get(attr))
+                    .ifPresent(d -> f.put(field, d)));
         owned =
             Optional.of(
                 new OwnershipMark(

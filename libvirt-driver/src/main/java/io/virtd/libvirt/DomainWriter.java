@@ -57,10 +57,6 @@ final class DomainWriter {
     }
   }
 
-  /** Keys whose work is not implemented yet (the cloud-init seed). */
-  private static final Set<Field> NOT_YET =
-      Set.of(Field.USER_DATA, Field.META_DATA, Field.NETWORK_CONFIG);
-
   /** The guest's one disk: a file or block device and the format QEMU is to read it as. */
   record Disk(String path, boolean block, String format) {
     /** An existing file or device used as it is; the format follows the file name. */
@@ -105,7 +101,6 @@ final class DomainWriter {
 
   /** A new guest's definition: the manifest's values, the defaults for the rest, and the mark. */
   static String create(VmSpec spec, OwnershipMark mark, Host host, Provisioned storage) {
-    refuseUnimplemented(spec);
     Document doc = newDocument();
     VirtType vt = spec.virtType();
     boolean paravirt = vt == VirtType.XEN_PARAVIRT;
@@ -148,6 +143,7 @@ final class DomainWriter {
     storage.disk().ifPresent(d -> disk(d, vt, devices));
     Element serial = child(devices, "serial");
     serial.setAttribute("type", "pty");
+    consoleLog(spec, serial);
     child(serial, "target").setAttribute("port", "0");
     Element console = child(devices, "console");
     console.setAttribute("type", "pty");
@@ -185,7 +181,6 @@ final class DomainWriter {
    */
   static String fromTemplate(
       String templateXml, VmSpec spec, OwnershipMark mark, Host host, Provisioned storage) {
-    refuseUnimplemented(spec);
     Document doc = parse(templateXml);
     Element domain = doc.getDocumentElement();
     if (!domain.getTagName().equals("domain")) {
@@ -256,19 +251,9 @@ final class DomainWriter {
           nicModel(nic, value.toString());
         }
       }
-      case USER_DATA, META_DATA, NETWORK_CONFIG ->
-          throw new Unsupported(
-              "`" + f.key() + "` (cloud-init seed) is not implemented by the libvirt driver yet");
       default -> {
-        // autoboot and disk_size are not XML; policy keys are not properties of the guest
-      }
-    }
-  }
-
-  private static void refuseUnimplemented(VmSpec spec) {
-    for (Field f : NOT_YET) {
-      if (spec.isSet(f)) {
-        throw new Unsupported("`" + f.key() + "` is not implemented by the libvirt driver yet");
+        // autoboot and disk_size are not XML; policy keys are not properties of the guest; the
+        // cloud-init documents are a seed image (CloudInitSeed)
       }
     }
   }
@@ -440,6 +425,24 @@ final class DomainWriter {
         text(cpu, "model", model).setAttribute("fallback", "allow");
       }
     }
+  }
+
+  /** Where a kvm/qemu guest's serial console is kept (by virtlogd), for operators to read back. */
+  static Path consoleLogPath(String name) {
+    return Path.of("/var/log/libvirt/qemu", name + "-console.log");
+  }
+
+  /**
+   * The console's history in a file: what a guest printed before anyone attached (a kernel panic,
+   * cloud-init's output) stays readable. QEMU only; libxl has no such log.
+   */
+  private static void consoleLog(VmSpec spec, Element serial) {
+    if (spec.virtType().isXen()) {
+      return;
+    }
+    Element log = child(serial, "log");
+    log.setAttribute("file", consoleLogPath(spec.name()).toString());
+    log.setAttribute("append", "on");
   }
 
   private static void bootLocation(VmSpec spec, Element os) {

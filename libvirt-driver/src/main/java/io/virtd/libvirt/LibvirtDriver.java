@@ -238,9 +238,13 @@ public final class LibvirtDriver implements VmDriver {
           Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: " + e.getMessage(), e);
     }
     List<Marks.Volume> made = prepared.storage().volumes();
+    boolean seeded = CloudInitSeed.wanted(spec);
     Domain d = null;
     try {
       String xml = definition(spec, mark, prepared);
+      if (seeded) {
+        xml = seed(spec, xml, "create");
+      }
       d = c.domainDefineXML(xml);
       Object autoboot = spec.managed().get(Field.AUTOBOOT);
       if (autoboot instanceof Boolean b) {
@@ -249,10 +253,16 @@ public final class LibvirtDriver implements VmDriver {
     } catch (LibvirtException e) {
       if (d == null) {
         GuestStorage.deleteQuietly(storage, made); // no guest holds them: no orphans on retry
+        if (seeded) {
+          deleteSeedQuietly(spec.name());
+        }
       }
       throw fail(e, "define", spec.name());
     } catch (DriverException | RuntimeException e) {
       GuestStorage.deleteQuietly(storage, made);
+      if (seeded) {
+        deleteSeedQuietly(spec.name());
+      }
       throw e;
     } finally {
       free(d);
@@ -280,6 +290,63 @@ public final class LibvirtDriver implements VmDriver {
     }
   }
 
+  /**
+   * Writes the guest's cloud-init seed image and returns {@code xml} with it attached and the
+   * documents' digests in the mark. Never logs the documents: user-data holds passwords.
+   */
+  private String seed(VmSpec spec, String xml, String action) throws DriverException {
+    if (isRemote(uri)) {
+      throw new DriverException(
+          Kind.TERMINAL,
+          "libvirt: " + action + " `" + spec.name() + "`: `user_data`, `meta_data` and"
+              + " `network_config` need a hypervisor on this host (the seed image is written to "
+              + storageDir + "), not " + uri);
+    }
+    Path iso = CloudInitSeed.isoPath(storageDir, spec.name());
+    try {
+      CloudInitSeed.write(spec, iso);
+    } catch (IOException | RuntimeException e) {
+      throw new DriverException(
+          Kind.TERMINAL,
+          "libvirt: " + action + " `" + spec.name() + "`: cannot write the cloud-init seed " + iso
+              + ": " + e.getMessage(),
+          e);
+    }
+    try {
+      return CloudInitSeed.attach(xml, iso, spec.virtType(), CloudInitSeed.digests(spec));
+    } catch (DomainWriter.Unsupported e) {
+      throw new DriverException(
+          Kind.TERMINAL, "libvirt: " + action + " `" + spec.name() + "`: " + e.getMessage(), e);
+    }
+  }
+
+  private void deleteSeedQuietly(String name) {
+    try {
+      Files.deleteIfExists(CloudInitSeed.isoPath(storageDir, name));
+    } catch (IOException again) {
+      log.debug("the seed of the guest that was not defined stays: {}", again.toString());
+    }
+  }
+
+  static boolean isRemote(String uri) {
+    try {
+      String h = java.net.URI.create(uri).getHost();
+      return h != null && !h.isEmpty();
+    } catch (IllegalArgumentException e) {
+      return true;
+    }
+  }
+
+  private void removeSeed(String name) throws DriverException {
+    Path iso = CloudInitSeed.isoPath(storageDir, name);
+    try {
+      Files.deleteIfExists(iso);
+    } catch (IOException e) {
+      throw new DriverException(
+          Kind.TRANSIENT, "libvirt: remove `" + name + "`: cannot delete " + iso + ": " + e, e);
+    }
+  }
+
   @Override
   public Set<Field> update(
       VmSpec spec, ObservedVm current, List<FieldChange> changes, OwnershipMark mark)
@@ -296,6 +363,9 @@ public final class LibvirtDriver implements VmDriver {
       } catch (DomainWriter.Unsupported e) {
         throw new DriverException(
             Kind.TERMINAL, "libvirt: update `" + name + "`: " + e.getMessage(), e);
+      }
+      if (CloudInitSeed.touches(changes)) {
+        edited = seed(spec, edited, "update");
       }
       free(c.domainDefineXML(edited));
       boolean active = state(d.getInfo().state).isActive();
@@ -515,6 +585,7 @@ public final class LibvirtDriver implements VmDriver {
       }
       return null;
     });
+    removeSeed(name);
   }
 
   private static void undefine(Domain d) throws LibvirtException {

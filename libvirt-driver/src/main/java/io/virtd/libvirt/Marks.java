@@ -24,6 +24,10 @@ public final class Marks {
   static final String OS_VARIANT = "os_variant";
   static final String OS_TYPE = "os_type";
   static final String NETWORK_MODEL = "network_model";
+  /** Salted digests of the cloud-init documents the seed was written from ({@link CloudInitSeed}). */
+  static final String USER_DATA = "user_data";
+  static final String META_DATA = "meta_data";
+  static final String NETWORK_CONFIG = "network_config";
   static final String VIRT_PATH = "virt_path";
   static final String IMAGE = "image";
   static final String IMAGE_MODE = "image_mode";
@@ -37,7 +41,8 @@ public final class Marks {
   /** The mark's attributes an update keeps: everything recorded at creation. */
   static final java.util.List<String> CARRIED =
       java.util.List.of(
-          OS_VARIANT, OS_TYPE, NETWORK_MODEL, VIRT_PATH, IMAGE, IMAGE_MODE, CLONE_FROM, DISK);
+          OS_VARIANT, OS_TYPE, NETWORK_MODEL, VIRT_PATH, IMAGE, IMAGE_MODE, CLONE_FROM, DISK,
+          USER_DATA, META_DATA, NETWORK_CONFIG);
 
   /** A volume virtd created for the guest, in the pool {@code pool}. */
   record Volume(String pool, String name, String path) {}

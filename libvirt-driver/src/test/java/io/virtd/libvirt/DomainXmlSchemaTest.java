@@ -145,6 +145,22 @@ class DomainXmlSchemaTest {
     validate(Storage.poolXml("virtd-images-0123456789", Path.of("/var/lib/virtd/images")), "storagepool");
   }
 
+  /** The cloud-init seed's CD-ROM and the console log on every bus the seed can take. */
+  @ParameterizedTest
+  @MethodSource("specs")
+  void seededDefinitionsAreValid(VmSpec base) throws Exception {
+    VmSpec spec =
+        io.virtd.core.testing.DriverContract.with(
+            base, Field.USER_DATA, java.util.Map.of("packages", List.of("nginx")));
+    String xml = DomainWriter.create(spec, mark(spec, OwnershipMark.Origin.CREATED), HOST);
+    validate(
+        CloudInitSeed.attach(
+            xml,
+            Path.of("/var/lib/virtd/images/" + spec.name() + "-cidata.iso"),
+            spec.virtType(),
+            CloudInitSeed.digests(spec)));
+  }
+
   private void validate(String xml) throws Exception {
     validate(xml, "domain");
   }

@@ -420,18 +420,6 @@ class LibvirtDriverTest {
     assertEquals(List.of("br0", "default"), DomainReader.read(xml).fields().get(Field.INTERFACES));
   }
 
-  @Test
-  void keysWithoutAnImplementationAreRefusedByName(@TempDir Path dir) {
-    VmSpec spec =
-        spec(prefix + "seed", VirtType.KVM, Field.USER_DATA, "#cloud-config\n");
-    DriverException e =
-        assertThrows(
-            DriverException.class,
-            () -> driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED)));
-    assertEquals(DriverException.Kind.TERMINAL, e.kind());
-    assertTrue(e.getMessage().contains("user_data"), e.getMessage());
-  }
-
   // --- errors, factory, lifecycle on the test driver
 
   @Test

@@ -66,7 +66,7 @@ public enum Field {
   IMAGE("image", Kind.CREATE_TIME, libvirt(), Values::path),
   IMAGE_MODE("image_mode", Kind.CREATE_TIME, libvirt(), Values.oneOf(Values.words("cow", "clone"))),
   CLONE_FROM("clone_from", Kind.CREATE_TIME, libvirt(), Values.matching(Names.PATTERN, "a domain name")),
-  USER_DATA("user_data", Kind.CHANGEABLE, libvirt(), Values::document),
+  USER_DATA("user_data", Kind.CHANGEABLE, libvirt(), Values::document, true), // often holds passwords
   META_DATA("meta_data", Kind.CHANGEABLE, libvirt(), Values::document),
   NETWORK_CONFIG("network_config", Kind.CHANGEABLE, libvirt(), Values::document),
   NETWORK_MODEL("network_model", Kind.CHANGEABLE, libvirt(), Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a NIC model such as virtio or e1000")),

@@ -182,6 +182,9 @@ public final class Planner {
     if (observed instanceof io.virtd.core.spi.SecretDigest d) {
       return d.matches(desired); // a write-only secret, observed as the hash of what was written
     }
+    if (observed instanceof io.virtd.core.spi.DocumentDigest d) {
+      return d.matches(desired); // a document written where it is not read back (a cloud-init seed)
+    }
     if (f == Field.IPADDR && desired instanceof List<?> a && observed instanceof List<?> b) {
       return new HashSet<>(a).equals(new HashSet<>(b));
     }

@@ -94,8 +94,8 @@ class SecretsTest {
     assertTrue(Field.USER.secret());
     assertTrue(Field.VNC_PASSWORD.secret());
     assertEquals(
-        java.util.Set.of(Field.USER, Field.VNC_PASSWORD),
+        java.util.Set.of(Field.USER, Field.VNC_PASSWORD, Field.USER_DATA),
         Stream.of(Field.values()).filter(Field::secret).collect(java.util.stream.Collectors.toSet()),
-        "the spec's secrets: user and vnc_password");
+        "the spec's secrets: user, vnc_password, and user_data (cloud-config sets passwords)");
   }
 }

@@ -1,0 +1,230 @@
+package io.virtd.libvirt;
+
+import static io.virtd.core.testing.DriverContract.OWNER;
+import static io.virtd.core.testing.DriverContract.mib;
+import static io.virtd.core.testing.DriverContract.plan;
+import static io.virtd.core.testing.DriverContract.spec;
+import static io.virtd.core.testing.DriverContract.with;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.virtd.core.apply.ApplyEvent;
+import io.virtd.core.apply.Executor;
+import io.virtd.core.apply.GuestLocks;
+import io.virtd.core.config.Config;
+import io.virtd.core.manifest.Ensure;
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.VirtType;
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.plan.ResourcePlan;
+import io.virtd.core.plan.Step;
+import io.virtd.core.spi.DriverException;
+import io.virtd.core.spi.Mutability;
+import io.virtd.core.spi.RunState;
+import io.virtd.core.spi.VmDriver;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real guest on {@code qemu:///system} reads its cloud-init seed and honours ACPI: the driver
+ * writes the seed and the console log, the {@link BootableGuest} prints the seed's marker and
+ * powers off on the power button. Runs under TCG ({@code virt_type: qemu}). Skipped where there is
+ * no libvirtd; fails where the guest cannot be built (no network the first time on a machine).
+ */
+class CloudInitBootIT {
+  static final String URI = "qemu:///system";
+  static final Duration BOOT = Duration.ofSeconds(90);
+  static Path guest;
+
+  String prefix;
+  Path storage;
+  VmDriver driver;
+  Executor executor;
+  final List<ApplyEvent> events = new ArrayList<>();
+
+  @BeforeAll
+  static void reachableAndGuestBuilt() throws Exception {
+    try (var d = new LibvirtDriverFactory().open(URI, Config.defaults())) {
+      d.observeAll();
+    } catch (DriverException e) {
+      Assumptions.abort(URI + " is not reachable: " + e.getMessage());
+    }
+    guest = BootableGuest.bootLocation();
+  }
+
+  @BeforeEach
+  void open(@TempDir Path locks) throws Exception {
+    prefix = "virtd-boot-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    // not under the JUnit temporary directory: QEMU's user must reach the seed
+    storage = Path.of("/var/lib/virtd-test", prefix);
+    driver = new LibvirtDriverFactory().open(URI, withStorage(Config.defaults(), storage));
+    executor = new Executor(OWNER, new GuestLocks(locks), Duration.ofSeconds(5));
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    try {
+      driver.close();
+    } finally {
+      DomainCleaner.removeAll(URI, prefix);
+      CloudInitSeed.deleteTree(storage);
+      try (var logs = Files.list(Path.of("/var/log/libvirt/qemu"))) {
+        for (Path p : logs.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  @Test
+  void theGuestReadsItsSeedRebootsIntoANewOneAndPowersOffOnAcpi() throws Exception {
+    String name = prefix + "g";
+    Path console = DomainWriter.consoleLogPath(name);
+    String first = "m1-" + UUID.randomUUID().toString().substring(0, 8);
+    VmSpec spec =
+        spec(
+            name,
+            VirtType.QEMU,
+            Field.MEMORY,
+            mib(256),
+            Field.BOOT_LOCATION,
+            guest.toString(),
+            Field.BOOT_OPTIONS,
+            "console=ttyS0",
+            Field.USER_DATA,
+            Map.of("virtd_marker", first),
+            Field.SHUTDOWN_TIMEOUT,
+            Duration.ofSeconds(60));
+
+    long t0 = System.nanoTime();
+    apply(spec);
+    Duration boot = waitFor(console, "virtd-guest: marker " + first);
+    System.out.printf(
+        "create+start: %d ms; boot to marker (TCG): %d ms%n",
+        Duration.ofNanos(System.nanoTime() - t0).toMillis() - boot.toMillis(), boot.toMillis());
+    assertEmpty(plan(spec), "a second plan after create");
+    assertTrue(Files.exists(CloudInitSeed.isoPath(storage, name)));
+
+    // (b) a changed user_data: rewritten now, seen at the next boot, restart pending meanwhile
+    String second = "m2-" + UUID.randomUUID().toString().substring(0, 8);
+    VmSpec changed = with(spec, Field.USER_DATA, Map.of("virtd_marker", second));
+    ResourcePlan p = plan(changed);
+    assertEquals(
+        List.of(Mutability.RESTART),
+        io.virtd.core.testing.DriverContract.changes(p).stream().map(c -> c.mutability()).toList(),
+        p::toString);
+    assertFalse(p.has(Step.Action.RESTART), "restart: never is the default");
+    apply(changed);
+    ResourcePlan pending = plan(changed);
+    assertTrue(pending.steps().isEmpty(), pending::toString);
+    assertEquals(List.of(Field.USER_DATA), pending.restartPending());
+    assertFalse(read(console).contains(second), "the running guest still has its old seed");
+
+    VmSpec restart = with(changed, Field.RESTART, "on_change");
+    assertTrue(plan(restart).has(Step.Action.RESTART));
+    events.clear();
+    long r0 = System.nanoTime();
+    apply(restart);
+    waitFor(console, "virtd-guest: marker " + second);
+    System.out.printf(
+        "restart (ACPI stop + start) to new marker: %d ms%n",
+        Duration.ofNanos(System.nanoTime() - r0).toMillis());
+    assertTrue(events.stream().allMatch(e -> e.detail().isEmpty()), () -> "not forced: " + events);
+    assertEmpty(plan(restart), "a plan after the restart");
+
+    // (a) ensure stopped: ACPI shutdown, well before shutdown_timeout
+    VmSpec stopped = with(restart, Field.ENSURE, Ensure.STOPPED);
+    events.clear();
+    long s0 = System.nanoTime();
+    apply(stopped);
+    Duration stop = Duration.ofNanos(System.nanoTime() - s0);
+    System.out.printf("ensure stopped (ACPI): %d ms%n", stop.toMillis());
+    assertEquals(RunState.SHUTOFF, driver.observe(name).orElseThrow().state());
+    assertTrue(stop.compareTo(Duration.ofSeconds(50)) < 0, "stopped by ACPI, not the timeout");
+    assertTrue(events.stream().allMatch(e -> e.ok() && e.detail().isEmpty()), events::toString);
+    assertTrue(read(console).contains("virtd-guest: power button"), "the guest saw the button");
+    assertFalse(driver.stop(name, Duration.ofSeconds(1)), "a stopped guest is not forced");
+    assertEmpty(plan(stopped), "a plan after the stop");
+
+    // (c) absent removes the seed with the guest
+    apply(with(stopped, Field.ENSURE, Ensure.ABSENT));
+    assertTrue(driver.observe(name).isEmpty());
+    assertFalse(Files.exists(CloudInitSeed.isoPath(storage, name)), "the seed went with the guest");
+    System.out.printf("total: %d ms%n", Duration.ofNanos(System.nanoTime() - t0).toMillis());
+  }
+
+  /** VmDriver.stop's answer: false, as the guest powered itself off; a string user-data. */
+  @Test
+  void driverStopIsGracefulForAGuestThatHonoursAcpi() throws Exception {
+    String name = prefix + "s";
+    VmSpec spec =
+        spec(
+            name,
+            VirtType.QEMU,
+            Field.MEMORY,
+            mib(256),
+            Field.BOOT_LOCATION,
+            guest.toString(),
+            Field.BOOT_OPTIONS,
+            "console=ttyS0",
+            Field.USER_DATA,
+            "#cloud-config\nvirtd_marker: plain-string\n");
+    apply(spec);
+    waitFor(DomainWriter.consoleLogPath(name), "virtd-guest: waiting for the power button");
+    long s0 = System.nanoTime();
+    boolean forced = driver.stop(name, Duration.ofSeconds(60));
+    System.out.printf(
+        "driver.stop (ACPI): %d ms%n", Duration.ofNanos(System.nanoTime() - s0).toMillis());
+    assertFalse(forced, "powered off by ACPI, not destroyed");
+  }
+
+  private ResourcePlan plan(VmSpec spec) throws DriverException {
+    return io.virtd.core.testing.DriverContract.plan(driver, spec, driver.observe(spec.name()));
+  }
+
+  private void apply(VmSpec spec) throws DriverException {
+    ResourcePlan p = plan(spec);
+    Executor.Outcome o = executor.run(p, driver, events::add);
+    assertTrue(o.ok(), () -> "apply failed: " + events);
+  }
+
+  private static void assertEmpty(ResourcePlan p, String what) {
+    assertTrue(p.steps().isEmpty() && p.restartPending().isEmpty(), () -> what + ": " + p);
+  }
+
+  private static Duration waitFor(Path log, String line) throws Exception {
+    long t0 = System.nanoTime();
+    long deadline = t0 + BOOT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (read(log).lines().anyMatch(l -> l.strip().equals(line) || l.startsWith(line + " ("))) {
+        return Duration.ofNanos(System.nanoTime() - t0);
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no `" + line + "` in " + log + " within " + BOOT + ":\n" + read(log));
+  }
+
+  private static String read(Path log) throws java.io.IOException {
+    return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
+  }
+
+  static Config withStorage(Config c, Path storageDir) {
+    return new Config(
+        c.manifests(), c.connect(), c.connectXen(), c.owner(), c.schedule(),
+        c.maintenanceWindow(), c.workers(), c.socket(), c.prune(), c.pruneGrace(), c.logLevel(),
+        c.vzctl(), c.vzlist(), c.vzConfDir(), storageDir, c.lockDir());
+  }
+}

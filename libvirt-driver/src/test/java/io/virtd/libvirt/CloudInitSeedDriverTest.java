@@ -1,0 +1,136 @@
+package io.virtd.libvirt;
+
+import static io.virtd.core.testing.DriverContract.changes;
+import static io.virtd.core.testing.DriverContract.mark;
+import static io.virtd.core.testing.DriverContract.mib;
+import static io.virtd.core.testing.DriverContract.plan;
+import static io.virtd.core.testing.DriverContract.spec;
+import static io.virtd.core.testing.DriverContract.with;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.virtd.core.config.Config;
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.VirtType;
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.plan.FieldChange;
+import io.virtd.core.plan.PlanJson;
+import io.virtd.core.plan.ResourcePlan;
+import io.virtd.core.spi.Mutability;
+import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.OwnershipMark;
+import io.virtd.core.spi.VmDriver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The seed through the driver on libvirt's test hypervisor: what is observed, planned, removed. */
+class CloudInitSeedDriverTest {
+  static final String URI = "test:///default";
+  static final Map<String, Object> SECRET_DOC = Map.of("password", "hunter2-" + UUID.randomUUID());
+
+  @TempDir Path storage;
+  VmDriver driver;
+  String prefix;
+
+  @BeforeEach
+  void open() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(CloudInitSeed.GENISOIMAGE), "no genisoimage");
+    driver =
+        new LibvirtDriverFactory().open(URI, CloudInitBootIT.withStorage(Config.defaults(), storage));
+    prefix = "virtd-ci-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (driver != null) {
+      try {
+        driver.close();
+      } finally {
+        DomainCleaner.removeAll(URI, prefix);
+      }
+    }
+  }
+
+  @Test
+  void aSeededGuestReadsBackAsBuiltAndAChangeWaitsForARestart() throws Exception {
+    VmSpec spec =
+        spec(
+            prefix + "a",
+            VirtType.QEMU,
+            Field.MEMORY,
+            mib(64),
+            Field.USER_DATA,
+            SECRET_DOC,
+            Field.NETWORK_CONFIG,
+            Map.of("version", 2));
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    Path iso = CloudInitSeed.isoPath(storage, spec.name());
+    assertTrue(Files.isRegularFile(iso));
+
+    driver.start(spec.name()); // a running guest: the change waits for its next boot
+    ObservedVm vm = driver.observe(spec.name()).orElseThrow();
+    assertEquals(List.of(), changes(plan(driver, spec, Optional.of(vm))), "no flapping");
+
+    VmSpec changed = with(spec, Field.USER_DATA, Map.of("password", "other"));
+    ResourcePlan p = plan(driver, changed, Optional.of(vm));
+    List<FieldChange> c = changes(p);
+    assertEquals(List.of(Field.USER_DATA), c.stream().map(FieldChange::field).toList());
+    assertEquals(Mutability.RESTART, c.get(0).mutability());
+    String json = PlanJson.of(new io.virtd.core.plan.Plan(List.of(p))).toString();
+    assertFalse(json.contains("hunter2") || json.contains("other"), json);
+
+    long before = Files.getLastModifiedTime(iso).toMillis();
+    Thread.sleep(5);
+    driver.update(changed, vm, c, mark(changed, OwnershipMark.Origin.CREATED));
+    assertTrue(Files.getLastModifiedTime(iso).toMillis() >= before);
+    ObservedVm after = driver.observe(spec.name()).orElseThrow();
+    assertEquals(List.of(), changes(plan(driver, changed, Optional.of(after))));
+    assertEquals(
+        List.of(Field.NETWORK_CONFIG),
+        changes(plan(driver, with(changed, Field.NETWORK_CONFIG, Map.of("version", 1)), Optional.of(after)))
+            .stream()
+            .map(FieldChange::field)
+            .toList(),
+        "network_config's digest survived the user_data update");
+
+    driver.stop(spec.name(), java.time.Duration.ofSeconds(5));
+    driver.remove(spec.name());
+    assertFalse(Files.exists(iso), "removed with the guest");
+    driver.remove(spec.name()); // idempotent
+  }
+
+  @Test
+  void seedFieldsAddedToAnUnseededGuestAttachTheImage() throws Exception {
+    VmSpec spec = spec(prefix + "b", VirtType.KVM, Field.MEMORY, mib(64));
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    VmSpec seeded = with(spec, Field.META_DATA, Map.of("instance-id", "b-1"));
+    ObservedVm vm = driver.observe(spec.name()).orElseThrow();
+    List<FieldChange> c = changes(plan(driver, seeded, Optional.of(vm)));
+    assertEquals(List.of(Field.META_DATA), c.stream().map(FieldChange::field).toList());
+    driver.update(seeded, vm, c, mark(seeded, OwnershipMark.Origin.CREATED));
+    ObservedVm after = driver.observe(spec.name()).orElseThrow();
+    assertEquals(List.of(), changes(plan(driver, seeded, Optional.of(after))));
+    Path iso = CloudInitSeed.isoPath(storage, spec.name());
+    assertTrue(Files.isRegularFile(iso));
+    org.libvirt.Connect conn = new org.libvirt.Connect(URI);
+    try {
+      org.libvirt.Domain d = conn.domainLookupByName(spec.name());
+      String xml = d.getXMLDesc(LibvirtDriver.XML_INACTIVE);
+      d.free();
+      assertTrue(xml.contains("<source file='" + iso + "'/>"), xml);
+      assertTrue(xml.contains("<readonly/>"), xml);
+    } finally {
+      conn.close();
+    }
+  }
+}
