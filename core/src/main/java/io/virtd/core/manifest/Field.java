@@ -20,29 +20,29 @@ import java.util.regex.Pattern;
 public enum Field {
   VIRT_TYPE("virt_type", Kind.CREATE_TIME, both(), Values.oneOf(virtTypes())),
   ENSURE("ensure", Kind.ENSURE, both(), Values.oneOf(enumWords(Ensure.values()))),
-  DESC("desc", Kind.CHANGEABLE, both(), Values::string),
-  MEMORY("memory", Kind.CHANGEABLE, both(), Values::memory),
+  DESC("desc", Kind.CHANGEABLE, both(), Values.STRING),
+  MEMORY("memory", Kind.CHANGEABLE, both(), Values.MEMORY),
   CPUS("cpus", Kind.CHANGEABLE, both(), Values.intRange(1, 4096)),
   ARCH("arch", Kind.CREATE_TIME, libvirt(), Values.oneOf(arches())),
-  AUTOBOOT("autoboot", Kind.CHANGEABLE, both(), Values::bool),
+  AUTOBOOT("autoboot", Kind.CHANGEABLE, both(), Values.BOOL),
   ON_POWEROFF("on_poweroff", Kind.CHANGEABLE, libvirt(), Values.oneOf(lifecycleActions())),
   ON_REBOOT("on_reboot", Kind.CHANGEABLE, libvirt(), Values.oneOf(lifecycleActions())),
   ON_CRASH("on_crash", Kind.CHANGEABLE, libvirt(), Values.oneOf(lifecycleActions())),
-  GRAPHICS("graphics", Kind.CHANGEABLE, libvirt(), Values::graphics),
+  GRAPHICS("graphics", Kind.CHANGEABLE, libvirt(), Values.GRAPHICS),
   CLOCKSYNC("clocksync", Kind.CHANGEABLE, libvirt(), Values.oneOf(Values.words("UTC", "localtime", "timezone", "variable"))),
   OS_TYPE("os_type", Kind.CREATE_TIME, libvirt(), Values.oneOf(Values.words("linux", "other", "solaris", "unix", "windows", "hvm"))),
   OS_VARIANT("os_variant", Kind.CREATE_TIME, libvirt(), Values.matching(Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "an OS name such as debian12")),
-  VIRT_PATH("virt_path", Kind.CREATE_TIME, libvirt(), Values::path),
+  VIRT_PATH("virt_path", Kind.CREATE_TIME, libvirt(), Values.PATH),
   DISK_SIZE("disk_size", Kind.CREATE_TIME, libvirt(), Values.integer(1, 1024 * 1024)),
-  BOOT_LOCATION("boot_location", Kind.CREATE_TIME, libvirt(), Values::path),
-  BOOT_OPTIONS("boot_options", Kind.CREATE_TIME, libvirt(), Values::string),
-  KICKSTART("kickstart", Kind.CREATE_TIME, libvirt(), Values::uri),
-  PXE("pxe", Kind.CREATE_TIME, libvirt(), Values::bool),
-  INTERFACES("interfaces", Kind.CHANGEABLE, both(), Values::interfaces),
-  XML_FILE("xml_file", Kind.CREATE_TIME, libvirt(), Values::path),
+  BOOT_LOCATION("boot_location", Kind.CREATE_TIME, libvirt(), Values.PATH),
+  BOOT_OPTIONS("boot_options", Kind.CREATE_TIME, libvirt(), Values.STRING),
+  KICKSTART("kickstart", Kind.CREATE_TIME, libvirt(), Values.URI),
+  PXE("pxe", Kind.CREATE_TIME, libvirt(), Values.BOOL),
+  INTERFACES("interfaces", Kind.CHANGEABLE, both(), Values.INTERFACES),
+  XML_FILE("xml_file", Kind.CREATE_TIME, libvirt(), Values.PATH),
   HOSTNAME("hostname", Kind.CHANGEABLE, openvz(), Values.matching(Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})"), "a host name")),
   ID("id", Kind.CREATE_TIME, openvz(), Values.integer(101, 2_147_483_647)),
-  USER("user", Kind.CHANGEABLE, openvz(), Values::userPassword, true),
+  USER("user", Kind.CHANGEABLE, openvz(), Values.USER_PASSWORD, true),
   IPADDR("ipaddr", Kind.CHANGEABLE, openvz(), Values.checkedList(Values::isIp, "an IPv4 or IPv6 address")),
   NAMESERVER("nameserver", Kind.CHANGEABLE, openvz(), Values.checkedList(Values::isIp, "an IPv4 or IPv6 address")),
   SEARCHDOMAIN("searchdomain", Kind.CHANGEABLE, openvz(), Values.matching(Pattern.compile("[A-Za-z0-9.-]+( [A-Za-z0-9.-]+)*"), "a DNS domain")),
@@ -53,29 +53,29 @@ public enum Field {
   DISKINODES("diskinodes", Kind.CHANGEABLE, openvz(), Values.integer(1, Long.MAX_VALUE / 1024)),
   QUOTATIME("quotatime", Kind.CHANGEABLE, openvz(), Values.integer(0, Integer.MAX_VALUE)),
   QUOTAUGIDLIMIT("quotaugidlimit", Kind.CHANGEABLE, openvz(), Values.integer(0, Integer.MAX_VALUE)),
-  NOATIME("noatime", Kind.CHANGEABLE, openvz(), Values::bool),
-  FEATURES("features", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[a-z0-9_]+:(on|off)").asMatchPredicate(), "a feature such as nfs:on")),
-  CAPABILITY("capability", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[a-z_]+:(on|off)").asMatchPredicate(), "a capability such as net_admin:on")),
-  DEVICES("devices", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("([bc]:[0-9]+:([0-9]+|all)|all):[rwq]*|none").asMatchPredicate(), "a device such as c:10:200:rw")),
-  IPTABLES("iptables", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[a-z][a-z0-9_]*", Pattern.CASE_INSENSITIVE).asMatchPredicate(), "an iptables module such as ipt_REJECT")),
-  RESOURCES_PARAMETERS("resources_parameters", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[a-z]+=([0-9]+|unlimited)(:([0-9]+|unlimited))?").asMatchPredicate(), "NAME=barrier:limit, e.g. kmemsize=14372700:14790164")),
-  DISABLED("disabled", Kind.CHANGEABLE, openvz(), Values::bool),
+  NOATIME("noatime", Kind.CHANGEABLE, openvz(), Values.BOOL),
+  FEATURES("features", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[a-z0-9_]+:(on|off)"), "a feature such as nfs:on")),
+  CAPABILITY("capability", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[a-z_]+:(on|off)"), "a capability such as net_admin:on")),
+  DEVICES("devices", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("([bc]:[0-9]+:([0-9]+|all)|all):[rwq]*|none"), "a device such as c:10:200:rw")),
+  IPTABLES("iptables", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[A-Za-z][A-Za-z0-9_]*"), "an iptables module such as ipt_REJECT")),
+  RESOURCES_PARAMETERS("resources_parameters", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[a-z]+=([0-9]+|unlimited)(:([0-9]+|unlimited))?"), "NAME=barrier:limit, e.g. kmemsize=14372700:14790164")),
+  DISABLED("disabled", Kind.CHANGEABLE, openvz(), Values.BOOL),
   OSTEMPLATE("ostemplate", Kind.CREATE_TIME, openvz(), Values.matching(Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}"), "an OS template name such as debian-12-x86_64")),
-  SHUTDOWN_TIMEOUT("shutdown_timeout", Kind.POLICY, both(), Values::duration),
+  SHUTDOWN_TIMEOUT("shutdown_timeout", Kind.POLICY, both(), Values.DURATION),
   RESTART("restart", Kind.POLICY, both(), Values.oneOf(Values.words("never", "on_change"))),
-  IMAGE("image", Kind.CREATE_TIME, libvirt(), Values::path),
+  IMAGE("image", Kind.CREATE_TIME, libvirt(), Values.PATH),
   IMAGE_MODE("image_mode", Kind.CREATE_TIME, libvirt(), Values.oneOf(Values.words("cow", "clone"))),
   CLONE_FROM("clone_from", Kind.CREATE_TIME, libvirt(), Values.matching(Names.PATTERN, "a domain name")),
-  USER_DATA("user_data", Kind.CHANGEABLE, libvirt(), Values::document, true), // often holds passwords
-  META_DATA("meta_data", Kind.CHANGEABLE, libvirt(), Values::document),
-  NETWORK_CONFIG("network_config", Kind.CHANGEABLE, libvirt(), Values::document),
+  USER_DATA("user_data", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT, true), // often holds passwords
+  META_DATA("meta_data", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT),
+  NETWORK_CONFIG("network_config", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT),
   NETWORK_MODEL("network_model", Kind.CHANGEABLE, libvirt(), Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a NIC model such as virtio or e1000")),
-  VNC_PASSWORD("vnc_password", Kind.CHANGEABLE, libvirt(), Values::secretString, true),
+  VNC_PASSWORD("vnc_password", Kind.CHANGEABLE, libvirt(), Values.SECRET, true),
   MACHINE_TYPE("machine_type", Kind.CREATE_TIME, libvirt(), Values.matching(Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "a machine type such as q35")),
   CPU_MODEL("cpu_model", Kind.CREATE_TIME, libvirt(), Values.matching(Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "a CPU model such as host-passthrough")),
   VIDEO_MODEL("video_model", Kind.CREATE_TIME, libvirt(), Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a video model such as virtio or vga")),
-  CONNECT("connect", Kind.POLICY, libvirt(), Values::uri),
-  PROTECT("protect", Kind.POLICY, both(), Values::bool);
+  CONNECT("connect", Kind.POLICY, libvirt(), Values.URI),
+  PROTECT("protect", Kind.POLICY, both(), Values.BOOL);
 
   /** How a key behaves over a guest's life. */
   public enum Kind {
@@ -130,6 +130,11 @@ public enum Field {
   /** Whether this key describes the guest itself (so plans compare it), rather than policy. */
   public boolean isGuestProperty() {
     return kind == Kind.CHANGEABLE || kind == Kind.CREATE_TIME;
+  }
+
+  /** The JSON Schema of this key's values ({@link ManifestSchema}). */
+  com.fasterxml.jackson.databind.node.ObjectNode valueSchema() {
+    return parser.schema();
   }
 
   Object parse(YNode node, java.nio.file.Path baseDir) {

@@ -10,6 +10,13 @@ public final class Sizes {
   private static final Pattern SIZE = Pattern.compile("([0-9]+)\\s*([A-Za-z]*)");
   private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m|h)");
 
+  /** The memory sizes {@link #parseMemoryKiB} accepts, spelled without flags (for JSON Schema). */
+  public static final Pattern MEMORY_PATTERN =
+      Pattern.compile("\\s*[0-9]+\\s*([KkMmGgTt]([Ii]?[Bb])?)?\\s*");
+
+  /** The durations {@link #parseDuration} accepts. */
+  public static final Pattern DURATION_PATTERN = Pattern.compile("\\s*" + DURATION.pattern() + "\\s*");
+
   private Sizes() {}
 
   /**

@@ -1,5 +1,7 @@
 package io.virtd.core.manifest;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -22,6 +24,91 @@ final class Values {
   @FunctionalInterface
   interface Parser {
     Object parse(YNode node, Ctx ctx);
+
+    /**
+     * The JSON Schema (draft 2020-12) of the YAML values this parser accepts, as far as a schema can
+     * say it: the parser stays the authority (ranges of sizes, what a path points at).
+     */
+    default ObjectNode schema() {
+      return JSON.objectNode();
+    }
+  }
+
+  static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+  private static final Pattern NAME_LIKE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}");
+
+  /** {@code parser} described by {@code schema} (a fresh copy for every caller). */
+  static Parser described(Parser parser, ObjectNode schema) {
+    return new Parser() {
+      @Override
+      public Object parse(YNode node, Ctx ctx) {
+        return parser.parse(node, ctx);
+      }
+
+      @Override
+      public ObjectNode schema() {
+        return schema.deepCopy();
+      }
+    };
+  }
+
+  /** A JSON Schema {@code pattern} matching the whole value, as Java's {@code matches()} does. */
+  static String anchored(Pattern p) {
+    if ((p.flags() & Pattern.CASE_INSENSITIVE) != 0) {
+      throw new IllegalArgumentException("JSON Schema patterns have no flags; spell out the cases: " + p);
+    }
+    return "^(?:" + p.pattern() + ")$";
+  }
+
+  static ObjectNode type(String... types) {
+    ObjectNode n = JSON.objectNode();
+    if (types.length == 1) {
+      n.put("type", types[0]);
+    } else {
+      n.set("type", JSON.arrayNode().addAll(java.util.Arrays.stream(types).map(JSON::textNode).toList()));
+    }
+    return n;
+  }
+
+  /** A single item, or a list of items: the lists of manifests accept one string for a list of one. */
+  static ObjectNode itemOrList(ObjectNode item) {
+    ObjectNode n = JSON.objectNode();
+    n.putArray("anyOf").add(item).add(type("array").set("items", item.deepCopy()));
+    return n;
+  }
+
+  // Scalars that string() accepts: any but booleans and null (`desc: 1.10` is the text "1.10").
+  static final Parser STRING = described(Values::string, type("string", "number").put("minLength", 1));
+  static final Parser BOOL = described(Values::bool, type("boolean"));
+  static final Parser MEMORY =
+      described(
+          Values::memory,
+          type("integer", "string").put("minimum", 1).put("pattern", anchored(Sizes.MEMORY_PATTERN)));
+  static final Parser DURATION =
+      described(Values::duration, type("string").put("pattern", anchored(Sizes.DURATION_PATTERN)));
+  static final Parser PATH = described(Values::path, type("string").put("minLength", 1));
+  static final Parser URI = described(Values::uri, type("string").put("pattern", "^[A-Za-z][A-Za-z0-9+.-]*:"));
+  static final Parser DOCUMENT = described(Values::document, type("object", "array", "string"));
+  static final Parser USER_PASSWORD =
+      described(Values::userPassword, type("string").put("pattern", "^[^:]+:.+$").put("writeOnly", true));
+  static final Parser SECRET = described(Values::secretString, type("string", "number").put("writeOnly", true));
+  static final Parser INTERFACES;
+  static final Parser GRAPHICS;
+
+  static {
+    ObjectNode name = type("string").put("pattern", anchored(NAME_LIKE));
+    INTERFACES = described(Values::interfaces, itemOrList(name));
+    ObjectNode graphics = JSON.objectNode();
+    graphics.putArray("anyOf")
+        .add(enumOf(List.of("enable", "disable")))
+        .add(type("string").put("pattern", "^vnc:[0-9]{1,5}$"));
+    GRAPHICS = described(Values::graphics, graphics);
+  }
+
+  static ObjectNode enumOf(java.util.Collection<String> words) {
+    ObjectNode n = JSON.objectNode();
+    n.putArray("enum").addAll(words.stream().map(JSON::textNode).toList());
+    return n;
   }
 
   static String scalarText(YNode node, Ctx ctx, String expected) {
@@ -98,11 +185,16 @@ final class Values {
   }
 
   static Parser integer(long min, long max) {
-    return (n, c) -> integer(n, c, min, max);
+    return described((n, c) -> integer(n, c, min, max), integerSchema(min, max));
   }
 
   static Parser intRange(int min, int max) {
-    return (n, c) -> (int) integer(n, c, min, max);
+    return described((n, c) -> (int) integer(n, c, min, max), integerSchema(min, max));
+  }
+
+  /** integer() also takes a quoted number (`id: "101"`): the range holds for numbers, the pattern for text. */
+  private static ObjectNode integerSchema(long min, long max) {
+    return type("integer", "string").put("minimum", min).put("maximum", max).put("pattern", "^[-+]?[0-9]+$");
   }
 
   static long memory(YNode node, Ctx ctx) {
@@ -151,7 +243,7 @@ final class Values {
 
   /** One of fixed words; {@code accepted} maps every accepted spelling (aliases too) to the value. */
   static Parser oneOf(Map<String, ?> accepted) {
-    return (node, ctx) -> {
+    Parser p = (node, ctx) -> {
       String text = scalarText(node, ctx, "one of " + canonicalList(accepted));
       Object v = accepted.get(text.toLowerCase(Locale.ROOT));
       if (v == null) {
@@ -165,6 +257,13 @@ final class Values {
       }
       return v;
     };
+    // matching is case-insensitive; the schema lists the spec's spellings and the lower-case ones
+    var words = new java.util.LinkedHashSet<String>();
+    accepted.forEach((k, v) -> {
+      words.add(spelling(k, v));
+      words.add(k);
+    });
+    return described(p, enumOf(words));
   }
 
   private static String canonicalList(Map<String, ?> accepted) {
@@ -205,8 +304,14 @@ final class Values {
     return List.copyOf(out);
   }
 
+  static Parser checkedList(Pattern pattern, String what) {
+    return described(
+        checkedList(pattern.asMatchPredicate(), what),
+        itemOrList(type("string").put("pattern", anchored(pattern))));
+  }
+
   static Parser checkedList(Predicate<String> ok, String what) {
-    return (node, ctx) -> {
+    Parser p = (node, ctx) -> {
       List<YNode> items = node instanceof YNode.YSeq seq ? seq.items() : List.of(node);
       List<String> out = new ArrayList<>();
       for (YNode item : items) {
@@ -218,16 +323,19 @@ final class Values {
       }
       return List.copyOf(out);
     };
+    return described(p, itemOrList(type("string")));
   }
 
   static Parser matching(Pattern pattern, String what) {
-    return (node, ctx) -> {
+    Parser p = (node, ctx) -> {
       String s = string(node, ctx);
       if (!pattern.matcher(s).matches()) {
         throw new BadValue(node.pos(), "`" + ctx.key() + "` must be " + what + ", not " + describe(node, ctx));
       }
       return s;
     };
+    // string() takes numbers as written (`os_variant: 10`); a pattern only constrains strings
+    return described(p, type("string", "number").put("pattern", anchored(pattern)));
   }
 
   static String path(YNode node, Ctx ctx) {
@@ -267,8 +375,6 @@ final class Values {
     }
     return names;
   }
-
-  private static final Pattern NAME_LIKE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}");
 
   /** {@code enable}, {@code disable} or {@code vnc:PORT}; kept as written (normalised to lower case). */
   static String graphics(YNode node, Ctx ctx) {
