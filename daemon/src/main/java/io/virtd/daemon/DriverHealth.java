@@ -10,6 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -19,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * Watches every driver target the manifests use: a target that stops answering is reported down and
  * re-opened with capped exponential backoff (re-opening re-registers event listeners); when it
  * answers again — or had to reconnect behind our back — {@code onBack} runs a full pass, because
- * events were lost meanwhile.
+ * events were lost meanwhile. A ping that does not return within {@code pingTimeout} (a frozen
+ * libvirtd accepts connections but never answers) counts as down too; it is left to finish on its
+ * own thread, and its eventual answer brings the target back.
  */
 final class DriverHealth {
   private static final Logger log = LoggerFactory.getLogger(DriverHealth.class);
@@ -42,12 +51,31 @@ final class DriverHealth {
   private final Consumer<Target> onBack;
   private final Clock clock;
   private final Map<Target, Entry> entries = new LinkedHashMap<>();
+  private final Map<Target, Future<Boolean>> pending = new ConcurrentHashMap<>();
+  private final Duration pingTimeout;
+  private final ExecutorService probes =
+      Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "virtd-ping");
+        t.setDaemon(true);
+        return t;
+      });
 
   DriverHealth(Drivers drivers, Supplier<Set<Target>> targets, Consumer<Target> onBack, Clock clock) {
+    this(drivers, targets, onBack, clock, Duration.ofSeconds(10));
+  }
+
+  DriverHealth(
+      Drivers drivers, Supplier<Set<Target>> targets, Consumer<Target> onBack, Clock clock, Duration pingTimeout) {
     this.drivers = drivers;
     this.targets = targets;
     this.onBack = onBack;
     this.clock = clock;
+    this.pingTimeout = pingTimeout;
+  }
+
+  /** Stops the probe threads (a ping stuck on a frozen hypervisor is abandoned). */
+  void close() {
+    probes.shutdownNow();
   }
 
   /** Checks each target that is due; called every second by the daemon. */
@@ -68,10 +96,28 @@ final class DriverHealth {
     }
   }
 
+  private boolean ping(Target t) throws DriverException, TimeoutException {
+    Future<Boolean> f = pending.computeIfAbsent(t, k -> probes.submit(() -> drivers.get(k).ping()));
+    try {
+      boolean r = f.get(pingTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      pending.remove(t);
+      return r;
+    } catch (ExecutionException ex) {
+      pending.remove(t);
+      if (ex.getCause() instanceof DriverException de) {
+        throw de;
+      }
+      throw new DriverException(DriverException.Kind.UNAVAILABLE, t.label() + ": " + ex.getCause(), ex.getCause());
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      throw new TimeoutException("interrupted");
+    }
+  }
+
   private void check(Target t, Entry e) {
     boolean back;
     try {
-      boolean reconnected = drivers.get(t).ping();
+      boolean reconnected = ping(t);
       synchronized (this) {
         back = !e.up || reconnected;
         if (!e.up) {
@@ -97,6 +143,18 @@ final class DriverHealth {
         e.nextTry = clock.instant().plus(backoff(e.failures));
       }
       drivers.drop(t); // the next get() opens it again and the open hooks re-subscribe to events
+      return;
+    } catch (TimeoutException ex) {
+      synchronized (this) {
+        if (e.up) {
+          log.warn("{} is down: no answer for {} s; waiting for it", t.label(), pingTimeout.toSeconds());
+          e.since = clock.instant();
+        }
+        e.up = false;
+        e.error = "no answer for " + pingTimeout.toSeconds() + " s (hung?)";
+        e.failures++;
+        e.nextTry = clock.instant().plusSeconds(1); // the same ping is awaited again
+      }
       return;
     }
     if (back) {

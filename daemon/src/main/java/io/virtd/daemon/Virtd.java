@@ -204,6 +204,7 @@ public final class Virtd implements Callable<Integer> {
         log.info("{}: no new work; waiting up to {} s for running steps", r == Request.STOP ? "stopping" : "reloading", DRAIN.toSeconds());
         timer.shutdownNow();
         healthThread.shutdownNow();
+        health.close();
         if (!queue.shutdown(DRAIN)) {
           log.warn("steps still running after {} s; leaving them", DRAIN.toSeconds());
         }

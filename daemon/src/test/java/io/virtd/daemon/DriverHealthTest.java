@@ -43,7 +43,8 @@ class DriverHealthTest {
             public Instant instant() {
               return now;
             }
-          });
+          },
+          Duration.ofMillis(200));
 
   private DriverHealth.State state() {
     return health.states().get(target);
@@ -68,6 +69,26 @@ class DriverHealthTest {
     now = now.plusMillis(1);
     health.tick();
     assertTrue(state().up());
+    assertEquals(List.of(target), back);
+  }
+
+  @Test
+  void aPingThatHangsCountsAsDownAndItsLateAnswerBringsTheTargetBack() throws Exception {
+    health.tick();
+    fake.frozen = new java.util.concurrent.CountDownLatch(1);
+    now = now.plusSeconds(5);
+    health.tick(); // waits 200 ms for the answer, then gives up
+    assertFalse(state().up());
+    assertTrue(state().error().orElseThrow().contains("no answer"), state().error().toString());
+    now = now.plusSeconds(1);
+    health.tick();
+    assertFalse(state().up(), "still frozen");
+    fake.frozen.countDown();
+    now = now.plusSeconds(1);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+      health.tick();
+      return state().up();
+    });
     assertEquals(List.of(target), back);
   }
 

@@ -76,8 +76,19 @@ public final class FakeDriver implements VmDriver {
   /** What the next successful {@link #ping} reports: that the driver had to reconnect. */
   public volatile boolean reconnected;
 
+  /** When set, {@link #ping} waits for it: the hypervisor is frozen. */
+  public volatile java.util.concurrent.CountDownLatch frozen;
+
   @Override
   public boolean ping() throws DriverException {
+    java.util.concurrent.CountDownLatch f = frozen;
+    if (f != null) {
+      try {
+        f.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (down != null) {
       throw down;
     }
