@@ -335,6 +335,9 @@ final class DomainReader {
         if (mark.get(Marks.OS_VARIANT) != null) {
           f.put(Field.OS_VARIANT, mark.get(Marks.OS_VARIANT));
         }
+        if (mark.get(Marks.MACHINE_TYPE) != null) {
+          f.put(Field.MACHINE_TYPE, mark.get(Marks.MACHINE_TYPE));
+        }
         // what the guest's storage was made from; its XML shows only the result
         for (Field k : List.of(Field.VIRT_PATH, Field.IMAGE, Field.IMAGE_MODE, Field.CLONE_FROM)) {
           String v = mark.get(k.key());

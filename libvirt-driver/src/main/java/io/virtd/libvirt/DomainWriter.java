@@ -262,6 +262,7 @@ final class DomainWriter {
       VmSpec spec, boolean paravirt, Provisioned storage) {
     Map<String, String> extras = new LinkedHashMap<>(new java.util.TreeMap<>(storage.markValues()));
     spec.string(Field.OS_VARIANT).ifPresent(v -> extras.put(Marks.OS_VARIANT, v));
+    spec.string(Field.MACHINE_TYPE).ifPresent(v -> extras.put(Marks.MACHINE_TYPE, v));
     extras.put(Marks.OS_TYPE, spec.string(Field.OS_TYPE).orElse(paravirt ? "linux" : "hvm"));
     spec.string(Field.NETWORK_MODEL).ifPresent(m -> extras.put(Marks.NETWORK_MODEL, m));
     return extras;

@@ -191,6 +191,42 @@ class CloudInitBootIT {
     assertFalse(forced, "powered off by ACPI, not destroyed");
   }
 
+  /** A guest with a virtio balloon driver gives memory back live: no restart pending. */
+  @Test
+  void aLiveMemoryChangeIsHonouredByTheGuestsBalloonDriver() throws Exception {
+    String name = prefix + "b";
+    VmSpec spec =
+        spec(
+            name,
+            VirtType.QEMU,
+            Field.MEMORY,
+            mib(256),
+            Field.BOOT_LOCATION,
+            guest.toString(),
+            Field.BOOT_OPTIONS,
+            "console=ttyS0",
+            Field.USER_DATA,
+            "#cloud-config\nvirtd_marker: balloon\n",
+            Field.SHUTDOWN_TIMEOUT,
+            Duration.ofSeconds(5));
+    apply(spec);
+    waitFor(DomainWriter.consoleLogPath(name), "virtd-guest: waiting for the power button");
+    VmSpec smaller = with(spec, Field.MEMORY, mib(192));
+    ResourcePlan p = plan(smaller);
+    assertEquals(
+        List.of(Mutability.LIVE),
+        io.virtd.core.testing.DriverContract.changes(p).stream().map(c -> c.mutability()).toList(),
+        p::toString);
+    long t0 = System.nanoTime();
+    apply(smaller);
+    ResourcePlan after = plan(smaller);
+    System.out.printf("live balloon 256 -> 192 MiB: %d ms%n", Duration.ofNanos(System.nanoTime() - t0).toMillis());
+    assertTrue(after.steps().isEmpty(), after::toString);
+    assertEquals(List.of(), after.restartPending(), "the balloon driver honoured it live");
+    assertEquals(mib(192), driver.observe(name).orElseThrow().live().get(Field.MEMORY));
+    assertEquals(RunState.RUNNING, driver.observe(name).orElseThrow().state(), "never restarted");
+  }
+
   private ResourcePlan plan(VmSpec spec) throws DriverException {
     return io.virtd.core.testing.DriverContract.plan(driver, spec, driver.observe(spec.name()));
   }

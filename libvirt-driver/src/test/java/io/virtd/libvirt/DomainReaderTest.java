@@ -46,6 +46,19 @@ class DomainReaderTest {
 """;
 
   @Test
+  void theMachineTypeVirtdCreatedWithIsReadFromTheMarkNotFromLibvirtsExpansion() {
+    var spec = io.virtd.core.testing.DriverContract.spec("m1", VirtType.KVM, Field.MACHINE_TYPE, "q35");
+    String written =
+        DomainWriter.create(
+            spec,
+            io.virtd.core.testing.DriverContract.mark(spec, OwnershipMark.Origin.CREATED),
+            new DomainWriter.Host("x86_64", n -> false, "UTC"));
+    String asLibvirtKeepsIt = written.replace("machine=\"q35\"", "machine=\"pc-q35-7.2\"");
+    org.junit.jupiter.api.Assertions.assertNotEquals(written, asLibvirtKeepsIt, written);
+    assertEquals("q35", DomainReader.read(asLibvirtKeepsIt).fields().get(Field.MACHINE_TYPE));
+  }
+
+  @Test
   void normalisesWhatLibvirtWrites() {
     DomainReader.Facts f = DomainReader.read(RUNNING_QEMU);
     Map<Field, Object> v = f.fields();

@@ -105,7 +105,10 @@ class LibvirtStorageIT {
   }
 
   private VmSpec guest(String suffix, Object... pairs) {
-    VmSpec s = spec(prefix + "-" + suffix, type, Field.MEMORY, mib(64), Field.CPUS, 1);
+    // a BIOS-only guest ignores ACPI: a short grace keeps `absent` from waiting the default 60 s
+    VmSpec s =
+        spec(prefix + "-" + suffix, type, Field.MEMORY, mib(64), Field.CPUS, 1,
+            Field.SHUTDOWN_TIMEOUT, java.time.Duration.ofSeconds(2));
     return with(s, pairs);
   }
 
