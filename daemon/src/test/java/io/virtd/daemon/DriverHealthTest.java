@@ -9,10 +9,8 @@ import io.virtd.core.manifest.DriverKind;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
 import io.virtd.core.testing.FakeDriver;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,28 +20,13 @@ class DriverHealthTest {
   final FakeDriver fake = new FakeDriver();
   final Drivers.Target target = new Drivers.Target(DriverKind.LIBVIRT, "qemu:///system");
   final List<Drivers.Target> back = new ArrayList<>();
-  Instant now = Instant.parse("2026-11-24T10:00:00Z");
+  final MutableClock clock = new MutableClock(Instant.parse("2026-11-24T10:00:00Z"));
   final DriverHealth health =
       new DriverHealth(
           new Drivers(Config.defaults(), List.of(fake.factory())),
           () -> Set.of(target),
           back::add,
-          new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-              return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-              return this;
-            }
-
-            @Override
-            public Instant instant() {
-              return now;
-            }
-          },
+          clock,
           Duration.ofMillis(200));
 
   private DriverHealth.State state() {
@@ -57,16 +40,16 @@ class DriverHealthTest {
     assertEquals(List.of(), back, "a healthy start needs no extra pass");
 
     fake.down = new DriverException(DriverException.Kind.UNAVAILABLE, "libvirt: cannot connect to qemu:///system");
-    now = now.plusSeconds(5);
+    clock.advance(java.time.Duration.ofSeconds(5));
     health.tick();
     assertFalse(state().up());
     assertEquals("libvirt: cannot connect to qemu:///system", state().error().orElseThrow());
 
     fake.down = null;
-    now = now.plusMillis(999);
+    clock.advance(java.time.Duration.ofMillis(999));
     health.tick();
     assertFalse(state().up(), "the first retry waits one second");
-    now = now.plusMillis(1);
+    clock.advance(java.time.Duration.ofMillis(1));
     health.tick();
     assertTrue(state().up());
     assertEquals(List.of(target), back);
@@ -76,15 +59,15 @@ class DriverHealthTest {
   void aPingThatHangsCountsAsDownAndItsLateAnswerBringsTheTargetBack() throws Exception {
     health.tick();
     fake.frozen = new java.util.concurrent.CountDownLatch(1);
-    now = now.plusSeconds(5);
+    clock.advance(java.time.Duration.ofSeconds(5));
     health.tick(); // waits 200 ms for the answer, then gives up
     assertFalse(state().up());
     assertTrue(state().error().orElseThrow().contains("no answer"), state().error().toString());
-    now = now.plusSeconds(1);
+    clock.advance(java.time.Duration.ofSeconds(1));
     health.tick();
     assertFalse(state().up(), "still frozen");
     fake.frozen.countDown();
-    now = now.plusSeconds(1);
+    clock.advance(java.time.Duration.ofSeconds(1));
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
       health.tick();
       return state().up();
@@ -96,10 +79,10 @@ class DriverHealthTest {
   void aSilentReconnectAlsoRunsAFullPass() {
     health.tick();
     fake.reconnected = true;
-    now = now.plusSeconds(5);
+    clock.advance(java.time.Duration.ofSeconds(5));
     health.tick();
     assertEquals(List.of(target), back);
-    now = now.plusSeconds(5);
+    clock.advance(java.time.Duration.ofSeconds(5));
     health.tick();
     assertEquals(List.of(target), back, "only once");
   }

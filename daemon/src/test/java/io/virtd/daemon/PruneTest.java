@@ -17,7 +17,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,29 +30,13 @@ class PruneTest {
   final FakeDriver fake = new FakeDriver();
   Path manifests;
   DesiredStore store;
-  Instant now = T0;
+  final MutableClock clock = new MutableClock(T0);
   Reconciler reconciler;
 
   @BeforeEach
   void setUp() throws Exception {
     manifests = Files.createDirectories(dir.resolve("m"));
     store = new DesiredStore(manifests);
-    Clock clock = new Clock() {
-      @Override
-      public ZoneOffset getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return now;
-      }
-    };
     reconciler =
         new Reconciler(
             store,
@@ -70,12 +53,12 @@ class PruneTest {
     Path f = manifests.resolve("a.yaml");
     Files.writeString(f, text);
     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
-    store.reload(now);
+    store.reload(clock.now);
   }
 
   private void removeManifest() throws Exception {
     Files.delete(manifests.resolve("a.yaml"));
-    assertEquals(java.util.Set.of("a"), store.reload(now).removed());
+    assertEquals(java.util.Set.of("a"), store.reload(clock.now).removed());
   }
 
   @Test
@@ -84,10 +67,10 @@ class PruneTest {
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
     assertEquals(OwnershipMark.Origin.CREATED, fake.guests.get("a").mark.origin());
     removeManifest();
-    now = T0.plusSeconds(59);
+    clock.now = T0.plusSeconds(59);
     reconciler.reconcile("a");
     assertTrue(fake.guests.containsKey("a"), "still inside prune_grace");
-    now = T0.plusSeconds(60);
+    clock.now = T0.plusSeconds(60);
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
     assertFalse(fake.guests.containsKey("a"), "pruned after prune_grace");
     assertTrue(store.goneNames().isEmpty());
@@ -98,9 +81,9 @@ class PruneTest {
     manifest("virt: a\nvirt_type: kvm\n");
     reconciler.reconcile("a");
     removeManifest();
-    now = T0.plusSeconds(30);
+    clock.now = T0.plusSeconds(30);
     manifest("virt: a\nvirt_type: kvm\n");
-    now = T0.plusSeconds(120);
+    clock.now = T0.plusSeconds(120);
     reconciler.reconcile("a");
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
   }
@@ -112,7 +95,7 @@ class PruneTest {
     reconciler.reconcile("a");
     assertEquals(OwnershipMark.Origin.ADOPTED, fake.guests.get("a").mark.origin());
     removeManifest();
-    now = T0.plusSeconds(3600);
+    clock.now = T0.plusSeconds(3600);
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
   }
@@ -122,7 +105,7 @@ class PruneTest {
     fake.add("a", RunState.RUNNING).mark = new OwnershipMark("elsewhere", OwnershipMark.Origin.CREATED, "", "");
     manifest("virt: a\nvirt_type: kvm\n");
     removeManifest();
-    now = T0.plusSeconds(3600);
+    clock.now = T0.plusSeconds(3600);
     reconciler.reconcile("a");
     assertTrue(fake.guests.containsKey("a"));
   }
@@ -132,7 +115,7 @@ class PruneTest {
     manifest("virt: a\nvirt_type: kvm\nprotect: true\n");
     reconciler.reconcile("a");
     removeManifest();
-    now = T0.plusSeconds(3600);
+    clock.now = T0.plusSeconds(3600);
     reconciler.reconcile("a");
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
   }
@@ -150,7 +133,7 @@ class PruneTest {
     manifest("virt: a\nvirt_type: kvm\n");
     noPrune.reconcile("a");
     removeManifest();
-    now = T0.plusSeconds(3600);
+    clock.now = T0.plusSeconds(3600);
     noPrune.reconcile("a");
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
   }

@@ -547,13 +547,13 @@ final class DomainWriter {
     return d != null ? d : child(domain, "devices");
   }
 
-  private static Element child(Element parent, String name) {
+  static Element child(Element parent, String name) {
     Element e = parent.getOwnerDocument().createElement(name);
     parent.appendChild(e);
     return e;
   }
 
-  private static Element text(Element parent, String name, String text) {
+  static Element text(Element parent, String name, String text) {
     Element e = child(parent, name);
     e.setTextContent(text);
     return e;

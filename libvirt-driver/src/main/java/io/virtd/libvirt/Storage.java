@@ -69,8 +69,8 @@ final class Storage {
     Element pool = doc.createElement("pool");
     pool.setAttribute("type", "dir");
     doc.appendChild(pool);
-    text(pool, "name", name);
-    text(el(pool, "target"), "path", dir.toAbsolutePath().normalize().toString());
+    DomainWriter.text(pool, "name", name);
+    DomainWriter.text(DomainWriter.child(pool, "target"), "path", dir.toAbsolutePath().normalize().toString());
     return DomainWriter.serialize(doc);
   }
 
@@ -83,15 +83,15 @@ final class Storage {
     Element vol = doc.createElement("volume");
     vol.setAttribute("type", "file");
     doc.appendChild(vol);
-    text(vol, "name", name);
-    text(vol, "capacity", Long.toString(capacityBytes)).setAttribute("unit", "bytes");
-    text(vol, "allocation", "0").setAttribute("unit", "bytes");
-    el(el(vol, "target"), "format").setAttribute("type", format);
+    DomainWriter.text(vol, "name", name);
+    DomainWriter.text(vol, "capacity", Long.toString(capacityBytes)).setAttribute("unit", "bytes");
+    DomainWriter.text(vol, "allocation", "0").setAttribute("unit", "bytes");
+    DomainWriter.child(DomainWriter.child(vol, "target"), "format").setAttribute("type", format);
     backing.ifPresent(
         b -> {
-          Element bs = el(vol, "backingStore");
-          text(bs, "path", b.path());
-          el(bs, "format").setAttribute("type", b.format());
+          Element bs = DomainWriter.child(vol, "backingStore");
+          DomainWriter.text(bs, "path", b.path());
+          DomainWriter.child(bs, "format").setAttribute("type", b.format());
         });
     return DomainWriter.serialize(doc);
   }
@@ -322,18 +322,6 @@ final class Storage {
     } finally {
       p.free();
     }
-  }
-
-  private static Element el(Element parent, String name) {
-    Element e = parent.getOwnerDocument().createElement(name);
-    parent.appendChild(e);
-    return e;
-  }
-
-  private static Element text(Element parent, String name, String text) {
-    Element e = el(parent, name);
-    e.setTextContent(text);
-    return e;
   }
 
   private static String sha256(String s) {
