@@ -16,6 +16,8 @@ import java.util.Optional;
 public record VmSpec(String name, Map<Field, Object> values, Path file, Pos pos) {
   public static final long DEFAULT_MEMORY_KIB = 512L * 1024;
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+  /** How a secret value prints, as in plans. */
+  public static final String SENSITIVE = "(sensitive)";
 
   public VmSpec {
     if (!values.containsKey(Field.VIRT_TYPE)) {
@@ -100,6 +102,18 @@ public record VmSpec(String name, Map<Field, Object> values, Path file, Pos pos)
   @SuppressWarnings("unchecked")
   public List<String> list(Field f) {
     return (List<String>) values.getOrDefault(f, List.of());
+  }
+
+  /**
+   * As a record prints itself, with secret values ({@code user}, {@code vnc_password},
+   * {@code user_data}) shown as {@code (sensitive)}: a spec ends up in log lines, exception
+   * messages and debugger views, none of which may hold a password.
+   */
+  @Override
+  public String toString() {
+    Map<Field, Object> shown = new EnumMap<>(Field.class);
+    values.forEach((f, v) -> shown.put(f, f.secret() ? SENSITIVE : v));
+    return "VmSpec[name=" + name + ", values=" + shown + ", file=" + file + ", pos=" + pos + "]";
   }
 
   /** Where the resource was declared, as {@code FILE:LINE:COL}. */

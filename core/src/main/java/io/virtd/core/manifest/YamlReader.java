@@ -88,7 +88,14 @@ public final class YamlReader {
         docs.add(doc);
       }
     } catch (JsonProcessingException e) {
-      problems.add(syntaxProblem(file, e));
+      problems.add(
+          e.getCause() instanceof org.yaml.snakeyaml.reader.ReaderException r
+              ? Problem.error(
+                  file,
+                  atCodePoint(text, r.getPosition()),
+                  "YAML syntax error: special characters are not allowed (U+"
+                      + String.format("%04X", r.getCodePoint()) + ")")
+              : syntaxProblem(file, e));
     } catch (IOException e) {
       problems.add(Problem.error(file, Pos.START, "cannot read: " + e.getMessage()));
     }
@@ -235,6 +242,28 @@ public final class YamlReader {
       return Pos.START;
     }
     return new Pos(loc.getLineNr(), Math.max(1, loc.getColumnNr()));
+  }
+
+  /**
+   * Line and column of the code point at {@code index}: SnakeYAML's reader reports a character YAML
+   * forbids (NUL, other control characters) by its index in the stream, and the parser's own
+   * location is wherever its read-ahead buffer stood.
+   */
+  private static Pos atCodePoint(String text, int index) {
+    int line = 1;
+    int col = 1;
+    int i = 0;
+    for (int cp = 0; cp < index && i < text.length(); cp++) {
+      int c = text.codePointAt(i);
+      i += Character.charCount(c);
+      if (c == '\n') {
+        line++;
+        col = 1;
+      } else {
+        col++;
+      }
+    }
+    return new Pos(line, col);
   }
 
   private static Result failed(Path file, Pos pos, String message) {

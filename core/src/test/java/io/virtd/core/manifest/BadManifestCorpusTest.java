@@ -1,6 +1,7 @@
 package io.virtd.core.manifest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -93,6 +95,57 @@ class BadManifestCorpusTest {
           .filter(n -> n.endsWith(".yaml"))
           .forEach(n -> assertTrue(filesInTable.contains(n), () -> n + " has no row in expected.tsv"));
     }
+  }
+
+  /** No message quotes a secret back, whether the value is of the wrong type or the line does not parse. */
+  @Test
+  void noMessageQuotesASecret() throws Exception {
+    for (String name : List.of("secret-wrong-type.yaml", "secret-syntax-error.yaml")) {
+      DesiredState s = new ManifestLoader(ManifestLoader.Permissions.WARN).load(badDir().resolve(name));
+      assertEquals(1, s.errors().size(), name);
+      s.problems().forEach(p -> assertFalse(p.toString().contains("S3cr3t"), p::toString));
+    }
+  }
+
+  /**
+   * A 10 MB file, generated here rather than committed: refused by its size before it is parsed,
+   * at 1:1, in well under a second.
+   */
+  @Test
+  void aTenMegabyteFileIsRefusedBeforeItIsParsed(@TempDir Path tmp) throws Exception {
+    Path big = hugeManifest(tmp.resolve("huge.yaml"));
+    long t0 = System.nanoTime();
+    DesiredState s = new ManifestLoader(ManifestLoader.Permissions.WARN).load(big);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(
+        List.of(big + ":1:1: file is 10485760 bytes; the limit is 4194304"),
+        s.problems().stream().map(Problem::toString).toList());
+    assertEquals(Map.of(), s.resources());
+    assertTrue(ms < 2000, "took " + ms + " ms");
+  }
+
+  /** Nesting far beyond the corpus's 100 levels (a megabyte of brackets) is refused at the limit, not by a StackOverflowError. */
+  @Test
+  void aMegabyteOfBracketsIsRefusedAtTheNestingLimit(@TempDir Path tmp) throws Exception {
+    Path deep = tmp.resolve("deep.yaml");
+    Files.writeString(deep, "virt: web01\nvirt_type: kvm\nuser_data: " + "[".repeat(1 << 20) + "\n");
+    DesiredState s = new ManifestLoader(ManifestLoader.Permissions.WARN).load(deep);
+    assertEquals(
+        List.of(deep + ":3:74: maps and lists nested more than 63 deep are not allowed in manifests"),
+        s.problems().stream().map(Problem::toString).toList());
+  }
+
+  /** A valid resource followed by a `desc` that makes the file exactly 10 MiB. */
+  public static Path hugeManifest(Path file) throws Exception {
+    int size = 10 * 1024 * 1024;
+    String head = "virt: web01\nvirt_type: kvm\ndesc: ";
+    byte[] bytes = new byte[size];
+    byte[] h = head.getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(h, 0, bytes, 0, h.length);
+    java.util.Arrays.fill(bytes, h.length, size - 1, (byte) 'x');
+    bytes[size - 1] = '\n';
+    Files.write(file, bytes);
+    return file;
   }
 
   /** The non-UTF-8 case must stay binary: guard against an editor or a checkout re-encoding it. */
