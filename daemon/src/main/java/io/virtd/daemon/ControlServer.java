@@ -41,10 +41,13 @@ public final class ControlServer implements AutoCloseable {
     this.path = path;
     this.handler = handler;
     Files.createDirectories(path.getParent());
-    Files.deleteIfExists(path);
+    // bound under a private name and renamed once it is 0660: never reachable with the umask's mode
+    Path fresh = path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid());
+    Files.deleteIfExists(fresh);
     server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(path));
-    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+    server.bind(UnixDomainSocketAddress.of(fresh));
+    Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-rw----"));
+    Files.move(fresh, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     thread = new Thread(this::serve, "virtd-control");
     thread.setDaemon(true);
     thread.start();
