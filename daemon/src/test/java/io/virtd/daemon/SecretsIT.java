@@ -54,7 +54,7 @@ class SecretsIT {
   }
 
   private String manifest(int version) {
-    // QEMU's VNC authentication takes 8 characters at most; version 0 is longer, to see the error
+    // QEMU's VNC authentication takes 8 characters at most; version 0 is longer, to see the refusal
     String vnc = version == 0 ? "S3cr3t-vnc-" + id + "-toolong" : randomVncPassword();
     String pw = "S3cr3t-ud-" + id + "-v" + version;
     secrets.add(vnc);
@@ -96,9 +96,10 @@ class SecretsIT {
     String m = daemon.manifests.toString();
     daemon.manifest("s.yaml", manifest(0));
     CliRunner.Result refused = CliRunner.run("apply", "--config", cfg, "-m", m);
-    capture("apply refused by libvirt", refused);
+    capture("apply of a too long VNC password", refused);
     assertEquals(1, refused.exit(), refused.out() + refused.err());
-    assertTrue(refused.out().contains("only 8 permitted"), "libvirt's error is shown: " + refused.out());
+    assertTrue((refused.out() + refused.err()).contains("`vnc_password` is at most 8 characters"),
+        "the loader refuses it by name, before libvirt would: " + refused.out() + refused.err());
     daemon.manifest("s.yaml", manifest(1));
 
     capture("plan", CliRunner.run("plan", "--config", cfg, "-m", m));

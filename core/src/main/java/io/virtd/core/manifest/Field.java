@@ -70,7 +70,7 @@ public enum Field {
   META_DATA("meta_data", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT),
   NETWORK_CONFIG("network_config", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT),
   NETWORK_MODEL("network_model", Kind.CHANGEABLE, libvirt(), Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a NIC model such as virtio or e1000")),
-  VNC_PASSWORD("vnc_password", Kind.CHANGEABLE, libvirt(), Values.SECRET, true),
+  VNC_PASSWORD("vnc_password", Kind.CHANGEABLE, libvirt(), Values.VNC_PASSWORD, true),
   MACHINE_TYPE("machine_type", Kind.CREATE_TIME, libvirt(), Values.matching(Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "a machine type such as q35")),
   CPU_MODEL("cpu_model", Kind.CREATE_TIME, libvirt(), Values.matching(Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "a CPU model such as host-passthrough")),
   VIDEO_MODEL("video_model", Kind.CREATE_TIME, libvirt(), Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a video model such as virtio or vga")),

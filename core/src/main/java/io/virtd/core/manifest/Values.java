@@ -92,6 +92,18 @@ final class Values {
   static final Parser USER_PASSWORD =
       described(Values::userPassword, type("string").put("pattern", "^[^:]+:.+$").put("writeOnly", true));
   static final Parser SECRET = described(Values::secretString, type("string", "number").put("writeOnly", true));
+  /** QEMU's VNC authentication uses DES: libvirt refuses passwords longer than 8 characters. */
+  static final Parser VNC_PASSWORD =
+      described(
+          (node, ctx) -> {
+            String p = secretString(node, ctx);
+            if (p.codePointCount(0, p.length()) > 8) {
+              throw new BadValue(
+                  node.pos(), "`" + ctx.key() + "` is at most 8 characters, VNC's limit (value not shown)");
+            }
+            return p;
+          },
+          type("string", "number").put("writeOnly", true).put("maxLength", 8));
   static final Parser INTERFACES;
   static final Parser GRAPHICS;
 

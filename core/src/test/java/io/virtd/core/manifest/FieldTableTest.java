@@ -313,6 +313,7 @@ class FieldTableTest {
         bad(Field.NETWORK_MODEL, "\"Virt IO\"", 3, 16, "`network_model` must be a NIC model such as virtio or e1000, not `Virt IO`"),
         bad(Field.VNC_PASSWORD, "[a, b]", 3, 15, "`vnc_password` must be a non-empty string (value not shown)"),
         bad(Field.VNC_PASSWORD, "\"two\\nlines\"", 3, 15, "`vnc_password` must be a single line (value not shown)"),
+        bad(Field.VNC_PASSWORD, "nine-char", 3, 15, "`vnc_password` is at most 8 characters, VNC's limit (value not shown)"),
         bad(Field.MACHINE_TYPE, "\"q35 --x\"", 3, 15, "`machine_type` must be a machine type such as q35, not `q35 --x`"),
         bad(Field.CPU_MODEL, "\"host passthrough\"", 3, 12, "`cpu_model` must be a CPU model such as host-passthrough, not `host passthrough`"),
         bad(Field.VIDEO_MODEL, "\"v g a\"", 3, 14, "`video_model` must be a video model such as virtio or vga, not `v g a`"),
