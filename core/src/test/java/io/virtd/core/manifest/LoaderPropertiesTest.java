@@ -3,24 +3,24 @@ package io.virtd.core.manifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.virtd.core.testing.ManifestArbitraries;
+import io.virtd.core.testing.ManifestGen;
+import io.virtd.core.testing.PropertyCases;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.statistics.StatisticsReport;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.lifecycle.AfterContainer;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Whatever a manifest file holds, {@link ManifestLoader#load} answers with problems, never with an
  * exception: each problem names the file and a position inside it, and only valid resources are kept.
+ * Property tests over seeded pseudo-random inputs ({@link PropertyCases}).
  */
 class LoaderPropertiesTest {
+  static final int TRIES = 200;
   static final Path DIR;
 
   static {
@@ -31,7 +31,7 @@ class LoaderPropertiesTest {
     }
   }
 
-  @AfterContainer
+  @AfterAll
   static void cleanUp() throws Exception {
     try (var files = Files.list(DIR)) {
       for (Path f : files.toList()) {
@@ -41,31 +41,31 @@ class LoaderPropertiesTest {
     Files.delete(DIR);
   }
 
-  @Property(tries = 200)
-  void arbitraryBytesGiveProblemsNotExceptions(@ForAll @Size(max = 600) byte[] bytes) throws Exception {
-    check(bytes);
+  @Test
+  void arbitraryBytesGiveProblemsNotExceptions() {
+    PropertyCases.forAll(
+        "arbitrary bytes give problems, not exceptions", TRIES, g -> g.bytes(600), b -> "bytes:" + HexFormat.of().formatHex(b),
+        LoaderPropertiesTest::check);
   }
 
-  @Property(tries = 200)
-  @StatisticsReport(onFailureOnly = true)
-  void generatedYamlGivesProblemsNotExceptions(@ForAll("yamlFiles") String text) throws Exception {
-    DesiredState s = check(text.getBytes(StandardCharsets.UTF_8));
-    String outcome =
-        s.hasErrors()
-            ? s.errors().get(0).message().startsWith("YAML") ? "syntax error" : "invalid"
-            : s.resources().isEmpty() ? "declares nothing" : "valid";
-    Statistics.collect(outcome);
+  @Test
+  void generatedYamlGivesProblemsNotExceptions() {
+    Map<String, Integer> outcomes = new TreeMap<>();
+    PropertyCases.forAll(
+        "generated YAML gives problems, not exceptions", TRIES, ManifestGen::yamlFile, PropertyCases::quoted,
+        text -> {
+          DesiredState s = check(text.getBytes(StandardCharsets.UTF_8));
+          String outcome =
+              s.hasErrors()
+                  ? s.errors().get(0).message().startsWith("YAML") ? "syntax error" : "invalid"
+                  : s.resources().isEmpty() ? "declares nothing" : "valid";
+          outcomes.merge(outcome, 1, Integer::sum);
+        });
     // the generator reaches past the parser: some files are valid, many fail validation
-    Statistics.coverage(c -> {
-      c.check("valid").count(n -> n >= 1);
-      c.check("invalid").percentage(p -> p >= 20);
-      c.check("syntax error").count(n -> n >= 1);
-    });
-  }
-
-  @Provide
-  Arbitrary<String> yamlFiles() {
-    return ManifestArbitraries.yamlFile();
+    String report = "outcomes " + outcomes + " of " + TRIES + " (base seed " + PropertyCases.baseSeed() + ")";
+    assertTrue(outcomes.getOrDefault("valid", 0) >= 1, report);
+    assertTrue(outcomes.getOrDefault("invalid", 0) * 100 >= 20 * TRIES, report);
+    assertTrue(outcomes.getOrDefault("syntax error", 0) >= 1, report);
   }
 
   private static DesiredState check(byte[] bytes) throws Exception {
