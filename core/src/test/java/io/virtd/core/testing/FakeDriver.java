@@ -49,7 +49,8 @@ public final class FakeDriver implements VmDriver {
         .rule(Field.CPUS, (d, g) -> (Integer) d <= g.maxVcpus() ? Mutability.LIVE : Mutability.RESTART)
         .set(Mutability.LIVE, Field.AUTOBOOT)
         .set(Mutability.CONFIG, Field.DESC, Field.ENSURE, Field.SHUTDOWN_TIMEOUT, Field.RESTART, Field.CONNECT, Field.PROTECT)
-        .set(Mutability.RESTART, Field.ON_POWEROFF, Field.ON_REBOOT, Field.ON_CRASH, Field.GRAPHICS, Field.CLOCKSYNC, Field.INTERFACES)
+        .set(Mutability.RESTART, Field.ON_POWEROFF, Field.ON_REBOOT, Field.ON_CRASH, Field.GRAPHICS, Field.CLOCKSYNC, Field.INTERFACES,
+            Field.VNC_PASSWORD, Field.USER_DATA) // the secrets, as libvirt has them: plans must show them redacted
         .set(Mutability.REPLACE, Field.VIRT_TYPE, Field.ARCH, Field.OS_TYPE)
         .restUnsupported()
         .build();
