@@ -60,7 +60,13 @@ public final class ApplyCommand implements Callable<Integer> {
         r.error().ifPresent(e -> err.println("virtctl: error: virt/" + r.name() + ": " + e));
       }
       Executor executor = new Executor(s.config.owner(), new GuestLocks(s.config.lockDir()), Duration.ofSeconds(30));
-      Apply.Result result = Apply.run(plan, drivers, executor, policy, e -> print(e, out));
+      // the configuration's `workers`: guests converge in parallel, each guest's steps in order
+      Apply.Result result =
+          Apply.run(plan, drivers, executor, policy, e -> {
+            synchronized (out) {
+              print(e, out);
+            }
+          }, s.config.workers());
       for (String inc : result.inconsistent()) {
         err.println("virtctl: error: driver produced an inconsistent result: virt/" + inc);
       }

@@ -37,17 +37,35 @@ public final class Apply {
 
   public static Result run(
       Plan plan, Drivers drivers, Executor executor, PlanPolicy policy, Consumer<ApplyEvent> events) {
-    List<String> failed = new ArrayList<>();
+    return run(plan, drivers, executor, policy, events, 1);
+  }
+
+  /**
+   * Carries out {@code plan}, up to {@code parallel} guests at a time (each guest's steps stay in
+   * order, under its lock), then re-plans what it touched. {@code events} must be thread-safe when
+   * {@code parallel} is above 1.
+   */
+  public static Result run(
+      Plan plan,
+      Drivers drivers,
+      Executor executor,
+      PlanPolicy policy,
+      Consumer<ApplyEvent> events,
+      int parallel) {
+    List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
     List<VmSpec> touched = new ArrayList<>();
+    List<ResourcePlan> work = new ArrayList<>();
     for (ResourcePlan r : plan.resources()) {
       if (r.error().isPresent()) {
         failed.add(r.name());
         continue;
       }
       touched.add(r.spec());
-      if (r.steps().isEmpty()) {
-        continue;
+      if (!r.steps().isEmpty()) {
+        work.add(r);
       }
+    }
+    Consumer<ResourcePlan> one = r -> {
       try {
         var driver = drivers.get(drivers.targetOf(r.spec()));
         if (!executor.run(r, driver, events).ok()) {
@@ -55,6 +73,34 @@ public final class Apply {
         }
       } catch (DriverException e) {
         failed.add(r.name());
+      }
+    };
+    if (parallel <= 1 || work.size() <= 1) {
+      work.forEach(one);
+    } else {
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(
+              Math.min(parallel, work.size()),
+              t -> {
+                Thread th = new Thread(t, "virtd-apply");
+                th.setDaemon(true);
+                return th;
+              });
+      try {
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (ResourcePlan r : work) {
+          done.add(pool.submit(() -> one.accept(r)));
+        }
+        for (var f : done) {
+          f.get();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("apply interrupted", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException("apply failed unexpectedly", e.getCause());
+      } finally {
+        pool.shutdownNow();
       }
     }
     // after apply, --replace has been used up: re-plan without it
