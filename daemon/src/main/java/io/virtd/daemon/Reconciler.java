@@ -147,7 +147,20 @@ public final class Reconciler {
       return WorkQueue.Result.RETRY;
     }
     Optional<OwnershipMark> mark = guest.flatMap(ObservedVm::mark);
-    if (mark.isEmpty() || !mark.get().owner().equals(owner) || mark.get().origin() != OwnershipMark.Origin.CREATED) {
+    boolean ours = mark.isPresent() && mark.get().owner().equals(owner);
+    if (ours && mark.get().origin() == OwnershipMark.Origin.ADOPTED) {
+      // the spec's Ownership rule: an adopted guest is left running and un-marked
+      try {
+        executor.unmark(name, drivers.get(drivers.targetOf(last)));
+      } catch (DriverException | java.io.IOException e) {
+        log.warn("resource={} manifest gone; removing the mark of the adopted guest failed: {}", name, e.getMessage());
+        return WorkQueue.Result.RETRY;
+      }
+      log.info("resource={} manifest gone; adopted guest handed back as it is, mark removed", name);
+      store.forgetGone(name);
+      return WorkQueue.Result.DONE;
+    }
+    if (!ours || mark.get().origin() != OwnershipMark.Origin.CREATED) {
       if (guest.isPresent()) {
         log.info("resource={} manifest gone; not pruned: this owner did not create it", name);
       }

@@ -111,7 +111,7 @@ class DaemonIT {
   }
 
   @Test
-  void pruneRemovesACreatedGuestOnlyAfterTheGrace() throws Exception {
+  void pruneRemovesACreatedGuestOnlyAfterTheGraceAndHandsAnAdoptedOneBackUnmarked() throws Exception {
     DaemonProcess d = daemon("prune: true\nprune_grace: 3s\n").start();
     String a = prefix + "p";
     String adopted = prefix + "q";
@@ -132,6 +132,7 @@ class DaemonIT {
     assertTrue(took >= 3000, "pruned after " + took + " ms, before prune_grace");
     Thread.sleep(1000);
     assertEquals("shut off", state(adopted), "an adopted guest is never pruned");
+    await().atMost(CONVERGE).until(() -> !Virsh.run("metadata", adopted, "https://virtd.io/xmlns/mark/1").contains("adopted"));
   }
 
   @Test

@@ -98,6 +98,7 @@ class PruneTest {
     clock.now = T0.plusSeconds(3600);
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+    assertEquals(null, fake.guests.get("a").mark, "handed back un-marked, as the spec's Ownership section says");
   }
 
   @Test

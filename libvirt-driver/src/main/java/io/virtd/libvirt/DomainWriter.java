@@ -501,6 +501,21 @@ final class DomainWriter {
     return marks.getLength() == 0 ? Optional.empty() : Optional.of((Element) marks.item(0));
   }
 
+  /** {@code xml} without virtd's mark (and without an empty {@code <metadata>} left behind). */
+  static String withoutMark(String xml) {
+    Document doc = parse(xml);
+    Optional<Element> mark = existingMark(doc);
+    if (mark.isEmpty()) {
+      return xml;
+    }
+    Element metadata = (Element) mark.get().getParentNode();
+    metadata.removeChild(mark.get());
+    if (metadata.getElementsByTagName("*").getLength() == 0) {
+      metadata.getParentNode().removeChild(metadata);
+    }
+    return serialize(doc);
+  }
+
   /** Replaces virtd's element in {@code <metadata>}, leaving other tools' elements alone. */
   static void writeMark(
       Document doc, OwnershipMark mark, Map<String, String> extras, List<Marks.Volume> volumes) {

@@ -574,6 +574,18 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   @Override
+  public void unmark(String name) throws DriverException {
+    withDomainIfPresent(name, "unmark", null, d -> {
+      String xml = d.getXMLDesc(XML_INACTIVE | XML_SECURE);
+      String stripped = DomainWriter.withoutMark(xml);
+      if (!stripped.equals(xml)) {
+        free(d.getConnect().domainDefineXML(stripped)); // the persistent definition; a running guest is untouched
+      }
+      return null;
+    });
+  }
+
+  @Override
   public void remove(String name) throws DriverException {
     withDomainIfPresent(name, "remove", null, d -> {
       destroyQuietly(d); // undefine would leave a running guest behind as a transient domain

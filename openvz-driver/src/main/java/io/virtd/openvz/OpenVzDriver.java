@@ -264,6 +264,14 @@ public final class OpenVzDriver implements VmDriver {
   }
 
   @Override
+  public void unmark(String name) throws DriverException {
+    Optional<VzConfigFile> conf = find(name);
+    if (conf.isPresent() && !conf.get().virtdLines().isEmpty()) {
+      writeLines(conf.get().ctid(), VzMarkLines.none(), name);
+    }
+  }
+
+  @Override
   public void remove(String name) throws DriverException {
     Optional<VzConfigFile> conf = find(name);
     if (conf.isEmpty()) {

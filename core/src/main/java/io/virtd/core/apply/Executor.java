@@ -34,6 +34,13 @@ public final class Executor {
   /** What happened to one guest. */
   public record Outcome(boolean ok, Set<Field> unhonoured) {}
 
+  /** Hands an adopted guest back: removes virtd's mark under the guest's lock, nothing else. */
+  public void unmark(String name, VmDriver driver) throws DriverException, IOException {
+    try (GuestLocks.Held lock = locks.acquire(name, lockWait)) {
+      driver.unmark(name);
+    }
+  }
+
   public Outcome run(ResourcePlan plan, VmDriver driver, Consumer<ApplyEvent> events) {
     VmSpec spec = plan.spec();
     Set<Field> unhonoured = new LinkedHashSet<>();

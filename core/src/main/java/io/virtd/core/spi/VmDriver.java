@@ -54,6 +54,12 @@ public interface VmDriver extends AutoCloseable {
   /** Forces the guest off at once. */
   void destroy(String name) throws DriverException;
 
+  /**
+   * Removes virtd's ownership mark from a guest and nothing else (an adopted guest whose manifest
+   * is gone is handed back as it was). No-op when the guest or the mark is missing.
+   */
+  void unmark(String name) throws DriverException;
+
   /** Removes a stopped guest's definition and the storage virtd created for it. */
   void remove(String name) throws DriverException;
 

@@ -346,6 +346,25 @@ public abstract class DriverContract {
   }
 
   @Test
+  void unmarkRemovesTheMarkAndNothingElseEvenWhileRunning() throws Exception {
+    VmSpec spec = small("unmark");
+    ObservedVm before = created(spec);
+    assertTrue(before.mark().isPresent());
+    driver.start(spec.name());
+    driver.unmark(spec.name());
+    ObservedVm after = driver.observe(spec.name()).orElseThrow();
+    assertEquals(Optional.empty(), after.mark(), "the mark is gone");
+    assertEquals(RunState.RUNNING, after.state(), "the guest was left running");
+    // the guest's own values are unchanged; values a driver reads from its mark go with it
+    assertTrue(before.persistent().entrySet().containsAll(after.persistent().entrySet()), after::toString);
+    for (Field f : List.of(Field.VIRT_TYPE, Field.MEMORY, Field.CPUS)) {
+      assertEquals(before.persistent().get(f), after.persistent().get(f), f.key());
+    }
+    driver.unmark(spec.name()); // a guest without a mark: nothing to do
+    driver.unmark(prefix + "missing"); // no guest: nothing to do
+  }
+
+  @Test
   void callsOnAMissingGuestAreNoOpsOrNotFound() throws Exception {
     String missing = prefix + "missing";
     assertEquals(Optional.empty(), driver.observe(missing));

@@ -231,6 +231,15 @@ public final class FakeDriver implements VmDriver {
   }
 
   @Override
+  public void unmark(String name) {
+    calls.add("unmark " + name);
+    Guest g = guests.get(name);
+    if (g != null) {
+      g.mark = null;
+    }
+  }
+
+  @Override
   public void remove(String name) {
     calls.add("remove " + name);
     guests.remove(name);
