@@ -9,8 +9,11 @@ public final class Version implements CommandLine.IVersionProvider {
     return v == null ? "dev" : v;
   }
 
+  /** Injected by picocli: the command asked, so `virtd --version` names virtd. */
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
   @Override
   public String[] getVersion() {
-    return new String[] {"virtctl " + get()};
+    return new String[] {(spec == null ? "virtctl" : spec.root().name()) + " " + get()};
   }
 }

@@ -105,11 +105,12 @@ class DebPackageIT {
     Path virtctl = root.resolve("usr/bin/virtctl");
     Run v = run(List.of("sh", "-x", virtctl.toString(), "--version"));
     assertEquals(0, v.exit(), v::all);
-    assertTrue(v.out().startsWith("virtctl "), v::all);
+    assertTrue(v.out().startsWith("virtctl 0."), "the build's version, not `dev`: " + v.all());
     assertTrue(v.err().contains("-cp " + root.resolve("usr/bin/../share/virtd/virtd.jar")), v::all);
 
     Run d = run(List.of(root.resolve("usr/sbin/virtd").toString(), "--version"));
     assertEquals(0, d.exit(), d::all);
+    assertTrue(d.out().startsWith("virtd 0."), d::all);
 
     Run ok = run(List.of(virtctl.toString(), "validate", "--config", root.resolve("etc/virtd/virtd.yaml").toString(),
         "-m", repo.resolve("manifests/libvirt").toString()));
