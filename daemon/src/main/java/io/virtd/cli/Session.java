@@ -8,6 +8,7 @@ import io.virtd.core.manifest.VmSpec;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** What plan and apply share: the configuration and the selected, valid resources. */
 final class Session {
@@ -26,13 +27,12 @@ final class Session {
     if (config == null) {
       return null;
     }
-    if (java.nio.file.Files.exists(common.config) && ManifestLoader.writableByOthers(common.config)) {
-      String msg = common.config + ":1:1: writable by group or others; run chmod go-w on it";
-      if (perms == ManifestLoader.Permissions.REFUSE) {
-        err.println(msg + " (refused, as sshd's StrictModes does)");
+    Optional<Problem> unsafe = ManifestLoader.permissionProblem(common.config, perms);
+    if (unsafe.isPresent()) {
+      err.println(unsafe.get());
+      if (unsafe.get().isError()) {
         return null;
       }
-      err.println(msg.replace(":1:1: ", ":1:1: warning: ") + " (apply and the daemon refuse such files)");
     }
     if (connect != null) {
       config = config.withConnect(connect);

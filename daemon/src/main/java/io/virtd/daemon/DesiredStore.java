@@ -84,6 +84,10 @@ public final class DesiredStore {
     return Optional.ofNullable(current.get(name));
   }
 
+  public synchronized List<VmSpec> specs() {
+    return List.copyOf(current.values());
+  }
+
   public synchronized Set<String> names() {
     return Set.copyOf(current.keySet());
   }

@@ -54,11 +54,7 @@ final class DriverHealth {
   private final Map<Target, Future<Boolean>> pending = new ConcurrentHashMap<>();
   private final Duration pingTimeout;
   private final ExecutorService probes =
-      Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "virtd-ping");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newCachedThreadPool(r -> WorkQueue.daemonThread(r, "virtd-ping"));
 
   DriverHealth(Drivers drivers, Supplier<Set<Target>> targets, Consumer<Target> onBack, Clock clock) {
     this(drivers, targets, onBack, clock, Duration.ofSeconds(10));

@@ -6,6 +6,7 @@ import io.virtd.core.apply.Executor;
 import io.virtd.core.apply.GuestLocks;
 import io.virtd.core.config.Config;
 import io.virtd.core.config.ConfigLoader;
+import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.Problem;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
@@ -97,8 +98,9 @@ public final class Virtd implements Callable<Integer> {
   }
 
   private Optional<Config> loadConfig() {
-    if (java.nio.file.Files.exists(config) && io.virtd.core.manifest.ManifestLoader.writableByOthers(config)) {
-      log.error("{}:1:1: writable by group or others; run chmod go-w on it (refused, as sshd's StrictModes does)", config);
+    Optional<Problem> unsafe = ManifestLoader.permissionProblem(config, ManifestLoader.Permissions.REFUSE);
+    if (unsafe.isPresent()) {
+      log.error("{}", unsafe.get());
       return Optional.empty();
     }
     ConfigLoader.Result r = ConfigLoader.load(config, config.equals(Config.DEFAULT_FILE));
@@ -114,8 +116,8 @@ public final class Virtd implements Callable<Integer> {
     ZoneId zone = ZoneId.systemDefault();
     PassSchedule schedule = new PassSchedule(cfg.schedule(), zone);
     Optional<MaintenanceWindow> window = cfg.maintenanceWindow().map(w -> new MaintenanceWindow(w, zone));
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "virtd-schedule"));
-    ScheduledExecutorService healthThread = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "virtd-health"));
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> WorkQueue.daemonThread(r, "virtd-schedule"));
+    ScheduledExecutorService healthThread = Executors.newSingleThreadScheduledExecutor(r -> WorkQueue.daemonThread(r, "virtd-health"));
     try (Drivers drivers = new Drivers(cfg)) {
       Executor executor = new Executor(cfg.owner(), new GuestLocks(cfg.lockDir()), Duration.ofMinutes(5));
       Reconciler reconciler =
@@ -160,10 +162,7 @@ public final class Virtd implements Callable<Integer> {
       };
       Runnable fullPass = () -> {
         reloadManifests.run();
-        store.names().forEach(n -> {
-          queue.forget(n);
-          queue.add(n);
-        });
+        store.names().forEach(queue::add); // a failing guest keeps its backoff count
         if (cfg.prune()) {
           store.goneNames().forEach(queue::add);
         }
@@ -171,12 +170,12 @@ public final class Virtd implements Callable<Integer> {
       DriverHealth health =
           new DriverHealth(
               drivers,
-              () -> store.names().stream()
-                  .flatMap(n -> store.get(n).stream())
+              () -> store.specs().stream()
                   .map(drivers::targetOf)
                   .collect(Collectors.toCollection(java.util.LinkedHashSet::new)),
               t -> {
                 log.info("{}: full pass, events may have been missed", t.label());
+                store.names().forEach(queue::forget); // their failures were the outage's
                 fullPass.run();
               },
               clock);
@@ -252,11 +251,6 @@ public final class Virtd implements Callable<Integer> {
     }
   }
 
-  private static Thread daemonThread(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
-  }
 
   @SuppressWarnings("restriction")
   private static void onSignals(Virtd virtd) {

@@ -54,7 +54,8 @@ public final class WorkQueue implements AutoCloseable {
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "virtd-retry"));
   }
 
-  private static Thread daemonThread(Runnable r, String name) {
+  /** The daemon's threads never keep the JVM alive on their own: shutdown is explicit. */
+  static Thread daemonThread(Runnable r, String name) {
     Thread t = new Thread(r, name);
     t.setDaemon(true);
     return t;

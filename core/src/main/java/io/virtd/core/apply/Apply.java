@@ -52,12 +52,12 @@ public final class Apply {
       PlanPolicy policy,
       Consumer<ApplyEvent> events,
       int parallel) {
-    List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.Set<String> failedNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
     List<VmSpec> touched = new ArrayList<>();
     List<ResourcePlan> work = new ArrayList<>();
     for (ResourcePlan r : plan.resources()) {
       if (r.error().isPresent()) {
-        failed.add(r.name());
+        failedNames.add(r.name());
         continue;
       }
       touched.add(r.spec());
@@ -69,10 +69,10 @@ public final class Apply {
       try {
         var driver = drivers.get(drivers.targetOf(r.spec()));
         if (!executor.run(r, driver, events).ok()) {
-          failed.add(r.name());
+          failedNames.add(r.name());
         }
       } catch (DriverException e) {
-        failed.add(r.name());
+        failedNames.add(r.name());
       }
     };
     if (parallel <= 1 || work.size() <= 1) {
@@ -103,6 +103,9 @@ public final class Apply {
         pool.shutdownNow();
       }
     }
+    // in plan order, whatever order the parallel guests finished in
+    List<String> failed =
+        plan.resources().stream().map(ResourcePlan::name).filter(failedNames::contains).toList();
     // after apply, --replace has been used up: re-plan without it
     PlanPolicy again = new PlanPolicy(policy.owner(), java.util.Set.of(), policy.restartsAllowed());
     Plan after = Planning.plan(touched, drivers, again);

@@ -98,14 +98,28 @@ public final class ManifestLoader {
     return name.endsWith(".yaml") || name.endsWith(".yml");
   }
 
+  /**
+   * The StrictModes check for a manifest or configuration file: an error under REFUSE, a warning
+   * under WARN, nothing when the file is safe (or missing).
+   */
+  public static java.util.Optional<Problem> permissionProblem(Path file, Permissions permissions) {
+    if (!writableByOthers(file)) {
+      return java.util.Optional.empty();
+    }
+    String msg = "writable by group or others; run chmod go-w on it";
+    return java.util.Optional.of(
+        permissions == Permissions.REFUSE
+            ? Problem.error(file, Pos.START, msg + " (refused, as sshd's StrictModes does)")
+            : Problem.warning(file, Pos.START, msg + " (apply and the daemon refuse such files)"));
+  }
+
   private void loadFile(Path file, List<Declared> declared, List<Problem> problems) {
-    if (writableByOthers(file)) {
-      String msg = "writable by group or others; run chmod go-w on it";
-      if (permissions == Permissions.REFUSE) {
-        problems.add(Problem.error(file, Pos.START, msg + " (refused, as sshd's StrictModes does)"));
+    java.util.Optional<Problem> unsafe = permissionProblem(file, permissions);
+    if (unsafe.isPresent()) {
+      problems.add(unsafe.get());
+      if (unsafe.get().isError()) {
         return;
       }
-      problems.add(Problem.warning(file, Pos.START, msg + " (apply and the daemon refuse such files)"));
     }
     YamlReader.Result result = yaml.read(file);
     problems.addAll(result.problems());
