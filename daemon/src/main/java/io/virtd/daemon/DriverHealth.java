@@ -128,34 +128,28 @@ final class DriverHealth {
         e.nextTry = clock.instant().plus(CHECK_EVERY);
       }
     } catch (DriverException ex) {
-      synchronized (this) {
-        if (e.up) {
-          log.warn("{} is down: {}; reconnecting with backoff", t.label(), ex.getMessage());
-          e.since = clock.instant();
-        }
-        e.up = false;
-        e.error = ex.getMessage();
-        e.failures++;
-        e.nextTry = clock.instant().plus(backoff(e.failures));
-      }
+      down(t, e, ex.getMessage(), "reconnecting with backoff", backoff(e.failures + 1));
       drivers.drop(t); // the next get() opens it again and the open hooks re-subscribe to events
       return;
     } catch (TimeoutException ex) {
-      synchronized (this) {
-        if (e.up) {
-          log.warn("{} is down: no answer for {} s; waiting for it", t.label(), pingTimeout.toSeconds());
-          e.since = clock.instant();
-        }
-        e.up = false;
-        e.error = "no answer for " + pingTimeout.toSeconds() + " s (hung?)";
-        e.failures++;
-        e.nextTry = clock.instant().plusSeconds(1); // the same ping is awaited again
-      }
+      // the same ping is awaited again at the next check
+      down(t, e, "no answer for " + pingTimeout.toSeconds() + " s (hung?)", "waiting for it", Duration.ofSeconds(1));
       return;
     }
     if (back) {
       onBack.accept(t);
     }
+  }
+
+  private synchronized void down(Target t, Entry e, String error, String then, Duration retryIn) {
+    if (e.up) {
+      log.warn("{} is down: {}; {}", t.label(), error, then);
+      e.since = clock.instant();
+    }
+    e.up = false;
+    e.error = error;
+    e.failures++;
+    e.nextTry = clock.instant().plus(retryIn);
   }
 
   static Duration backoff(int failures) {

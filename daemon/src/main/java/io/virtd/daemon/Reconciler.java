@@ -11,6 +11,7 @@ import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
 import io.virtd.core.manifest.Ensure;
 import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.VmDriver;
 import io.virtd.core.spi.OwnershipMark;
 import java.time.Clock;
 import java.time.Duration;
@@ -139,9 +140,11 @@ public final class Reconciler {
       store.forgetGone(name);
       return WorkQueue.Result.DONE;
     }
+    VmDriver driver;
     Optional<ObservedVm> guest;
     try {
-      guest = drivers.get(drivers.targetOf(last)).observe(name);
+      driver = drivers.get(drivers.targetOf(last));
+      guest = driver.observe(name);
     } catch (DriverException e) {
       log.warn("resource={} prune: cannot look at the guest: {}", name, e.getMessage());
       return WorkQueue.Result.RETRY;
@@ -151,7 +154,7 @@ public final class Reconciler {
     if (ours && mark.get().origin() == OwnershipMark.Origin.ADOPTED) {
       // the spec's Ownership rule: an adopted guest is left running and un-marked
       try {
-        executor.unmark(name, drivers.get(drivers.targetOf(last)));
+        executor.unmark(name, driver);
       } catch (DriverException | java.io.IOException e) {
         log.warn("resource={} manifest gone; removing the mark of the adopted guest failed: {}", name, e.getMessage());
         return WorkQueue.Result.RETRY;
@@ -160,7 +163,7 @@ public final class Reconciler {
       store.forgetGone(name);
       return WorkQueue.Result.DONE;
     }
-    if (!ours || mark.get().origin() != OwnershipMark.Origin.CREATED) {
+    if (!ours) { // a mark is either adopted (handled above) or created
       if (guest.isPresent()) {
         log.info("resource={} manifest gone; not pruned: this owner did not create it", name);
       }
@@ -181,23 +184,22 @@ public final class Reconciler {
 
   private WorkQueue.Result converge(VmSpec desired, String success) {
     String name = desired.name();
-    Optional<VmSpec> spec = Optional.of(desired);
     PlanPolicy policy = new PlanPolicy(owner, Set.of(), restartsAllowed.getAsBoolean());
-    ResourcePlan before = Planning.plan(List.of(spec.get()), drivers, policy).resources().get(0);
+    ResourcePlan before = Planning.plan(List.of(desired), drivers, policy).resources().get(0);
     if (before.error().isPresent()) {
       String err = before.error().get();
       boolean terminal = err.contains("owned by") || err.contains("protect");
-      record(spec.get(), before, "error", Optional.of(err));
+      record(desired, before, "error", Optional.of(err));
       log.warn("resource={} cannot plan: {}", name, err);
       return terminal ? WorkQueue.Result.TERMINAL : WorkQueue.Result.RETRY;
     }
     if (before.steps().isEmpty()) {
-      record(spec.get(), before, "in sync", Optional.empty());
+      record(desired, before, "in sync", Optional.empty());
       return WorkQueue.Result.DONE;
     }
     Executor.Outcome outcome;
     try {
-      var driver = drivers.get(drivers.targetOf(spec.get()));
+      var driver = drivers.get(drivers.targetOf(desired));
       outcome =
           executor.run(
               before,
@@ -210,17 +212,17 @@ public final class Reconciler {
                 }
               });
     } catch (DriverException e) {
-      record(spec.get(), before, "error", Optional.of(e.getMessage()));
+      record(desired, before, "error", Optional.of(e.getMessage()));
       return WorkQueue.Result.RETRY;
     }
-    Plan after = Planning.plan(List.of(spec.get()), drivers, policy);
+    Plan after = Planning.plan(List.of(desired), drivers, policy);
     ResourcePlan now = after.resources().get(0);
     if (!outcome.ok() || now.error().isPresent() || !now.steps().isEmpty()) {
       String why = now.error().orElse(outcome.ok() ? "still differs after apply" : "a step failed");
-      record(spec.get(), now, "error", Optional.of(why));
+      record(desired, now, "error", Optional.of(why));
       return WorkQueue.Result.RETRY;
     }
-    record(spec.get(), now, success, Optional.empty());
+    record(desired, now, success, Optional.empty());
     return WorkQueue.Result.DONE;
   }
 

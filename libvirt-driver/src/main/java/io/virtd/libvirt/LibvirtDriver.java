@@ -251,18 +251,10 @@ public final class LibvirtDriver implements VmDriver {
         d.setAutostart(b);
       }
     } catch (LibvirtException e) {
-      if (d == null) {
-        GuestStorage.deleteQuietly(storage, made); // no guest holds them: no orphans on retry
-        if (seeded) {
-          deleteSeedQuietly(spec.name());
-        }
-      }
+      discardIfUndefined(d, storage, made, seeded, spec.name());
       throw fail(e, "define", spec.name());
     } catch (DriverException | RuntimeException e) {
-      GuestStorage.deleteQuietly(storage, made);
-      if (seeded) {
-        deleteSeedQuietly(spec.name());
-      }
+      discardIfUndefined(d, storage, made, seeded, spec.name());
       throw e;
     } finally {
       free(d);
@@ -320,11 +312,27 @@ public final class LibvirtDriver implements VmDriver {
     }
   }
 
+  /**
+   * After a failed create: when no guest was defined, nothing holds the volumes and seed it made,
+   * so they go (no orphans on retry); the create's own error is the one to report.
+   */
+  private void discardIfUndefined(
+      Domain defined, Storage storage, List<Marks.Volume> made, boolean seeded, String name) {
+    if (defined != null) {
+      return;
+    }
+    GuestStorage.deleteQuietly(storage, made);
+    if (seeded) {
+      deleteSeedQuietly(name);
+    }
+  }
+
+  /** After a failed define: the seed goes too, but the define's own error is the one to report. */
   private void deleteSeedQuietly(String name) {
     try {
-      Files.deleteIfExists(CloudInitSeed.isoPath(storageDir, name));
-    } catch (IOException again) {
-      log.debug("the seed of the guest that was not defined stays: {}", again.toString());
+      removeSeed(name);
+    } catch (DriverException again) {
+      log.debug("the seed of the guest that was not defined stays: {}", again.getMessage());
     }
   }
 
