@@ -178,13 +178,8 @@ final class Storage {
     if (!Files.isRegularFile(abs)) {
       throw new DriverException(Kind.TERMINAL, "libvirt: no image file " + abs);
     }
-    StorageVol v;
-    try {
-      v = conn.storageVolLookupByPath(abs.toString());
-    } catch (LibvirtException e) {
-      if (!Errors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
-        throw e;
-      }
+    StorageVol v = orMissing(() -> conn.storageVolLookupByPath(abs.toString()), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+    if (v == null) {
       StoragePool pool = poolFor(abs.getParent(), false);
       pool.refresh(0);
       v = pool.storageVolLookupByName(abs.getFileName().toString());
@@ -239,6 +234,22 @@ final class Storage {
     return created(v);
   }
 
+  private interface Lookup<T> {
+    T get() throws LibvirtException;
+  }
+
+  /** What {@code lookup} finds, or null when libvirt answers {@code missing}; other errors pass. */
+  private static <T> T orMissing(Lookup<T> lookup, ErrorNumber missing) throws LibvirtException {
+    try {
+      return lookup.get();
+    } catch (LibvirtException e) {
+      if (Errors.is(e, missing)) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
   private static Volume created(StorageVol v) throws LibvirtException {
     try {
       return volume(v);
@@ -249,14 +260,9 @@ final class Storage {
 
   /** The capacity of the volume at {@code path}, or empty when libvirt knows no such volume. */
   Optional<Long> capacity(String path) throws LibvirtException {
-    StorageVol v;
-    try {
-      v = conn.storageVolLookupByPath(path);
-    } catch (LibvirtException e) {
-      if (Errors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
-        return Optional.empty();
-      }
-      throw e;
+    StorageVol v = orMissing(() -> conn.storageVolLookupByPath(path), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+    if (v == null) {
+      return Optional.empty();
     }
     try {
       return Optional.of(v.getInfo().capacity);
@@ -282,34 +288,20 @@ final class Storage {
    * the recorded one (then it is not the volume virtd made, and stays).
    */
   void delete(Marks.Volume vol) throws LibvirtException {
-    StoragePool p;
-    try {
-      p = conn.storagePoolLookupByName(vol.pool());
-    } catch (LibvirtException e) {
-      if (Errors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_POOL)) {
-        return;
-      }
-      throw e;
+    StoragePool p = orMissing(() -> conn.storagePoolLookupByName(vol.pool()), ErrorNumber.VIR_ERR_NO_STORAGE_POOL);
+    if (p == null) {
+      return;
     }
     try {
       if (p.isActive() != 1) {
         p.create(0);
       }
-      StorageVol v;
-      try {
-        v = p.storageVolLookupByName(vol.name());
-      } catch (LibvirtException e) {
-        if (!Errors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
-          throw e;
-        }
+      StorageVol v = orMissing(() -> p.storageVolLookupByName(vol.name()), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+      if (v == null) {
         p.refresh(0); // made while the pool was not looking
-        try {
-          v = p.storageVolLookupByName(vol.name());
-        } catch (LibvirtException again) {
-          if (Errors.is(again, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
-            return;
-          }
-          throw again;
+        v = orMissing(() -> p.storageVolLookupByName(vol.name()), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+        if (v == null) {
+          return;
         }
       }
       try {
