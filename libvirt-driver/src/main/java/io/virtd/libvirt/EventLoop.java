@@ -52,6 +52,23 @@ public final class EventLoop {
     t.setDaemon(true);
     t.start();
     thread = t;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(t), "libvirt-event-loop-stop"));
     return true;
+  }
+
+  /**
+   * Ends the loop at exit. HotSpot's exit waits up to 300 ms for threads still in native code, and
+   * the loop sits in libvirt's poll() until an event comes: without this every {@code virtctl}
+   * command took 0.3 s longer to exit than to finish.
+   */
+  private static void stop(Thread t) {
+    try {
+      Library.stopEventLoop(); // wakes the loop with a zero timeout; runEventLoop then returns
+      t.join(500);
+    } catch (LibvirtException e) {
+      log.debug("stopping the libvirt event loop failed: {}", Errors.message(e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Guests of one libvirt URI ({@code qemu:///system}, {@code xen:///system}, {@code
  * test:///default}). Everything it reports is read from the domain XML, {@code getInfo} and {@code
- * getAutostart}. One connection, shared by all callers (libvirt serialises calls on it); when the
- * connection is lost the failing call reports a transient error and the next call connects again.
+ * getAutostart}. One connection carries lifecycle events and pings; each guest operation leases a
+ * connection of its own ({@link ConnectionPool}). When a connection is lost the failing call reports a
+ * transient error and the next call connects again.
  */
 public final class LibvirtDriver implements VmDriver {
   private static final Logger log = LoggerFactory.getLogger(LibvirtDriver.class);
@@ -58,6 +59,8 @@ public final class LibvirtDriver implements VmDriver {
   private final Path storageDir;
   private final FactsCache parsed = new FactsCache();
   private Connect conn; // guarded by this
+  private final ConnectionPool<Connect> pool = new ConnectionPool<>(this::open, c -> close(c, false));
+  private final boolean pooled;
   private final java.util.List<java.util.function.Consumer<String>> watchers =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   /** Held here: libvirt-java keeps listeners in maps, JNA callbacks must stay reachable. */
@@ -80,6 +83,7 @@ public final class LibvirtDriver implements VmDriver {
     this.keepAlive = keepAlive;
     this.host = host;
     this.storageDir = storageDir;
+    this.pooled = !uri.startsWith("test:");
   }
 
   /** Connects to {@code uri}; a hypervisor that cannot be reached makes the driver unavailable. */
@@ -117,10 +121,9 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public Optional<ObservedVm> observe(String name) throws DriverException {
-    Connect c = connection();
     Domain d = null;
-    try {
-      d = c.domainLookupByName(name);
+    try (ConnectionPool.Lease<Connect> c = lease()) {
+      d = c.connection().domainLookupByName(name);
       return Optional.of(read(d));
     } catch (LibvirtException e) {
       if (Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
@@ -134,7 +137,12 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public Map<String, ObservedVm> observeAll() throws DriverException {
-    Connect c = connection();
+    try (ConnectionPool.Lease<Connect> c = lease()) {
+      return observeAll(c.connection());
+    }
+  }
+
+  private Map<String, ObservedVm> observeAll(Connect c) throws DriverException {
     Domain[] all;
     parsed.nextGeneration();
     try {
@@ -226,7 +234,12 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public void create(VmSpec spec, OwnershipMark mark) throws DriverException {
-    Connect c = connection();
+    try (ConnectionPool.Lease<Connect> c = lease()) {
+      create(c.connection(), spec, mark);
+    }
+  }
+
+  private void create(Connect c, VmSpec spec, OwnershipMark mark) throws DriverException {
     Storage storage = new Storage(c);
     GuestStorage.Prepared prepared;
     try {
@@ -359,8 +372,14 @@ public final class LibvirtDriver implements VmDriver {
   public Set<Field> update(
       VmSpec spec, ObservedVm current, List<FieldChange> changes, OwnershipMark mark)
       throws DriverException {
+    try (ConnectionPool.Lease<Connect> c = lease()) {
+      return update(c.connection(), spec, changes, mark);
+    }
+  }
+
+  private Set<Field> update(Connect c, VmSpec spec, List<FieldChange> changes, OwnershipMark mark)
+      throws DriverException {
     String name = spec.name();
-    Connect c = connection();
     Domain d = null;
     try {
       d = c.domainLookupByName(name);
@@ -665,10 +684,9 @@ public final class LibvirtDriver implements VmDriver {
 
   private <T> T onDomain(String name, String action, DomainCall<T> call, boolean missingOk, T whenMissing)
       throws DriverException {
-    Connect c = connection();
     Domain d = null;
-    try {
-      d = c.domainLookupByName(name);
+    try (ConnectionPool.Lease<Connect> c = lease()) {
+      d = c.connection().domainLookupByName(name);
       return call.apply(d);
     } catch (LibvirtException e) {
       if (missingOk && Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
@@ -680,6 +698,21 @@ public final class LibvirtDriver implements VmDriver {
     }
   }
 
+  /**
+   * A connection for one operation: the pool's (see {@link ConnectionPool}), or on {@code test:}
+   * URIs the one connection, since {@code test:///PATH.xml} gives every connection its own copy of
+   * the file's guests.
+   */
+  private ConnectionPool.Lease<Connect> lease() throws DriverException {
+    Connect primary = connection(); // after a lost connection: connects again and resets the pool
+    return pooled ? pool.lease() : ConnectionPool.Lease.unpooled(primary);
+  }
+
+  /** Connections open now: the events one and the pool's. For tests. */
+  synchronized int openConnections() {
+    return (conn != null ? 1 : 0) + (pooled ? pool.size() : 0);
+  }
+
   private synchronized Connect connection() throws DriverException {
     if (conn != null && !lost) {
       return conn;
@@ -688,6 +721,17 @@ public final class LibvirtDriver implements VmDriver {
     if (again) {
       closeQuietly();
     }
+    Connect c = open();
+    reconnected |= again;
+    lost = false;
+    conn = c;
+    listening = false;
+    listen(c);
+    return c;
+  }
+
+  /** A new connection with keepalive (a hung libvirtd fails calls instead of blocking them forever). */
+  private Connect open() throws DriverException {
     Connect c;
     try {
       c = new Connect(uri);
@@ -708,11 +752,6 @@ public final class LibvirtDriver implements VmDriver {
         log.debug("{}: no close listener ({})", uri, Errors.message(e));
       }
     }
-    reconnected |= again;
-    lost = false;
-    conn = c;
-    listening = false;
-    listen(c);
     return c;
   }
 
@@ -780,19 +819,24 @@ public final class LibvirtDriver implements VmDriver {
     }
   }
 
+  /** Closes every connection; leased ones are closed when given back. */
   private void closeQuietly() {
+    pool.reset();
     Connect c = conn;
     conn = null;
-    if (c == null) {
-      return;
+    if (c != null) {
+      close(c, listening);
+      listening = false;
     }
-    if (listening) {
+  }
+
+  private void close(Connect c, boolean withListener) {
+    if (withListener) {
       try {
         c.removeLifecycleListener(lifecycle);
       } catch (LibvirtException e) {
         log.debug("{}: removing the lifecycle listener failed: {}", uri, Errors.message(e));
       }
-      listening = false;
     }
     try {
       c.unregisterCloseListener();

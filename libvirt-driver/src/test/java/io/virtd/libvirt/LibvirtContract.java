@@ -17,6 +17,51 @@ abstract class LibvirtContract extends DriverContract {
   /** The libvirt URI under test. */
   protected abstract String uri();
 
+  /**
+   * Guests started from several threads at once all run, each start holding a connection of its
+   * own where libvirtd serves the URI (it runs at most 5 calls of one connection at once), the one
+   * connection on {@code test:} URIs (whose file-backed form gives each connection its own guests).
+   */
+  @org.junit.jupiter.api.Test
+  void guestsStartedInParallelAllRunEachOnItsOwnConnectionWhereADaemonServesThem() throws Exception {
+    int n = 6;
+    java.util.List<VmSpec> specs = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      VmSpec s = small("par" + i);
+      driver.create(s, mark(s, io.virtd.core.spi.OwnershipMark.Origin.CREATED));
+      specs.add(s);
+    }
+    java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(n);
+    java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(n);
+    try {
+      java.util.List<java.util.concurrent.Future<?>> started = new java.util.ArrayList<>();
+      for (VmSpec s : specs) {
+        started.add(
+            ex.submit(
+                () -> {
+                  together.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                  driver.start(s.name());
+                  return null;
+                }));
+      }
+      for (var f : started) {
+        f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      ex.shutdownNow();
+    }
+    for (VmSpec s : specs) {
+      assertEquals(
+          io.virtd.core.spi.RunState.RUNNING, driver.observe(s.name()).orElseThrow().state(), s.name());
+    }
+    int open = ((LibvirtDriver) driver).openConnections();
+    if (uri().startsWith("test:")) {
+      assertEquals(1, open);
+    } else {
+      assertTrue(open > 2 && open <= n + 1, "events + one per start in progress at once, was " + open);
+    }
+  }
+
   @Override
   protected VmDriver openDriver() throws Exception {
     return new LibvirtDriverFactory().open(uri(), Config.defaults());
