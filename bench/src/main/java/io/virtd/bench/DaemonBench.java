@@ -16,13 +16,15 @@ import org.libvirt.LibvirtException;
 
 /**
  * Issue #4's benchmark against the real {@code qemu:///system}: the daemon's reaction latencies
- * (manifest written → guest running; out-of-band destroy → running again), each beside libvirt's own
- * time for the same work (define + start; start), p50/p95 over N trials; then the idle daemon's RSS
- * and CPU over 60 s with 50 managed guests. The daemon runs as shipped ({@code bin/virtd}).
+ * (manifest written → guest running; out-of-band destroy → running again), each beside libvirt's
+ * own time for the same work (define + start; start), p50/p95 over N trials; then the idle daemon's
+ * RSS and CPU over 60 s with 50 managed guests. The daemon runs as shipped ({@code bin/virtd}).
  *
  * <p>Run: {@code bench/run daemon}.
  */
 public final class DaemonBench {
+  private static final org.libvirt.ErrorCallback QUIET = new org.libvirt.ErrorCallback();
+
   static final String URI = "qemu:///system";
 
   public static void main(String[] args) throws Exception {
@@ -33,17 +35,28 @@ public final class DaemonBench {
     Path dir = Files.createTempDirectory("virtd-daemon-bench");
     Path manifests = Files.createDirectories(dir.resolve("m"));
     Path cfg = dir.resolve("virtd.yaml");
-    write(cfg, "manifests: %s\nsocket: %s\nlock_dir: %s\nowner: bench\nconnect: %s\nworkers: 4\n"
-        .formatted(manifests, dir.resolve("virtd.sock"), dir.resolve("locks"), URI));
+    write(
+        cfg,
+        "manifests: %s\nsocket: %s\nlock_dir: %s\nowner: bench\nconnect: %s\nworkers: 4\n"
+            .formatted(manifests, dir.resolve("virtd.sock"), dir.resolve("locks"), URI));
+    // the bench polls for guests that do not exist yet: libvirt's default handler would print each
+    // miss
+    Connect.setErrorCallback(QUIET);
     Connect c = new Connect(URI);
     String type = domainType(c, prefix);
-    System.out.printf("daemon benchmark on %s, domain type %s, %d trials, %d idle guests%n", URI, type, trials, idleGuests);
+    System.out.printf(
+        "daemon benchmark on %s, domain type %s, %d trials, %d idle guests%n",
+        URI, type, trials, idleGuests);
     Process virtd = null;
     try {
       List<Long> defineStart = new ArrayList<>();
       List<Long> startOnly = new ArrayList<>();
-      virtd = new ProcessBuilder(Path.of("bin/virtd").toAbsolutePath().toString(), "--config", cfg.toString())
-          .redirectErrorStream(true).redirectOutput(dir.resolve("virtd.log").toFile()).start();
+      virtd =
+          new ProcessBuilder(
+                  Path.of("bin/virtd").toAbsolutePath().toString(), "--config", cfg.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("virtd.log").toFile())
+              .start();
       waitForLog(dir.resolve("virtd.log"), "started:", 30_000);
 
       List<Long> manifestToRunning = new ArrayList<>();
@@ -72,7 +85,9 @@ public final class DaemonBench {
       System.out.println();
       row("manifest written -> running", manifestToRunning, "libvirt define + start", defineStart);
       row("guest off (destroy) -> running", destroyToRunning, "libvirt start", startOnly);
-      System.out.printf("(libvirt's destroy call itself: p50 %.0f ms, p95 %.0f ms; not counted above)%n", pct(destroyCall, 50), pct(destroyCall, 95));
+      System.out.printf(
+          "(libvirt's destroy call itself: p50 %.0f ms, p95 %.0f ms; not counted above)%n",
+          pct(destroyCall, 50), pct(destroyCall, 95));
 
       for (int i = trials; i < idleGuests; i++) {
         String name = prefix + "lat" + i;
@@ -89,7 +104,8 @@ public final class DaemonBench {
       long cpu1 = cpuTicks(pid);
       double wall = (System.nanoTime() - w0) / 1e9;
       double cpuSeconds = (cpu1 - cpu0) / 100.0; // USER_HZ
-      System.out.printf("%nidle with %d managed guests over %.0f s (default 60 s schedule): RSS %d MiB, CPU %.2f s = %.2f%% of one core%n",
+      System.out.printf(
+          "%nidle with %d managed guests over %.0f s (default 60 s schedule): RSS %d MiB, CPU %.2f s = %.2f%% of one core%n",
           idleGuests, wall, rssKiB(pid) / 1024, cpuSeconds, 100 * cpuSeconds / wall);
     } finally {
       if (virtd != null) {
@@ -112,8 +128,11 @@ public final class DaemonBench {
     }
   }
 
-  /** libvirt's own time for the same work, under the same load: define + start, then start alone. */
-  static void baseline(Connect c, String name, String type, List<Long> defineStart, List<Long> startOnly)
+  /**
+   * libvirt's own time for the same work, under the same load: define + start, then start alone.
+   */
+  static void baseline(
+      Connect c, String name, String type, List<Long> defineStart, List<Long> startOnly)
       throws LibvirtException {
     long t0 = System.nanoTime();
     Domain d = c.domainDefineXML(xml(name, type));
@@ -128,8 +147,16 @@ public final class DaemonBench {
   }
 
   static void row(String what, List<Long> ns, String baseWhat, List<Long> base) {
-    System.out.printf("%-32s p50 %6.0f ms  p95 %6.0f ms   | baseline %-24s p50 %6.0f ms  p95 %6.0f ms | p50 beyond baseline %5.0f ms, ratio %.2f%n",
-        what, pct(ns, 50), pct(ns, 95), baseWhat, pct(base, 50), pct(base, 95), pct(ns, 50) - pct(base, 50), pct(ns, 50) / pct(base, 50));
+    System.out.printf(
+        "%-32s p50 %6.0f ms  p95 %6.0f ms   | baseline %-24s p50 %6.0f ms  p95 %6.0f ms | p50 beyond baseline %5.0f ms, ratio %.2f%n",
+        what,
+        pct(ns, 50),
+        pct(ns, 95),
+        baseWhat,
+        pct(base, 50),
+        pct(base, 95),
+        pct(ns, 50) - pct(base, 50),
+        pct(ns, 50) / pct(base, 50));
   }
 
   static double pct(List<Long> ns, int p) {
@@ -145,7 +172,8 @@ public final class DaemonBench {
   }
 
   static String manifest(String name, String type) {
-    return "virt: %s\nvirt_type: %s\nmemory: 64\ncpus: 1\nshutdown_timeout: 2s\n".formatted(name, type);
+    return "virt: %s\nvirt_type: %s\nmemory: 64\ncpus: 1\nshutdown_timeout: 2s\n"
+        .formatted(name, type);
   }
 
   static String domainType(Connect c, String prefix) {
@@ -181,14 +209,19 @@ public final class DaemonBench {
       }
       Thread.sleep(50);
     }
-    throw new IllegalStateException("virtd did not start: " + (Files.exists(log) ? Files.readString(log) : ""));
+    throw new IllegalStateException(
+        "virtd did not start: " + (Files.exists(log) ? Files.readString(log) : ""));
   }
 
   static void write(Path f, String text) throws IOException {
     Path tmp = f.resolveSibling("." + f.getFileName() + ".tmp");
     Files.writeString(tmp, text);
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-    Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        tmp,
+        f,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   static long cpuTicks(long pid) throws IOException {

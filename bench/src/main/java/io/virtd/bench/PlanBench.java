@@ -35,10 +35,12 @@ public final class PlanBench {
     StringBuilder all = new StringBuilder();
     for (int i = 0; i < n; i++) {
       all.append(
-          "---\nvirt: bench%04d\nvirt_type: kvm\nmemory: 64\ncpus: 1\non_crash: restart\ndesc: guest %d\n".formatted(i, i));
+          "---\nvirt: bench%04d\nvirt_type: kvm\nmemory: 64\ncpus: 1\non_crash: restart\ndesc: guest %d\n"
+              .formatted(i, i));
     }
     Files.writeString(manifests.resolve("bench.yaml"), all);
-    Config config = Config.defaults().withConnect("test:///default").withLockDir(dir.resolve("locks"));
+    Config config =
+        Config.defaults().withConnect("test:///default").withLockDir(dir.resolve("locks"));
     DesiredState desired = new ManifestLoader().load(manifests);
     Collection<VmSpec> specs = desired.resources().values();
     PlanPolicy policy = PlanPolicy.of(config.owner());
@@ -47,10 +49,18 @@ public final class PlanBench {
       long t0 = System.nanoTime();
       Plan initial = Planning.plan(specs, drivers, policy);
       Apply.Result created =
-          Apply.run(initial, drivers, new Executor(config.owner(), new GuestLocks(config.lockDir()), Duration.ofSeconds(5)), policy, e -> {});
-      System.out.printf("setup: converged %d guests on test:///default in %.0f ms (exit %d)%n", n, ms(t0), created.exitCode());
+          Apply.run(
+              initial,
+              drivers,
+              new Executor(config.owner(), new GuestLocks(config.lockDir()), Duration.ofSeconds(5)),
+              policy,
+              e -> {});
+      System.out.printf(
+          "setup: converged %d guests on test:///default in %.0f ms (exit %d)%n",
+          n, ms(t0), created.exitCode());
       if (created.exitCode() != 0) {
-        throw new IllegalStateException("setup did not converge: " + created.failed() + created.inconsistent());
+        throw new IllegalStateException(
+            "setup did not converge: " + created.failed() + created.inconsistent());
       }
 
       Connect floorConn = new Connect("test:///default");
@@ -71,8 +81,11 @@ public final class PlanBench {
       floorConn.close();
       double pm = median(plan);
       double fm = median(floor);
-      System.out.printf("no-op plan of %d guests:  median %.1f ms  (min %.1f) over %d rounds%n", n, pm, min(plan), rounds);
-      System.out.printf("floor (raw libvirt-java reads): median %.1f ms  (min %.1f)%n", fm, min(floor));
+      System.out.printf(
+          "no-op plan of %d guests:  median %.1f ms  (min %.1f) over %d rounds%n",
+          n, pm, min(plan), rounds);
+      System.out.printf(
+          "floor (raw libvirt-java reads): median %.1f ms  (min %.1f)%n", fm, min(floor));
       System.out.printf("ratio plan/floor: %.2f  (goal <= 1.5)%n", pm / fm);
     }
   }
@@ -107,5 +120,4 @@ public final class PlanBench {
   }
 
   private PlanBench() {}
-
 }
