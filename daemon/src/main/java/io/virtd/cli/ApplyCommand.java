@@ -36,15 +36,18 @@ public final class ApplyCommand implements Callable<Integer> {
   @Mixin TargetOptions target;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--replace", paramLabel = "NAME", description = "allow re-creating this guest to settle create-time differences (repeatable)")
+  @Option(
+      names = "--replace",
+      paramLabel = "NAME",
+      description = "allow re-creating this guest to settle create-time differences (repeatable)")
   List<String> replace = new ArrayList<>();
-
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Session s = Session.open(common, target.connect, target.names, ManifestLoader.Permissions.REFUSE, err);
+    Session s =
+        Session.open(common, target.connect, target.names, ManifestLoader.Permissions.REFUSE, err);
     if (s == null) {
       return 1;
     }
@@ -59,14 +62,22 @@ public final class ApplyCommand implements Callable<Integer> {
         r.warnings().forEach(w -> err.println("virtctl: warning: virt/" + r.name() + ": " + w));
         r.error().ifPresent(e -> err.println("virtctl: error: virt/" + r.name() + ": " + e));
       }
-      Executor executor = new Executor(s.config.owner(), new GuestLocks(s.config.lockDir()), Duration.ofSeconds(30));
+      Executor executor =
+          new Executor(
+              s.config.owner(), new GuestLocks(s.config.lockDir()), Duration.ofSeconds(30));
       // the configuration's `workers`: guests converge in parallel, each guest's steps in order
       Apply.Result result =
-          Apply.run(plan, drivers, executor, policy, e -> {
-            synchronized (out) {
-              print(e, out);
-            }
-          }, s.config.workers());
+          Apply.run(
+              plan,
+              drivers,
+              executor,
+              policy,
+              e -> {
+                synchronized (out) {
+                  print(e, out);
+                }
+              },
+              s.config.workers());
       for (String inc : result.inconsistent()) {
         err.println("virtctl: error: driver produced an inconsistent result: virt/" + inc);
       }
@@ -81,8 +92,12 @@ public final class ApplyCommand implements Callable<Integer> {
         out.println(PlanJson.MAPPER.writeValueAsString(sum));
       } else {
         out.println(
-            "Apply complete: " + result.failed().size() + " failed, " + result.inconsistent().size()
-                + " inconsistent. After apply: " + PlanText.render(after).lines().reduce((a, b) -> b).orElse(""));
+            "Apply complete: "
+                + result.failed().size()
+                + " failed, "
+                + result.inconsistent().size()
+                + " inconsistent. After apply: "
+                + PlanText.render(after).lines().reduce((a, b) -> b).orElse(""));
       }
       out.flush();
       return result.exitCode();
@@ -108,7 +123,10 @@ public final class ApplyCommand implements Callable<Integer> {
     } else {
       out.printf(
           "virt/%s: %s ... %s (%d ms)%s%n",
-          e.name(), e.step(), e.ok() ? "ok" : "FAILED", e.took().toMillis(),
+          e.name(),
+          e.step(),
+          e.ok() ? "ok" : "FAILED",
+          e.took().toMillis(),
           e.error().map(x -> ": " + x).or(() -> e.detail().map(x -> ": " + x)).orElse(""));
     }
     out.flush();

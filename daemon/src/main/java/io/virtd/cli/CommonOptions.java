@@ -14,13 +14,15 @@ public final class CommonOptions {
   @Option(
       names = {"-m", "--manifests"},
       paramLabel = "PATH",
-      description = "a manifest file or directory (repeatable; default: `manifests` from the configuration)")
+      description =
+          "a manifest file or directory (repeatable; default: `manifests` from the configuration)")
   List<Path> manifests = new ArrayList<>();
 
   @Option(
       names = "--config",
       paramLabel = "FILE",
-      description = "the daemon's configuration file (default: ${DEFAULT-VALUE}; a missing default means all defaults)")
+      description =
+          "the daemon's configuration file (default: ${DEFAULT-VALUE}; a missing default means all defaults)")
   Path config = Config.DEFAULT_FILE;
 
   /** The configuration, or null after printing its problems. */

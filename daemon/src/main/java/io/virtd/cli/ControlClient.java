@@ -26,8 +26,11 @@ final class ControlClient {
       if (names.isEmpty()) {
         req.putArray("names");
       }
-      ch.write(ByteBuffer.wrap((JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8)));
-      var in = new java.io.BufferedReader(new java.io.InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+      ch.write(
+          ByteBuffer.wrap((JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8)));
+      var in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
       String line = in.readLine();
       if (line == null) {
         throw new IOException("the daemon closed the connection");

@@ -18,10 +18,16 @@ final class DaemonCommands {
   private DaemonCommands() {}
 
   abstract static class Base implements Callable<Integer> {
-    @Option(names = "--config", paramLabel = "FILE", description = "the daemon's configuration file (for its socket)")
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description = "the daemon's configuration file (for its socket)")
     Path config = Config.DEFAULT_FILE;
 
-    @Option(names = "--socket", paramLabel = "PATH", description = "the daemon's socket (default: the configuration's `socket`)")
+    @Option(
+        names = "--socket",
+        paramLabel = "PATH",
+        description = "the daemon's socket (default: the configuration's `socket`)")
     Path socket;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -65,8 +71,12 @@ final class DaemonCommands {
     }
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Version.class,
-      description = "Ask the daemon for every managed resource: desired vs observed, last result and time, restart pending, last error, retries, held.")
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      versionProvider = Version.class,
+      description =
+          "Ask the daemon for every managed resource: desired vs observed, last result and time, restart pending, last error, retries, held.")
   static final class Status extends Base {
     @Option(names = "--json", description = "print the daemon's answer as JSON")
     boolean json;
@@ -83,22 +93,38 @@ final class DaemonCommands {
         return;
       }
       for (JsonNode d : reply.path("drivers")) {
-        out.printf("driver %s %s: %s since %s%s%n", d.path("driver").asText(), d.path("target").asText(),
-            d.path("up").asBoolean() ? "up" : "DOWN", d.path("since").asText(),
+        out.printf(
+            "driver %s %s: %s since %s%s%n",
+            d.path("driver").asText(),
+            d.path("target").asText(),
+            d.path("up").asBoolean() ? "up" : "DOWN",
+            d.path("since").asText(),
             d.path("error").isTextual() ? " (" + d.path("error").asText() + ")" : "");
       }
       for (JsonNode p : reply.path("manifest_problems")) {
         out.printf("%s: %s%n", p.path("severity").asText(), p.path("problem").asText());
       }
-      out.printf("%-24s %-10s %-11s %-9s %-20s %-7s %-5s %s%n", "NAME", "DESIRED", "OBSERVED", "RESULT", "AT", "RETRIES", "HELD", "PENDING / ERROR");
+      out.printf(
+          "%-24s %-10s %-11s %-9s %-20s %-7s %-5s %s%n",
+          "NAME", "DESIRED", "OBSERVED", "RESULT", "AT", "RETRIES", "HELD", "PENDING / ERROR");
       for (JsonNode g : reply.path("guests")) {
-        String extra = g.path("restart_pending").size() > 0 ? "restart pending: " + join(g.path("restart_pending")) : "";
+        String extra =
+            g.path("restart_pending").size() > 0
+                ? "restart pending: " + join(g.path("restart_pending"))
+                : "";
         if (!g.path("last_error").isNull() && !g.path("last_error").asText("").isEmpty()) {
           extra = (extra.isEmpty() ? "" : extra + "; ") + g.path("last_error").asText();
         }
-        out.printf("%-24s %-10s %-11s %-9s %-20s %-7d %-5s %s%n", g.path("name").asText(), g.path("desired").asText(),
-            g.path("observed").asText(), g.path("last_result").asText(), g.path("at").asText(), g.path("retries").asInt(),
-            g.path("held").asBoolean() ? "yes" : "no", extra);
+        out.printf(
+            "%-24s %-10s %-11s %-9s %-20s %-7d %-5s %s%n",
+            g.path("name").asText(),
+            g.path("desired").asText(),
+            g.path("observed").asText(),
+            g.path("last_result").asText(),
+            g.path("at").asText(),
+            g.path("retries").asInt(),
+            g.path("held").asBoolean() ? "yes" : "no",
+            extra);
       }
     }
 
@@ -119,8 +145,12 @@ final class DaemonCommands {
     }
   }
 
-  @Command(name = "reconcile", mixinStandardHelpOptions = true, versionProvider = Version.class,
-      description = "Ask the running daemon to reconcile these resources (all when none is named) now.")
+  @Command(
+      name = "reconcile",
+      mixinStandardHelpOptions = true,
+      versionProvider = Version.class,
+      description =
+          "Ask the running daemon to reconcile these resources (all when none is named) now.")
   static final class Reconcile extends Named {
     @Override
     String cmd() {
@@ -128,8 +158,12 @@ final class DaemonCommands {
     }
   }
 
-  @Command(name = "hold", mixinStandardHelpOptions = true, versionProvider = Version.class,
-      description = "Ask the daemon to stop reconciling these guests (left exactly as they are until released).")
+  @Command(
+      name = "hold",
+      mixinStandardHelpOptions = true,
+      versionProvider = Version.class,
+      description =
+          "Ask the daemon to stop reconciling these guests (left exactly as they are until released).")
   static final class Hold extends Named {
     @Override
     String cmd() {
@@ -137,7 +171,10 @@ final class DaemonCommands {
     }
   }
 
-  @Command(name = "release", mixinStandardHelpOptions = true, versionProvider = Version.class,
+  @Command(
+      name = "release",
+      mixinStandardHelpOptions = true,
+      versionProvider = Version.class,
       description = "Ask the daemon to resume reconciling these guests.")
   static final class Release extends Named {
     @Override

@@ -26,19 +26,22 @@ public final class PlanCommand implements Callable<Integer> {
   @Mixin TargetOptions target;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Session s = Session.open(common, target.connect, target.names, ManifestLoader.Permissions.WARN, err);
+    Session s =
+        Session.open(common, target.connect, target.names, ManifestLoader.Permissions.WARN, err);
     if (s == null) {
       return 1;
     }
     try (Drivers drivers = new Drivers(s.config)) {
       Plan plan = Planning.plan(s.specs, drivers, PlanPolicy.of(s.config.owner()));
       var doc = PlanJson.of(plan);
-      out.print(target.json ? PlanJson.MAPPER_PRETTY.writeValueAsString(doc) + "\n" : PlanText.render(doc));
+      out.print(
+          target.json
+              ? PlanJson.MAPPER_PRETTY.writeValueAsString(doc) + "\n"
+              : PlanText.render(doc));
       out.flush();
       if (plan.hasErrors()) {
         return 1;

@@ -22,7 +22,11 @@ final class Session {
 
   /** The session, or null after printing why there is none (exit 1). */
   static Session open(
-      CommonOptions common, String connect, List<String> names, ManifestLoader.Permissions perms, PrintWriter err) {
+      CommonOptions common,
+      String connect,
+      List<String> names,
+      ManifestLoader.Permissions perms,
+      PrintWriter err) {
     Config config = common.loadConfig(err);
     if (config == null) {
       return null;

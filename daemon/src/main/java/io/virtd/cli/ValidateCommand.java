@@ -14,7 +14,8 @@ import picocli.CommandLine.Mixin;
     name = "validate",
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
-    description = "Parse and check manifests; print every problem as FILE:LINE:COL: message. Exit 0 when all are valid, 1 otherwise.")
+    description =
+        "Parse and check manifests; print every problem as FILE:LINE:COL: message. Exit 0 when all are valid, 1 otherwise.")
 public final class ValidateCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -27,12 +28,14 @@ public final class ValidateCommand implements Callable<Integer> {
     if (config == null) {
       return 1;
     }
-    DesiredState state = new ManifestLoader(ManifestLoader.Permissions.WARN).load(common.manifestPaths(config));
+    DesiredState state =
+        new ManifestLoader(ManifestLoader.Permissions.WARN).load(common.manifestPaths(config));
     for (Problem p : state.problems()) {
       (p.isError() ? err : out).println(p);
     }
     if (state.hasErrors()) {
-      err.printf("%d error(s); %d resource(s) valid.%n", state.errors().size(), state.resources().size());
+      err.printf(
+          "%d error(s); %d resource(s) valid.%n", state.errors().size(), state.resources().size());
       return 1;
     }
     out.printf("%d resource(s) valid.%n", state.resources().size());

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
     name = "virtctl",
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
-    description = "Declarative desired state for virtual machines: validate, plan and apply virt manifests.",
+    description =
+        "Declarative desired state for virtual machines: validate, plan and apply virt manifests.",
     subcommands = {
       ValidateCommand.class,
       PlanCommand.class,

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Collection;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /** What the control socket's commands do to the daemon. */
 public final class Control implements ControlServer.Handler {
@@ -35,43 +35,58 @@ public final class Control implements ControlServer.Handler {
     ObjectNode reply = ControlServer.JSON.createObjectNode();
     for (String n : names) {
       if (store.get(n).isEmpty()) {
-        return reply.put("ok", false).put("error", "unknown name `" + n + "`: no manifest declares it");
+        return reply
+            .put("ok", false)
+            .put("error", "unknown name `" + n + "`: no manifest declares it");
       }
     }
     List<String> targets = names.isEmpty() ? List.copyOf(store.names()) : names;
     switch (cmd) {
       case "status" -> {
         ArrayNode driverStates = reply.putArray("drivers");
-        drivers.get().forEach(d -> {
-          ObjectNode t = driverStates.addObject();
-          t.put("driver", d.target().kind().toString());
-          t.put("target", d.target().uri());
-          t.put("up", d.up());
-          t.put("since", d.since().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-          t.put("error", d.error().orElse(null));
-        });
+        drivers
+            .get()
+            .forEach(
+                d -> {
+                  ObjectNode t = driverStates.addObject();
+                  t.put("driver", d.target().kind().toString());
+                  t.put("target", d.target().uri());
+                  t.put("up", d.up());
+                  t.put(
+                      "since",
+                      d.since().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+                  t.put("error", d.error().orElse(null));
+                });
         ArrayNode problems = reply.putArray("manifest_problems");
-        new TreeMap<>(store.problems()).values().forEach(ps -> ps.forEach(p -> {
-          ObjectNode o = problems.addObject();
-          o.put("severity", p.severity().name().toLowerCase(java.util.Locale.ROOT));
-          o.put("problem", p.toString());
-        }));
+        new TreeMap<>(store.problems())
+            .values()
+            .forEach(
+                ps ->
+                    ps.forEach(
+                        p -> {
+                          ObjectNode o = problems.addObject();
+                          o.put("severity", p.severity().name().toLowerCase(java.util.Locale.ROOT));
+                          o.put("problem", p.toString());
+                        }));
         ArrayNode guests = reply.putArray("guests");
-        new TreeMap<>(reconciler.status()).values().forEach(s -> {
-          ObjectNode g = guests.addObject();
-          g.put("name", s.name());
-          g.put("desired", s.desired());
-          g.put("observed", s.observed());
-          g.put("last_result", s.lastResult());
-          g.put("at", s.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-          s.restartPending().forEach(g.putArray("restart_pending")::add);
-          if (s.restartPending().isEmpty()) {
-            g.putArray("restart_pending");
-          }
-          g.put("last_error", s.lastError().orElse(null));
-          g.put("retries", s.retries());
-          g.put("held", s.held());
-        });
+        new TreeMap<>(reconciler.status())
+            .values()
+            .forEach(
+                s -> {
+                  ObjectNode g = guests.addObject();
+                  g.put("name", s.name());
+                  g.put("desired", s.desired());
+                  g.put("observed", s.observed());
+                  g.put("last_result", s.lastResult());
+                  g.put("at", s.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+                  s.restartPending().forEach(g.putArray("restart_pending")::add);
+                  if (s.restartPending().isEmpty()) {
+                    g.putArray("restart_pending");
+                  }
+                  g.put("last_error", s.lastError().orElse(null));
+                  g.put("retries", s.retries());
+                  g.put("held", s.held());
+                });
       }
       case "reconcile" -> {
         targets.forEach(enqueue);
@@ -88,10 +103,11 @@ public final class Control implements ControlServer.Handler {
         if (names.isEmpty()) {
           return reply.put("ok", false).put("error", "release needs at least one NAME");
         }
-        names.forEach(n -> {
-          reconciler.release(n);
-          enqueue.accept(n);
-        });
+        names.forEach(
+            n -> {
+              reconciler.release(n);
+              enqueue.accept(n);
+            });
         reply.put("message", "released: " + String.join(", ", names));
       }
       default -> {

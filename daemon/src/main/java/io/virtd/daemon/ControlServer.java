@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The daemon's status and control socket: a Unix domain socket (mode 0660, never TCP). One JSON
- * request line per connection ({@code {"cmd":"status"}}, {@code reconcile}, {@code hold},
- * {@code release} with {@code "names"}), one JSON answer line.
+ * request line per connection ({@code {"cmd":"status"}}, {@code reconcile}, {@code hold}, {@code
+ * release} with {@code "names"}), one JSON answer line.
  */
 public final class ControlServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
@@ -42,12 +42,17 @@ public final class ControlServer implements AutoCloseable {
     this.handler = handler;
     Files.createDirectories(path.getParent());
     // bound under a private name and renamed once it is 0660: never reachable with the umask's mode
-    Path fresh = path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid());
+    Path fresh =
+        path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid());
     Files.deleteIfExists(fresh);
     server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(fresh));
     Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-rw----"));
-    Files.move(fresh, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        fresh,
+        path,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     thread = new Thread(this::serve, "virtd-control");
     thread.setDaemon(true);
     thread.start();
@@ -66,7 +71,9 @@ public final class ControlServer implements AutoCloseable {
   }
 
   private void answer(SocketChannel ch) throws IOException {
-    var in = new java.io.BufferedReader(new java.io.InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+    var in =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
     String line = in.readLine();
     ObjectNode reply;
     try {
@@ -75,9 +82,11 @@ public final class ControlServer implements AutoCloseable {
       req.path("names").forEach(n -> names.add(n.asText()));
       reply = handler.handle(req.path("cmd").asText(""), names);
     } catch (IOException | RuntimeException e) {
-      reply = JSON.createObjectNode().put("ok", false).put("error", "bad request: " + e.getMessage());
+      reply =
+          JSON.createObjectNode().put("ok", false).put("error", "bad request: " + e.getMessage());
     }
-    ch.write(ByteBuffer.wrap((JSON.writeValueAsString(reply) + "\n").getBytes(StandardCharsets.UTF_8)));
+    ch.write(
+        ByteBuffer.wrap((JSON.writeValueAsString(reply) + "\n").getBytes(StandardCharsets.UTF_8)));
   }
 
   @Override

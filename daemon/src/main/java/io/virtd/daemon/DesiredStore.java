@@ -42,11 +42,12 @@ public final class DesiredStore {
       byFile.computeIfAbsent(p.file(), f -> new ArrayList<>()).add(p);
     }
     Set<Path> badFiles = new HashSet<>();
-    byFile.forEach((f, ps) -> {
-      if (ps.stream().anyMatch(Problem::isError)) {
-        badFiles.add(f);
-      }
-    });
+    byFile.forEach(
+        (f, ps) -> {
+          if (ps.stream().anyMatch(Problem::isError)) {
+            badFiles.add(f);
+          }
+        });
     Map<String, VmSpec> next = new LinkedHashMap<>();
     for (VmSpec s : fresh.resources().values()) {
       if (!badFiles.contains(s.file())) {
@@ -60,13 +61,14 @@ public final class DesiredStore {
       }
     }
     Set<String> changed = new HashSet<>();
-    next.forEach((n, s) -> {
-      if (!s.equals(current.get(n))) {
-        changed.add(n);
-      }
-      gone.remove(n);
-      goneSince.remove(n);
-    });
+    next.forEach(
+        (n, s) -> {
+          if (!s.equals(current.get(n))) {
+            changed.add(n);
+          }
+          gone.remove(n);
+          goneSince.remove(n);
+        });
     Set<String> removed = new HashSet<>();
     for (VmSpec old : current.values()) {
       if (!next.containsKey(old.name())) {

@@ -56,12 +56,17 @@ final class DriverHealth {
   private final ExecutorService probes =
       Executors.newCachedThreadPool(r -> WorkQueue.daemonThread(r, "virtd-ping"));
 
-  DriverHealth(Drivers drivers, Supplier<Set<Target>> targets, Consumer<Target> onBack, Clock clock) {
+  DriverHealth(
+      Drivers drivers, Supplier<Set<Target>> targets, Consumer<Target> onBack, Clock clock) {
     this(drivers, targets, onBack, clock, Duration.ofSeconds(10));
   }
 
   DriverHealth(
-      Drivers drivers, Supplier<Set<Target>> targets, Consumer<Target> onBack, Clock clock, Duration pingTimeout) {
+      Drivers drivers,
+      Supplier<Set<Target>> targets,
+      Consumer<Target> onBack,
+      Clock clock,
+      Duration pingTimeout) {
     this.drivers = drivers;
     this.targets = targets;
     this.onBack = onBack;
@@ -79,11 +84,14 @@ final class DriverHealth {
     for (Target t : targets.get()) {
       Entry e;
       synchronized (this) {
-        e = entries.computeIfAbsent(t, k -> {
-          Entry n = new Entry();
-          n.since = clock.instant();
-          return n;
-        });
+        e =
+            entries.computeIfAbsent(
+                t,
+                k -> {
+                  Entry n = new Entry();
+                  n.since = clock.instant();
+                  return n;
+                });
         if (clock.instant().isBefore(e.nextTry)) {
           continue;
         }
@@ -103,7 +111,8 @@ final class DriverHealth {
       if (ex.getCause() instanceof DriverException de) {
         throw de;
       }
-      throw new DriverException(DriverException.Kind.UNAVAILABLE, t.label() + ": " + ex.getCause(), ex.getCause());
+      throw new DriverException(
+          DriverException.Kind.UNAVAILABLE, t.label() + ": " + ex.getCause(), ex.getCause());
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
       throw new TimeoutException("interrupted");
@@ -133,7 +142,12 @@ final class DriverHealth {
       return;
     } catch (TimeoutException ex) {
       // the same ping is awaited again at the next check
-      down(t, e, "no answer for " + pingTimeout.toSeconds() + " s (hung?)", "waiting for it", Duration.ofSeconds(1));
+      down(
+          t,
+          e,
+          "no answer for " + pingTimeout.toSeconds() + " s (hung?)",
+          "waiting for it",
+          Duration.ofSeconds(1));
       return;
     }
     if (back) {

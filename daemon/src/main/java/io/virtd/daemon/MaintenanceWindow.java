@@ -25,7 +25,9 @@ final class MaintenanceWindow {
   /** Open when some opening lies in (now - duration, now]. */
   boolean isOpen(Instant now) {
     Date next = cron.getNextValidTimeAfter(Date.from(now.minus(length).minusMillis(1)));
-    return next != null && !next.toInstant().isAfter(now) && next.toInstant().plus(length).isAfter(now);
+    return next != null
+        && !next.toInstant().isAfter(now)
+        && next.toInstant().plus(length).isAfter(now);
   }
 
   /** The next time a window opens after {@code now}, if the expression has one. */

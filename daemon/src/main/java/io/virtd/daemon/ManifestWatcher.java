@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the manifest directory tree. Every event, OVERFLOW included, means "reload the directory";
- * events are debounced so an editor's half-written save is read once, when it settles.
+ * Watches the manifest directory tree. Every event, OVERFLOW included, means "reload the
+ * directory"; events are debounced so an editor's half-written save is read once, when it settles.
  */
 public final class ManifestWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ManifestWatcher.class);
@@ -43,17 +43,19 @@ public final class ManifestWatcher implements AutoCloseable {
       return;
     }
     try (Stream<Path> dirs = Files.walk(root)) {
-      dirs.filter(Files::isDirectory).forEach(d -> {
-        try {
-          d.register(
-              watch,
-              StandardWatchEventKinds.ENTRY_CREATE,
-              StandardWatchEventKinds.ENTRY_MODIFY,
-              StandardWatchEventKinds.ENTRY_DELETE);
-        } catch (IOException e) {
-          log.warn("cannot watch {}: {}", d, e.getMessage());
-        }
-      });
+      dirs.filter(Files::isDirectory)
+          .forEach(
+              d -> {
+                try {
+                  d.register(
+                      watch,
+                      StandardWatchEventKinds.ENTRY_CREATE,
+                      StandardWatchEventKinds.ENTRY_MODIFY,
+                      StandardWatchEventKinds.ENTRY_DELETE);
+                } catch (IOException e) {
+                  log.warn("cannot watch {}: {}", d, e.getMessage());
+                }
+              });
     } catch (IOException | java.io.UncheckedIOException e) {
       log.warn("cannot watch {}: {}", root, e.getMessage());
     }

@@ -33,7 +33,10 @@ final class PassSchedule {
   }
 
   String describe() {
-    return schedule.cron().map(c -> "cron `" + c + "`").orElseGet(() -> "every " + schedule.interval().orElseThrow());
+    return schedule
+        .cron()
+        .map(c -> "cron `" + c + "`")
+        .orElseGet(() -> "every " + schedule.interval().orElseThrow());
   }
 
   /** Quartz cron parsing for the schedule and the maintenance window. */

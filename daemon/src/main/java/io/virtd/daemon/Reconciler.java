@@ -2,6 +2,7 @@ package io.virtd.daemon;
 
 import io.virtd.core.apply.Executor;
 import io.virtd.core.apply.Planning;
+import io.virtd.core.manifest.Ensure;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.plan.Plan;
@@ -9,10 +10,9 @@ import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.ResourcePlan;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
-import io.virtd.core.manifest.Ensure;
 import io.virtd.core.spi.ObservedVm;
-import io.virtd.core.spi.VmDriver;
 import io.virtd.core.spi.OwnershipMark;
+import io.virtd.core.spi.VmDriver;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,8 +51,21 @@ public final class Reconciler {
   }
 
   public Reconciler(
-      DesiredStore store, Drivers drivers, Executor executor, String owner, BooleanSupplier restartsAllowed, Clock clock) {
-    this(store, drivers, executor, owner, restartsAllowed, clock, ConcurrentHashMap.newKeySet(), Prune.OFF);
+      DesiredStore store,
+      Drivers drivers,
+      Executor executor,
+      String owner,
+      BooleanSupplier restartsAllowed,
+      Clock clock) {
+    this(
+        store,
+        drivers,
+        executor,
+        owner,
+        restartsAllowed,
+        clock,
+        ConcurrentHashMap.newKeySet(),
+        Prune.OFF);
   }
 
   /** {@code held} is shared so that holds survive a configuration reload. */
@@ -112,15 +125,17 @@ public final class Reconciler {
     Optional<VmSpec> spec = store.get(name);
     if (spec.isEmpty()) {
       status.remove(name);
-      return prune.enabled() ? pruneIfDue(name) : WorkQueue.Result.DONE; // otherwise unmanaged: left as it is
+      return prune.enabled()
+          ? pruneIfDue(name)
+          : WorkQueue.Result.DONE; // otherwise unmanaged: left as it is
     }
     return converge(spec.get(), "applied");
   }
 
   /**
-   * Removes a guest whose manifest is gone, once {@code prune_grace} has passed, if this owner created
-   * it and its last manifest did not protect it. Only the daemon prunes; the planner's owner and
-   * protect checks still apply to the removal.
+   * Removes a guest whose manifest is gone, once {@code prune_grace} has passed, if this owner
+   * created it and its last manifest did not protect it. Only the daemon prunes; the planner's
+   * owner and protect checks still apply to the removal.
    */
   private WorkQueue.Result pruneIfDue(String name) {
     Optional<Map.Entry<VmSpec, Instant>> gone = store.gone(name);
@@ -156,7 +171,10 @@ public final class Reconciler {
       try {
         executor.unmark(name, driver);
       } catch (DriverException | java.io.IOException e) {
-        log.warn("resource={} manifest gone; removing the mark of the adopted guest failed: {}", name, e.getMessage());
+        log.warn(
+            "resource={} manifest gone; removing the mark of the adopted guest failed: {}",
+            name,
+            e.getMessage());
         return WorkQueue.Result.RETRY;
       }
       log.info("resource={} manifest gone; adopted guest handed back as it is, mark removed", name);
@@ -175,7 +193,10 @@ public final class Reconciler {
     values.put(Field.ENSURE, Ensure.ABSENT);
     WorkQueue.Result r = converge(new VmSpec(name, values, last.file(), last.pos()), "pruned");
     if (r == WorkQueue.Result.DONE) {
-      log.info("resource={} pruned: its manifest has been gone for {} s", name, prune.grace().toSeconds());
+      log.info(
+          "resource={} pruned: its manifest has been gone for {} s",
+          name,
+          prune.grace().toSeconds());
       store.forgetGone(name);
       status.remove(name);
     }
@@ -206,7 +227,12 @@ public final class Reconciler {
               driver,
               e -> {
                 if (e.ok()) {
-                  log.info("resource={} step={} ok in {} ms{}", name, e.step(), e.took().toMillis(), e.detail().map(d -> ": " + d).orElse(""));
+                  log.info(
+                      "resource={} step={} ok in {} ms{}",
+                      name,
+                      e.step(),
+                      e.took().toMillis(),
+                      e.detail().map(d -> ": " + d).orElse(""));
                 } else {
                   log.warn("resource={} step={} failed: {}", name, e.step(), e.error().orElse("?"));
                 }
@@ -233,7 +259,9 @@ public final class Reconciler {
         new GuestStatus(
             spec.name(),
             spec.ensure().key(),
-            plan.error().isPresent() ? "unknown" : plan.steps().isEmpty() ? "as desired" : "differs",
+            plan.error().isPresent()
+                ? "unknown"
+                : plan.steps().isEmpty() ? "as desired" : "differs",
             result,
             clock.instant(),
             plan.restartPending().stream().map(Field::key).toList(),
@@ -244,6 +272,14 @@ public final class Reconciler {
 
   private static GuestStatus withHeld(GuestStatus s, boolean held) {
     return new GuestStatus(
-        s.name(), s.desired(), s.observed(), s.lastResult(), s.at(), s.restartPending(), s.lastError(), s.retries(), held);
+        s.name(),
+        s.desired(),
+        s.observed(),
+        s.lastResult(),
+        s.at(),
+        s.restartPending(),
+        s.lastError(),
+        s.retries(),
+        held);
   }
 }

@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>Without {@code NOTIFY_SOCKET} (started by hand, under a test, by another supervisor) every
  * method is a no-op that returns {@code false}. A send that fails is logged (a warning the first
  * time, debug after) and never thrown: supervision is a courtesy, not a reason to stop reconciling.
- * Each message opens and closes its own socket, as libsystemd does, so the class is safe to use from
- * any thread and holds nothing to close.
+ * Each message opens and closes its own socket, as libsystemd does, so the class is safe to use
+ * from any thread and holds nothing to close.
  *
  * <p>The JDK's Unix domain socket channels are stream-only, hence libc through JNA.
  */
@@ -35,14 +35,17 @@ public final class SdNotify {
   private static final int SOCK_DGRAM = 2;
   private static final int SOCK_CLOEXEC = 0x80000;
   private static final int MSG_NOSIGNAL = 0x4000;
+
   /** {@code offsetof(struct sockaddr_un, sun_path)}: the {@code sa_family_t} before it. */
   private static final int SUN_PATH_OFFSET = 2;
+
   private static final int SUN_PATH_MAX = 108;
 
   interface LibC extends Library {
     int socket(int domain, int type, int protocol) throws LastErrorException;
 
-    NativeLong sendto(int fd, byte[] buf, NativeLong len, int flags, byte[] addr, int addrlen) throws LastErrorException;
+    NativeLong sendto(int fd, byte[] buf, NativeLong len, int flags, byte[] addr, int addrlen)
+        throws LastErrorException;
 
     int close(int fd) throws LastErrorException;
   }
@@ -81,16 +84,18 @@ public final class SdNotify {
   }
 
   /**
-   * How often to call {@link #ping()}: half of {@code WATCHDOG_USEC}, as {@code sd_watchdog_enabled(3)}
-   * recommends. Empty when systemd does not watch this process: no socket, no or a malformed
-   * {@code WATCHDOG_USEC}, or a {@code WATCHDOG_PID} naming another process (the variables were
-   * inherited from a parent that systemd watches).
+   * How often to call {@link #ping()}: half of {@code WATCHDOG_USEC}, as {@code
+   * sd_watchdog_enabled(3)} recommends. Empty when systemd does not watch this process: no socket,
+   * no or a malformed {@code WATCHDOG_USEC}, or a {@code WATCHDOG_PID} naming another process (the
+   * variables were inherited from a parent that systemd watches).
    */
   public Optional<Duration> watchdogInterval() {
     return watchdogInterval;
   }
 
-  /** Start-up is complete: systemd moves the unit to "active" and starts what was ordered after it. */
+  /**
+   * Start-up is complete: systemd moves the unit to "active" and starts what was ordered after it.
+   */
   public boolean ready() {
     return notify("READY=1");
   }
@@ -104,7 +109,9 @@ public final class SdNotify {
     return notify("RELOADING=1\nMONOTONIC_USEC=" + System.nanoTime() / 1000);
   }
 
-  /** Shutdown has begun: systemd stops counting the watchdog against a draining daemon's silence. */
+  /**
+   * Shutdown has begun: systemd stops counting the watchdog against a draining daemon's silence.
+   */
   public boolean stopping() {
     return notify("STOPPING=1");
   }
@@ -115,8 +122,8 @@ public final class SdNotify {
   }
 
   /**
-   * Tells the watchdog the daemon is alive. Call it every {@link #watchdogInterval()} only while the
-   * daemon is actually making progress; a ping from a wedged daemon defeats the watchdog.
+   * Tells the watchdog the daemon is alive. Call it every {@link #watchdogInterval()} only while
+   * the daemon is actually making progress; a ping from a wedged daemon defeats the watchdog.
    */
   public boolean ping() {
     return notify("WATCHDOG=1");
@@ -132,7 +139,8 @@ public final class SdNotify {
       LibC c = libc();
       int fd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
       try {
-        c.sendto(fd, message, new NativeLong(message.length), MSG_NOSIGNAL, address, address.length);
+        c.sendto(
+            fd, message, new NativeLong(message.length), MSG_NOSIGNAL, address, address.length);
       } finally {
         c.close(fd);
       }
@@ -156,7 +164,10 @@ public final class SdNotify {
 
   private void failed(String why) {
     if (warned.compareAndSet(false, true)) {
-      log.warn("systemd notification to {} failed ({}); further failures are logged at debug level", socket, why);
+      log.warn(
+          "systemd notification to {} failed ({}); further failures are logged at debug level",
+          socket,
+          why);
     } else {
       log.debug("systemd notification to {} failed ({})", socket, why);
     }
@@ -166,14 +177,18 @@ public final class SdNotify {
   static byte[] address(String socket) {
     boolean abstractName = socket.startsWith("@");
     if (!abstractName && !socket.startsWith("/")) {
-      log.warn("NOTIFY_SOCKET={}: neither an absolute path nor an abstract name; systemd will not hear from virtd", socket);
+      log.warn(
+          "NOTIFY_SOCKET={}: neither an absolute path nor an abstract name; systemd will not hear from virtd",
+          socket);
       return null;
     }
     byte[] path = socket.getBytes(StandardCharsets.UTF_8);
     // An abstract name is exactly as long as addrlen says; a path carries its terminating NUL.
     int pathLen = abstractName ? path.length : path.length + 1;
     if (pathLen > SUN_PATH_MAX) {
-      log.warn("NOTIFY_SOCKET={}: longer than a Unix socket address allows; systemd will not hear from virtd", socket);
+      log.warn(
+          "NOTIFY_SOCKET={}: longer than a Unix socket address allows; systemd will not hear from virtd",
+          socket);
       return null;
     }
     ByteBuffer sa = ByteBuffer.allocate(SUN_PATH_OFFSET + pathLen).order(ByteOrder.nativeOrder());
@@ -201,7 +216,11 @@ public final class SdNotify {
       }
       return Optional.of(Duration.of(Math.max(1, value / 2), ChronoUnit.MICROS));
     } catch (NumberFormatException e) {
-      log.warn("WATCHDOG_USEC={} WATCHDOG_PID={}: not understood ({}); watchdog off", usec, watchdogPid, e.getMessage());
+      log.warn(
+          "WATCHDOG_USEC={} WATCHDOG_PID={}: not understood ({}); watchdog off",
+          usec,
+          watchdogPid,
+          e.getMessage());
       return Optional.empty();
     }
   }

@@ -36,13 +36,17 @@ import picocli.CommandLine.Option;
  * schedule, maintenance windows opening, a driver coming back, {@code virtctl reconcile} — feed one
  * work queue keyed by resource name; each reconcile is level-triggered.
  *
- * <p>SIGTERM stops taking work, lets running steps finish (bounded) and exits 0. SIGHUP re-reads the
- * configuration; an invalid one is logged and the running one kept.
+ * <p>SIGTERM stops taking work, lets running steps finish (bounded) and exits 0. SIGHUP re-reads
+ * the configuration; an invalid one is logged and the running one kept.
  */
-@Command(name = "virtd", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(
+    name = "virtd",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
     description = "The virtd reconciler daemon (runs in the foreground; systemd does the rest).")
 public final class Virtd implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(Virtd.class);
+
   /** How long SIGTERM waits for running steps; the unit's TimeoutStopSec is longer. */
   static final Duration DRAIN = Duration.ofSeconds(60);
 
@@ -51,13 +55,19 @@ public final class Virtd implements Callable<Integer> {
     RELOAD
   }
 
-  @Option(names = "--config", paramLabel = "FILE", description = "configuration file (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "configuration file (default: ${DEFAULT-VALUE})")
   Path config = Config.DEFAULT_FILE;
 
   private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
+
   /** Operators' holds outlive a configuration reload. */
   private final Set<String> held = ConcurrentHashMap.newKeySet();
+
   private final Clock clock = Clock.systemUTC();
+
   /** systemd's notify protocol; a no-op without $NOTIFY_SOCKET. */
   SdNotify sd = SdNotify.fromEnvironment();
 
@@ -98,7 +108,8 @@ public final class Virtd implements Callable<Integer> {
   }
 
   private Optional<Config> loadConfig() {
-    Optional<Problem> unsafe = ManifestLoader.permissionProblem(config, ManifestLoader.Permissions.REFUSE);
+    Optional<Problem> unsafe =
+        ManifestLoader.permissionProblem(config, ManifestLoader.Permissions.REFUSE);
     if (unsafe.isPresent()) {
       log.error("{}", unsafe.get());
       return Optional.empty();
@@ -115,11 +126,16 @@ public final class Virtd implements Callable<Integer> {
     applyLogLevel(cfg.logLevel());
     ZoneId zone = ZoneId.systemDefault();
     PassSchedule schedule = new PassSchedule(cfg.schedule(), zone);
-    Optional<MaintenanceWindow> window = cfg.maintenanceWindow().map(w -> new MaintenanceWindow(w, zone));
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> WorkQueue.daemonThread(r, "virtd-schedule"));
-    ScheduledExecutorService healthThread = Executors.newSingleThreadScheduledExecutor(r -> WorkQueue.daemonThread(r, "virtd-health"));
+    Optional<MaintenanceWindow> window =
+        cfg.maintenanceWindow().map(w -> new MaintenanceWindow(w, zone));
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> WorkQueue.daemonThread(r, "virtd-schedule"));
+    ScheduledExecutorService healthThread =
+        Executors.newSingleThreadScheduledExecutor(r -> WorkQueue.daemonThread(r, "virtd-health"));
     try (Drivers drivers = new Drivers(cfg)) {
-      Executor executor = new Executor(cfg.owner(), new GuestLocks(cfg.lockDir()), Duration.ofMinutes(5));
+      Executor executor =
+          new Executor(cfg.owner(), new GuestLocks(cfg.lockDir()), Duration.ofMinutes(5));
       Reconciler reconciler =
           new Reconciler(
               store,
@@ -130,67 +146,99 @@ public final class Virtd implements Callable<Integer> {
               clock,
               held,
               new Reconciler.Prune(cfg.prune(), cfg.pruneGrace()));
-      WorkQueue queue = new WorkQueue(cfg.workers(), Duration.ofSeconds(1), Duration.ofMinutes(5), reconciler::reconcile);
+      WorkQueue queue =
+          new WorkQueue(
+              cfg.workers(), Duration.ofSeconds(1), Duration.ofMinutes(5), reconciler::reconcile);
       reconciler.attach(queue);
-      drivers.onOpen(d -> {
-        try {
-          d.watch(name -> {
-            if (store.get(name).isPresent()) {
-              log.debug("resource={} lifecycle event", name);
-              queue.add(name);
+      drivers.onOpen(
+          d -> {
+            try {
+              d.watch(
+                  name -> {
+                    if (store.get(name).isPresent()) {
+                      log.debug("resource={} lifecycle event", name);
+                      queue.add(name);
+                    }
+                  });
+            } catch (DriverException e) {
+              log.warn(
+                  "{} {}: no events ({}); scheduled passes still catch drift",
+                  d.kind(),
+                  d.target(),
+                  e.getMessage());
             }
           });
-        } catch (DriverException e) {
-          log.warn("{} {}: no events ({}); scheduled passes still catch drift", d.kind(), d.target(), e.getMessage());
-        }
-      });
-      Runnable reloadManifests = () -> {
-        var delta = store.reload(clock.instant());
-        store.problems().forEach((f, ps) -> ps.forEach(p -> log.warn("{}", p)));
-        delta.changed().forEach(n -> {
-          queue.forget(n);
-          queue.add(n);
-        });
-        delta.removed().forEach(n -> {
-          if (cfg.prune()) {
-            log.info("resource={} manifest removed: pruned in {} s unless it comes back", n, cfg.pruneGrace().toSeconds());
-            queue.add(n);
-          } else {
-            log.info("resource={} manifest removed: guest left as it is (unmanaged)", n);
-          }
-        });
-      };
-      Runnable fullPass = () -> {
-        reloadManifests.run();
-        store.names().forEach(queue::add); // a failing guest keeps its backoff count
-        if (cfg.prune()) {
-          store.goneNames().forEach(queue::add);
-        }
-      };
+      Runnable reloadManifests =
+          () -> {
+            var delta = store.reload(clock.instant());
+            store.problems().forEach((f, ps) -> ps.forEach(p -> log.warn("{}", p)));
+            delta
+                .changed()
+                .forEach(
+                    n -> {
+                      queue.forget(n);
+                      queue.add(n);
+                    });
+            delta
+                .removed()
+                .forEach(
+                    n -> {
+                      if (cfg.prune()) {
+                        log.info(
+                            "resource={} manifest removed: pruned in {} s unless it comes back",
+                            n,
+                            cfg.pruneGrace().toSeconds());
+                        queue.add(n);
+                      } else {
+                        log.info(
+                            "resource={} manifest removed: guest left as it is (unmanaged)", n);
+                      }
+                    });
+          };
+      Runnable fullPass =
+          () -> {
+            reloadManifests.run();
+            store.names().forEach(queue::add); // a failing guest keeps its backoff count
+            if (cfg.prune()) {
+              store.goneNames().forEach(queue::add);
+            }
+          };
       DriverHealth health =
           new DriverHealth(
               drivers,
-              () -> store.specs().stream()
-                  .map(drivers::targetOf)
-                  .collect(Collectors.toCollection(java.util.LinkedHashSet::new)),
+              () ->
+                  store.specs().stream()
+                      .map(drivers::targetOf)
+                      .collect(Collectors.toCollection(java.util.LinkedHashSet::new)),
               t -> {
                 log.info("{}: full pass, events may have been missed", t.label());
                 store.names().forEach(queue::forget); // their failures were the outage's
                 fullPass.run();
               },
               clock);
-      try (ManifestWatcher watcher = new ManifestWatcher(cfg.manifests(), Duration.ofMillis(250), reloadManifests);
+      try (ManifestWatcher watcher =
+              new ManifestWatcher(cfg.manifests(), Duration.ofMillis(250), reloadManifests);
           ControlServer control =
               new ControlServer(
-                  cfg.socket(), new Control(store, reconciler, queue::add, () -> health.states().values()))) {
+                  cfg.socket(),
+                  new Control(store, reconciler, queue::add, () -> health.states().values()))) {
         schedulePasses(timer, schedule, fullPass);
         window.ifPresent(w -> scheduleWindows(timer, w, fullPass));
         healthThread.scheduleWithFixedDelay(health::tick, 1, 1, TimeUnit.SECONDS);
         // pinged from the thread that runs the full passes: if it wedges, systemd restarts us
-        sd.watchdogInterval().ifPresent(i -> timer.scheduleAtFixedRate(sd::ping, 0, i.toMillis(), TimeUnit.MILLISECONDS));
-        log.info("virtd {} started: manifests {}, owner {}, schedule {}{}, prune {}",
-            Version.get(), cfg.manifests(), cfg.owner(), schedule.describe(),
-            cfg.maintenanceWindow().map(w -> ", restarts in maintenance windows `" + w.cron() + "` for " + w.duration()).orElse(""),
+        sd.watchdogInterval()
+            .ifPresent(
+                i -> timer.scheduleAtFixedRate(sd::ping, 0, i.toMillis(), TimeUnit.MILLISECONDS));
+        log.info(
+            "virtd {} started: manifests {}, owner {}, schedule {}{}, prune {}",
+            Version.get(),
+            cfg.manifests(),
+            cfg.owner(),
+            schedule.describe(),
+            cfg.maintenanceWindow()
+                .map(
+                    w -> ", restarts in maintenance windows `" + w.cron() + "` for " + w.duration())
+                .orElse(""),
             cfg.prune() ? "after " + cfg.pruneGrace() : "off");
         sd.ready();
         sd.status("watching " + cfg.manifests() + "; full pass " + schedule.describe());
@@ -200,7 +248,10 @@ public final class Virtd implements Callable<Integer> {
         } else {
           sd.reloading();
         }
-        log.info("{}: no new work; waiting up to {} s for running steps", r == Request.STOP ? "stopping" : "reloading", DRAIN.toSeconds());
+        log.info(
+            "{}: no new work; waiting up to {} s for running steps",
+            r == Request.STOP ? "stopping" : "reloading",
+            DRAIN.toSeconds());
         timer.shutdownNow();
         healthThread.shutdownNow();
         health.close();
@@ -215,42 +266,57 @@ public final class Virtd implements Callable<Integer> {
     }
   }
 
-  /** Full passes: at once, then per the schedule (an interval after each pass, or each cron time). */
-  private void schedulePasses(ScheduledExecutorService timer, PassSchedule schedule, Runnable fullPass) {
-    timer.execute(new Runnable() {
-      @Override
-      public void run() {
-        try {
-          fullPass.run();
-        } catch (RuntimeException e) {
-          log.error("full pass failed: {}", e.toString());
-        }
-        if (!timer.isShutdown()) {
-          timer.schedule(this, schedule.untilNext(clock.instant()).toMillis(), TimeUnit.MILLISECONDS);
-        }
-      }
-    });
+  /**
+   * Full passes: at once, then per the schedule (an interval after each pass, or each cron time).
+   */
+  private void schedulePasses(
+      ScheduledExecutorService timer, PassSchedule schedule, Runnable fullPass) {
+    timer.execute(
+        new Runnable() {
+          @Override
+          public void run() {
+            try {
+              fullPass.run();
+            } catch (RuntimeException e) {
+              log.error("full pass failed: {}", e.toString());
+            }
+            if (!timer.isShutdown()) {
+              timer.schedule(
+                  this, schedule.untilNext(clock.instant()).toMillis(), TimeUnit.MILLISECONDS);
+            }
+          }
+        });
   }
 
   /** A full pass when each maintenance window opens, so pending restarts run in it. */
-  private void scheduleWindows(ScheduledExecutorService timer, MaintenanceWindow window, Runnable fullPass) {
+  private void scheduleWindows(
+      ScheduledExecutorService timer, MaintenanceWindow window, Runnable fullPass) {
     Instant now = clock.instant();
-    window.nextOpening(now).ifPresent(at -> timer.schedule(() -> {
-      log.info("maintenance window open: restarts that wait for it may run");
-      fullPass.run();
-      scheduleWindows(timer, window, fullPass);
-    }, Math.max(0, Duration.between(now, at).toMillis()) + 50, TimeUnit.MILLISECONDS));
+    window
+        .nextOpening(now)
+        .ifPresent(
+            at ->
+                timer.schedule(
+                    () -> {
+                      log.info("maintenance window open: restarts that wait for it may run");
+                      fullPass.run();
+                      scheduleWindows(timer, window, fullPass);
+                    },
+                    Math.max(0, Duration.between(now, at).toMillis()) + 50,
+                    TimeUnit.MILLISECONDS));
   }
 
-  /** The configuration's log_level, unless VIRTD_LOG_LEVEL says otherwise (an operator debugging). */
+  /**
+   * The configuration's log_level, unless VIRTD_LOG_LEVEL says otherwise (an operator debugging).
+   */
   private static void applyLogLevel(String level) {
     String env = System.getenv("VIRTD_LOG_LEVEL");
     String chosen = env != null && !env.isBlank() ? env : level;
-    if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+    if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)
+        instanceof ch.qos.logback.classic.Logger root) {
       root.setLevel(Level.toLevel(chosen, Level.INFO));
     }
   }
-
 
   @SuppressWarnings("restriction")
   private static void onSignals(Virtd virtd) {

@@ -16,10 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A work queue keyed by resource name, as controller-runtime's: a key queued twice runs once; one
- * key never runs on two workers at once (a key added while it runs runs again afterwards); different
- * keys run in parallel on a bounded pool; a failing key is retried with its own exponential backoff,
- * capped and reset on success or when {@link #forget} says its input changed; a terminal failure is
- * not retried until then.
+ * key never runs on two workers at once (a key added while it runs runs again afterwards);
+ * different keys run in parallel on a bounded pool; a failing key is retried with its own
+ * exponential backoff, capped and reset on success or when {@link #forget} says its input changed;
+ * a terminal failure is not retried until then.
  */
 public final class WorkQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkQueue.class);
@@ -46,7 +46,8 @@ public final class WorkQueue implements AutoCloseable {
   private final Map<String, Integer> failures = new HashMap<>();
   private boolean closed;
 
-  public WorkQueue(int workers, Duration baseDelay, Duration maxDelay, Function<String, Result> reconcile) {
+  public WorkQueue(
+      int workers, Duration baseDelay, Duration maxDelay, Function<String, Result> reconcile) {
     this.reconcile = reconcile;
     this.baseDelay = baseDelay;
     this.maxDelay = maxDelay;
@@ -78,7 +79,9 @@ public final class WorkQueue implements AutoCloseable {
     workers.execute(() -> runOne(key));
   }
 
-  /** Queues {@code key} after {@code delay}: waiting for something (a grace period), not a retry. */
+  /**
+   * Queues {@code key} after {@code delay}: waiting for something (a grace period), not a retry.
+   */
   public void addAfter(String key, Duration delay) {
     synchronized (lock) {
       if (closed) {

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bad-manifest corpus ({@code core/src/test/resources/bad}, its expected errors written by hand
- * in {@code expected.tsv}) through the real {@code virtctl}: {@code validate} exits 1 and names every
- * error as FILE:LINE:COL; {@code apply} on a directory holding a good manifest beside the bad one
- * exits 1 and leaves every guest on qemu:///system exactly as it was (dominfo, inactive XML,
+ * in {@code expected.tsv}) through the real {@code virtctl}: {@code validate} exits 1 and names
+ * every error as FILE:LINE:COL; {@code apply} on a directory holding a good manifest beside the bad
+ * one exits 1 and leaves every guest on qemu:///system exactly as it was (dominfo, inactive XML,
  * autostart), byte for byte — the spec's "fix the manifests first: nothing was planned or changed".
  */
 class BadManifestsIT {
@@ -44,10 +44,13 @@ class BadManifestsIT {
   static void defineTwoGuests() throws Exception {
     assumeTrue(Virsh.available(), "qemu:///system is not reachable");
     config = dir.resolve("virtd.yaml");
-    write(config, "owner: it-bad\nlock_dir: " + dir.resolve("locks") + "\nconnect: qemu:///system\n");
+    write(
+        config, "owner: it-bad\nlock_dir: " + dir.resolve("locks") + "\nconnect: qemu:///system\n");
     good = dir.resolve("good.yaml");
     String type = Virsh.domainType();
-    write(good, """
+    write(
+        good,
+        """
         virt: %s
         virt_type: %s
         ensure: stopped
@@ -61,7 +64,8 @@ class BadManifestsIT {
         memory: 80
         cpus: 2
         autoboot: true
-        """.formatted(GUESTS.get(0), type, GUESTS.get(1), type));
+        """
+            .formatted(GUESTS.get(0), type, GUESTS.get(1), type));
     Cli apply = Cli.run("apply", "--config", config.toString(), "-m", good.toString());
     assertEquals(0, apply.exit(), apply.out() + apply.err());
     before = snapshot();
@@ -74,7 +78,9 @@ class BadManifestsIT {
     }
   }
 
-  /** What an operator (and this test) can see of our guests; a shut-off guest's dominfo is stable. */
+  /**
+   * What an operator (and this test) can see of our guests; a shut-off guest's dominfo is stable.
+   */
   static Map<String, String> snapshot() {
     Map<String, String> s = new LinkedHashMap<>();
     for (String g : GUESTS) {
@@ -91,7 +97,9 @@ class BadManifestsIT {
         continue;
       }
       String[] c = line.split("\t", -1);
-      cases.computeIfAbsent(c[0], k -> new ArrayList<>()).add(new Row(c[1], Integer.parseInt(c[2]), Integer.parseInt(c[3]), c[4]));
+      cases
+          .computeIfAbsent(c[0], k -> new ArrayList<>())
+          .add(new Row(c[1], Integer.parseInt(c[2]), Integer.parseInt(c[3]), c[4]));
     }
     return cases;
   }
@@ -104,7 +112,9 @@ class BadManifestsIT {
       tests.add(DynamicTest.dynamicTest(e.getKey(), () -> corpusCase(e.getKey(), e.getValue())));
     }
     tests.add(DynamicTest.dynamicTest("a 10 MB file", this::tenMegabytes));
-    tests.add(DynamicTest.dynamicTest("a bad manifest naming an existing guest", this::namesAnExistingGuest));
+    tests.add(
+        DynamicTest.dynamicTest(
+            "a bad manifest naming an existing guest", this::namesAnExistingGuest));
     return tests.stream();
   }
 
@@ -116,8 +126,11 @@ class BadManifestsIT {
     for (Row r : rows) {
       String at = caseDir.resolve(r.file()) + ":" + r.line() + ":" + r.col() + ": ";
       String msg = r.message().replace("{dir}", caseDir.toString());
-      assertTrue(validate.err().contains(at), () -> "no error at " + at + " in:\n" + validate.err());
-      assertTrue(validate.err().lines().anyMatch(l -> l.startsWith(at) && l.contains(msg)), () -> "no `" + msg + "` at " + at + " in:\n" + validate.err());
+      assertTrue(
+          validate.err().contains(at), () -> "no error at " + at + " in:\n" + validate.err());
+      assertTrue(
+          validate.err().lines().anyMatch(l -> l.startsWith(at) && l.contains(msg)),
+          () -> "no `" + msg + "` at " + at + " in:\n" + validate.err());
     }
     applyLeavesEveryGuestUntouched(caseDir);
   }
@@ -125,7 +138,9 @@ class BadManifestsIT {
   private void tenMegabytes() throws Exception {
     Path caseDir = Files.createDirectories(dir.resolve("cases").resolve("huge"));
     byte[] bytes = new byte[10 * 1024 * 1024];
-    byte[] head = ("virt: " + GUESTS.get(0) + "\nvirt_type: kvm\nensure: absent\ndesc: ").getBytes(StandardCharsets.UTF_8);
+    byte[] head =
+        ("virt: " + GUESTS.get(0) + "\nvirt_type: kvm\nensure: absent\ndesc: ")
+            .getBytes(StandardCharsets.UTF_8);
     java.util.Arrays.fill(bytes, (byte) 'x');
     System.arraycopy(head, 0, bytes, 0, head.length);
     bytes[bytes.length - 1] = '\n';
@@ -134,14 +149,20 @@ class BadManifestsIT {
     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
     Cli validate = Cli.run("validate", "--config", config.toString(), "-m", f.toString());
     assertEquals(1, validate.exit());
-    assertTrue(validate.err().contains(f + ":1:1: file is 10485760 bytes; the limit is 4194304"), validate.err());
+    assertTrue(
+        validate.err().contains(f + ":1:1: file is 10485760 bytes; the limit is 4194304"),
+        validate.err());
     applyLeavesEveryGuestUntouched(caseDir);
   }
 
   private void namesAnExistingGuest() throws Exception {
     Path caseDir = Files.createDirectories(dir.resolve("cases").resolve("existing"));
     Path f = caseDir.resolve("existing.yaml");
-    write(f, "virt: " + GUESTS.get(1) + "\nvirt_type: kvm\nensure: absent\nmemory: 1000000000000000000000000000000\n");
+    write(
+        f,
+        "virt: "
+            + GUESTS.get(1)
+            + "\nvirt_type: kvm\nensure: absent\nmemory: 1000000000000000000000000000000\n");
     Cli validate = Cli.run("validate", "--config", config.toString(), "-m", f.toString());
     assertEquals(1, validate.exit());
     assertTrue(validate.err().contains(f + ":4:9: `memory` is too large"), validate.err());
@@ -150,7 +171,11 @@ class BadManifestsIT {
 
   /** apply -m DIR with the good manifest beside the bad input: refused whole, nothing touched. */
   private void applyLeavesEveryGuestUntouched(Path caseDir) throws Exception {
-    Files.copy(good, caseDir.resolve("good.yaml"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+    Files.copy(
+        good,
+        caseDir.resolve("good.yaml"),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.COPY_ATTRIBUTES);
     Cli apply = Cli.run("apply", "--config", config.toString(), "-m", caseDir.toString());
     assertEquals(1, apply.exit(), apply.out() + apply.err());
     assertTrue(apply.err().contains("nothing was planned or changed"), apply.err());
@@ -161,7 +186,9 @@ class BadManifestsIT {
     }
   }
 
-  /** A corpus file or directory, copied with the modes apply accepts (the checkout's may be 0664). */
+  /**
+   * A corpus file or directory, copied with the modes apply accepts (the checkout's may be 0664).
+   */
   static Path copy(Path from, Path to) throws Exception {
     if (Files.isDirectory(from)) {
       Files.createDirectories(to);

@@ -39,7 +39,10 @@ class ExamplesIT {
       Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
     config = root.resolve("virtd.yaml");
-    write(config, "owner: it-examples\nlock_dir: %s\nstorage_dir: %s\n".formatted(root.resolve("locks"), root.resolve("images")));
+    write(
+        config,
+        "owner: it-examples\nlock_dir: %s\nstorage_dir: %s\n"
+            .formatted(root.resolve("locks"), root.resolve("images")));
   }
 
   @AfterEach
@@ -47,7 +50,12 @@ class ExamplesIT {
     try {
       if (Virsh.available()) {
         Virsh.removeAll(prefix);
-        for (String pool : Virsh.run("pool-list", "--all", "--name").lines().map(String::strip).filter(s -> !s.isEmpty()).toList()) {
+        for (String pool :
+            Virsh.run("pool-list", "--all", "--name")
+                .lines()
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList()) {
           if (Virsh.run("pool-dumpxml", pool).contains("<path>" + root)) {
             Virsh.run("pool-destroy", pool);
             Virsh.run("pool-undefine", pool);
@@ -72,19 +80,23 @@ class ExamplesIT {
 
   /** The example with a prefixed name and the given literal replacements. */
   private String adapt(Path example, String... replacements) throws IOException {
-    String text = Files.readString(example).replaceAll("(?m)^virt: (\\S+)", "virt: " + prefix + "$1");
+    String text =
+        Files.readString(example).replaceAll("(?m)^virt: (\\S+)", "virt: " + prefix + "$1");
     text = text.replaceAll("(?m)^clone_from: (\\S+)", "clone_from: " + prefix + "$1");
     text = text.replaceAll("(?m)^disk_size: \\d+", "disk_size: 1");
     text = text.replaceAll("(?m)^interfaces: \\[default\\].*$", "");
     for (int i = 0; i < replacements.length; i += 2) {
-      assertTrue(text.contains(replacements[i]), example + " no longer mentions " + replacements[i]);
+      assertTrue(
+          text.contains(replacements[i]), example + " no longer mentions " + replacements[i]);
       text = text.replace(replacements[i], replacements[i + 1]);
     }
     return text;
   }
 
   private CliRunner.Result cli(String cmd, String... extra) {
-    List<String> argv = new java.util.ArrayList<>(List.of(cmd, "--config", config.toString(), "-m", manifests.toString()));
+    List<String> argv =
+        new java.util.ArrayList<>(
+            List.of(cmd, "--config", config.toString(), "-m", manifests.toString()));
     argv.addAll(List.of(extra));
     return CliRunner.run(argv.toArray(String[]::new));
   }
@@ -102,7 +114,8 @@ class ExamplesIT {
       CliRunner.Result apply = cli("apply", "--connect", "test:///default");
       assertEquals(0, apply.exit(), apply.out() + apply.err());
       CliRunner.Result plan = cli("plan", "--connect", "test:///default");
-      assertEquals(0, plan.exit(), "a second plan finds nothing to do:\n" + plan.out() + plan.err());
+      assertEquals(
+          0, plan.exit(), "a second plan finds nothing to do:\n" + plan.out() + plan.err());
     } finally {
       keep.close();
     }
@@ -122,28 +135,67 @@ class ExamplesIT {
     Path golden = base.resolve("golden.qcow2");
     run("qemu-img", "create", "-q", "-f", "qcow2", golden.toString(), "64M");
     Path goldenXml = base.resolve("golden.xml");
-    Files.writeString(goldenXml, """
+    Files.writeString(
+        goldenXml,
+        """
         <domain type='%s'><name>%sgolden</name><memory unit='MiB'>64</memory><os><type>hvm</type></os>
         <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='%s'/>
         <target dev='vda' bus='virtio'/></disk></devices></domain>
-        """.formatted(Virsh.domainType(), prefix, golden));
+        """
+            .formatted(Virsh.domainType(), prefix, golden));
     Virsh.run("define", goldenXml.toString());
-    Path kernel = Path.of(runOut("bash", REPO.resolve("libvirt-driver/src/test/guest/build-guest.sh").toString()).strip());
+    Path kernel =
+        Path.of(
+            runOut("bash", REPO.resolve("libvirt-driver/src/test/guest/build-guest.sh").toString())
+                .strip());
 
     String type = "virt_type: " + Virsh.domainType();
     Path host = REPO.resolve("manifests/host");
-    write(manifests.resolve("blank01.yaml"), adapt(host.resolve("blank01.yaml"), "virt_type: kvm", type));
-    write(manifests.resolve("clone01.yaml"), adapt(host.resolve("clone01.yaml"), "virt_type: kvm", type,
-        "/var/lib/virtd/base/debian-12-nocloud-amd64.raw", raw.toString()));
-    write(manifests.resolve("dir01.yaml"), adapt(host.resolve("dir01.yaml"), "virt_type: kvm", "virt_type: qemu",
-        "/srv/vms", vms.toString(), "/var/lib/virtd/install/debian-12", kernel.toString()));
-    write(manifests.resolve("disk01.yaml"), adapt(host.resolve("disk01.yaml"), "virt_type: kvm", type,
-        "/var/lib/virtd/base/debian-12-genericcloud-amd64.qcow2", qcow.toString()));
-    write(manifests.resolve("file01.yaml"), adapt(host.resolve("file01.yaml"), "virt_type: kvm", type,
-        "/var/lib/libvirt/images/file01.qcow2", file.toString()));
-    write(manifests.resolve("tmpl01.yaml"), adapt(host.resolve("tmpl01.yaml"), "virt_type: kvm", type));
+    write(
+        manifests.resolve("blank01.yaml"),
+        adapt(host.resolve("blank01.yaml"), "virt_type: kvm", type));
+    write(
+        manifests.resolve("clone01.yaml"),
+        adapt(
+            host.resolve("clone01.yaml"),
+            "virt_type: kvm",
+            type,
+            "/var/lib/virtd/base/debian-12-nocloud-amd64.raw",
+            raw.toString()));
+    write(
+        manifests.resolve("dir01.yaml"),
+        adapt(
+            host.resolve("dir01.yaml"),
+            "virt_type: kvm",
+            "virt_type: qemu",
+            "/srv/vms",
+            vms.toString(),
+            "/var/lib/virtd/install/debian-12",
+            kernel.toString()));
+    write(
+        manifests.resolve("disk01.yaml"),
+        adapt(
+            host.resolve("disk01.yaml"),
+            "virt_type: kvm",
+            type,
+            "/var/lib/virtd/base/debian-12-genericcloud-amd64.qcow2",
+            qcow.toString()));
+    write(
+        manifests.resolve("file01.yaml"),
+        adapt(
+            host.resolve("file01.yaml"),
+            "virt_type: kvm",
+            type,
+            "/var/lib/libvirt/images/file01.qcow2",
+            file.toString()));
+    write(
+        manifests.resolve("tmpl01.yaml"),
+        adapt(host.resolve("tmpl01.yaml"), "virt_type: kvm", type));
     try (Stream<Path> s = Files.list(host)) {
-      assertEquals(6, s.filter(p -> p.toString().endsWith(".yaml")).count(), "a new host example needs a case here");
+      assertEquals(
+          6,
+          s.filter(p -> p.toString().endsWith(".yaml")).count(),
+          "a new host example needs a case here");
     }
 
     CliRunner.Result apply = cli("apply", "--connect", "qemu:///system");

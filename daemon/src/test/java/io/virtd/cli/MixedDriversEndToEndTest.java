@@ -26,12 +26,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MixedDriversEndToEndTest {
   private static final Path SIM =
-      Path.of(System.getProperty("user.dir")).getParent().resolve("openvz-driver/src/test/sim").toAbsolutePath();
+      Path.of(System.getProperty("user.dir"))
+          .getParent()
+          .resolve("openvz-driver/src/test/sim")
+          .toAbsolutePath();
 
   @TempDir Path dir;
   final String kvm = "e2e-kvm-" + UUID.randomUUID().toString().substring(0, 8);
   Path manifests;
   Path simRoot;
+
   /** Keeps test:///default's state alive between the in-process virtctl runs. */
   org.libvirt.Connect hold;
 
@@ -46,15 +50,20 @@ class MixedDriversEndToEndTest {
     }
     manifests = Files.createDirectories(dir.resolve("manifests"));
     simRoot = Files.createDirectories(dir.resolve("vz"));
-    file(manifests.resolve("kvm.yaml"), """
+    file(
+        manifests.resolve("kvm.yaml"),
+        """
         virt: %s
         virt_type: kvm
         connect: test:///default
         memory: 64
         cpus: 1
         desc: kvm beside containers
-        """.formatted(kvm));
-    file(manifests.resolve("containers.yaml"), """
+        """
+            .formatted(kvm));
+    file(
+        manifests.resolve("containers.yaml"),
+        """
         virt: e2e-web
         virt_type: openvz
         hostname: web.example.com
@@ -92,21 +101,32 @@ class MixedDriversEndToEndTest {
 
   private Path config(Path vzctl, Path vzlist) throws IOException {
     Path c = dir.resolve("virtd.yaml");
-    file(c, """
+    file(
+        c,
+        """
         owner: e2e-host
         lock_dir: %s
         vzctl: %s
         vzlist: %s
         vz_conf_dir: %s
-        """.formatted(dir.resolve("locks"), vzctl, vzlist, simRoot.resolve("conf")));
+        """
+            .formatted(dir.resolve("locks"), vzctl, vzlist, simRoot.resolve("conf")));
     return c;
   }
 
-  /** A wrapper that runs the simulator with its state directory, as the real tools run with /etc/vz. */
+  /**
+   * A wrapper that runs the simulator with its state directory, as the real tools run with /etc/vz.
+   */
   private Path wrapper(String tool) throws IOException {
     Path w = dir.resolve("bin").resolve(tool);
     Files.createDirectories(w.getParent());
-    Files.writeString(w, "#!/bin/sh\nVZSIM_ROOT='" + simRoot + "'\nexport VZSIM_ROOT\nexec '" + SIM.resolve(tool) + "' \"$@\"\n");
+    Files.writeString(
+        w,
+        "#!/bin/sh\nVZSIM_ROOT='"
+            + simRoot
+            + "'\nexport VZSIM_ROOT\nexec '"
+            + SIM.resolve(tool)
+            + "' \"$@\"\n");
     Files.setPosixFilePermissions(w, PosixFilePermissions.fromString("rwxr-xr-x"));
     return w;
   }
@@ -130,13 +150,18 @@ class MixedDriversEndToEndTest {
     org.libvirt.Domain d = hold.domainLookupByName(kvm);
     assertEquals(1, d.isActive());
     long web = io.virtd.openvz.Ctids.derive("e2e-web");
-    assertEquals("CTID " + web + " exist mounted running", vz("vzctl", "status", Long.toString(web)));
+    assertEquals(
+        "CTID " + web + " exist mounted running", vz("vzctl", "status", Long.toString(web)));
     assertEquals("CTID 4321 exist unmounted down", vz("vzctl", "status", "4321"));
     String conf = Files.readString(simRoot.resolve("conf").resolve(web + ".conf"));
     assertTrue(conf.contains("\nHOSTNAME=\"web.example.com\"\n"), conf);
     assertTrue(conf.contains("\nPHYSPAGES=\"0:262144\"\n"), conf);
     assertTrue(conf.contains("\nONBOOT=\"yes\"\n"), conf);
-    assertTrue(conf.startsWith("#virtd: owner=e2e-host origin=created manifest=" + manifests.resolve("containers.yaml")), conf);
+    assertTrue(
+        conf.startsWith(
+            "#virtd: owner=e2e-host origin=created manifest="
+                + manifests.resolve("containers.yaml")),
+        conf);
     assertFalse(conf.contains("e2e-Secret"), conf);
     assertTrue(Files.readString(simRoot.resolve("conf/4321.conf")).contains("\nONBOOT=\"no\"\n"));
 

@@ -16,14 +16,17 @@ class ValidateCommandTest {
     Path f = dir.resolve(name);
     Files.createDirectories(f.getParent());
     Files.writeString(f, text);
-    Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(
+        f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     return f;
   }
 
   @Test
   void everyExampleManifestValidates() {
     Path examples = Path.of("..", "manifests");
-    Cli r = Cli.run("validate", "-m", examples.toString(), "--config", dir.resolve("none.yaml").toString());
+    Cli r =
+        Cli.run(
+            "validate", "-m", examples.toString(), "--config", dir.resolve("none.yaml").toString());
     // --config names a missing file on purpose: only the default may be missing
     assertEquals(1, r.exit());
     Cli ok = Cli.run("validate", "-m", examples.toString());
@@ -47,7 +50,9 @@ class ValidateCommandTest {
 
   @Test
   void goodFilesOnlyExit0() throws Exception {
-    write("a.yaml", "virt: a1\nvirt_type: qemu\nmemory: 1g\n---\nvirt: a2\nvirt_type: openvz\nhostname: a2.example\n");
+    write(
+        "a.yaml",
+        "virt: a1\nvirt_type: qemu\nmemory: 1g\n---\nvirt: a2\nvirt_type: openvz\nhostname: a2.example\n");
     write("b.yml", "# only a comment\n");
     write("c.yaml", "");
     Cli r = Cli.run("validate", "-m", dir.toString());

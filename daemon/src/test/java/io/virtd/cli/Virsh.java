@@ -33,7 +33,8 @@ public final class Virsh {
 
   public static boolean available() {
     try {
-      Process p = new ProcessBuilder("virsh", "-c", URI, "version").redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder("virsh", "-c", URI, "version").redirectErrorStream(true).start();
       p.getInputStream().readAllBytes();
       return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
     } catch (IOException e) {
@@ -68,8 +69,11 @@ public final class Virsh {
     String name = "virtd-it-kvmprobe-" + ProcessHandle.current().pid();
     try {
       java.nio.file.Path xml = java.nio.file.Files.createTempFile("virtd-kvmprobe", ".xml");
-      java.nio.file.Files.writeString(xml,
-          "<domain type='kvm'><name>" + name + "</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>"
+      java.nio.file.Files.writeString(
+          xml,
+          "<domain type='kvm'><name>"
+              + name
+              + "</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>"
               + "<os><type arch='x86_64'>hvm</type></os></domain>");
       String out = run("create", xml.toString());
       java.nio.file.Files.deleteIfExists(xml);

@@ -26,14 +26,18 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Many manifests churned under a running daemon on qemu:///system: written, rewritten (memory,
  * description), deleted and added over a few rounds while it reconciles. At the end every remaining
- * manifest's guest is defined as its manifest says and carries the mark, no transient domain is left,
- * and the guests of deleted manifests are still there (prune is off). Guests have no disk and are
- * never started ({@code ensure: stopped} or {@code installed}), so memory is not the limit.
- * The size is {@code -Dvirtd.churn.size} (default {@link #DEFAULT_SIZE}).
+ * manifest's guest is defined as its manifest says and carries the mark, no transient domain is
+ * left, and the guests of deleted manifests are still there (prune is off). Guests have no disk and
+ * are never started ({@code ensure: stopped} or {@code installed}), so memory is not the limit. The
+ * size is {@code -Dvirtd.churn.size} (default {@link #DEFAULT_SIZE}).
  */
 class ChurnIT {
-  /** Measured here (2 cores, shared with other builds): 1,300 written, converged 20 s after the first write. */
+  /**
+   * Measured here (2 cores, shared with other builds): 1,300 written, converged 20 s after the
+   * first write.
+   */
   static final int DEFAULT_SIZE = 1000;
+
   static final long DEADLINE_MS = 150_000;
   static final String MARK_NS = "https://virtd.io/xmlns/mark/1";
 
@@ -61,7 +65,12 @@ class ChurnIT {
 
   private String manifest(String name, Want w) {
     return "virt: %s\nvirt_type: %s\nensure: %s\nmemory: %d\ndesc: \"%s\"\nshutdown_timeout: 1s\n"
-        .formatted(name, Virsh.domainType(), w.stopped() ? "stopped" : "installed", w.memoryMiB(), w.desc());
+        .formatted(
+            name,
+            Virsh.domainType(),
+            w.stopped() ? "stopped" : "installed",
+            w.memoryMiB(),
+            w.desc());
   }
 
   @Test
@@ -87,7 +96,11 @@ class ChurnIT {
       int rewrite = names.size() * 30 / 100;
       int delete = names.size() * 10 / 100;
       for (String name : names.subList(0, rewrite)) {
-        Want w = new Want(64 + 8 * round, "churn r" + round + " " + name.substring(prefix.length()), wanted.get(name).stopped());
+        Want w =
+            new Want(
+                64 + 8 * round,
+                "churn r" + round + " " + name.substring(prefix.length()),
+                wanted.get(name).stopped());
         daemon.manifest(name.substring(prefix.length()) + ".yaml", manifest(name, w));
         wanted.put(name, w);
       }
@@ -122,7 +135,10 @@ class ChurnIT {
         "ChurnIT: %d manifests written, %d rounds of 30%% rewrite / 10%% delete / 10%% add; %d remain, %d deleted;"
             + " churn written in %.1f s, converged %.1f s after the first write%n",
         next, 3, wanted.size(), deleted.size(), (churned - t0) / 1e9, (done - t0) / 1e9);
-    assertEquals(List.of(), wrong.size() > 20 ? wrong.subList(0, 20) : wrong, wrong.size() + " guests differ from their manifest");
+    assertEquals(
+        List.of(),
+        wrong.size() > 20 ? wrong.subList(0, 20) : wrong,
+        wrong.size() + " guests differ from their manifest");
 
     List<String> transients = names(Virsh.run("list", "--transient", "--name"));
     assertEquals(List.of(), transients, "no transient domain of ours is left");
@@ -160,7 +176,8 @@ class ChurnIT {
         wrong.add(n + ": memory is not " + w.memoryMiB() + " MiB");
       } else if (!x.contains("<description>" + w.desc() + "</description>")) {
         wrong.add(n + ": description is not `" + w.desc() + "`");
-      } else if (!x.contains(MARK_NS) || !Pattern.compile("owner=['\"]it-churn['\"]").matcher(x).find()) {
+      } else if (!x.contains(MARK_NS)
+          || !Pattern.compile("owner=['\"]it-churn['\"]").matcher(x).find()) {
         wrong.add(n + ": no mark");
       }
     }
@@ -192,8 +209,18 @@ class ChurnIT {
 
   /** Removes every domain named {@code prefix*}: a few virsh processes, not three per guest. */
   static void removeAllFast(String prefix) {
-    List<String> running = Virsh.run("list", "--name").lines().map(String::strip).filter(n -> n.startsWith(prefix)).toList();
-    List<String> all = Virsh.run("list", "--all", "--name").lines().map(String::strip).filter(n -> n.startsWith(prefix)).toList();
+    List<String> running =
+        Virsh.run("list", "--name")
+            .lines()
+            .map(String::strip)
+            .filter(n -> n.startsWith(prefix))
+            .toList();
+    List<String> all =
+        Virsh.run("list", "--all", "--name")
+            .lines()
+            .map(String::strip)
+            .filter(n -> n.startsWith(prefix))
+            .toList();
     bulk("destroy", running);
     bulk("undefine --nvram", all);
     Virsh.removeAll(prefix); // whatever the bulk pass left

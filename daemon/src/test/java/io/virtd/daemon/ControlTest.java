@@ -36,13 +36,18 @@ class ControlTest {
   void setUp() throws Exception {
     Path m = Files.createDirectories(dir.resolve("m"));
     Files.writeString(m.resolve("a.yaml"), "virt: a\nvirt_type: kvm\n");
-    Files.setPosixFilePermissions(m.resolve("a.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(
+        m.resolve("a.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
     DesiredStore store = new DesiredStore(m);
     store.reload(Instant.EPOCH);
     reconciler =
         new Reconciler(
-            store, new Drivers(Config.defaults(), List.of(fake.factory())),
-            new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)), "h", () -> true, Clock.systemUTC());
+            store,
+            new Drivers(Config.defaults(), List.of(fake.factory())),
+            new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)),
+            "h",
+            () -> true,
+            Clock.systemUTC());
     socket = dir.resolve("run/virtd.sock");
     server = new ControlServer(socket, new Control(store, reconciler, queued::add));
   }
@@ -63,7 +68,12 @@ class ControlTest {
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
     var status = CliRunner.run("status", "--socket", socket.toString());
     assertEquals(0, status.exit(), status.err());
-    assertTrue(status.out().lines().anyMatch(l -> l.startsWith("a ") && l.contains("applied") && l.contains(" no ")), status.out());
+    assertTrue(
+        status
+            .out()
+            .lines()
+            .anyMatch(l -> l.startsWith("a ") && l.contains("applied") && l.contains(" no ")),
+        status.out());
 
     assertEquals(0, CliRunner.run("hold", "--socket", socket.toString(), "a").exit());
     var json = CliRunner.run("status", "--json", "--socket", socket.toString());

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The daemon as a separate process against the real qemu:///system: the manifest lifecycle, prune,
- * bad input, signals (TERM, HUP, KILL) and rapid edits. Guests are BIOS-only (no disk, no OS), so they
- * ignore ACPI and {@code ensure: stopped} ends in a destroy after {@code shutdown_timeout}.
+ * bad input, signals (TERM, HUP, KILL) and rapid edits. Guests are BIOS-only (no disk, no OS), so
+ * they ignore ACPI and {@code ensure: stopped} ends in a destroy after {@code shutdown_timeout}.
  */
 class DaemonIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -54,7 +54,8 @@ class DaemonIT {
   }
 
   private String guest(String name, String extra) {
-    return "virt: %s%s\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n%s".formatted(prefix, name, Virsh.domainType(), extra);
+    return "virt: %s%s\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n%s"
+        .formatted(prefix, name, Virsh.domainType(), extra);
   }
 
   private static String state(String name) {
@@ -62,7 +63,10 @@ class DaemonIT {
   }
 
   private void awaitState(String name, String want) {
-    await().atMost(CONVERGE).pollInterval(Duration.ofMillis(100)).until(() -> state(name).equals(want));
+    await()
+        .atMost(CONVERGE)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> state(name).equals(want));
   }
 
   private static long persistentMemoryKiB(String name) {
@@ -92,12 +96,17 @@ class DaemonIT {
     String a = prefix + "a";
     d.manifest("a.yaml", guest("a", ""));
     awaitState(a, "running");
-    assertTrue(Virsh.run("metadata", a, "https://virtd.io/xmlns/mark/1").contains("it-daemon"), "the guest carries our mark");
+    assertTrue(
+        Virsh.run("metadata", a, "https://virtd.io/xmlns/mark/1").contains("it-daemon"),
+        "the guest carries our mark");
 
     d.manifest("a.yaml", guest("a", "").replace("memory: 64", "memory: 96"));
     await().atMost(CONVERGE).until(() -> persistentMemoryKiB(a) == 96 * 1024);
     assertEquals("running", state(a));
-    await().atMost(CONVERGE).until(() -> guestStatus(status(d), a).path("restart_pending").toString().contains("memory"));
+    await()
+        .atMost(CONVERGE)
+        .until(
+            () -> guestStatus(status(d), a).path("restart_pending").toString().contains("memory"));
 
     d.manifest("a.yaml", guest("a", "ensure: stopped\n"));
     awaitState(a, "shut off");
@@ -111,18 +120,26 @@ class DaemonIT {
   }
 
   @Test
-  void pruneRemovesACreatedGuestOnlyAfterTheGraceAndHandsAnAdoptedOneBackUnmarked() throws Exception {
+  void pruneRemovesACreatedGuestOnlyAfterTheGraceAndHandsAnAdoptedOneBackUnmarked()
+      throws Exception {
     DaemonProcess d = daemon("prune: true\nprune_grace: 3s\n").start();
     String a = prefix + "p";
     String adopted = prefix + "q";
     Path xml = dir.resolve("q.xml");
-    Files.writeString(xml, "<domain type='%s'><name>%s</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>"
-        .formatted(Virsh.domainType(), adopted));
+    Files.writeString(
+        xml,
+        "<domain type='%s'><name>%s</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>"
+            .formatted(Virsh.domainType(), adopted));
     Virsh.run("define", xml.toString());
     d.manifest("p.yaml", guest("p", ""));
     d.manifest("q.yaml", guest("q", "ensure: installed\n"));
     awaitState(a, "running");
-    await().atMost(CONVERGE).until(() -> Virsh.run("metadata", adopted, "https://virtd.io/xmlns/mark/1").contains("adopted"));
+    await()
+        .atMost(CONVERGE)
+        .until(
+            () ->
+                Virsh.run("metadata", adopted, "https://virtd.io/xmlns/mark/1")
+                    .contains("adopted"));
 
     long removedAt = System.nanoTime();
     Files.delete(d.manifests.resolve("p.yaml"));
@@ -132,7 +149,12 @@ class DaemonIT {
     assertTrue(took >= 3000, "pruned after " + took + " ms, before prune_grace");
     Thread.sleep(1000);
     assertEquals("shut off", state(adopted), "an adopted guest is never pruned");
-    await().atMost(CONVERGE).until(() -> !Virsh.run("metadata", adopted, "https://virtd.io/xmlns/mark/1").contains("adopted"));
+    await()
+        .atMost(CONVERGE)
+        .until(
+            () ->
+                !Virsh.run("metadata", adopted, "https://virtd.io/xmlns/mark/1")
+                    .contains("adopted"));
   }
 
   @Test
@@ -143,7 +165,9 @@ class DaemonIT {
     awaitState(a, "running");
 
     d.manifest("g.yaml", guest("g", "ensure: [stopped\n"));
-    await().atMost(CONVERGE).until(() -> status(d).path("manifest_problems").toString().contains("g.yaml:"));
+    await()
+        .atMost(CONVERGE)
+        .until(() -> status(d).path("manifest_problems").toString().contains("g.yaml:"));
     assertTrue(d.logText().contains("g.yaml:"), "the error is logged with its file");
     var r = CliRunner.run("reconcile", "--socket", d.socket.toString());
     assertEquals(0, r.exit());
@@ -162,7 +186,9 @@ class DaemonIT {
     d.manifest("t.yaml", guest("t", ""));
     awaitState(a, "running");
     // a BIOS-only guest ignores ACPI, so this stop takes the whole shutdown_timeout
-    d.manifest("t.yaml", guest("t", "ensure: stopped\n").replace("shutdown_timeout: 2s", "shutdown_timeout: 6s"));
+    d.manifest(
+        "t.yaml",
+        guest("t", "ensure: stopped\n").replace("shutdown_timeout: 2s", "shutdown_timeout: 6s"));
     d.awaitLog("resource=" + a, Duration.ofSeconds(10));
     Thread.sleep(1500);
     d.signal("TERM");
@@ -185,10 +211,13 @@ class DaemonIT {
     again.start();
     for (int i = 0; i < 4; i++) {
       awaitState(prefix + "k" + i, "running");
-      assertTrue(Virsh.run("metadata", prefix + "k" + i, "https://virtd.io/xmlns/mark/1").contains("created"),
+      assertTrue(
+          Virsh.run("metadata", prefix + "k" + i, "https://virtd.io/xmlns/mark/1")
+              .contains("created"),
           "every guest carries its mark, also one created just before the kill");
     }
-    long ours = Virsh.run("list", "--all", "--name").lines().filter(n -> n.startsWith(prefix)).count();
+    long ours =
+        Virsh.run("list", "--all", "--name").lines().filter(n -> n.startsWith(prefix)).count();
     assertEquals(4, ours);
   }
 
@@ -199,7 +228,8 @@ class DaemonIT {
     String a = prefix + "h";
     Path f = other.resolve("h.yaml");
     Files.writeString(f, guest("h", ""));
-    Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(
+        f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     String base = Files.readString(d.config);
     d.writeConfig(base.replace("manifests: " + d.manifests, "manifests: " + other));
     d.signal("HUP");
@@ -221,12 +251,17 @@ class DaemonIT {
       d.env.put("WATCHDOG_USEC", "1000000");
       d.start();
       List<String> heard = new ArrayList<>();
-      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
-        for (byte[] m = systemd.poll(); m != null; m = systemd.poll()) {
-          heard.add(new String(m, java.nio.charset.StandardCharsets.UTF_8));
-        }
-        return heard.contains("READY=1") && heard.stream().filter("WATCHDOG=1"::equals).count() >= 3;
-      });
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                for (byte[] m = systemd.poll(); m != null; m = systemd.poll()) {
+                  heard.add(new String(m, java.nio.charset.StandardCharsets.UTF_8));
+                }
+                return heard.contains("READY=1")
+                    && heard.stream().filter("WATCHDOG=1"::equals).count() >= 3;
+              });
       d.signal("TERM");
       assertEquals(0, d.waitFor(Duration.ofSeconds(70)));
       for (byte[] m = systemd.poll(); m != null; m = systemd.poll()) {
@@ -245,14 +280,21 @@ class DaemonIT {
     for (int round = 0; round < 25; round++) {
       for (int g = 0; g < 2; g++) {
         last[g] = 64 + 8 * random.nextInt(9);
-        d.manifest("r" + g + ".yaml", guest("r" + g, "ensure: stopped\n").replace("memory: 64", "memory: " + last[g]));
+        d.manifest(
+            "r" + g + ".yaml",
+            guest("r" + g, "ensure: stopped\n").replace("memory: 64", "memory: " + last[g]));
       }
       Thread.sleep(random.nextInt(120));
     }
     for (int g = 0; g < 2; g++) {
       String name = prefix + "r" + g;
       long want = last[g] * 1024L;
-      await().atMost(CONVERGE).until(() -> Virsh.run("list", "--all", "--name").contains(name) && persistentMemoryKiB(name) == want);
+      await()
+          .atMost(CONVERGE)
+          .until(
+              () ->
+                  Virsh.run("list", "--all", "--name").contains(name)
+                      && persistentMemoryKiB(name) == want);
       assertEquals("shut off", state(name));
     }
     assertFalse(d.logText().contains("reconcile failed unexpectedly"));

@@ -24,6 +24,7 @@ final class DaemonProcess implements AutoCloseable {
   final Path socket;
   final Path log;
   private Process process;
+
   /** Extra environment for the daemon (e.g. NOTIFY_SOCKET). */
   final Map<String, String> env = new java.util.HashMap<>();
 
@@ -33,12 +34,15 @@ final class DaemonProcess implements AutoCloseable {
     this.socket = dir.resolve("virtd.sock");
     this.config = dir.resolve("virtd.yaml");
     this.log = dir.resolve("virtd.log");
-    writeConfig("""
+    writeConfig(
+        """
         manifests: %s
         socket: %s
         lock_dir: %s
         connect: qemu:///system
-        """.formatted(manifests, socket, dir.resolve("locks")) + extraConfig);
+        """
+                .formatted(manifests, socket, dir.resolve("locks"))
+            + extraConfig);
   }
 
   void writeConfig(String text) throws IOException {
@@ -56,24 +60,44 @@ final class DaemonProcess implements AutoCloseable {
     Path tmp = f.resolveSibling("." + f.getFileName() + ".tmp");
     Files.writeString(tmp, text);
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-    Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp,
+        f,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   DaemonProcess start() throws IOException {
     Path jar = Path.of("target/virtd.jar").toAbsolutePath();
     if (!Files.exists(jar)) {
-      throw new IllegalStateException(jar + " is missing: the package phase builds it before the ITs");
+      throw new IllegalStateException(
+          jar + " is missing: the package phase builds it before the ITs");
     }
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> argv = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Dvirtd.log.target=System.out",
-        "-Dvirtd.log.level=INFO", "-cp", jar.toString(), "io.virtd.daemon.Virtd", "--config", config.toString()));
-    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-XX:+UseSerialGC",
+                "-Dvirtd.log.target=System.out",
+                "-Dvirtd.log.level=INFO",
+                "-cp",
+                jar.toString(),
+                "io.virtd.daemon.Virtd",
+                "--config",
+                config.toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(argv)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Map<String, String> env = pb.environment();
     env.remove("VIRTD_LOG_LEVEL");
     env.remove("NOTIFY_SOCKET");
     env.putAll(this.env);
     process = pb.start();
-    await().atMost(Duration.ofSeconds(30)).until(() -> logText().contains("started:") || !process.isAlive());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> logText().contains("started:") || !process.isAlive());
     if (!process.isAlive()) {
       throw new IllegalStateException("virtd exited " + process.exitValue() + ":\n" + logText());
     }
@@ -89,7 +113,8 @@ final class DaemonProcess implements AutoCloseable {
   }
 
   void signal(String name) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).inheritIO().start();
+    Process kill =
+        new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).inheritIO().start();
     kill.waitFor();
   }
 
@@ -110,7 +135,10 @@ final class DaemonProcess implements AutoCloseable {
   }
 
   void awaitLog(String fragment, Duration limit) {
-    await().atMost(limit).pollInterval(Duration.ofMillis(50)).until(() -> logText().contains(fragment));
+    await()
+        .atMost(limit)
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> logText().contains(fragment));
   }
 
   @Override

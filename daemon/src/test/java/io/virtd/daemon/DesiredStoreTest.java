@@ -57,7 +57,8 @@ class DesiredStoreTest {
     DesiredStore store = new DesiredStore(dir);
     write("a.yaml", "virt: a\nvirt_type: kvm\n");
     store.reload(Instant.EPOCH);
-    Files.setPosixFilePermissions(dir.resolve("a.yaml"), PosixFilePermissions.fromString("rw-rw-r--"));
+    Files.setPosixFilePermissions(
+        dir.resolve("a.yaml"), PosixFilePermissions.fromString("rw-rw-r--"));
     DesiredStore.Delta d = store.reload(Instant.EPOCH);
     assertEquals(Set.of(), d.removed());
     assertTrue(store.get("a").isPresent());

@@ -39,7 +39,9 @@ class DriverHealthTest {
     assertTrue(state().up());
     assertEquals(List.of(), back, "a healthy start needs no extra pass");
 
-    fake.down = new DriverException(DriverException.Kind.UNAVAILABLE, "libvirt: cannot connect to qemu:///system");
+    fake.down =
+        new DriverException(
+            DriverException.Kind.UNAVAILABLE, "libvirt: cannot connect to qemu:///system");
     clock.advance(java.time.Duration.ofSeconds(5));
     health.tick();
     assertFalse(state().up());
@@ -68,10 +70,13 @@ class DriverHealthTest {
     assertFalse(state().up(), "still frozen");
     fake.frozen.countDown();
     clock.advance(java.time.Duration.ofSeconds(1));
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
-      health.tick();
-      return state().up();
-    });
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              health.tick();
+              return state().up();
+            });
     assertEquals(List.of(target), back);
   }
 

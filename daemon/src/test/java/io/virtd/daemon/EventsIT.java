@@ -34,23 +34,29 @@ class EventsIT {
     manifests = Files.createDirectories(dir.resolve("m"));
     socket = dir.resolve("virtd.sock");
     Path cfg = dir.resolve("virtd.yaml");
-    Files.writeString(cfg, """
+    Files.writeString(
+        cfg,
+        """
         manifests: %s
         socket: %s
         lock_dir: %s
         owner: it-events
         schedule: 1h
         connect: qemu:///system
-        """.formatted(manifests, socket, dir.resolve("locks")));
+        """
+            .formatted(manifests, socket, dir.resolve("locks")));
     virtd = new Virtd();
     virtd.config = cfg;
-    thread = new Thread(() -> {
-      try {
-        virtd.call();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }, "virtd-under-test");
+    thread =
+        new Thread(
+            () -> {
+              try {
+                virtd.call();
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            "virtd-under-test");
     thread.start();
     await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(socket));
   }
@@ -75,23 +81,36 @@ class EventsIT {
   @Test
   void aManifestDropAndAnOutOfBandDestroyAreActedOnLongBeforeTheSchedule() throws Exception {
     long t0 = System.nanoTime();
-    manifest("virt: %s\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n".formatted(name, Virsh.domainType()));
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> Virsh.run("domstate", name).equals("running"));
+    manifest(
+        "virt: %s\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n"
+            .formatted(name, Virsh.domainType()));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> Virsh.run("domstate", name).equals("running"));
     System.out.printf("manifest written -> running: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
 
     long t1 = System.nanoTime();
     Virsh.run("destroy", name);
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> Virsh.run("domstate", name).equals("running"));
-    System.out.printf("virsh destroy -> running again: %d ms%n", (System.nanoTime() - t1) / 1_000_000);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> Virsh.run("domstate", name).equals("running"));
+    System.out.printf(
+        "virsh destroy -> running again: %d ms%n", (System.nanoTime() - t1) / 1_000_000);
 
     assertEquals(0, CliRunner.run("hold", "--socket", socket.toString(), name).exit());
     Virsh.run("destroy", name);
     Thread.sleep(3000);
     assertEquals("shut off", Virsh.run("domstate", name), "a held guest stays exactly as it is");
     assertEquals(0, CliRunner.run("release", "--socket", socket.toString(), name).exit());
-    await().atMost(Duration.ofSeconds(30)).until(() -> Virsh.run("domstate", name).equals("running"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Virsh.run("domstate", name).equals("running"));
 
-    manifest("virt: %s\nvirt_type: %s\nmemory: 64\nensure: [broken\n".formatted(name, Virsh.domainType()));
+    manifest(
+        "virt: %s\nvirt_type: %s\nmemory: 64\nensure: [broken\n"
+            .formatted(name, Virsh.domainType()));
     Thread.sleep(1500);
     assertEquals("running", Virsh.run("domstate", name), "an invalid manifest changes nothing");
     var status = CliRunner.run("status", "--json", "--socket", socket.toString());

@@ -58,11 +58,15 @@ class LibvirtdFaultIT {
   }
 
   private String guest(String name) {
-    return "virt: %s%s\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n".formatted(prefix, name, Virsh.domainType());
+    return "virt: %s%s\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n"
+        .formatted(prefix, name, Virsh.domainType());
   }
 
   private void awaitRunning(String name, Duration limit) {
-    await().atMost(limit).pollInterval(Duration.ofMillis(200)).until(() -> Virsh.run("domstate", name).equals("running"));
+    await()
+        .atMost(limit)
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> Virsh.run("domstate", name).equals("running"));
   }
 
   private String statusText() {
@@ -86,7 +90,9 @@ class LibvirtdFaultIT {
     long back = System.nanoTime();
     startLibvirtd();
     awaitRunning(prefix + "b", Duration.ofSeconds(90));
-    System.out.printf("libvirtd restarted -> guest of a manifest written meanwhile running: %d ms%n", (System.nanoTime() - back) / 1_000_000);
+    System.out.printf(
+        "libvirtd restarted -> guest of a manifest written meanwhile running: %d ms%n",
+        (System.nanoTime() - back) / 1_000_000);
     await().atMost(Duration.ofSeconds(30)).until(() -> statusText().contains(": up since"));
 
     // the lifecycle listener was registered again on the new connection
@@ -106,7 +112,10 @@ class LibvirtdFaultIT {
     try {
       d.manifest("b.yaml", guest("b"));
       // keepalive (5 s × 3) notices the silence; meanwhile the control socket must still answer
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> statusText().contains("DOWN"));
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(() -> statusText().contains("DOWN"));
     } finally {
       sh("pkill", "-CONT", "-x", "libvirtd");
     }

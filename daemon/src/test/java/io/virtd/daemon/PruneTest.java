@@ -98,12 +98,16 @@ class PruneTest {
     clock.now = T0.plusSeconds(3600);
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
-    assertEquals(null, fake.guests.get("a").mark, "handed back un-marked, as the spec's Ownership section says");
+    assertEquals(
+        null,
+        fake.guests.get("a").mark,
+        "handed back un-marked, as the spec's Ownership section says");
   }
 
   @Test
   void aGuestCreatedByAnotherOwnerIsLeftAsItIs() throws Exception {
-    fake.add("a", RunState.RUNNING).mark = new OwnershipMark("elsewhere", OwnershipMark.Origin.CREATED, "", "");
+    fake.add("a", RunState.RUNNING).mark =
+        new OwnershipMark("elsewhere", OwnershipMark.Origin.CREATED, "", "");
     manifest("virt: a\nvirt_type: kvm\n");
     removeManifest();
     clock.now = T0.plusSeconds(3600);

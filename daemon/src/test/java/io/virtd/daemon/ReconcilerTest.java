@@ -39,7 +39,11 @@ class ReconcilerTest {
     Drivers drivers = new Drivers(Config.defaults(), List.of(factory));
     reconciler =
         new Reconciler(
-            store, drivers, new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)), "h", () -> true,
+            store,
+            drivers,
+            new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)),
+            "h",
+            () -> true,
             Clock.systemUTC());
   }
 
@@ -71,7 +75,8 @@ class ReconcilerTest {
   @Test
   void aGuestOwnedByAnotherHostIsATerminalError() throws Exception {
     fake.add("a", RunState.RUNNING).mark =
-        new io.virtd.core.spi.OwnershipMark("other", io.virtd.core.spi.OwnershipMark.Origin.CREATED, "", "");
+        new io.virtd.core.spi.OwnershipMark(
+            "other", io.virtd.core.spi.OwnershipMark.Origin.CREATED, "", "");
     assertEquals(WorkQueue.Result.TERMINAL, reconciler.reconcile("a"));
     assertTrue(reconciler.status().get("a").lastError().orElseThrow().contains("other"));
   }

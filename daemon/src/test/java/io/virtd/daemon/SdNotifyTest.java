@@ -6,16 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLong;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -106,25 +99,29 @@ class SdNotifyTest {
 
   @Test
   void aFailedSendIsReportedButNeverThrown() {
-    SdNotify sd = SdNotify.of(Map.of("NOTIFY_SOCKET", dir.resolve("nobody-listens").toString()), PID);
+    SdNotify sd =
+        SdNotify.of(Map.of("NOTIFY_SOCKET", dir.resolve("nobody-listens").toString()), PID);
     assertTrue(sd.enabled());
     assertFalse(sd.ready());
     assertFalse(sd.ping());
   }
 
   @ParameterizedTest(name = "WATCHDOG_USEC={0} WATCHDOG_PID={1} -> {2} ms")
-  @CsvSource(nullValues = "none", value = {
-      "30000000, none,     15000",
-      "30000000, 4242,     15000",
-      "1000,     none,     0.5",
-      "30000000, 1,        none",
-      "30000000, 4242x,    none",
-      "none,     4242,     none",
-      "0,        none,     none",
-      "-5,       none,     none",
-      "30s,      none,     none",
-  })
-  void watchdogIntervalIsHalfOfWatchdogUsecForThisProcessOnly(String usec, String pid, String millis) {
+  @CsvSource(
+      nullValues = "none",
+      value = {
+        "30000000, none,     15000",
+        "30000000, 4242,     15000",
+        "1000,     none,     0.5",
+        "30000000, 1,        none",
+        "30000000, 4242x,    none",
+        "none,     4242,     none",
+        "0,        none,     none",
+        "-5,       none,     none",
+        "30s,      none,     none",
+      })
+  void watchdogIntervalIsHalfOfWatchdogUsecForThisProcessOnly(
+      String usec, String pid, String millis) {
     Map<String, String> env = new HashMap<>();
     env.put("NOTIFY_SOCKET", "/run/systemd/notify");
     if (usec != null) {
@@ -133,9 +130,10 @@ class SdNotifyTest {
     if (pid != null) {
       env.put("WATCHDOG_PID", pid);
     }
-    Optional<Duration> expected = millis == null
-        ? Optional.empty()
-        : Optional.of(Duration.ofNanos((long) (Double.parseDouble(millis) * 1_000_000)));
+    Optional<Duration> expected =
+        millis == null
+            ? Optional.empty()
+            : Optional.of(Duration.ofNanos((long) (Double.parseDouble(millis) * 1_000_000)));
     assertEquals(expected, SdNotify.of(env, PID).watchdogInterval());
   }
 

@@ -24,10 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Secrets ({@code vnc_password}, and {@code user_data}, which holds passwords) never appear in what
- * virtd prints or keeps: plan text and JSON, apply's steps and summary, status, the daemon's log, nor
- * the ownership mark or anything else {@code virsh dumpxml} shows without {@code --security-info}
- * (with it, the VNC password is libvirt's business). Each run uses fresh secret strings, and every
- * captured output is searched for each of them, the previous values included.
+ * virtd prints or keeps: plan text and JSON, apply's steps and summary, status, the daemon's log,
+ * nor the ownership mark or anything else {@code virsh dumpxml} shows without {@code
+ * --security-info} (with it, the VNC password is libvirt's business). Each run uses fresh secret
+ * strings, and every captured output is searched for each of them, the previous values included.
  */
 class SecretsIT {
   @TempDir Path dir;
@@ -69,7 +69,8 @@ class SecretsIT {
         user_data:
           password: %s
           chpasswd: {expire: false}
-        """.formatted(name, Virsh.domainType(), vnc, pw);
+        """
+        .formatted(name, Virsh.domainType(), vnc, pw);
   }
 
   /** 8 random letters and digits: unique enough to search every output for. */
@@ -90,7 +91,9 @@ class SecretsIT {
 
   @Test
   void noSecretIsPrintedLoggedOrMarked() throws Exception {
-    daemon = new DaemonProcess(dir, "owner: it-secrets\nschedule: 1h\nstorage_dir: " + dir.resolve("images") + "\n");
+    daemon =
+        new DaemonProcess(
+            dir, "owner: it-secrets\nschedule: 1h\nstorage_dir: " + dir.resolve("images") + "\n");
     Files.createDirectories(dir.resolve("images"));
     String cfg = daemon.config.toString();
     String m = daemon.manifests.toString();
@@ -98,7 +101,8 @@ class SecretsIT {
     CliRunner.Result refused = CliRunner.run("apply", "--config", cfg, "-m", m);
     capture("apply of a too long VNC password", refused);
     assertEquals(1, refused.exit(), refused.out() + refused.err());
-    assertTrue((refused.out() + refused.err()).contains("`vnc_password` is at most 8 characters"),
+    assertTrue(
+        (refused.out() + refused.err()).contains("`vnc_password` is at most 8 characters"),
         "the loader refuses it by name, before libvirt would: " + refused.out() + refused.err());
     daemon.manifest("s.yaml", manifest(1));
 
@@ -112,40 +116,59 @@ class SecretsIT {
     daemon.manifest("s.yaml", manifest(2));
     CliRunner.Result plan2 = CliRunner.run("plan", "--config", cfg, "-m", m);
     capture("plan after a secret changed", plan2);
-    assertTrue(plan2.out().contains("(sensitive)"), "a changed secret is shown as (sensitive): " + plan2.out());
-    capture("plan --json after a secret changed", CliRunner.run("plan", "--json", "--config", cfg, "-m", m));
+    assertTrue(
+        plan2.out().contains("(sensitive)"),
+        "a changed secret is shown as (sensitive): " + plan2.out());
+    capture(
+        "plan --json after a secret changed",
+        CliRunner.run("plan", "--json", "--config", cfg, "-m", m));
     capture("apply after a secret changed", CliRunner.run("apply", "--config", cfg, "-m", m));
 
     daemon.start();
     daemon.manifest("s.yaml", manifest(3));
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
         .until(() -> CliRunner.run("plan", "--config", cfg, "-m", m).exit() == 0);
     capture("status", CliRunner.run("status", "--socket", daemon.socket.toString()));
-    capture("status --json", CliRunner.run("status", "--json", "--socket", daemon.socket.toString()));
+    capture(
+        "status --json", CliRunner.run("status", "--json", "--socket", daemon.socket.toString()));
     // an error that names the guest: a manifest the daemon cannot read, beside the good one
     Path loose = daemon.manifests.resolve("loose.yaml");
     Files.writeString(loose, manifest(4).replace(name, prefix + "loose"));
     Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rw-rw-r--"));
     await().atMost(Duration.ofSeconds(30)).until(() -> daemon.logText().contains("loose.yaml"));
-    assertTrue(daemon.logText().contains(loose + ":1:1: writable by group or others; run chmod go-w on it (refused"),
+    assertTrue(
+        daemon
+            .logText()
+            .contains(loose + ":1:1: writable by group or others; run chmod go-w on it (refused"),
         "the daemon refuses a group-writable manifest with a clear error:\n" + daemon.logText());
-    capture("status --json with a refused manifest", CliRunner.run("status", "--json", "--socket", daemon.socket.toString()));
+    capture(
+        "status --json with a refused manifest",
+        CliRunner.run("status", "--json", "--socket", daemon.socket.toString()));
     daemon.signal("TERM");
     daemon.waitFor(Duration.ofSeconds(30));
     captured.put("daemon log", daemon.logText());
 
     captured.put("virsh dumpxml", Virsh.run("dumpxml", name));
     captured.put("virsh dumpxml --inactive", Virsh.run("dumpxml", "--inactive", name));
-    captured.put("virsh metadata (the mark)", Virsh.run("metadata", name, "https://virtd.io/xmlns/mark/1"));
-    assertTrue(captured.get("virsh metadata (the mark)").contains("it-secrets"), "the guest is ours");
-    assertTrue(Virsh.run("dumpxml", "--security-info", name).contains(secrets.get(6)),
+    captured.put(
+        "virsh metadata (the mark)", Virsh.run("metadata", name, "https://virtd.io/xmlns/mark/1"));
+    assertTrue(
+        captured.get("virsh metadata (the mark)").contains("it-secrets"), "the guest is ours");
+    assertTrue(
+        Virsh.run("dumpxml", "--security-info", name).contains(secrets.get(6)),
         "the daemon applied the third VNC password (libvirt shows it with --security-info only)");
 
     for (var e : captured.entrySet()) {
       for (String s : secrets) {
-        assertFalse(e.getValue().contains(s), () -> e.getKey() + " holds the secret " + s + ":\n" + e.getValue());
+        assertFalse(
+            e.getValue().contains(s),
+            () -> e.getKey() + " holds the secret " + s + ":\n" + e.getValue());
         if (s.length() > 8) {
-          assertFalse(e.getValue().contains(s.substring(0, s.length() - 3)), () -> e.getKey() + " holds part of a secret:\n" + e.getValue());
+          assertFalse(
+              e.getValue().contains(s.substring(0, s.length() - 3)),
+              () -> e.getKey() + " holds part of a secret:\n" + e.getValue());
         }
       }
     }

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The status socket keeps other users out by its mode alone (0660, root's group): with every
  * directory above it open to all, a process running as a throwaway system user gets EACCES from
- * connect(2), and virtctl run as that user exits 1 saying so; the same user put in the socket's group
- * gets in. Needs root (to create the user); skipped otherwise.
+ * connect(2), and virtctl run as that user exits 1 saying so; the same user put in the socket's
+ * group gets in. Needs root (to create the user); skipped otherwise.
  */
 class SocketAccessIT {
   static final String USER = "virtd-it-other";
@@ -32,8 +32,11 @@ class SocketAccessIT {
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "needs root to create a throwaway user");
-    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")) && Files.isExecutable(Path.of("/usr/sbin/useradd")));
+    assumeTrue(
+        "root".equals(System.getProperty("user.name")), "needs root to create a throwaway user");
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/sbin/runuser"))
+            && Files.isExecutable(Path.of("/usr/sbin/useradd")));
     if (run("id", "-u", USER).exit() != 0) {
       Result r = run("useradd", "-r", "-M", "-s", "/usr/sbin/nologin", USER);
       assertEquals(0, r.exit(), r.out());
@@ -81,11 +84,16 @@ class SocketAccessIT {
 
   @Test
   void anotherUserIsRefusedByTheSocketModeAlone() throws Exception {
-    assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socket)));
-    assertEquals(0, CliRunner.run("status", "--socket", daemon.socket.toString()).exit(), "root gets in");
+    assertEquals(
+        "rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socket)));
+    assertEquals(
+        0, CliRunner.run("status", "--socket", daemon.socket.toString()).exit(), "root gets in");
     assumeTrue(Files.isExecutable(Path.of(PYTHON)), "no " + PYTHON);
     // the directories are open, so only the socket's own mode can say no
-    assertEquals(0, asOther("test", "-S", daemon.socket.toString()).exit(), "the other user can see the socket");
+    assertEquals(
+        0,
+        asOther("test", "-S", daemon.socket.toString()).exit(),
+        "the other user can see the socket");
     assertEquals("EACCES", asOther(PYTHON, "-c", CONNECT, daemon.socket.toString()).out());
   }
 
@@ -93,9 +101,18 @@ class SocketAccessIT {
   void virtctlRunAsAnotherUserExitsOneAndSaysWhy() throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     Path jar = Path.of("target/virtd.jar").toAbsolutePath();
-    Result r = asOther(java, "-cp", jar.toString(), "io.virtd.cli.Virtctl", "status", "--socket", daemon.socket.toString());
+    Result r =
+        asOther(
+            java,
+            "-cp",
+            jar.toString(),
+            "io.virtd.cli.Virtctl",
+            "status",
+            "--socket",
+            daemon.socket.toString());
     assertEquals(1, r.exit(), r.out());
-    assertTrue(r.out().toLowerCase().contains("permission denied") || r.out().contains("EACCES"), r.out());
+    assertTrue(
+        r.out().toLowerCase().contains("permission denied") || r.out().contains("EACCES"), r.out());
   }
 
   @Test
@@ -109,7 +126,8 @@ class SocketAccessIT {
       assertEquals(0, chgrp.exit(), chgrp.out());
       assertEquals("connected", asOther(PYTHON, "-c", CONNECT, s.toString()).out());
     } finally {
-      Files.getFileAttributeView(s, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(group);
+      Files.getFileAttributeView(s, java.nio.file.attribute.PosixFileAttributeView.class)
+          .setGroup(group);
       assertEquals(owner, Files.getOwner(s));
     }
   }

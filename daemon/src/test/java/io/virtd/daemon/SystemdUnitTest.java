@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * them. verify checks that ExecStart names an executable, and {@code /usr/sbin/virtd} exists only
  * on an installed host, so the unit is verified as a copy whose ExecStart points at the
  * repository's {@code bin/virtd} (quoted: the checkout may live under a path with spaces); nothing
- * else is changed. {@code --root} would not help: verify then wants every unit the service pulls
- * in (sysinit.target) and every binary it names ({@code /bin/kill}) under that root too. verify
+ * else is changed. {@code --root} would not help: verify then wants every unit the service pulls in
+ * (sysinit.target) and every binary it names ({@code /bin/kill}) under that root too. verify
  * reports unknown keys and bad values on stderr but still exits 0, hence the check of its output.
  *
  * <p>Without systemd-analyze this test fails: CI installs it ({@code scripts/install-deps}).
@@ -40,22 +40,31 @@ class SystemdUnitTest {
 
   @BeforeAll
   static void locate() throws URISyntaxException {
-    Path p = Path.of(SystemdUnitTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    while (p != null && !(Files.isRegularFile(p.resolve("systemd/virtd.service")) && Files.isRegularFile(p.resolve("pom.xml")))) {
+    Path p =
+        Path.of(SystemdUnitTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    while (p != null
+        && !(Files.isRegularFile(p.resolve("systemd/virtd.service"))
+            && Files.isRegularFile(p.resolve("pom.xml")))) {
       p = p.getParent();
     }
     if (p == null) {
-      fail("no systemd/virtd.service above " + SystemdUnitTest.class.getProtectionDomain().getCodeSource().getLocation());
+      fail(
+          "no systemd/virtd.service above "
+              + SystemdUnitTest.class.getProtectionDomain().getCodeSource().getLocation());
     }
     repo = p;
-    analyze = Stream.concat(Stream.of(System.getenv().getOrDefault("PATH", "").split(":")), Stream.of("/usr/bin", "/bin"))
-        .filter(d -> !d.isEmpty())
-        .map(d -> Path.of(d, "systemd-analyze"))
-        .filter(Files::isExecutable)
-        .findFirst()
-        .orElse(null);
+    analyze =
+        Stream.concat(
+                Stream.of(System.getenv().getOrDefault("PATH", "").split(":")),
+                Stream.of("/usr/bin", "/bin"))
+            .filter(d -> !d.isEmpty())
+            .map(d -> Path.of(d, "systemd-analyze"))
+            .filter(Files::isExecutable)
+            .findFirst()
+            .orElse(null);
     if (analyze == null) {
-      fail("systemd-analyze not found: install the Debian package systemd (scripts/install-deps does)");
+      fail(
+          "systemd-analyze not found: install the Debian package systemd (scripts/install-deps does)");
     }
   }
 
@@ -78,7 +87,8 @@ class SystemdUnitTest {
   void aMistakeInTheUnitOrTheDropInIsCaught() throws Exception {
     String unit = unit();
     assertTrue(unit.contains("\nKillMode=process\n"));
-    Result typo = verify(unit.replace("\nKillMode=process\n", "\nKilMode=process\n"), Optional.empty());
+    Result typo =
+        verify(unit.replace("\nKillMode=process\n", "\nKilMode=process\n"), Optional.empty());
     assertFalse(typo.aboutVirtd().isEmpty(), typo.output());
 
     Result badValue = verify(unit.replace("\nType=notify\n", "\nType=notfy\n"), Optional.empty());
@@ -96,17 +106,25 @@ class SystemdUnitTest {
     return unit;
   }
 
-  private Result verify(String unit, Optional<String> dropIn) throws IOException, InterruptedException {
+  private Result verify(String unit, Optional<String> dropIn)
+      throws IOException, InterruptedException {
     String launcher = repo.resolve("bin/virtd").toString();
-    assertFalse(launcher.matches(".*[\"\\\\$].*"), "a repository path systemd would need escaped: " + launcher);
+    assertFalse(
+        launcher.matches(".*[\"\\\\$].*"),
+        "a repository path systemd would need escaped: " + launcher);
     Path here = Files.createTempDirectory(dir, "unit");
     Path file = here.resolve("virtd.service");
-    Files.writeString(file, unit.replace("\n" + EXEC_START, "\nExecStart=\"" + launcher.replace("%", "%%") + "\" "));
+    Files.writeString(
+        file,
+        unit.replace("\n" + EXEC_START, "\nExecStart=\"" + launcher.replace("%", "%%") + "\" "));
     if (dropIn.isPresent()) {
       Files.createDirectories(here.resolve("virtd.service.d"));
       Files.writeString(here.resolve("virtd.service.d/openvz.conf"), dropIn.get());
     }
-    Process p = new ProcessBuilder(analyze.toString(), "verify", file.toString()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(analyze.toString(), "verify", file.toString())
+            .redirectErrorStream(true)
+            .start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();

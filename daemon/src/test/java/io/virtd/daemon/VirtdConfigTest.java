@@ -23,7 +23,8 @@ class VirtdConfigTest {
 
   @Test
   void aGroupWritableConfigurationIsRefused() throws Exception {
-    assertEquals(1, start("manifests: " + dir + "\nsocket: " + dir.resolve("s") + "\n", "rw-rw-r--"));
+    assertEquals(
+        1, start("manifests: " + dir + "\nsocket: " + dir.resolve("s") + "\n", "rw-rw-r--"));
   }
 
   @Test

@@ -23,17 +23,21 @@ class WorkQueueTest {
     AtomicInteger runs = new AtomicInteger();
     CountDownLatch release = new CountDownLatch(1);
     try (WorkQueue q =
-        new WorkQueue(4, Duration.ofMillis(10), Duration.ofSeconds(1), k -> {
-          maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
-          try {
-            release.await(5, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          runs.incrementAndGet();
-          concurrent.decrementAndGet();
-          return WorkQueue.Result.DONE;
-        })) {
+        new WorkQueue(
+            4,
+            Duration.ofMillis(10),
+            Duration.ofSeconds(1),
+            k -> {
+              maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+              try {
+                release.await(5, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              runs.incrementAndGet();
+              concurrent.decrementAndGet();
+              return WorkQueue.Result.DONE;
+            })) {
       q.add("a");
       await().until(() -> concurrent.get() == 1);
       for (int i = 0; i < 10; i++) {
@@ -52,20 +56,26 @@ class WorkQueueTest {
     AtomicInteger concurrent = new AtomicInteger();
     AtomicInteger maxConcurrent = new AtomicInteger();
     try (WorkQueue q =
-        new WorkQueue(3, Duration.ofMillis(10), Duration.ofSeconds(1), k -> {
-          maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
-          try {
-            Thread.sleep(100);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          concurrent.decrementAndGet();
-          return WorkQueue.Result.DONE;
-        })) {
+        new WorkQueue(
+            3,
+            Duration.ofMillis(10),
+            Duration.ofSeconds(1),
+            k -> {
+              maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+              try {
+                Thread.sleep(100);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              concurrent.decrementAndGet();
+              return WorkQueue.Result.DONE;
+            })) {
       for (int i = 0; i < 9; i++) {
         q.add("k" + i);
       }
-      await().atMost(Duration.ofSeconds(5)).until(() -> maxConcurrent.get() == 3 && concurrent.get() == 0);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> maxConcurrent.get() == 3 && concurrent.get() == 0);
     }
   }
 
@@ -74,10 +84,14 @@ class WorkQueueTest {
     List<Long> times = new CopyOnWriteArrayList<>();
     AtomicInteger calls = new AtomicInteger();
     try (WorkQueue q =
-        new WorkQueue(1, Duration.ofMillis(50), Duration.ofMillis(400), k -> {
-          times.add(System.nanoTime());
-          return calls.incrementAndGet() < 4 ? WorkQueue.Result.RETRY : WorkQueue.Result.DONE;
-        })) {
+        new WorkQueue(
+            1,
+            Duration.ofMillis(50),
+            Duration.ofMillis(400),
+            k -> {
+              times.add(System.nanoTime());
+              return calls.incrementAndGet() < 4 ? WorkQueue.Result.RETRY : WorkQueue.Result.DONE;
+            })) {
       q.add("x");
       await().atMost(Duration.ofSeconds(5)).until(() -> calls.get() == 4);
       long gap1 = (times.get(1) - times.get(0)) / 1_000_000;
@@ -90,7 +104,9 @@ class WorkQueueTest {
 
   @Test
   void backoffIsCapped() {
-    try (WorkQueue q = new WorkQueue(1, Duration.ofMillis(100), Duration.ofSeconds(300), k -> WorkQueue.Result.DONE)) {
+    try (WorkQueue q =
+        new WorkQueue(
+            1, Duration.ofMillis(100), Duration.ofSeconds(300), k -> WorkQueue.Result.DONE)) {
       assertEquals(Duration.ofMillis(100), q.backoff(1));
       assertEquals(Duration.ofMillis(800), q.backoff(4));
       assertEquals(Duration.ofSeconds(300), q.backoff(40));
@@ -101,10 +117,14 @@ class WorkQueueTest {
   void aTerminalFailureIsNotRetriedUntilAddedAgain() throws Exception {
     Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     try (WorkQueue q =
-        new WorkQueue(1, Duration.ofMillis(10), Duration.ofMillis(20), k -> {
-          calls.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
-          return WorkQueue.Result.TERMINAL;
-        })) {
+        new WorkQueue(
+            1,
+            Duration.ofMillis(10),
+            Duration.ofMillis(20),
+            k -> {
+              calls.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
+              return WorkQueue.Result.TERMINAL;
+            })) {
       q.add("t");
       await().until(() -> calls.containsKey("t"));
       Thread.sleep(200);

@@ -12,12 +12,12 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * A manual page in troff with the man(7) macros, written from picocli's model of a command, so
- * the options in the page are the options the program parses. Sections the model cannot know
- * (exit status, files, signals) come from the caller as {@link Section}s.
+ * A manual page in troff with the man(7) macros, written from picocli's model of a command, so the
+ * options in the page are the options the program parses. Sections the model cannot know (exit
+ * status, files, signals) come from the caller as {@link Section}s.
  *
- * <p>picocli's own ManPageGenerator writes AsciiDoc, which needs Asciidoctor (Ruby, or JRuby in
- * the build) to become troff; the few macros used here need nothing but this class.
+ * <p>picocli's own ManPageGenerator writes AsciiDoc, which needs Asciidoctor (Ruby, or JRuby in the
+ * build) to become troff; the few macros used here need nothing but this class.
  */
 final class ManPage {
   /** A section the caller writes: a paragraph, then items (a term and its explanation). */
@@ -45,19 +45,36 @@ final class ManPage {
    * The page of {@code spec} (a sub-command's page is named by its qualified name: {@code
    * virtctl-plan}).
    */
-  static String render(CommandSpec spec, int section, String date, String source, List<Section> extra) {
+  static String render(
+      CommandSpec spec, int section, String date, String source, List<Section> extra) {
     String name = pageName(spec);
     var out = new StringBuilder();
-    out.append(".TH ").append(quote(name.toUpperCase(Locale.ROOT))).append(' ').append(section)
-        .append(' ').append(quote(date)).append(' ').append(quote(source)).append(' ')
-        .append(quote("virtd manual")).append('\n');
-    out.append(".nh\n"); // no hyphenation: names such as storage_dir are typed, not read across lines
-    out.append(".SH NAME\n").append(escape(name)).append(" \\- ").append(text(firstSentence(description(spec)))).append('\n');
+    out.append(".TH ")
+        .append(quote(name.toUpperCase(Locale.ROOT)))
+        .append(' ')
+        .append(section)
+        .append(' ')
+        .append(quote(date))
+        .append(' ')
+        .append(quote(source))
+        .append(' ')
+        .append(quote("virtd manual"))
+        .append('\n');
+    out.append(
+        ".nh\n"); // no hyphenation: names such as storage_dir are typed, not read across lines
+    out.append(".SH NAME\n")
+        .append(escape(name))
+        .append(" \\- ")
+        .append(text(firstSentence(description(spec))))
+        .append('\n');
 
     out.append(".SH SYNOPSIS\n").append(".B ").append(escape(spec.qualifiedName(" "))).append('\n');
     for (OptionSpec o : visibleOptions(spec)) {
-      out.append('[').append(optionSynopsis(o, o.shortestName())).append(']')
-          .append(o.isMultiValue() ? "..." : "").append('\n');
+      out.append('[')
+          .append(optionSynopsis(o, o.shortestName()))
+          .append(']')
+          .append(o.isMultiValue() ? "..." : "")
+          .append('\n');
     }
     for (PositionalParamSpec p : spec.positionalParameters()) {
       if (p.hidden()) {
@@ -80,14 +97,24 @@ final class ManPage {
         for (String n : o.names()) {
           names.add("\\fB" + escape(n) + "\\fR");
         }
-        String param = o.typeInfo().isBoolean() || o.arity().max() == 0 ? "" : "=\\fI" + escape(o.paramLabel()) + "\\fR";
-        out.append(".TP\n").append(String.join(", ", names)).append(param).append('\n')
-            .append(text(String.join(" ", o.renderedDescription()))).append('\n');
+        String param =
+            o.typeInfo().isBoolean() || o.arity().max() == 0
+                ? ""
+                : "=\\fI" + escape(o.paramLabel()) + "\\fR";
+        out.append(".TP\n")
+            .append(String.join(", ", names))
+            .append(param)
+            .append('\n')
+            .append(text(String.join(" ", o.renderedDescription())))
+            .append('\n');
       }
       for (PositionalParamSpec p : spec.positionalParameters()) {
         if (!p.hidden()) {
-          out.append(".TP\n\\fI").append(escape(p.paramLabel())).append("\\fR\n")
-              .append(text(String.join(" ", p.renderedDescription()))).append('\n');
+          out.append(".TP\n\\fI")
+              .append(escape(p.paramLabel()))
+              .append("\\fR\n")
+              .append(text(String.join(" ", p.renderedDescription())))
+              .append('\n');
         }
       }
     }
@@ -99,9 +126,17 @@ final class ManPage {
         if (s.usageMessage().hidden()) {
           continue;
         }
-        out.append(".TP\n\\fB").append(escape(s.name())).append("\\fR\n").append(text(firstSentence(description(s)))).append('.');
+        out.append(".TP\n\\fB")
+            .append(escape(s.name()))
+            .append("\\fR\n")
+            .append(text(firstSentence(description(s))))
+            .append('.');
         if (hasOwnPage(sub)) {
-          out.append(" See \\fB").append(escape(pageName(s))).append("\\fR(").append(section).append(").");
+          out.append(" See \\fB")
+              .append(escape(pageName(s)))
+              .append("\\fR(")
+              .append(section)
+              .append(").");
         }
         out.append('\n');
       }
@@ -113,7 +148,11 @@ final class ManPage {
         out.append(text(s.paragraph())).append('\n');
       }
       for (Item i : s.items()) {
-        out.append(".TP\n\\fB").append(escape(i.term())).append("\\fR\n").append(text(i.text())).append('\n');
+        out.append(".TP\n\\fB")
+            .append(escape(i.term()))
+            .append("\\fR\n")
+            .append(text(i.text()))
+            .append('\n');
       }
     }
     return out.toString();
@@ -121,7 +160,8 @@ final class ManPage {
 
   /** Sub-commands with a page of their own: all but picocli's {@code help}. */
   static boolean hasOwnPage(CommandLine sub) {
-    return !(sub.getCommand() instanceof CommandLine.HelpCommand) && !sub.getCommandSpec().usageMessage().hidden();
+    return !(sub.getCommand() instanceof CommandLine.HelpCommand)
+        && !sub.getCommandSpec().usageMessage().hidden();
   }
 
   static String pageName(CommandSpec spec) {
@@ -133,11 +173,17 @@ final class ManPage {
   }
 
   private static String optionSynopsis(OptionSpec o, String name) {
-    String param = o.typeInfo().isBoolean() || o.arity().max() == 0 ? "" : " \\fI" + escape(o.paramLabel()) + "\\fR";
+    String param =
+        o.typeInfo().isBoolean() || o.arity().max() == 0
+            ? ""
+            : " \\fI" + escape(o.paramLabel()) + "\\fR";
     return "\\fB" + escape(name) + "\\fR" + param;
   }
 
-  /** picocli treats descriptions as format strings: {@code %n} is a line break, {@code %%} a percent sign. */
+  /**
+   * picocli treats descriptions as format strings: {@code %n} is a line break, {@code %%} a percent
+   * sign.
+   */
   private static String description(CommandSpec spec) {
     String joined = String.join(" ", Arrays.asList(spec.usageMessage().description()));
     return joined.replace("%n", " ").replace("%%", "%").replaceAll("\\s+", " ").strip();
@@ -155,7 +201,10 @@ final class ManPage {
     var out = new StringBuilder();
     int last = 0;
     while (m.find()) {
-      out.append(escape(s.substring(last, m.start()))).append("\\fB").append(escape(m.group(1))).append("\\fR");
+      out.append(escape(s.substring(last, m.start())))
+          .append("\\fB")
+          .append(escape(m.group(1)))
+          .append("\\fR");
       last = m.end();
     }
     out.append(escape(s.substring(last)));

@@ -61,7 +61,8 @@ class DebPackageIT {
     Path dir = Path.of(System.getProperty("virtd.deb.dir", "target"));
     repo = Path.of(System.getProperty("virtd.repo", "..")).toAbsolutePath().normalize();
     try (Stream<Path> files = Files.list(dir)) {
-      List<Path> debs = files.filter(p -> p.getFileName().toString().matches("virtd_.*_all\\.deb")).toList();
+      List<Path> debs =
+          files.filter(p -> p.getFileName().toString().matches("virtd_.*_all\\.deb")).toList();
       assertEquals(1, debs.size(), () -> "expected one virtd_*_all.deb in " + dir + ": " + debs);
       deb = debs.get(0);
     }
@@ -95,8 +96,10 @@ class DebPackageIT {
     assertTrue(changelog.startsWith("virtd (" + version + ") "), changelog);
     assertEquals("all", field("Architecture"));
     assertEquals("admin", field("Section"));
-    assertEquals("default-jre-headless (>= 2:1.17) | java17-runtime-headless, libvirt0", field("Depends"));
-    assertEquals("libvirt-daemon-system, qemu-system-x86, qemu-utils, genisoimage", field("Recommends"));
+    assertEquals(
+        "default-jre-headless (>= 2:1.17) | java17-runtime-headless, libvirt0", field("Depends"));
+    assertEquals(
+        "libvirt-daemon-system, qemu-system-x86, qemu-utils, genisoimage", field("Recommends"));
     assertEquals("vzctl", field("Suggests"));
   }
 
@@ -112,8 +115,15 @@ class DebPackageIT {
     assertEquals(0, d.exit(), d::all);
     assertTrue(d.out().startsWith("virtd 0."), d::all);
 
-    Run ok = run(List.of(virtctl.toString(), "validate", "--config", root.resolve("etc/virtd/virtd.yaml").toString(),
-        "-m", repo.resolve("manifests/libvirt").toString()));
+    Run ok =
+        run(
+            List.of(
+                virtctl.toString(),
+                "validate",
+                "--config",
+                root.resolve("etc/virtd/virtd.yaml").toString(),
+                "-m",
+                repo.resolve("manifests/libvirt").toString()));
     assertEquals(0, ok.exit(), ok::all);
     assertTrue(ok.out().contains("resource(s) valid"), ok::all);
   }
@@ -131,16 +141,29 @@ class DebPackageIT {
       assertEquals("", man.err(), () -> page + ": " + man.err());
       assertTrue(man.out().contains("NAME") && man.out().contains("SYNOPSIS"), man::all);
     }
-    Run virtctl = run(List.of("man", "-E", "UTF-8", "-l", root.resolve("usr/share/man/man1/virtctl.1.gz").toString()));
-    for (String cmd : List.of("validate", "plan", "apply", "status", "reconcile", "hold", "release")) {
-      assertTrue(virtctl.out().contains("virtctl-" + cmd + "(1)"), () -> cmd + " missing:\n" + virtctl.out());
+    Run virtctl =
+        run(
+            List.of(
+                "man",
+                "-E",
+                "UTF-8",
+                "-l",
+                root.resolve("usr/share/man/man1/virtctl.1.gz").toString()));
+    for (String cmd :
+        List.of("validate", "plan", "apply", "status", "reconcile", "hold", "release")) {
+      assertTrue(
+          virtctl.out().contains("virtctl-" + cmd + "(1)"),
+          () -> cmd + " missing:\n" + virtctl.out());
     }
   }
 
   @Test
   void theCompletionRegistersAFunctionForVirtctl() throws Exception {
     Path script = root.resolve("usr/share/bash-completion/completions/virtctl");
-    Run r = run(List.of("bash", "-c", "source \"$1\" && complete -p virtctl", "bash", script.toString()));
+    Run r =
+        run(
+            List.of(
+                "bash", "-c", "source \"$1\" && complete -p virtctl", "bash", script.toString()));
     assertEquals(0, r.exit(), r::all);
     assertTrue(r.out().matches("(?s)complete .*-F \\S+ .*virtctl\\s*"), r::all);
   }
@@ -150,7 +173,8 @@ class DebPackageIT {
     var json = new ObjectMapper();
     var shipped = json.readTree(root.resolve("usr/share/virtd/manifest.schema.json").toFile());
     // compared as text: numbers read back are IntNodes where the model made LongNodes
-    assertTrue(json.writeValueAsString(ManifestSchema.generate()).equals(json.writeValueAsString(shipped)),
+    assertTrue(
+        json.writeValueAsString(ManifestSchema.generate()).equals(json.writeValueAsString(shipped)),
         "the shipped schema differs from ManifestSchema.generate()");
   }
 
@@ -176,20 +200,24 @@ class DebPackageIT {
     Files.createDirectories(r.resolve("var/lib/dpkg/info"));
     Files.createDirectories(r.resolve("var/log"));
     Files.createFile(r.resolve("var/lib/dpkg/status"));
-    List<String> dpkg = List.of("dpkg", "--root=" + r, "--force-script-chrootless", "--force-depends");
+    List<String> dpkg =
+        List.of("dpkg", "--root=" + r, "--force-script-chrootless", "--force-depends");
     Run install = run(concat(dpkg, "-i", deb.toString()));
     assertEquals(0, install.exit(), install::all);
     assertEquals("rwx--x--x", perms(r.resolve("var/lib/virtd/images")));
     assertEquals("rw-r--r--", perms(r.resolve("etc/virtd/virtd.yaml")));
     Run status = run(List.of("dpkg", "--root=" + r, "-s", "virtd"));
     assertTrue(status.out().contains("Status: install ok installed"), status::all);
-    assertTrue(status.out().matches("(?s).*Conffiles:\\s*\\n /etc/virtd/virtd\\.yaml \\S+.*"), status::all);
+    assertTrue(
+        status.out().matches("(?s).*Conffiles:\\s*\\n /etc/virtd/virtd\\.yaml \\S+.*"),
+        status::all);
 
     Run purge = run(concat(dpkg, "--purge", "virtd"));
     assertEquals(0, purge.exit(), purge::all);
     assertTrue(Files.notExists(r.resolve("etc/virtd/virtd.yaml")), "purge removes the conffile");
     assertTrue(Files.notExists(r.resolve("usr/share/virtd/virtd.jar")));
-    assertTrue(Files.isDirectory(r.resolve("var/lib/virtd/images")), "guest images are never removed");
+    assertTrue(
+        Files.isDirectory(r.resolve("var/lib/virtd/images")), "guest images are never removed");
   }
 
   private static List<String> concat(List<String> head, String... tail) {
@@ -240,7 +268,11 @@ class DebPackageIT {
     try {
       p = pb.start();
     } catch (IOException e) {
-      fail(cmd.get(0) + " is not installed: scripts/install-deps installs it (" + e.getMessage() + ")");
+      fail(
+          cmd.get(0)
+              + " is not installed: scripts/install-deps installs it ("
+              + e.getMessage()
+              + ")");
       throw e;
     }
     p.getOutputStream().close();

@@ -8,7 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The /etc/virtd/virtd.yaml the package ships: valid as it is, and every key shown with its default. */
+/**
+ * The /etc/virtd/virtd.yaml the package ships: valid as it is, and every key shown with its
+ * default.
+ */
 class ShippedConfigTest {
   @Test
   void theShippedConfigurationIsValidAndNamesEveryKey() throws IOException {

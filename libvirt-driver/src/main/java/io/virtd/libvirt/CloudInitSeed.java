@@ -32,8 +32,8 @@ import org.w3c.dom.Element;
  * configuration's {@code storage_dir} as {@code NAME-cidata.iso}; it is rewritten when a document
  * changes (the guest sees it at its next boot) and removed with the guest.
  *
- * <p>What the guest was built with is recorded in virtd's mark as a salted digest of each
- * document ({@link DocumentDigest}), so observing a guest never reads the image and the documents
+ * <p>What the guest was built with is recorded in virtd's mark as a salted digest of each document
+ * ({@link DocumentDigest}), so observing a guest never reads the image and the documents
  * (passwords, often) are not copied into the domain XML.
  */
 final class CloudInitSeed {
@@ -121,9 +121,9 @@ final class CloudInitSeed {
 
   /**
    * genisoimage (Debian package genisoimage) rather than an ISO writer of our own: ISO 9660 with
-   * Rock Ridge and Joliet is a format full of corner cases that cloud-init's readers (blkid,
-   * mount, pycdlib) are picky about, and the same tool is what cloud-localds and most clouds' docs
-   * use. Run with the seed directory as its working directory, so the file names are relative.
+   * Rock Ridge and Joliet is a format full of corner cases that cloud-init's readers (blkid, mount,
+   * pycdlib) are picky about, and the same tool is what cloud-localds and most clouds' docs use.
+   * Run with the seed directory as its working directory, so the file names are relative.
    */
   static List<String> genisoimageArgs(Path output, List<String> files) {
     List<String> argv = new ArrayList<>();

@@ -221,8 +221,7 @@ final class DomainReader {
           && mark != null
           && volumes.size() < 64) {
         volumes.add(
-            new Marks.Volume(
-                attr(r, Marks.POOL), attr(r, Marks.NAME), attr(r, Marks.PATH)));
+            new Marks.Volume(attr(r, Marks.POOL), attr(r, Marks.NAME), attr(r, Marks.PATH)));
         return false;
       }
       if (!top.equals("devices")) {
@@ -361,8 +360,7 @@ final class DomainReader {
       int maxCpus = vcpu != null ? vcpu : 0;
       Optional<String> disk =
           Optional.ofNullable(mark == null ? null : mark.get(Marks.DISK)).filter(d -> !d.isEmpty());
-      return new Facts(
-          name, Collections.unmodifiableMap(f), maxMem, maxCpus, owned, disk, volumes);
+      return new Facts(name, Collections.unmodifiableMap(f), maxMem, maxCpus, owned, disk, volumes);
     }
 
     /** The NIC model all interfaces share; a guest without NICs reports the one it was given. */

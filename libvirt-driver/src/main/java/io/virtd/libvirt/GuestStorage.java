@@ -21,8 +21,8 @@ import org.w3c.dom.Element;
 
 /**
  * Makes the storage a new guest's manifest asks for ({@code disk_size}, {@code image} with {@code
- * image_mode}, a {@code virt_path} directory, {@code clone_from}) and says what the definition is to
- * hold. Every volume made is listed in the result, so the caller can delete them when the define
+ * image_mode}, a {@code virt_path} directory, {@code clone_from}) and says what the definition is
+ * to hold. Every volume made is listed in the result, so the caller can delete them when the define
  * fails and the mark can name them for {@code ensure: absent}.
  */
 final class GuestStorage {
@@ -156,7 +156,10 @@ final class GuestStorage {
       if (s != RunState.SHUTOFF) {
         throw new DriverException(
             Kind.CONFLICT,
-            "libvirt: `clone_from`: the base domain `" + from + "` is " + s.key()
+            "libvirt: `clone_from`: the base domain `"
+                + from
+                + "` is "
+                + s.key()
                 + "; shut it off to clone it");
       }
       xml = base.getXMLDesc(LibvirtDriver.XML_INACTIVE | LibvirtDriver.XML_SECURE);
@@ -168,7 +171,8 @@ final class GuestStorage {
     Element devices = DomainWriter.first(domain, "devices");
     String first = null;
     int n = 0;
-    for (Element disk : devices == null ? List.<Element>of() : DomainWriter.children(devices, "disk")) {
+    for (Element disk :
+        devices == null ? List.<Element>of() : DomainWriter.children(devices, "disk")) {
       String device = disk.getAttribute("device");
       if (!device.isEmpty() && !device.equals("disk")) {
         continue; // cdroms and floppies are shared read-only media
@@ -176,9 +180,15 @@ final class GuestStorage {
       Element source = DomainWriter.first(disk, "source");
       Element target = DomainWriter.first(disk, "target");
       String dev = target == null ? "disk" + n : target.getAttribute("dev");
-      if (!disk.getAttribute("type").equals("file") || source == null || !source.hasAttribute("file")) {
+      if (!disk.getAttribute("type").equals("file")
+          || source == null
+          || !source.hasAttribute("file")) {
         throw terminal(
-            "`clone_from`: disk " + dev + " of `" + from + "` is not a file; only file disks can be"
+            "`clone_from`: disk "
+                + dev
+                + " of `"
+                + from
+                + "` is not a file; only file disks can be"
                 + " cloned");
       }
       Storage.Volume src = storage.describe(Path.of(source.getAttribute("file")));
@@ -240,8 +250,13 @@ final class GuestStorage {
       throws DriverException {
     if (size.isPresent() && Storage.wholeGiB(src.capacity()) > size.get()) {
       throw terminal(
-          "`disk_size` " + size.get() + " GiB is smaller than " + what + " ("
-              + Storage.wholeGiB(src.capacity()) + " GiB); disks are never shrunk");
+          "`disk_size` "
+              + size.get()
+              + " GiB is smaller than "
+              + what
+              + " ("
+              + Storage.wholeGiB(src.capacity())
+              + " GiB); disks are never shrunk");
     }
   }
 

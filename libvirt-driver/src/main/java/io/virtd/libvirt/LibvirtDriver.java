@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * Guests of one libvirt URI ({@code qemu:///system}, {@code xen:///system}, {@code
  * test:///default}). Everything it reports is read from the domain XML, {@code getInfo} and {@code
  * getAutostart}. One connection carries lifecycle events and pings; each guest operation leases a
- * connection of its own ({@link ConnectionPool}). When a connection is lost the failing call reports a
- * transient error and the next call connects again.
+ * connection of its own ({@link ConnectionPool}). When a connection is lost the failing call
+ * reports a transient error and the next call connects again.
  */
 public final class LibvirtDriver implements VmDriver {
   private static final Logger log = LoggerFactory.getLogger(LibvirtDriver.class);
@@ -59,10 +59,12 @@ public final class LibvirtDriver implements VmDriver {
   private final Path storageDir;
   private final FactsCache parsed = new FactsCache();
   private Connect conn; // guarded by this
-  private final ConnectionPool<Connect> pool = new ConnectionPool<>(this::open, c -> close(c, false));
+  private final ConnectionPool<Connect> pool =
+      new ConnectionPool<>(this::open, c -> close(c, false));
   private final boolean pooled;
   private final java.util.List<java.util.function.Consumer<String>> watchers =
       new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** Held here: libvirt-java keeps listeners in maps, JNA callbacks must stay reachable. */
   private final org.libvirt.event.LifecycleListener lifecycle =
       (domain, event) -> {
@@ -74,6 +76,7 @@ public final class LibvirtDriver implements VmDriver {
         }
         return 0;
       };
+
   private boolean listening; // guarded by this
   private volatile boolean lost;
   private boolean reconnected; // guarded by this; since the last ping
@@ -171,8 +174,8 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   /**
-   * Four calls: getInfo, the persistent XML, the live XML if it runs, getAutostart; and for a
-   * guest with a disk virtd made, that volume's capacity ({@code disk_size}, in whole GiB).
+   * Four calls: getInfo, the persistent XML, the live XML if it runs, getAutostart; and for a guest
+   * with a disk virtd made, that volume's capacity ({@code disk_size}, in whole GiB).
    */
   private ObservedVm read(Domain d) throws LibvirtException, DriverException {
     DomainInfo info = d.getInfo();
@@ -303,9 +306,15 @@ public final class LibvirtDriver implements VmDriver {
     if (isRemote(uri)) {
       throw new DriverException(
           Kind.TERMINAL,
-          "libvirt: " + action + " `" + spec.name() + "`: `user_data`, `meta_data` and"
+          "libvirt: "
+              + action
+              + " `"
+              + spec.name()
+              + "`: `user_data`, `meta_data` and"
               + " `network_config` need a hypervisor on this host (the seed image is written to "
-              + storageDir + "), not " + uri);
+              + storageDir
+              + "), not "
+              + uri);
     }
     Path iso = CloudInitSeed.isoPath(storageDir, spec.name());
     try {
@@ -313,8 +322,14 @@ public final class LibvirtDriver implements VmDriver {
     } catch (IOException | RuntimeException e) {
       throw new DriverException(
           Kind.TERMINAL,
-          "libvirt: " + action + " `" + spec.name() + "`: cannot write the cloud-init seed " + iso
-              + ": " + e.getMessage(),
+          "libvirt: "
+              + action
+              + " `"
+              + spec.name()
+              + "`: cannot write the cloud-init seed "
+              + iso
+              + ": "
+              + e.getMessage(),
           e);
     }
     try {
@@ -455,7 +470,8 @@ public final class LibvirtDriver implements VmDriver {
       return true;
     } catch (LibvirtException e) {
       rethrowIfLost(e);
-      log.warn("growing the disk of {} while it runs was refused: {}", facts.name(), Errors.message(e));
+      log.warn(
+          "growing the disk of {} while it runs was refused: {}", facts.name(), Errors.message(e));
       return false;
     }
   }
@@ -557,42 +573,47 @@ public final class LibvirtDriver implements VmDriver {
   @Override
   public boolean stop(String name, Duration timeout) throws DriverException {
     // missing, or a transient guest that went away when it stopped: nothing to stop
-    return withDomainIfPresent(name, "stop", false, d -> {
-      RunState s = state(d.getInfo().state);
-      switch (s) {
-        case SHUTOFF, NOSTATE -> {
-          return false;
-        }
-        case CRASHED -> {
-          destroyQuietly(d);
-          return false;
-        }
-        case PAUSED -> d.resume(); // a paused guest cannot see the ACPI button
-        case PMSUSPENDED -> d.PMwakeup();
-        default -> {}
-      }
-      try {
-        d.shutdown();
-      } catch (LibvirtException e) {
-        rethrowIfLost(e);
-        if (!isActive(d)) {
-          return false;
-        }
-        log.debug("graceful shutdown of {} refused ({}); forcing it off", name, Errors.message(e));
-        return destroyQuietly(d);
-      }
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (System.nanoTime() < deadline) {
-        if (!isActive(d)) {
-          return false;
-        }
-        sleep(Math.min(POLL_MS, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-      }
-      if (!isActive(d)) {
-        return false;
-      }
-      return destroyQuietly(d);
-    });
+    return withDomainIfPresent(
+        name,
+        "stop",
+        false,
+        d -> {
+          RunState s = state(d.getInfo().state);
+          switch (s) {
+            case SHUTOFF, NOSTATE -> {
+              return false;
+            }
+            case CRASHED -> {
+              destroyQuietly(d);
+              return false;
+            }
+            case PAUSED -> d.resume(); // a paused guest cannot see the ACPI button
+            case PMSUSPENDED -> d.PMwakeup();
+            default -> {}
+          }
+          try {
+            d.shutdown();
+          } catch (LibvirtException e) {
+            rethrowIfLost(e);
+            if (!isActive(d)) {
+              return false;
+            }
+            log.debug(
+                "graceful shutdown of {} refused ({}); forcing it off", name, Errors.message(e));
+            return destroyQuietly(d);
+          }
+          long deadline = System.nanoTime() + timeout.toNanos();
+          while (System.nanoTime() < deadline) {
+            if (!isActive(d)) {
+              return false;
+            }
+            sleep(Math.min(POLL_MS, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+          }
+          if (!isActive(d)) {
+            return false;
+          }
+          return destroyQuietly(d);
+        });
   }
 
   @Override
@@ -602,28 +623,39 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public void unmark(String name) throws DriverException {
-    withDomainIfPresent(name, "unmark", null, d -> {
-      String xml = d.getXMLDesc(XML_INACTIVE | XML_SECURE);
-      String stripped = DomainWriter.withoutMark(xml);
-      if (!stripped.equals(xml)) {
-        free(d.getConnect().domainDefineXML(stripped)); // the persistent definition; a running guest is untouched
-      }
-      return null;
-    });
+    withDomainIfPresent(
+        name,
+        "unmark",
+        null,
+        d -> {
+          String xml = d.getXMLDesc(XML_INACTIVE | XML_SECURE);
+          String stripped = DomainWriter.withoutMark(xml);
+          if (!stripped.equals(xml)) {
+            free(
+                d.getConnect()
+                    .domainDefineXML(
+                        stripped)); // the persistent definition; a running guest is untouched
+          }
+          return null;
+        });
   }
 
   @Override
   public void remove(String name) throws DriverException {
-    withDomainIfPresent(name, "remove", null, d -> {
-      destroyQuietly(d); // undefine would leave a running guest behind as a transient domain
-      List<Marks.Volume> volumes = parse(d.getXMLDesc(XML_INACTIVE | XML_SECURE)).volumes();
-      undefine(d);
-      Storage storage = new Storage(d.getConnect());
-      for (Marks.Volume v : volumes) {
-        storage.delete(v); // exactly the volumes the mark says virtd made; nothing else
-      }
-      return null;
-    });
+    withDomainIfPresent(
+        name,
+        "remove",
+        null,
+        d -> {
+          destroyQuietly(d); // undefine would leave a running guest behind as a transient domain
+          List<Marks.Volume> volumes = parse(d.getXMLDesc(XML_INACTIVE | XML_SECURE)).volumes();
+          undefine(d);
+          Storage storage = new Storage(d.getConnect());
+          for (Marks.Volume v : volumes) {
+            storage.delete(v); // exactly the volumes the mark says virtd made; nothing else
+          }
+          return null;
+        });
     removeSeed(name);
   }
 
@@ -676,13 +708,17 @@ public final class LibvirtDriver implements VmDriver {
     return onDomain(name, action, call, false, null);
   }
 
-  /** As {@link #withDomain}, but a guest that is missing (or vanishes meanwhile) gives {@code whenMissing}. */
+  /**
+   * As {@link #withDomain}, but a guest that is missing (or vanishes meanwhile) gives {@code
+   * whenMissing}.
+   */
   private <T> T withDomainIfPresent(String name, String action, T whenMissing, DomainCall<T> call)
       throws DriverException {
     return onDomain(name, action, call, true, whenMissing);
   }
 
-  private <T> T onDomain(String name, String action, DomainCall<T> call, boolean missingOk, T whenMissing)
+  private <T> T onDomain(
+      String name, String action, DomainCall<T> call, boolean missingOk, T whenMissing)
       throws DriverException {
     Domain d = null;
     try (ConnectionPool.Lease<Connect> c = lease()) {
@@ -730,7 +766,9 @@ public final class LibvirtDriver implements VmDriver {
     return c;
   }
 
-  /** A new connection with keepalive (a hung libvirtd fails calls instead of blocking them forever). */
+  /**
+   * A new connection with keepalive (a hung libvirtd fails calls instead of blocking them forever).
+   */
   private Connect open() throws DriverException {
     Connect c;
     try {
@@ -768,12 +806,15 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   @Override
-  public synchronized void watch(java.util.function.Consumer<String> onChange) throws DriverException {
+  public synchronized void watch(java.util.function.Consumer<String> onChange)
+      throws DriverException {
     watchers.add(onChange);
     listen(connection());
   }
 
-  /** Registers the lifecycle listener on {@code c} once, when someone watches and events can flow. */
+  /**
+   * Registers the lifecycle listener on {@code c} once, when someone watches and events can flow.
+   */
   private void listen(Connect c) {
     if (listening || watchers.isEmpty() || !keepAlive) {
       return;
@@ -782,7 +823,10 @@ public final class LibvirtDriver implements VmDriver {
       c.addLifecycleListener(lifecycle);
       listening = true;
     } catch (LibvirtException e) {
-      log.warn("{}: no lifecycle events ({}); scheduled passes still catch drift", uri, Errors.message(e));
+      log.warn(
+          "{}: no lifecycle events ({}); scheduled passes still catch drift",
+          uri,
+          Errors.message(e));
     }
   }
 

@@ -22,12 +22,18 @@ public final class Marks {
   static final String MANIFEST = "manifest";
   static final String HASH = "hash";
   static final String OS_VARIANT = "os_variant";
+
   /** As the manifest spelled it: libvirt expands aliases (`pc` becomes `pc-i440fx-7.2`). */
   static final String MACHINE_TYPE = "machine_type";
+
   static final String OS_TYPE = "os_type";
   static final String NETWORK_MODEL = "network_model";
-  /** Salted digests of the cloud-init documents the seed was written from ({@link CloudInitSeed}). */
+
+  /**
+   * Salted digests of the cloud-init documents the seed was written from ({@link CloudInitSeed}).
+   */
   static final String USER_DATA = "user_data";
+
   static final String META_DATA = "meta_data";
   static final String NETWORK_CONFIG = "network_config";
   static final String VIRT_PATH = "virt_path";
@@ -43,8 +49,18 @@ public final class Marks {
   /** The mark's attributes an update keeps: everything recorded at creation. */
   static final java.util.List<String> CARRIED =
       java.util.List.of(
-          OS_VARIANT, OS_TYPE, NETWORK_MODEL, MACHINE_TYPE, VIRT_PATH, IMAGE, IMAGE_MODE, CLONE_FROM, DISK,
-          USER_DATA, META_DATA, NETWORK_CONFIG);
+          OS_VARIANT,
+          OS_TYPE,
+          NETWORK_MODEL,
+          MACHINE_TYPE,
+          VIRT_PATH,
+          IMAGE,
+          IMAGE_MODE,
+          CLONE_FROM,
+          DISK,
+          USER_DATA,
+          META_DATA,
+          NETWORK_CONFIG);
 
   /** A volume virtd created for the guest, in the pool {@code pool}. */
   record Volume(String pool, String name, String path) {}

@@ -20,18 +20,19 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
 /**
- * Disks through libvirt's storage API: every file virtd creates is a volume of a directory pool,
- * so libvirt does the copying, the qcow2 overlays, the ownership and the resizing, and nothing here
+ * Disks through libvirt's storage API: every file virtd creates is a volume of a directory pool, so
+ * libvirt does the copying, the qcow2 overlays, the ownership and the resizing, and nothing here
  * runs {@code qemu-img}. A directory virtd has to read or write in (the configuration's {@code
  * storage_dir}, a {@code virt_path} directory, the directory of an {@code image}) gets a pool: an
  * existing one whose target is that directory, else one named after the path ({@link #poolName}),
  * defined, started and set to autostart.
  *
- * <p>Calls run on the driver's one connection; pool creation is synchronised so two guests
- * created at once do not define the same pool twice.
+ * <p>Calls run on the driver's one connection; pool creation is synchronised so two guests created
+ * at once do not define the same pool twice.
  */
 final class Storage {
   static final long GIB = 1024L * 1024 * 1024;
+
   /** {@code VIR_DOMAIN_BLOCK_RESIZE_BYTES}: blockResize's size is in bytes, not KiB. */
   static final int BLOCK_RESIZE_BYTES = 1;
 
@@ -70,7 +71,8 @@ final class Storage {
     pool.setAttribute("type", "dir");
     doc.appendChild(pool);
     DomainWriter.text(pool, "name", name);
-    DomainWriter.text(DomainWriter.child(pool, "target"), "path", dir.toAbsolutePath().normalize().toString());
+    DomainWriter.text(
+        DomainWriter.child(pool, "target"), "path", dir.toAbsolutePath().normalize().toString());
     return DomainWriter.serialize(doc);
   }
 
@@ -78,7 +80,8 @@ final class Storage {
    * A file volume's XML: {@code name}, capacity in bytes, format, and for an overlay the backing
    * image. Allocation 0: new disks are sparse, whatever the format.
    */
-  static String volumeXml(String name, String format, long capacityBytes, Optional<Backing> backing) {
+  static String volumeXml(
+      String name, String format, long capacityBytes, Optional<Backing> backing) {
     Document doc = DomainWriter.newDocument();
     Element vol = doc.createElement("volume");
     vol.setAttribute("type", "file");
@@ -98,7 +101,8 @@ final class Storage {
 
   /** The format a volume's XML names ({@code raw} when it names none, as libvirt assumes). */
   static String formatOf(String volumeXml) {
-    Element target = DomainWriter.first(DomainWriter.parse(volumeXml).getDocumentElement(), "target");
+    Element target =
+        DomainWriter.first(DomainWriter.parse(volumeXml).getDocumentElement(), "target");
     Element format = target == null ? null : DomainWriter.first(target, "format");
     return format == null || format.getAttribute("type").isEmpty()
         ? "raw"
@@ -178,7 +182,9 @@ final class Storage {
     if (!Files.isRegularFile(abs)) {
       throw new DriverException(Kind.TERMINAL, "libvirt: no image file " + abs);
     }
-    StorageVol v = orMissing(() -> conn.storageVolLookupByPath(abs.toString()), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+    StorageVol v =
+        orMissing(
+            () -> conn.storageVolLookupByPath(abs.toString()), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
     if (v == null) {
       StoragePool pool = poolFor(abs.getParent(), false);
       pool.refresh(0);
@@ -260,7 +266,8 @@ final class Storage {
 
   /** The capacity of the volume at {@code path}, or empty when libvirt knows no such volume. */
   Optional<Long> capacity(String path) throws LibvirtException {
-    StorageVol v = orMissing(() -> conn.storageVolLookupByPath(path), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+    StorageVol v =
+        orMissing(() -> conn.storageVolLookupByPath(path), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
     if (v == null) {
       return Optional.empty();
     }
@@ -288,7 +295,9 @@ final class Storage {
    * the recorded one (then it is not the volume virtd made, and stays).
    */
   void delete(Marks.Volume vol) throws LibvirtException {
-    StoragePool p = orMissing(() -> conn.storagePoolLookupByName(vol.pool()), ErrorNumber.VIR_ERR_NO_STORAGE_POOL);
+    StoragePool p =
+        orMissing(
+            () -> conn.storagePoolLookupByName(vol.pool()), ErrorNumber.VIR_ERR_NO_STORAGE_POOL);
     if (p == null) {
       return;
     }
@@ -296,10 +305,13 @@ final class Storage {
       if (p.isActive() != 1) {
         p.create(0);
       }
-      StorageVol v = orMissing(() -> p.storageVolLookupByName(vol.name()), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+      StorageVol v =
+          orMissing(() -> p.storageVolLookupByName(vol.name()), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
       if (v == null) {
         p.refresh(0); // made while the pool was not looking
-        v = orMissing(() -> p.storageVolLookupByName(vol.name()), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+        v =
+            orMissing(
+                () -> p.storageVolLookupByName(vol.name()), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
         if (v == null) {
           return;
         }

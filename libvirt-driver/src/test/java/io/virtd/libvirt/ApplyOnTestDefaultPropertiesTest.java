@@ -61,7 +61,10 @@ class ApplyOnTestDefaultPropertiesTest {
   @Test
   void whatApplyWroteReadsBackAsTheManifest() {
     PropertyCases.forAll(
-        "what apply wrote reads back as the manifest", TRIES, g -> new Bodies(g.libvirtChangeable(), g.libvirtChangeable()), Bodies::toString,
+        "what apply wrote reads back as the manifest",
+        TRIES,
+        g -> new Bodies(g.libvirtChangeable(), g.libvirtChangeable()),
+        Bodies::toString,
         b -> {
           try {
             createThenChange(b.first(), b.second());
@@ -78,12 +81,26 @@ class ApplyOnTestDefaultPropertiesTest {
       VmSpec spec = Specs.parse(ManifestGen.manifest(name, "kvm", body) + "shutdown_timeout: 1s\n");
       PlanPolicy policy = PlanPolicy.of("prop-host");
       var plan = Planning.plan(List.of(spec), drivers, policy);
-      assertEquals(!created, plan.resources().get(0).has(io.virtd.core.plan.Step.Create.class), plan::toString);
+      assertEquals(
+          !created,
+          plan.resources().get(0).has(io.virtd.core.plan.Step.Create.class),
+          plan::toString);
       created = true;
       List<ApplyEvent> events = new ArrayList<>();
       Apply.Result r =
-          Apply.run(plan, drivers, new Executor("prop-host", new GuestLocks(locks), Duration.ofSeconds(5)), policy, events::add);
-      String context = "manifest:\n" + ManifestGen.manifest(name, "kvm", body) + "events: " + events + "\nresult: " + r;
+          Apply.run(
+              plan,
+              drivers,
+              new Executor("prop-host", new GuestLocks(locks), Duration.ofSeconds(5)),
+              policy,
+              events::add);
+      String context =
+          "manifest:\n"
+              + ManifestGen.manifest(name, "kvm", body)
+              + "events: "
+              + events
+              + "\nresult: "
+              + r;
       assertEquals(List.of(), r.failed(), context);
       assertEquals(List.of(), r.inconsistent(), context);
       assertFalse(r.after().hasChanges(), context);

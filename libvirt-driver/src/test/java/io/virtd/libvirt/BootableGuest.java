@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * virt_type: qemu}): this kernel hangs under KVM on the nested hosts CI runs on.
  */
 final class BootableGuest {
-  static final Path CACHE = Path.of(System.getProperty("virtd.it.guestCache", "/var/cache/virtd-test"));
+  static final Path CACHE =
+      Path.of(System.getProperty("virtd.it.guestCache", "/var/cache/virtd-test"));
   static final Path SCRIPT = Path.of("src/test/guest/build-guest.sh");
 
   private static Path built;
@@ -35,10 +36,12 @@ final class BootableGuest {
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-      throw new IOException("building the test guest failed (" + SCRIPT + "): see its output above");
+      throw new IOException(
+          "building the test guest failed (" + SCRIPT + "): see its output above");
     }
     Path dir = Path.of(out.lines().reduce((a, b) -> b).orElse(""));
-    if (!Files.isRegularFile(dir.resolve("vmlinuz")) || !Files.isRegularFile(dir.resolve("initrd.img"))) {
+    if (!Files.isRegularFile(dir.resolve("vmlinuz"))
+        || !Files.isRegularFile(dir.resolve("initrd.img"))) {
       throw new IOException("the test guest build printed no boot_location: " + out);
     }
     built = dir;

@@ -95,7 +95,10 @@ class CloudInitBootIT {
     Path console = DomainWriter.consoleLogPath(name);
     String first = "m1-" + UUID.randomUUID().toString().substring(0, 8);
     VmSpec spec =
-        with(bootable(name, Map.of("virtd_marker", first)), Field.SHUTDOWN_TIMEOUT, Duration.ofSeconds(60));
+        with(
+            bootable(name, Map.of("virtd_marker", first)),
+            Field.SHUTDOWN_TIMEOUT,
+            Duration.ofSeconds(60));
 
     long t0 = System.nanoTime();
     apply(spec);
@@ -175,7 +178,10 @@ class CloudInitBootIT {
   void aLiveMemoryChangeIsHonouredByTheGuestsBalloonDriver() throws Exception {
     String name = prefix + "b";
     VmSpec spec =
-        with(bootable(name, "#cloud-config\nvirtd_marker: balloon\n"), Field.SHUTDOWN_TIMEOUT, Duration.ofSeconds(5));
+        with(
+            bootable(name, "#cloud-config\nvirtd_marker: balloon\n"),
+            Field.SHUTDOWN_TIMEOUT,
+            Duration.ofSeconds(5));
     apply(spec);
     waitFor(DomainWriter.consoleLogPath(name), "virtd-guest: waiting for the power button");
     VmSpec smaller = with(spec, Field.MEMORY, mib(192));
@@ -187,7 +193,9 @@ class CloudInitBootIT {
     long t0 = System.nanoTime();
     apply(smaller);
     ResourcePlan after = plan(smaller);
-    System.out.printf("live balloon 256 -> 192 MiB: %d ms%n", Duration.ofNanos(System.nanoTime() - t0).toMillis());
+    System.out.printf(
+        "live balloon 256 -> 192 MiB: %d ms%n",
+        Duration.ofNanos(System.nanoTime() - t0).toMillis());
     assertTrue(after.steps().isEmpty(), after::toString);
     assertEquals(List.of(), after.restartPending(), "the balloon driver honoured it live");
     assertEquals(mib(192), driver.observe(name).orElseThrow().live().get(Field.MEMORY));
@@ -228,14 +236,15 @@ class CloudInitBootIT {
   }
 
   /**
-   * Waits until {@code line} has been logged {@code times} times: the console log is appended across
-   * boots, and an ACPI press sent before this boot's init listens for it is lost.
+   * Waits until {@code line} has been logged {@code times} times: the console log is appended
+   * across boots, and an ACPI press sent before this boot's init listens for it is lost.
    */
   private static Duration waitFor(Path log, String line, int times) throws Exception {
     long t0 = System.nanoTime();
     long deadline = t0 + BOOT.toNanos();
     while (System.nanoTime() < deadline) {
-      if (read(log).lines().filter(l -> l.strip().equals(line) || l.startsWith(line + " (")).count() >= times) {
+      if (read(log).lines().filter(l -> l.strip().equals(line) || l.startsWith(line + " (")).count()
+          >= times) {
         return Duration.ofNanos(System.nanoTime() - t0);
       }
       Thread.sleep(200);
@@ -249,8 +258,21 @@ class CloudInitBootIT {
 
   static Config withStorage(Config c, Path storageDir) {
     return new Config(
-        c.manifests(), c.connect(), c.connectXen(), c.owner(), c.schedule(),
-        c.maintenanceWindow(), c.workers(), c.socket(), c.prune(), c.pruneGrace(), c.logLevel(),
-        c.vzctl(), c.vzlist(), c.vzConfDir(), storageDir, c.lockDir());
+        c.manifests(),
+        c.connect(),
+        c.connectXen(),
+        c.owner(),
+        c.schedule(),
+        c.maintenanceWindow(),
+        c.workers(),
+        c.socket(),
+        c.prune(),
+        c.pruneGrace(),
+        c.logLevel(),
+        c.vzctl(),
+        c.vzlist(),
+        c.vzConfDir(),
+        storageDir,
+        c.lockDir());
   }
 }

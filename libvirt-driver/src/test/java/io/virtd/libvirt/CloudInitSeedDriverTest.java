@@ -46,7 +46,8 @@ class CloudInitSeedDriverTest {
   void open() throws Exception {
     Assumptions.assumeTrue(Files.isExecutable(CloudInitSeed.GENISOIMAGE), "no genisoimage");
     driver =
-        new LibvirtDriverFactory().open(URI, CloudInitBootIT.withStorage(Config.defaults(), storage));
+        new LibvirtDriverFactory()
+            .open(URI, CloudInitBootIT.withStorage(Config.defaults(), storage));
     prefix = "virtd-ci-" + UUID.randomUUID().toString().substring(0, 8) + "-";
   }
 
@@ -97,7 +98,11 @@ class CloudInitSeedDriverTest {
     assertEquals(List.of(), changes(plan(driver, changed, Optional.of(after))));
     assertEquals(
         List.of(Field.NETWORK_CONFIG),
-        changes(plan(driver, with(changed, Field.NETWORK_CONFIG, Map.of("version", 1)), Optional.of(after)))
+        changes(
+                plan(
+                    driver,
+                    with(changed, Field.NETWORK_CONFIG, Map.of("version", 1)),
+                    Optional.of(after)))
             .stream()
             .map(FieldChange::field)
             .toList(),

@@ -95,7 +95,11 @@ class CloudInitSeedTest {
   void withoutMetaDataTheInstanceIsNamedAfterTheGuest() {
     VmSpec spec = spec("web02", VirtType.QEMU, Field.USER_DATA, "#!/bin/sh\necho hi\n");
     assertEquals(
-        Map.of("user-data", "#!/bin/sh\necho hi\n", "meta-data", "instance-id: web02\nlocal-hostname: web02\n"),
+        Map.of(
+            "user-data",
+            "#!/bin/sh\necho hi\n",
+            "meta-data",
+            "instance-id: web02\nlocal-hostname: web02\n"),
         CloudInitSeed.files(spec));
     assertTrue(CloudInitSeed.wanted(spec));
     assertFalse(CloudInitSeed.wanted(spec("web03", VirtType.QEMU)));
@@ -105,8 +109,17 @@ class CloudInitSeedTest {
   void genisoimageArgumentsAreExact() {
     assertEquals(
         List.of(
-            "/usr/bin/genisoimage", "-quiet", "-output", "/s/web01-cidata.iso.tmp", "-volid",
-            "cidata", "-joliet", "-rock", "--", "user-data", "meta-data"),
+            "/usr/bin/genisoimage",
+            "-quiet",
+            "-output",
+            "/s/web01-cidata.iso.tmp",
+            "-volid",
+            "cidata",
+            "-joliet",
+            "-rock",
+            "--",
+            "user-data",
+            "meta-data"),
         CloudInitSeed.genisoimageArgs(
             Path.of("/s/web01-cidata.iso.tmp"), List.of("user-data", "meta-data")));
   }
@@ -116,8 +129,7 @@ class CloudInitSeedTest {
     Assumptions.assumeTrue(
         Files.isExecutable(CloudInitSeed.GENISOIMAGE) && Files.isExecutable(ISOINFO),
         "genisoimage is not installed");
-    VmSpec spec =
-        spec("web01", VirtType.KVM, Field.USER_DATA, Map.of("virtd_marker", "m-42"));
+    VmSpec spec = spec("web01", VirtType.KVM, Field.USER_DATA, Map.of("virtd_marker", "m-42"));
     Path iso = CloudInitSeed.isoPath(dir.resolve("images"), spec.name());
     CloudInitSeed.write(spec, iso);
 
@@ -128,7 +140,8 @@ class CloudInitSeedTest {
     assertTrue(pvd.contains("Rock Ridge signatures version"), pvd);
     assertTrue(pvd.contains("Joliet with UCS level"), pvd);
     assertEquals(
-        "#cloud-config\nvirtd_marker: m-42\n", isoinfo("-R", "-i", iso.toString(), "-x", "/user-data"));
+        "#cloud-config\nvirtd_marker: m-42\n",
+        isoinfo("-R", "-i", iso.toString(), "-x", "/user-data"));
     assertEquals(
         "instance-id: web01\nlocal-hostname: web01\n",
         isoinfo("-R", "-i", iso.toString(), "-x", "/meta-data"));
@@ -156,8 +169,7 @@ class CloudInitSeedTest {
                 + "<target bus=\"ide\" dev=\"hdc\"/><readonly/></disk>"),
         twice);
     assertTrue(
-        twice.contains(
-            "<log append=\"on\" file=\"/var/log/libvirt/qemu/web01-console.log\"/>"),
+        twice.contains("<log append=\"on\" file=\"/var/log/libvirt/qemu/web01-console.log\"/>"),
         twice);
     DomainReader.Facts facts = DomainReader.read(twice);
     assertTrue(((DocumentDigest) facts.fields().get(Field.USER_DATA)).matches(Map.of("a", 1)));

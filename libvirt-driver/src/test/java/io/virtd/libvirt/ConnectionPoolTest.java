@@ -115,7 +115,8 @@ class ConnectionPoolTest {
     ConnectionPool<Conn> failing =
         new ConnectionPool<>(
             () -> {
-              throw new DriverException(DriverException.Kind.UNAVAILABLE, "libvirt: cannot connect");
+              throw new DriverException(
+                  DriverException.Kind.UNAVAILABLE, "libvirt: cannot connect");
             },
             c -> {});
     DriverException e = assertThrows(DriverException.class, failing::lease);

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** How libvirt's own spellings become the manifest model's values. */
 class DomainReaderTest {
   static final String RUNNING_QEMU =
-      """
+"""
 <domain type='kvm' id='7'>
   <name>web01</name>
   <uuid>1f444a52-9e48-4f32-8c88-9e495ca681be</uuid>
@@ -47,7 +47,8 @@ class DomainReaderTest {
 
   @Test
   void theMachineTypeVirtdCreatedWithIsReadFromTheMarkNotFromLibvirtsExpansion() {
-    var spec = io.virtd.core.testing.DriverContract.spec("m1", VirtType.KVM, Field.MACHINE_TYPE, "q35");
+    var spec =
+        io.virtd.core.testing.DriverContract.spec("m1", VirtType.KVM, Field.MACHINE_TYPE, "q35");
     String written =
         DomainWriter.create(
             spec,
@@ -114,8 +115,8 @@ class DomainReaderTest {
     assertEquals(
         "e1000,virtio",
         read("<devices><interface type='network'><source network='a'/><model"
-                 + " type='e1000'/></interface><interface type='network'><source"
-                 + " network='b'/><model type='virtio'/></interface></devices>")
+                + " type='e1000'/></interface><interface type='network'><source"
+                + " network='b'/><model type='virtio'/></interface></devices>")
             .get(Field.NETWORK_MODEL));
   }
 

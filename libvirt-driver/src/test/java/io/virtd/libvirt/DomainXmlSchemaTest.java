@@ -128,9 +128,12 @@ class DomainXmlSchemaTest {
     VmSpec spec = spec("disk", type, Field.DISK_SIZE, 4L);
     DomainWriter.Provisioned storage =
         new DomainWriter.Provisioned(
-            java.util.Optional.of(new DomainWriter.Disk("/var/lib/virtd/images/disk.qcow2", false, "qcow2")),
+            java.util.Optional.of(
+                new DomainWriter.Disk("/var/lib/virtd/images/disk.qcow2", false, "qcow2")),
             java.util.Map.of(Marks.DISK, "/var/lib/virtd/images/disk.qcow2"),
-            List.of(new Marks.Volume("virtd-images-0123456789", "disk.qcow2", "/var/lib/virtd/images/disk.qcow2")));
+            List.of(
+                new Marks.Volume(
+                    "virtd-images-0123456789", "disk.qcow2", "/var/lib/virtd/images/disk.qcow2")));
     validate(DomainWriter.create(spec, mark(spec, OwnershipMark.Origin.CREATED), HOST, storage));
   }
 
@@ -138,11 +141,15 @@ class DomainXmlSchemaTest {
   void volumeAndPoolXmlAreValid() throws Exception {
     validate(
         Storage.volumeXml(
-            "a.qcow2", "qcow2", 1L << 30,
+            "a.qcow2",
+            "qcow2",
+            1L << 30,
             java.util.Optional.of(new Storage.Backing("/base/b.raw", "raw"))),
         "storagevol");
     validate(Storage.volumeXml("b.raw", "raw", 1L << 30, java.util.Optional.empty()), "storagevol");
-    validate(Storage.poolXml("virtd-images-0123456789", Path.of("/var/lib/virtd/images")), "storagepool");
+    validate(
+        Storage.poolXml("virtd-images-0123456789", Path.of("/var/lib/virtd/images")),
+        "storagepool");
   }
 
   /** The cloud-init seed's CD-ROM and the console log on every bus the seed can take. */

@@ -18,12 +18,13 @@ abstract class LibvirtContract extends DriverContract {
   protected abstract String uri();
 
   /**
-   * Guests started from several threads at once all run, each start holding a connection of its
-   * own where libvirtd serves the URI (it runs at most 5 calls of one connection at once), the one
+   * Guests started from several threads at once all run, each start holding a connection of its own
+   * where libvirtd serves the URI (it runs at most 5 calls of one connection at once), the one
    * connection on {@code test:} URIs (whose file-backed form gives each connection its own guests).
    */
   @org.junit.jupiter.api.Test
-  void guestsStartedInParallelAllRunEachOnItsOwnConnectionWhereADaemonServesThem() throws Exception {
+  void guestsStartedInParallelAllRunEachOnItsOwnConnectionWhereADaemonServesThem()
+      throws Exception {
     int n = 6;
     java.util.List<VmSpec> specs = new java.util.ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -52,13 +53,16 @@ abstract class LibvirtContract extends DriverContract {
     }
     for (VmSpec s : specs) {
       assertEquals(
-          io.virtd.core.spi.RunState.RUNNING, driver.observe(s.name()).orElseThrow().state(), s.name());
+          io.virtd.core.spi.RunState.RUNNING,
+          driver.observe(s.name()).orElseThrow().state(),
+          s.name());
     }
     int open = ((LibvirtDriver) driver).openConnections();
     if (uri().startsWith("test:")) {
       assertEquals(1, open);
     } else {
-      assertTrue(open > 2 && open <= n + 1, "events + one per start in progress at once, was " + open);
+      assertTrue(
+          open > 2 && open <= n + 1, "events + one per start in progress at once, was " + open);
     }
   }
 
@@ -85,7 +89,8 @@ abstract class LibvirtContract extends DriverContract {
 
   @Override
   protected Map<Field, Object> creationDefaults() {
-    return Map.of(Field.ARCH, "x86_64", Field.OS_TYPE, "hvm", Field.ON_POWEROFF, LifecycleAction.DESTROY);
+    return Map.of(
+        Field.ARCH, "x86_64", Field.OS_TYPE, "hvm", Field.ON_POWEROFF, LifecycleAction.DESTROY);
   }
 
   @Override
@@ -122,8 +127,10 @@ abstract class LibvirtContract extends DriverContract {
   }
 
   @Override
-  protected void assertAdoptionKeptTheRest(VmSpec spec, ObservedVm before, ObservedVm after) throws Exception {
-    assertEquals(before.persistent().get(Field.INTERFACES), after.persistent().get(Field.INTERFACES));
+  protected void assertAdoptionKeptTheRest(VmSpec spec, ObservedVm before, ObservedVm after)
+      throws Exception {
+    assertEquals(
+        before.persistent().get(Field.INTERFACES), after.persistent().get(Field.INTERFACES));
     assertTrue(rawXml(spec.name()).contains("52:54:00:12:34:56"), "the MAC address survives");
   }
 

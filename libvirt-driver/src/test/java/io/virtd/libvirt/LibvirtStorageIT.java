@@ -1,12 +1,10 @@
 package io.virtd.libvirt;
 
-import io.virtd.core.testing.DriverContract;
 import static io.virtd.core.testing.DriverContract.mib;
 import static io.virtd.core.testing.DriverContract.spec;
 import static io.virtd.core.testing.DriverContract.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +20,7 @@ import io.virtd.core.spi.Mutability;
 import io.virtd.core.spi.OwnershipMark;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.spi.VmDriver;
+import io.virtd.core.testing.DriverContract;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -107,8 +106,15 @@ class LibvirtStorageIT {
   private VmSpec guest(String suffix, Object... pairs) {
     // a BIOS-only guest ignores ACPI: a short grace keeps `absent` from waiting the default 60 s
     VmSpec s =
-        spec(prefix + "-" + suffix, type, Field.MEMORY, mib(64), Field.CPUS, 1,
-            Field.SHUTDOWN_TIMEOUT, java.time.Duration.ofSeconds(2));
+        spec(
+            prefix + "-" + suffix,
+            type,
+            Field.MEMORY,
+            mib(64),
+            Field.CPUS,
+            1,
+            Field.SHUTDOWN_TIMEOUT,
+            java.time.Duration.ofSeconds(2));
     return with(s, pairs);
   }
 
@@ -119,7 +125,8 @@ class LibvirtStorageIT {
     run("qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 1M", img.toString());
     String before = sha256(img);
 
-    VmSpec s = guest("cow", Field.IMAGE, img.toString(), Field.IMAGE_MODE, "cow", Field.DISK_SIZE, 1L);
+    VmSpec s =
+        guest("cow", Field.IMAGE, img.toString(), Field.IMAGE_MODE, "cow", Field.DISK_SIZE, 1L);
     StorageFlows.apply(driver, s, locks);
     assertEquals(RunState.RUNNING, driver.observe(s.name()).get().state());
     Path disk = images.resolve(s.name() + ".qcow2");
@@ -137,15 +144,17 @@ class LibvirtStorageIT {
     assertEquals(2L, driver.observe(s.name()).get().persistent().get(Field.DISK_SIZE));
     assertEquals(
         Long.toString(2 * Storage.GIB),
-        jsonNumber(run("qemu-img", "info", "-U", "--output=json", disk.toString()), "virtual-size"));
+        jsonNumber(
+            run("qemu-img", "info", "-U", "--output=json", disk.toString()), "virtual-size"));
     StorageFlows.assertConverged(driver, bigger);
 
     // a BIOS-only guest writes nothing: write into the overlay ourselves, then compare the base
     driver.destroy(s.name());
     run("qemu-io", "-f", "qcow2", "-c", "write -P 0x77 0 2M", disk.toString());
     assertEquals(before, sha256(img), "the base image is unchanged");
-    assertTrue(run("qemu-io", "-f", "qcow2", "-r", "-c", "read -P 0x77 0 2M", disk.toString())
-        .contains("read 2097152/2097152"));
+    assertTrue(
+        run("qemu-io", "-f", "qcow2", "-r", "-c", "read -P 0x77 0 2M", disk.toString())
+            .contains("read 2097152/2097152"));
 
     VmSpec smaller = with(s, Field.DISK_SIZE, 1L);
     ResourcePlan shrink = DriverContract.plan(driver, smaller, driver.observe(s.name()));
@@ -165,15 +174,18 @@ class LibvirtStorageIT {
     run("qemu-io", "-f", "raw", "-c", "write -P 0x5a 0 1M", img.toString());
     String before = sha256(img);
 
-    VmSpec s = guest("clone", Field.IMAGE, img.toString(), Field.IMAGE_MODE, "clone", Field.DISK_SIZE, 1L);
+    VmSpec s =
+        guest("clone", Field.IMAGE, img.toString(), Field.IMAGE_MODE, "clone", Field.DISK_SIZE, 1L);
     StorageFlows.apply(driver, s, locks);
     Path disk = images.resolve(s.name() + ".raw");
     String info = run("qemu-img", "info", "-U", "--output=json", disk.toString());
     assertEquals(null, json(info, "backing-filename"), info);
     assertEquals("raw", json(info, "format"), info);
     assertEquals(Long.toString(Storage.GIB), jsonNumber(info, "virtual-size"), info);
-    assertTrue(run("qemu-io", "-f", "raw", "-r", "-U", "-c", "read -P 0x5a 0 1M", disk.toString())
-        .contains("read 1048576/1048576"), "the copy holds the image's data");
+    assertTrue(
+        run("qemu-io", "-f", "raw", "-r", "-U", "-c", "read -P 0x5a 0 1M", disk.toString())
+            .contains("read 1048576/1048576"),
+        "the copy holds the image's data");
     StorageFlows.assertConverged(driver, s);
     assertEquals(RunState.RUNNING, driver.observe(s.name()).get().state());
 
@@ -216,13 +228,17 @@ class LibvirtStorageIT {
     VmSpec s = guest("blank", Field.DISK_SIZE, 1L, Field.ENSURE, Ensure.STOPPED);
     StorageFlows.apply(driver, s, locks);
     Path disk = images.resolve(s.name() + ".qcow2");
-    assertEquals(Long.toString(Storage.GIB),
-        jsonNumber(run("qemu-img", "info", "-U", "--output=json", disk.toString()), "virtual-size"));
+    assertEquals(
+        Long.toString(Storage.GIB),
+        jsonNumber(
+            run("qemu-img", "info", "-U", "--output=json", disk.toString()), "virtual-size"));
     StorageFlows.assertConverged(driver, s);
     VmSpec bigger = with(s, Field.DISK_SIZE, 3L);
     StorageFlows.apply(driver, bigger, locks); // stopped: the volume is resized
-    assertEquals(Long.toString(3 * Storage.GIB),
-        jsonNumber(run("qemu-img", "info", "-U", "--output=json", disk.toString()), "virtual-size"));
+    assertEquals(
+        Long.toString(3 * Storage.GIB),
+        jsonNumber(
+            run("qemu-img", "info", "-U", "--output=json", disk.toString()), "virtual-size"));
     StorageFlows.assertConverged(driver, bigger);
     StorageFlows.apply(driver, with(s, Field.ENSURE, Ensure.ABSENT), locks);
     assertFalse(Files.exists(disk));
@@ -238,12 +254,22 @@ class LibvirtStorageIT {
     Connect c = new Connect(URI);
     try {
       c.domainDefineXML(
-              "<domain type='" + DomainWriter.domainType(type) + "'><name>" + baseName + "</name>"
-                  + "<uuid>" + baseUuid + "</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+              "<domain type='"
+                  + DomainWriter.domainType(type)
+                  + "'><name>"
+                  + baseName
+                  + "</name>"
+                  + "<uuid>"
+                  + baseUuid
+                  + "</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
                   + "<os><type arch='x86_64'>hvm</type></os><devices>"
                   + "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
-                  + "<source file='" + baseDisk + "'/><target dev='vda' bus='virtio'/></disk>"
-                  + "<interface type='user'><mac address='" + baseMac + "'/>"
+                  + "<source file='"
+                  + baseDisk
+                  + "'/><target dev='vda' bus='virtio'/></disk>"
+                  + "<interface type='user'><mac address='"
+                  + baseMac
+                  + "'/>"
                   + "<model type='virtio'/></interface></devices></domain>")
           .free();
     } finally {
@@ -272,7 +298,8 @@ class LibvirtStorageIT {
       DriverException e =
           assertThrows(
               DriverException.class,
-              () -> driver.create(second, DriverContract.mark(second, OwnershipMark.Origin.CREATED)));
+              () ->
+                  driver.create(second, DriverContract.mark(second, OwnershipMark.Origin.CREATED)));
       assertEquals(DriverException.Kind.CONFLICT, e.kind());
       assertTrue(e.getMessage().contains("shut it off to clone it"), e.getMessage());
     } finally {
@@ -299,7 +326,12 @@ class LibvirtStorageIT {
       StorageFlows.apply(driver, s, locks);
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertEquals(RunState.RUNNING, driver.observe(s.name()).get().state());
-      System.out.println("TIMING image_mode=" + mode + " (1 GiB image, fully written): apply to running " + ms + " ms");
+      System.out.println(
+          "TIMING image_mode="
+              + mode
+              + " (1 GiB image, fully written): apply to running "
+              + ms
+              + " ms");
     }
   }
 
@@ -348,5 +380,4 @@ class LibvirtStorageIT {
     }
     return HexFormat.of().formatHex(md.digest());
   }
-
 }

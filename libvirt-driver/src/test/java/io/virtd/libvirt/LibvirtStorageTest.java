@@ -1,6 +1,5 @@
 package io.virtd.libvirt;
 
-import io.virtd.core.testing.DriverContract;
 import static io.virtd.core.testing.DriverContract.spec;
 import static io.virtd.core.testing.DriverContract.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,6 +15,7 @@ import io.virtd.core.plan.ResourcePlan;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Mutability;
 import io.virtd.core.spi.VmDriver;
+import io.virtd.core.testing.DriverContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -94,8 +94,15 @@ class LibvirtStorageTest {
   @Test
   void aFailedDefineLeavesNoVolumeBehind() throws Exception {
     VmSpec s =
-        spec(prefix + "-b", VirtType.KVM, Field.ENSURE, Ensure.STOPPED, Field.DISK_SIZE, 1L,
-            Field.MACHINE_TYPE, "no-such-machine-type");
+        spec(
+            prefix + "-b",
+            VirtType.KVM,
+            Field.ENSURE,
+            Ensure.STOPPED,
+            Field.DISK_SIZE,
+            1L,
+            Field.MACHINE_TYPE,
+            "no-such-machine-type");
     try {
       StorageFlows.apply(driver, s, locks);
     } catch (AssertionError expected) {
@@ -110,16 +117,26 @@ class LibvirtStorageTest {
   void cloneFromAMissingDomainIsRefusedClearly() {
     VmSpec s = spec(prefix + "-c", VirtType.KVM, Field.CLONE_FROM, prefix + "-nobase");
     DriverException e =
-        assertThrows(DriverException.class, () -> driver.create(s, DriverContract.mark(s, io.virtd.core.spi.OwnershipMark.Origin.CREATED)));
-    assertTrue(e.getMessage().contains("there is no domain `" + prefix + "-nobase`"), e.getMessage());
+        assertThrows(
+            DriverException.class,
+            () ->
+                driver.create(
+                    s, DriverContract.mark(s, io.virtd.core.spi.OwnershipMark.Origin.CREATED)));
+    assertTrue(
+        e.getMessage().contains("there is no domain `" + prefix + "-nobase`"), e.getMessage());
   }
 
   @Test
   void diskSizeWithAnExistingVirtPathFileIsRefused(@TempDir Path dir) throws Exception {
     Path f = Files.createFile(dir.resolve("disk.img"));
-    VmSpec s = spec(prefix + "-d", VirtType.KVM, Field.VIRT_PATH, f.toString(), Field.DISK_SIZE, 1L);
+    VmSpec s =
+        spec(prefix + "-d", VirtType.KVM, Field.VIRT_PATH, f.toString(), Field.DISK_SIZE, 1L);
     DriverException e =
-        assertThrows(DriverException.class, () -> driver.create(s, DriverContract.mark(s, io.virtd.core.spi.OwnershipMark.Origin.CREATED)));
+        assertThrows(
+            DriverException.class,
+            () ->
+                driver.create(
+                    s, DriverContract.mark(s, io.virtd.core.spi.OwnershipMark.Origin.CREATED)));
     assertTrue(e.getMessage().contains("never resizes a disk it did not create"), e.getMessage());
   }
 }

@@ -1,6 +1,5 @@
 package io.virtd.libvirt;
 
-import io.virtd.core.testing.DriverContract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +11,7 @@ import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.plan.ResourcePlan;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.VmDriver;
+import io.virtd.core.testing.DriverContract;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,9 +27,22 @@ final class StorageFlows {
   static Config withStorageDir(Path dir) {
     Config d = Config.defaults();
     return new Config(
-        d.manifests(), d.connect(), d.connectXen(), d.owner(), d.schedule(),
-        d.maintenanceWindow(), d.workers(), d.socket(), d.prune(), d.pruneGrace(), d.logLevel(),
-        d.vzctl(), d.vzlist(), d.vzConfDir(), dir, d.lockDir());
+        d.manifests(),
+        d.connect(),
+        d.connectXen(),
+        d.owner(),
+        d.schedule(),
+        d.maintenanceWindow(),
+        d.workers(),
+        d.socket(),
+        d.prune(),
+        d.pruneGrace(),
+        d.logLevel(),
+        d.vzctl(),
+        d.vzlist(),
+        d.vzConfDir(),
+        dir,
+        d.lockDir());
   }
 
   /** Plans {@code spec} against the guest as it is and carries the plan out; fails on an error. */

@@ -1,6 +1,5 @@
 package io.virtd.libvirt;
 
-import io.virtd.core.testing.DriverContract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +8,7 @@ import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VirtType;
 import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.spi.OwnershipMark;
+import io.virtd.core.testing.DriverContract;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -96,16 +96,23 @@ class StorageTest {
   private static DomainWriter.Provisioned overlay() {
     return new DomainWriter.Provisioned(
         Optional.of(new DomainWriter.Disk("/var/lib/virtd/images/web01.qcow2", false, "qcow2")),
-        Map.of(Marks.IMAGE, "/base/deb.raw", Marks.IMAGE_MODE, "cow",
-            Marks.DISK, "/var/lib/virtd/images/web01.qcow2"),
-        List.of(new Marks.Volume("virtd-images-0123456789", "web01.qcow2",
-            "/var/lib/virtd/images/web01.qcow2")));
+        Map.of(
+            Marks.IMAGE,
+            "/base/deb.raw",
+            Marks.IMAGE_MODE,
+            "cow",
+            Marks.DISK,
+            "/var/lib/virtd/images/web01.qcow2"),
+        List.of(
+            new Marks.Volume(
+                "virtd-images-0123456789", "web01.qcow2", "/var/lib/virtd/images/web01.qcow2")));
   }
 
   @Test
   void theDiskAndTheVolumesVirtdMadeAreWrittenAndReadBack() {
     VmSpec spec =
-        DriverContract.spec("web01", VirtType.KVM, Field.IMAGE, "/base/deb.raw", Field.IMAGE_MODE, "cow");
+        DriverContract.spec(
+            "web01", VirtType.KVM, Field.IMAGE, "/base/deb.raw", Field.IMAGE_MODE, "cow");
     String xml =
         DomainWriter.create(
             spec, DriverContract.mark(spec, OwnershipMark.Origin.CREATED), HOST, overlay());
@@ -128,7 +135,8 @@ class StorageTest {
 
     // an update rewrites the mark and keeps what creation recorded
     String edited =
-        DomainWriter.edit(xml, spec, List.of(), DriverContract.mark(spec, OwnershipMark.Origin.CREATED), HOST);
+        DomainWriter.edit(
+            xml, spec, List.of(), DriverContract.mark(spec, OwnershipMark.Origin.CREATED), HOST);
     DomainReader.Facts g = DomainReader.read(edited);
     assertEquals(f.volumes(), g.volumes());
     assertEquals(f.disk(), g.disk());
@@ -139,7 +147,8 @@ class StorageTest {
   void xenGuestsGetXvdaWithoutAQemuDriver() {
     VmSpec spec = DriverContract.spec("x1", VirtType.XEN_FULLYVIRT, Field.DISK_SIZE, 1L);
     String xml =
-        DomainWriter.create(spec, DriverContract.mark(spec, OwnershipMark.Origin.CREATED), HOST, overlay());
+        DomainWriter.create(
+            spec, DriverContract.mark(spec, OwnershipMark.Origin.CREATED), HOST, overlay());
     assertTrue(
         xml.contains(
             "<disk device=\"disk\" type=\"file\">"

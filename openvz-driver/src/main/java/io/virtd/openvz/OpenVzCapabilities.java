@@ -6,10 +6,10 @@ import io.virtd.core.spi.Capabilities;
 import io.virtd.core.spi.Mutability;
 
 /**
- * How each manifest key changes on an existing container, by vzctl's own rules
- * ({@code src/vzctl-actions.c:check_set_mode()}, {@code src/lib/res.c}): memory and beancounters,
- * CPU, I/O priority, addresses, host name, DNS, disk quota limits, devices, veth interfaces and the
- * password apply to a running container; capabilities, features, iptables modules and turning the
+ * How each manifest key changes on an existing container, by vzctl's own rules ({@code
+ * src/vzctl-actions.c:check_set_mode()}, {@code src/lib/res.c}): memory and beancounters, CPU, I/O
+ * priority, addresses, host name, DNS, disk quota limits, devices, veth interfaces and the password
+ * apply to a running container; capabilities, features, iptables modules and turning the
  * second-level quota ({@code quotaugidlimit}) on or off wait for a restart. The boot flags and the
  * description are configuration only. Keys only libvirt knows are unsupported.
  */
@@ -42,7 +42,10 @@ final class OpenVzCapabilities {
                 Field.NOATIME)
             .set(Mutability.CONFIG, Field.DESC, Field.AUTOBOOT, Field.DISABLED)
             .set(Mutability.RESTART, Field.CAPABILITY, Field.FEATURES, Field.IPTABLES)
-            .rule(Field.QUOTAUGIDLIMIT, (desired, guest) -> quotaUgid(desired, guest.persistent().get(Field.QUOTAUGIDLIMIT)));
+            .rule(
+                Field.QUOTAUGIDLIMIT,
+                (desired, guest) ->
+                    quotaUgid(desired, guest.persistent().get(Field.QUOTAUGIDLIMIT)));
     return b.defaultsFor(DriverKind.OPENVZ).restUnsupported().build();
   }
 

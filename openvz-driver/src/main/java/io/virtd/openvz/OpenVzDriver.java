@@ -31,9 +31,9 @@ import java.util.Set;
  * OpenVZ containers through {@code vzctl} and {@code vzlist} (legacy OpenVZ, vzctl 4.x; Virtuozzo
  * 7's vzctl for {@code noatime}). A resource is the container whose {@code NAME} is the resource
  * name; it gets CTID {@link Ctids#of}. Observing costs one {@code vzlist} call plus reading the
- * {@code CTID.conf} files; every change of one container is one {@code vzctl set … --save}.
- * Exit codes are classified in {@link VzErrors}; a {@code user} password goes only into the argv of
- * that one call and is never logged or kept (see {@link VzMarkLines}).
+ * {@code CTID.conf} files; every change of one container is one {@code vzctl set … --save}. Exit
+ * codes are classified in {@link VzErrors}; a {@code user} password goes only into the argv of that
+ * one call and is never logged or kept (see {@link VzMarkLines}).
  */
 public final class OpenVzDriver implements VmDriver {
   static final Duration LIST_TIMEOUT = Duration.ofSeconds(60);
@@ -45,12 +45,20 @@ public final class OpenVzDriver implements VmDriver {
 
   /** The fields whose manifest spelling is kept in {@code #virtd-written} (vzctl rewrites them). */
   static final Set<Field> WRITTEN =
-      Set.of(Field.IPADDR, Field.NAMESERVER, Field.FEATURES, Field.CAPABILITY, Field.DEVICES, Field.IPTABLES, Field.RESOURCES_PARAMETERS);
+      Set.of(
+          Field.IPADDR,
+          Field.NAMESERVER,
+          Field.FEATURES,
+          Field.CAPABILITY,
+          Field.DEVICES,
+          Field.IPTABLES,
+          Field.RESOURCES_PARAMETERS);
 
   private final VzArgs args;
   private final Path confDir;
   private final VzRunner runner;
   private final Clock clock;
+
   /** Set once vzlist has refused {@code -j}: it will not learn it later. */
   private volatile boolean columnsOnly;
 
@@ -110,39 +118,67 @@ public final class OpenVzDriver implements VmDriver {
     Optional<VzConfigFile> same = find(spec.name());
     if (same.isPresent()) {
       throw new DriverException(
-          Kind.CONFLICT, "openvz: a container named `" + spec.name() + "` already exists (CTID " + same.get().ctid() + ")");
+          Kind.CONFLICT,
+          "openvz: a container named `"
+              + spec.name()
+              + "` already exists (CTID "
+              + same.get().ctid()
+              + ")");
     }
     Optional<VzConfigFile> taken = readConf(ctid);
     if (taken.isPresent()) {
-      String by = taken.get().name().map(n -> "container `" + n + "`").orElse("an unnamed container");
-      String why = spec.isSet(Field.ID) ? "given by `id`" : "derived from the name; set `id:` to choose another";
+      String by =
+          taken.get().name().map(n -> "container `" + n + "`").orElse("an unnamed container");
+      String why =
+          spec.isSet(Field.ID)
+              ? "given by `id`"
+              : "derived from the name; set `id:` to choose another";
       throw new DriverException(
-          Kind.CONFLICT, "openvz: cannot create `" + spec.name() + "`: CTID " + ctid + " (" + why + ") is taken by " + by);
+          Kind.CONFLICT,
+          "openvz: cannot create `"
+              + spec.name()
+              + "`: CTID "
+              + ctid
+              + " ("
+              + why
+              + ") is taken by "
+              + by);
     }
     List<String> options = options(spec.name(), () -> VzArgs.afterCreateOptions(spec));
     exec(args.create(ctid, spec), CREATE_TIMEOUT, spec.name());
-    VzMarkLines lines = new VzMarkLines(Optional.of(mark), Optional.empty(), written(spec), Optional.empty());
+    VzMarkLines lines =
+        new VzMarkLines(Optional.of(mark), Optional.empty(), written(spec), Optional.empty());
     writeLines(ctid, lines, spec.name());
     if (!options.isEmpty()) {
       exec(args.set(ctid, options), SET_TIMEOUT, spec.name());
     }
     if (spec.isSet(Field.USER)) {
-      Optional<SecretDigest> user = Optional.of(SecretDigest.of(spec.string(Field.USER).orElseThrow()));
-      writeLines(ctid, new VzMarkLines(lines.mark(), user, lines.written(), Optional.empty()), spec.name());
+      Optional<SecretDigest> user =
+          Optional.of(SecretDigest.of(spec.string(Field.USER).orElseThrow()));
+      writeLines(
+          ctid,
+          new VzMarkLines(lines.mark(), user, lines.written(), Optional.empty()),
+          spec.name());
     }
   }
 
   @Override
-  public Set<Field> update(VmSpec spec, ObservedVm current, List<FieldChange> changes, OwnershipMark mark)
+  public Set<Field> update(
+      VmSpec spec, ObservedVm current, List<FieldChange> changes, OwnershipMark mark)
       throws DriverException {
     long ctid =
         current.persistent().get(Field.ID) instanceof Number n
             ? n.longValue()
             : require(spec.name()).ctid();
     VzConfigFile conf =
-        readConf(ctid).orElseThrow(() -> new DriverException(Kind.NOT_FOUND, "openvz: container `" + spec.name() + "` disappeared"));
+        readConf(ctid)
+            .orElseThrow(
+                () ->
+                    new DriverException(
+                        Kind.NOT_FOUND, "openvz: container `" + spec.name() + "` disappeared"));
     VzMarkLines old = VzMarkLines.parse(conf.virtdLines());
-    List<String> options = options(spec.name(), () -> VzArgs.updateOptions(changes, VzObservation.ifnames(conf)));
+    List<String> options =
+        options(spec.name(), () -> VzArgs.updateOptions(changes, VzObservation.ifnames(conf)));
     boolean running = current.state() == RunState.RUNNING;
     Set<Field> unhonoured = new LinkedHashSet<>();
     if (!options.isEmpty()) {
@@ -161,7 +197,8 @@ public final class OpenVzDriver implements VmDriver {
     if (userChanged) {
       user = Optional.of(SecretDigest.of(spec.string(Field.USER).orElseThrow()));
     }
-    Optional<VzMarkLines.Pending> pending = running ? pending(old, current, changes, unhonoured) : Optional.empty();
+    Optional<VzMarkLines.Pending> pending =
+        running ? pending(old, current, changes, unhonoured) : Optional.empty();
     writeLines(ctid, new VzMarkLines(Optional.of(mark), user, written(spec), pending), spec.name());
     return unhonoured;
   }
@@ -173,18 +210,25 @@ public final class OpenVzDriver implements VmDriver {
   private Optional<VzMarkLines.Pending> pending(
       VzMarkLines old, ObservedVm current, List<FieldChange> changes, Set<Field> unhonoured) {
     Map<Field, List<String>> booted = new EnumMap<>(Field.class);
-    old.pending().ifPresent(p -> p.booted().forEach((f, v) -> {
-      if (current.live().containsKey(f)) {
-        booted.put(f, v);
-      }
-    }));
+    old.pending()
+        .ifPresent(
+            p ->
+                p.booted()
+                    .forEach(
+                        (f, v) -> {
+                          if (current.live().containsKey(f)) {
+                            booted.put(f, v);
+                          }
+                        }));
     for (FieldChange c : changes) {
       boolean waits = c.mutability() == Mutability.RESTART || unhonoured.contains(c.field());
       if (waits && VzObservation.RESTART_ONLY.contains(c.field())) {
         booted.putIfAbsent(c.field(), items(c.before()));
       }
     }
-    return booted.isEmpty() ? Optional.empty() : Optional.of(new VzMarkLines.Pending(clock.millis(), booted));
+    return booted.isEmpty()
+        ? Optional.empty()
+        : Optional.of(new VzMarkLines.Pending(clock.millis(), booted));
   }
 
   private static List<String> items(Object v) {
@@ -313,18 +357,23 @@ public final class OpenVzDriver implements VmDriver {
   }
 
   private static List<VzList.Entry> parsed(
-      VzCommand cmd, VzResult r, OptionalLong ctid, java.util.function.Supplier<List<VzList.Entry>> parse)
+      VzCommand cmd,
+      VzResult r,
+      OptionalLong ctid,
+      java.util.function.Supplier<List<VzList.Entry>> parse)
       throws DriverException {
     if (r.exit() != 0) {
       if (ctid.isPresent() && r.exit() == 1 && r.stderr().contains("not found")) {
         return List.of(); // the container went away since its config was read
       }
-      throw VzErrors.failure(cmd, r, ctid.isPresent() ? "CTID " + ctid.getAsLong() : "all containers");
+      throw VzErrors.failure(
+          cmd, r, ctid.isPresent() ? "CTID " + ctid.getAsLong() : "all containers");
     }
     try {
       return parse.get();
     } catch (IllegalArgumentException e) {
-      throw new DriverException(Kind.TERMINAL, "openvz: `" + cmd.display() + "`: " + e.getMessage(), e);
+      throw new DriverException(
+          Kind.TERMINAL, "openvz: `" + cmd.display() + "`: " + e.getMessage(), e);
     }
   }
 
@@ -337,7 +386,8 @@ public final class OpenVzDriver implements VmDriver {
     try {
       all = VzConfigFile.readAll(confDir);
     } catch (IOException e) {
-      throw new DriverException(Kind.TRANSIENT, "openvz: cannot read " + confDir + ": " + e.getMessage(), e);
+      throw new DriverException(
+          Kind.TRANSIENT, "openvz: cannot read " + confDir + ": " + e.getMessage(), e);
     }
     for (VzConfigFile c : all) {
       if (c.name().filter(name::equals).isPresent()) {
@@ -354,14 +404,20 @@ public final class OpenVzDriver implements VmDriver {
 
   private VzConfigFile require(String name) throws DriverException {
     return find(name)
-        .orElseThrow(() -> new DriverException(Kind.NOT_FOUND, "openvz: no container named `" + name + "` in " + confDir));
+        .orElseThrow(
+            () ->
+                new DriverException(
+                    Kind.NOT_FOUND, "openvz: no container named `" + name + "` in " + confDir));
   }
 
   private Optional<VzConfigFile> readConf(long ctid) throws DriverException {
     try {
       return VzConfigFile.read(confDir, ctid);
     } catch (IOException e) {
-      throw new DriverException(Kind.TRANSIENT, "openvz: cannot read the config of CTID " + ctid + ": " + e.getMessage(), e);
+      throw new DriverException(
+          Kind.TRANSIENT,
+          "openvz: cannot read the config of CTID " + ctid + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -370,7 +426,14 @@ public final class OpenVzDriver implements VmDriver {
       VzConfigFile.writeVirtdLines(confDir, ctid, lines.lines());
     } catch (IOException e) {
       throw new DriverException(
-          Kind.TRANSIENT, "openvz: cannot write the mark into " + VzConfigFile.path(confDir, ctid) + " (" + name + "): " + e.getMessage(), e);
+          Kind.TRANSIENT,
+          "openvz: cannot write the mark into "
+              + VzConfigFile.path(confDir, ctid)
+              + " ("
+              + name
+              + "): "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -400,7 +463,8 @@ public final class OpenVzDriver implements VmDriver {
     return execAllowing(argv, timeout, name);
   }
 
-  private VzResult execAllowing(List<String> argv, Duration timeout, String name, int... alsoFine) throws DriverException {
+  private VzResult execAllowing(List<String> argv, Duration timeout, String name, int... alsoFine)
+      throws DriverException {
     VzCommand cmd = VzCommand.of(argv, timeout);
     VzResult r = runner.run(cmd);
     if (r.exit() == 0 || java.util.Arrays.stream(alsoFine).anyMatch(x -> x == r.exit())) {

@@ -30,7 +30,8 @@ public final class OpenVzDriverFactory implements DriverFactory {
    * The driver, its tools run with {@code extraEnv} added to their environment (tests use it to
    * point the vzctl simulator at its state directory).
    */
-  public static OpenVzDriver open(Config config, Map<String, String> extraEnv) throws DriverException {
+  public static OpenVzDriver open(Config config, Map<String, String> extraEnv)
+      throws DriverException {
     require(config.vzctl(), "vzctl");
     require(config.vzlist(), "vzlist");
     return new OpenVzDriver(config, new ProcessVzRunner(extraEnv), Clock.systemUTC());
@@ -40,7 +41,12 @@ public final class OpenVzDriverFactory implements DriverFactory {
     if (!Files.isRegularFile(program) || !Files.isExecutable(program)) {
       throw new DriverException(
           DriverException.Kind.UNAVAILABLE,
-          "openvz: " + key + " not found at " + program + " (is OpenVZ's vzctl package installed? `" + key
+          "openvz: "
+              + key
+              + " not found at "
+              + program
+              + " (is OpenVZ's vzctl package installed? `"
+              + key
               + ":` in the configuration sets its path)");
     }
   }

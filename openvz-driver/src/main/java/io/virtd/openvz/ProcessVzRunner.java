@@ -13,12 +13,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs commands with {@link ProcessBuilder}: no shell, {@code LC_ALL=C} so messages are the ones the
- * classification expects, stdin closed, stdout and stderr captured, killed after the command's
+ * Runs commands with {@link ProcessBuilder}: no shell, {@code LC_ALL=C} so messages are the ones
+ * the classification expects, stdin closed, stdout and stderr captured, killed after the command's
  * timeout. {@code extraEnv} is added to the environment (tests point the simulator at its state).
  */
 public final class ProcessVzRunner implements VzRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessVzRunner.class);
+
   /** Stream readers get their own threads: a pipe left unread would block the tool. */
   private static final java.util.concurrent.ExecutorService READERS =
       java.util.concurrent.Executors.newCachedThreadPool(
@@ -51,26 +52,42 @@ public final class ProcessVzRunner implements VzRunner {
           "openvz: cannot run " + cmd.argv().get(0) + ": " + e.getMessage(),
           e);
     }
-    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()), READERS);
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()), READERS);
+    CompletableFuture<String> out =
+        CompletableFuture.supplyAsync(() -> drain(p.getInputStream()), READERS);
+    CompletableFuture<String> err =
+        CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()), READERS);
     try {
       if (!p.waitFor(cmd.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);
         throw new VzTimeoutException(
-            "openvz: `" + cmd.display() + "` did not finish within " + cmd.timeout().toSeconds() + " s; killed");
+            "openvz: `"
+                + cmd.display()
+                + "` did not finish within "
+                + cmd.timeout().toSeconds()
+                + " s; killed");
       }
       VzResult r =
-          new VzResult(p.exitValue(), cmd.scrub(out.get(30, TimeUnit.SECONDS)), cmd.scrub(err.get(30, TimeUnit.SECONDS)));
-      LOG.debug("{} -> exit {} in {} ms", cmd.display(), r.exit(), (System.nanoTime() - t0) / 1_000_000);
+          new VzResult(
+              p.exitValue(),
+              cmd.scrub(out.get(30, TimeUnit.SECONDS)),
+              cmd.scrub(err.get(30, TimeUnit.SECONDS)));
+      LOG.debug(
+          "{} -> exit {} in {} ms", cmd.display(), r.exit(), (System.nanoTime() - t0) / 1_000_000);
       return r;
     } catch (InterruptedException e) {
       p.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw new DriverException(DriverException.Kind.TRANSIENT, "openvz: interrupted while running `" + cmd.display() + "`", e);
+      throw new DriverException(
+          DriverException.Kind.TRANSIENT,
+          "openvz: interrupted while running `" + cmd.display() + "`",
+          e);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new DriverException(DriverException.Kind.TRANSIENT, "openvz: cannot read the output of `" + cmd.display() + "`", e);
+      throw new DriverException(
+          DriverException.Kind.TRANSIENT,
+          "openvz: cannot read the output of `" + cmd.display() + "`",
+          e);
     }
   }
 

@@ -22,9 +22,17 @@ import java.util.Set;
 public record VzArgs(String vzctl, String vzlist) {
   public static final String USERPASSWD = "--userpasswd";
 
-  /** The fields {@code vzctl create} takes itself; every other one goes to the first {@code set}. */
+  /**
+   * The fields {@code vzctl create} takes itself; every other one goes to the first {@code set}.
+   */
   static final Set<Field> CREATE_OPTIONS =
-      Set.of(Field.OSTEMPLATE, Field.HOSTNAME, Field.IPADDR, Field.DESC, Field.DISKSPACE, Field.DISKINODES);
+      Set.of(
+          Field.OSTEMPLATE,
+          Field.HOSTNAME,
+          Field.IPADDR,
+          Field.DESC,
+          Field.DISKSPACE,
+          Field.DISKINODES);
 
   /**
    * {@code vzctl create CTID [--ostemplate T] [--hostname H] [--ipadd A]... --name NAME
@@ -92,7 +100,8 @@ public record VzArgs(String vzctl, String vzlist) {
       case IPADDR -> a.addAll(ipOptions(strings(before), strings(after)));
       case NAMESERVER -> {
         if (strings(after).isEmpty() && !strings(before).isEmpty()) {
-          throw new IllegalArgumentException("vzctl cannot remove every nameserver; list at least one");
+          throw new IllegalArgumentException(
+              "vzctl cannot remove every nameserver; list at least one");
         }
         strings(after).forEach(n -> add(a, "--nameserver", n));
       }
@@ -117,7 +126,8 @@ public record VzArgs(String vzctl, String vzlist) {
       }
       case DISABLED -> add(a, "--disabled", yesNo(after));
       case INTERFACES -> a.addAll(netifOptions(strings(before), strings(after), ifnames));
-      default -> throw new IllegalArgumentException("`" + f.key() + "` is not changed with `vzctl set`");
+      default ->
+          throw new IllegalArgumentException("`" + f.key() + "` is not changed with `vzctl set`");
     }
     return a;
   }
@@ -146,10 +156,10 @@ public record VzArgs(String vzctl, String vzlist) {
   }
 
   /**
-   * veth interfaces, one per bridge, in order: {@code --netif_add IFNAME,,,,BRIDGE} for a new one or
-   * one whose bridge changes (vzctl merges it into the existing device), {@code --netif_del IFNAME}
-   * for those beyond the list. A new interface is called {@code ethN}: N its position, or the next
-   * number not in use.
+   * veth interfaces, one per bridge, in order: {@code --netif_add IFNAME,,,,BRIDGE} for a new one
+   * or one whose bridge changes (vzctl merges it into the existing device), {@code --netif_del
+   * IFNAME} for those beyond the list. A new interface is called {@code ethN}: N its position, or
+   * the next number not in use.
    */
   static List<String> netifOptions(List<String> before, List<String> after, List<String> ifnames) {
     List<String> a = new ArrayList<>();
@@ -189,7 +199,9 @@ public record VzArgs(String vzctl, String vzlist) {
     return List.of(vzctl, "start", Long.toString(ctid));
   }
 
-  /** A clean shutdown: vzctl asks the container's init to halt, then kills it after its own timeout. */
+  /**
+   * A clean shutdown: vzctl asks the container's init to halt, then kills it after its own timeout.
+   */
   public List<String> stop(long ctid) {
     return List.of(vzctl, "stop", Long.toString(ctid));
   }
@@ -221,7 +233,8 @@ public record VzArgs(String vzctl, String vzlist) {
 
   /** The same as columns, for a vzlist without {@code -j}. */
   public List<String> listColumns(java.util.OptionalLong ctid) {
-    List<String> a = new ArrayList<>(List.of(vzlist, "-a", "-H", "-t", "-o", VzList.columnFields()));
+    List<String> a =
+        new ArrayList<>(List.of(vzlist, "-a", "-H", "-t", "-o", VzList.columnFields()));
     ctid.ifPresent(c -> a.add(Long.toString(c)));
     return a;
   }

@@ -61,6 +61,8 @@ public record VzCommand(List<String> argv, Set<Integer> secretArgs, Duration tim
   }
 
   private static String quoteIfNeeded(String a) {
-    return a.isEmpty() || a.chars().anyMatch(c -> c <= ' ' || c == '"' || c == '\'') ? "'" + a.replace("'", "'\\''") + "'" : a;
+    return a.isEmpty() || a.chars().anyMatch(c -> c <= ' ' || c == '"' || c == '\'')
+        ? "'" + a.replace("'", "'\\''") + "'"
+        : a;
   }
 }

@@ -47,7 +47,8 @@ public record VzConfigFile(long ctid, Map<String, String> values, List<String> v
       }
       String[] kv = parseLine(raw);
       if (kv != null) {
-        values.putIfAbsent(kv[0], kv[1]); // vzctl ignores a duplicate key ("duplicate for ..., ignored")
+        values.putIfAbsent(
+            kv[0], kv[1]); // vzctl ignores a duplicate key ("duplicate for ..., ignored")
       }
     }
     return new VzConfigFile(ctid, values, virtd);
@@ -55,8 +56,8 @@ public record VzConfigFile(long ctid, Map<String, String> values, List<String> v
 
   /**
    * {@code src/lib/util.c:parse_line()}: a backslash escapes the next character, blanks around the
-   * line are dropped, {@code #} starts a comment, and a quoted value runs to the <em>last</em> quote
-   * (so a description may hold quotes). Returns {@code [key, value]} or null.
+   * line are dropped, {@code #} starts a comment, and a quoted value runs to the <em>last</em>
+   * quote (so a description may hold quotes). Returns {@code [key, value]} or null.
    */
   static String[] parseLine(String line) {
     StringBuilder b = new StringBuilder();
@@ -98,7 +99,8 @@ public record VzConfigFile(long ctid, Map<String, String> values, List<String> v
     } catch (java.nio.file.NoSuchFileException e) {
       return java.util.Optional.empty();
     } catch (java.nio.charset.MalformedInputException e) {
-      return java.util.Optional.of(parse(ctid, new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1)));
+      return java.util.Optional.of(
+          parse(ctid, new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1)));
     }
   }
 
@@ -106,7 +108,10 @@ public record VzConfigFile(long ctid, Map<String, String> values, List<String> v
     return dir.resolve(ctid + ".conf");
   }
 
-  /** Every {@code CTID.conf} in {@code dir} (vzctl's own naming; samples and {@code .destroyed} skipped). */
+  /**
+   * Every {@code CTID.conf} in {@code dir} (vzctl's own naming; samples and {@code .destroyed}
+   * skipped).
+   */
   public static List<VzConfigFile> readAll(Path dir) throws IOException {
     List<VzConfigFile> out = new ArrayList<>();
     if (!Files.isDirectory(dir)) {

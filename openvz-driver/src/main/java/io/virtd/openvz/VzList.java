@@ -46,7 +46,8 @@ public final class VzList {
 
   /** The {@code -o} list of the JSON call. */
   static String jsonFields() {
-    List<String> f = new ArrayList<>(List.of("ctid", "status", "ip", "cpus", "cpuunits", "cpulimit"));
+    List<String> f =
+        new ArrayList<>(List.of("ctid", "status", "ip", "cpus", "cpuunits", "cpulimit"));
     f.addAll(VzValues.UBC_NAMES);
     f.addAll(List.of("diskspace", "diskinodes", "uptime"));
     return String.join(",", f);
@@ -57,7 +58,8 @@ public final class VzList {
    * address list last because it is the only one with blanks in it.
    */
   static String columnFields() {
-    List<String> f = new ArrayList<>(List.of("ctid", "status", "cpus", "cpuunits", "cpulimit", "uptime"));
+    List<String> f =
+        new ArrayList<>(List.of("ctid", "status", "cpus", "cpuunits", "cpulimit", "uptime"));
     for (String n : VzValues.UBC_NAMES) {
       f.add(n + ".b");
       f.add(n + ".l");
@@ -69,7 +71,8 @@ public final class VzList {
   /** Whether vzlist refused {@code -j} (a vzlist older than JSON output), so columns must do. */
   static boolean jsonRejected(VzResult r) {
     return r.exit() != 0
-        && (r.stderr().contains("invalid option -- 'j'") || r.stderr().contains("unrecognized option '--json'")
+        && (r.stderr().contains("invalid option -- 'j'")
+            || r.stderr().contains("unrecognized option '--json'")
             || r.stderr().contains("invalid option -- j"));
   }
 
@@ -78,7 +81,8 @@ public final class VzList {
     try {
       root = JSON.readTree(text.isBlank() ? "[]" : text);
     } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("vzlist printed something that is not JSON: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "vzlist printed something that is not JSON: " + e.getMessage(), e);
     }
     List<Entry> out = new ArrayList<>();
     for (JsonNode ct : root) {
@@ -102,7 +106,9 @@ public final class VzList {
               ubc,
               number(ct.path("diskspace").path("softlimit")),
               number(ct.path("diskinodes").path("softlimit")),
-              ct.path("uptime").isNumber() ? Optional.of(ct.path("uptime").asDouble()) : Optional.empty()));
+              ct.path("uptime").isNumber()
+                  ? Optional.of(ct.path("uptime").asDouble())
+                  : Optional.empty()));
     }
     return out;
   }
@@ -145,8 +151,10 @@ public final class VzList {
       Optional<Double> uptime =
           up.matches()
               ? Optional.of(
-                  Long.parseLong(up.group(1)) * 86400.0 + Long.parseLong(up.group(2)) * 3600.0
-                      + Long.parseLong(up.group(3)) * 60.0 + Long.parseLong(up.group(4)))
+                  Long.parseLong(up.group(1)) * 86400.0
+                      + Long.parseLong(up.group(2)) * 3600.0
+                      + Long.parseLong(up.group(3)) * 60.0
+                      + Long.parseLong(up.group(4)))
               : Optional.empty();
       out.add(
           new Entry(

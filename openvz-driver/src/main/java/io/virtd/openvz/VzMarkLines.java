@@ -112,8 +112,15 @@ public record VzMarkLines(
     mark.ifPresent(
         m ->
             out.add(
-                MARK + " owner=" + enc(m.owner()) + " origin=" + m.origin().key() + " manifest=" + enc(m.manifest())
-                    + " hash=" + enc(m.hash())));
+                MARK
+                    + " owner="
+                    + enc(m.owner())
+                    + " origin="
+                    + m.origin().key()
+                    + " manifest="
+                    + enc(m.manifest())
+                    + " hash="
+                    + enc(m.hash())));
     user.ifPresent(u -> out.add(USER + " " + u.encoded()));
     written.forEach((f, l) -> out.add(WRITTEN + " " + f.key() + "=" + join(l)));
     pending.ifPresent(
@@ -125,7 +132,9 @@ public record VzMarkLines(
     return out;
   }
 
-  /** {@code key=value} words, values still encoded (a list is split before its items are decoded). */
+  /**
+   * {@code key=value} words, values still encoded (a list is split before its items are decoded).
+   */
   private static Map<String, String> pairs(String s) {
     Map<String, String> kv = new LinkedHashMap<>();
     for (String tok : s.strip().split(" +")) {
@@ -142,14 +151,19 @@ public record VzMarkLines(
   }
 
   private static List<String> items(String encodedJoined) {
-    return encodedJoined.isEmpty() ? List.of() : Arrays.stream(encodedJoined.split(",", -1)).map(VzMarkLines::dec).toList();
+    return encodedJoined.isEmpty()
+        ? List.of()
+        : Arrays.stream(encodedJoined.split(",", -1)).map(VzMarkLines::dec).toList();
   }
 
   static String enc(String s) {
     StringBuilder b = new StringBuilder();
     for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
       int c = x & 0xff;
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "._~/:@+-$".indexOf(c) >= 0) {
+      if ((c >= 'A' && c <= 'Z')
+          || (c >= 'a' && c <= 'z')
+          || (c >= '0' && c <= '9')
+          || "._~/:@+-$".indexOf(c) >= 0) {
         b.append((char) c);
       } else {
         b.append('%').append(String.format("%02X", c));

@@ -20,17 +20,18 @@ import java.util.function.Predicate;
  * can compare them with {@code equals}. Pure.
  *
  * <p>{@code persistent} is read from {@code CTID.conf}: it is what the container boots with (vzlist
- * shows a running container's kernel values instead, e.g. {@code cpuunits 3000} as 3012).
- * {@code live} is vzlist's kernel view of a running container — addresses, CPU, memory,
- * beancounters, disk quota — reported in the persistent spelling when it means the same, plus the
- * restart-only values it booted with while a change to them waits for a restart.
+ * shows a running container's kernel values instead, e.g. {@code cpuunits 3000} as 3012). {@code
+ * live} is vzlist's kernel view of a running container — addresses, CPU, memory, beancounters, disk
+ * quota — reported in the persistent spelling when it means the same, plus the restart-only values
+ * it booted with while a change to them waits for a restart.
  */
 final class VzObservation {
   /** {@code MAXCPUUNITS}: the fair scheduler stores {@code weight = 500000 / cpuunits}. */
   static final long MAX_CPUUNITS = 500_000;
 
   /** The fields vzctl applies only at the next start. */
-  static final Set<Field> RESTART_ONLY = Set.of(Field.CAPABILITY, Field.FEATURES, Field.IPTABLES, Field.QUOTAUGIDLIMIT);
+  static final Set<Field> RESTART_ONLY =
+      Set.of(Field.CAPABILITY, Field.FEATURES, Field.IPTABLES, Field.QUOTAUGIDLIMIT);
 
   private VzObservation() {}
 
@@ -52,9 +53,12 @@ final class VzObservation {
     VzMarkLines lines = VzMarkLines.parse(conf.virtdLines());
     Map<Field, Object> persistent = persistent(conf, lines);
     RunState state = state(listed.status());
-    Map<Field, Object> live = state == RunState.RUNNING ? live(listed, lines, persistent, listedAtMillis) : Map.of();
-    long mem = number(live.get(Field.MEMORY)).or(() -> number(persistent.get(Field.MEMORY))).orElse(0L);
-    long cpus = number(live.get(Field.CPUS)).or(() -> number(persistent.get(Field.CPUS))).orElse(0L);
+    Map<Field, Object> live =
+        state == RunState.RUNNING ? live(listed, lines, persistent, listedAtMillis) : Map.of();
+    long mem =
+        number(live.get(Field.MEMORY)).or(() -> number(persistent.get(Field.MEMORY))).orElse(0L);
+    long cpus =
+        number(live.get(Field.CPUS)).or(() -> number(persistent.get(Field.CPUS))).orElse(0L);
     return new ObservedVm(nameOf(conf), state, persistent, live, lines.mark(), mem, (int) cpus);
   }
 
@@ -72,32 +76,56 @@ final class VzObservation {
     VzValues.barrierLimit(c.get("PHYSPAGES"), VzValues.PAGE_BYTES)
         .filter(u -> !VzValues.unlimited(u.limit()))
         .ifPresent(u -> p.put(Field.MEMORY, u.limit() * (VzValues.PAGE_BYTES / 1024)));
-    VzValues.number(c.get("CPUS")).filter(n -> n > 0 && n <= Integer.MAX_VALUE).ifPresent(n -> p.put(Field.CPUS, n.intValue()));
-    for (Field f : List.of(Field.CPUUNITS, Field.CPULIMIT, Field.IOPRIO, Field.QUOTATIME, Field.QUOTAUGIDLIMIT)) {
-      VzValues.number(c.get(f.key().toUpperCase(java.util.Locale.ROOT))).ifPresent(n -> p.put(f, n));
+    VzValues.number(c.get("CPUS"))
+        .filter(n -> n > 0 && n <= Integer.MAX_VALUE)
+        .ifPresent(n -> p.put(Field.CPUS, n.intValue()));
+    for (Field f :
+        List.of(
+            Field.CPUUNITS, Field.CPULIMIT, Field.IOPRIO, Field.QUOTATIME, Field.QUOTAUGIDLIMIT)) {
+      VzValues.number(c.get(f.key().toUpperCase(java.util.Locale.ROOT)))
+          .ifPresent(n -> p.put(f, n));
     }
-    VzValues.barrierLimit(c.get("DISKSPACE"), 1024).ifPresent(u -> p.put(Field.DISKSPACE, u.barrier()));
-    VzValues.barrierLimit(c.get("DISKINODES"), 1).ifPresent(u -> p.put(Field.DISKINODES, u.barrier()));
+    VzValues.barrierLimit(c.get("DISKSPACE"), 1024)
+        .ifPresent(u -> p.put(Field.DISKSPACE, u.barrier()));
+    VzValues.barrierLimit(c.get("DISKINODES"), 1)
+        .ifPresent(u -> p.put(Field.DISKINODES, u.barrier()));
     p.put(Field.AUTOBOOT, VzValues.yesNo(c.get("ONBOOT")).orElse(false));
     p.put(Field.DISABLED, VzValues.yesNo(c.get("DISABLED")).orElse(false));
     VzValues.yesNo(c.get("NOATIME")).ifPresent(b -> p.put(Field.NOATIME, b));
 
     Map<Field, List<String>> w = lines.written();
     List<String> ips = VzValues.words(c.get("IP_ADDRESS")).stream().map(VzValues::canonIp).toList();
-    p.put(Field.IPADDR, asWritten(w.get(Field.IPADDR), ips, x -> sameSet(x, ips, VzValues::canonIp)));
+    p.put(
+        Field.IPADDR, asWritten(w.get(Field.IPADDR), ips, x -> sameSet(x, ips, VzValues::canonIp)));
     List<String> ns = VzValues.words(c.get("NAMESERVER"));
     if (!ns.isEmpty() || w.containsKey(Field.NAMESERVER)) {
-      p.put(Field.NAMESERVER, asWritten(w.get(Field.NAMESERVER), ns, x -> x.stream().map(VzValues::canonIp).toList().equals(ns.stream().map(VzValues::canonIp).toList())));
+      p.put(
+          Field.NAMESERVER,
+          asWritten(
+              w.get(Field.NAMESERVER),
+              ns,
+              x ->
+                  x.stream()
+                      .map(VzValues::canonIp)
+                      .toList()
+                      .equals(ns.stream().map(VzValues::canonIp).toList())));
     }
     p.put(Field.FEATURES, onOff(w.get(Field.FEATURES), VzValues.onOff(c.get("FEATURES"))));
     p.put(Field.CAPABILITY, onOff(w.get(Field.CAPABILITY), VzValues.onOff(c.get("CAPABILITY"))));
-    List<String> devs = VzValues.words(c.get("DEVICES")).stream().map(VzValues::canonDevice).toList();
-    p.put(Field.DEVICES, asWritten(w.get(Field.DEVICES), devs, x -> x.stream().map(VzValues::canonDevice).allMatch(devs::contains)));
+    List<String> devs =
+        VzValues.words(c.get("DEVICES")).stream().map(VzValues::canonDevice).toList();
+    p.put(
+        Field.DEVICES,
+        asWritten(
+            w.get(Field.DEVICES),
+            devs,
+            x -> x.stream().map(VzValues::canonDevice).allMatch(devs::contains)));
     List<String> ipt = VzValues.words(c.get("IPTABLES"));
     p.put(Field.IPTABLES, asWritten(w.get(Field.IPTABLES), ipt, ipt::containsAll));
     Map<String, VzValues.Ubc> ubc = new LinkedHashMap<>();
     for (String n : VzValues.UBC_NAMES) {
-      VzValues.barrierLimit(c.get(n.toUpperCase(java.util.Locale.ROOT)), VzValues.ubcDivisor(n)).ifPresent(u -> ubc.put(n, u));
+      VzValues.barrierLimit(c.get(n.toUpperCase(java.util.Locale.ROOT)), VzValues.ubcDivisor(n))
+          .ifPresent(u -> ubc.put(n, u));
     }
     p.put(Field.RESOURCES_PARAMETERS, resources(w.get(Field.RESOURCES_PARAMETERS), ubc));
     p.put(Field.INTERFACES, bridges(c));
@@ -105,46 +133,73 @@ final class VzObservation {
     return p;
   }
 
-  static Map<Field, Object> live(VzList.Entry e, VzMarkLines lines, Map<Field, Object> persistent, long listedAtMillis) {
+  static Map<Field, Object> live(
+      VzList.Entry e, VzMarkLines lines, Map<Field, Object> persistent, long listedAtMillis) {
     Map<Field, Object> l = new EnumMap<>(Field.class);
     List<String> ips = e.ips().stream().map(VzValues::ipOnly).toList();
     @SuppressWarnings("unchecked")
     List<String> pIps = (List<String>) persistent.getOrDefault(Field.IPADDR, List.of());
     l.put(Field.IPADDR, sameSet(pIps, ips, VzValues::ipOnly) ? pIps : ips);
     e.cpus().filter(n -> n <= Integer.MAX_VALUE).ifPresent(n -> l.put(Field.CPUS, n.intValue()));
-    e.cpuunits().ifPresent(u -> l.put(Field.CPUUNITS, viaScheduler(u, persistent.get(Field.CPUUNITS), VzObservation::cpuunitsSeen)));
-    e.cpulimit().ifPresent(u -> l.put(Field.CPULIMIT, viaScheduler(u, persistent.get(Field.CPULIMIT), VzObservation::cpulimitSeen)));
+    e.cpuunits()
+        .ifPresent(
+            u ->
+                l.put(
+                    Field.CPUUNITS,
+                    viaScheduler(u, persistent.get(Field.CPUUNITS), VzObservation::cpuunitsSeen)));
+    e.cpulimit()
+        .ifPresent(
+            u ->
+                l.put(
+                    Field.CPULIMIT,
+                    viaScheduler(u, persistent.get(Field.CPULIMIT), VzObservation::cpulimitSeen)));
     Optional.ofNullable(e.ubc().get("physpages"))
         .filter(u -> !VzValues.unlimited(u.limit()))
         .ifPresent(u -> l.put(Field.MEMORY, u.limit() * (VzValues.PAGE_BYTES / 1024)));
     e.diskspaceSoft().ifPresent(v -> l.put(Field.DISKSPACE, v));
     e.diskinodesSoft().ifPresent(v -> l.put(Field.DISKINODES, v));
     @SuppressWarnings("unchecked")
-    List<String> pRes = (List<String>) persistent.getOrDefault(Field.RESOURCES_PARAMETERS, List.of());
+    List<String> pRes =
+        (List<String>) persistent.getOrDefault(Field.RESOURCES_PARAMETERS, List.of());
     if (!pRes.isEmpty()) {
       l.put(Field.RESOURCES_PARAMETERS, resources(pRes, e.ubc()));
     }
 
-    lines.pending().ifPresent(
-        pend -> {
-          double up = e.uptimeSeconds().orElse(Double.MAX_VALUE / 4);
-          long bootedAt = listedAtMillis - (long) (up * 1000);
-          if (e.uptimeSeconds().isEmpty() || bootedAt < pend.sinceMillis()) {
-            pend.booted().forEach((f, v) -> l.put(f, f == Field.QUOTAUGIDLIMIT ? (v.isEmpty() ? 0L : VzValues.number(v.get(0)).orElse(0L)) : v));
-          }
-        });
+    lines
+        .pending()
+        .ifPresent(
+            pend -> {
+              double up = e.uptimeSeconds().orElse(Double.MAX_VALUE / 4);
+              long bootedAt = listedAtMillis - (long) (up * 1000);
+              if (e.uptimeSeconds().isEmpty() || bootedAt < pend.sinceMillis()) {
+                pend.booted()
+                    .forEach(
+                        (f, v) ->
+                            l.put(
+                                f,
+                                f == Field.QUOTAUGIDLIMIT
+                                    ? (v.isEmpty() ? 0L : VzValues.number(v.get(0)).orElse(0L))
+                                    : v));
+              }
+            });
     return l;
   }
 
-  /** The kernel's view of a CPU setting, in the config's spelling when it is that value's round trip. */
-  private static Object viaScheduler(long seen, Object configured, java.util.function.LongFunction<Set<Long>> roundTrips) {
+  /**
+   * The kernel's view of a CPU setting, in the config's spelling when it is that value's round
+   * trip.
+   */
+  private static Object viaScheduler(
+      long seen, Object configured, java.util.function.LongFunction<Set<Long>> roundTrips) {
     if (configured instanceof Long c && roundTrips.apply(c).contains(seen)) {
       return c;
     }
     return seen;
   }
 
-  /** What vzlist may print for {@code cpuunits c} of a running CT: weight = 500000 / c, and back. */
+  /**
+   * What vzlist may print for {@code cpuunits c} of a running CT: weight = 500000 / c, and back.
+   */
   static Set<Long> cpuunitsSeen(long c) {
     Set<Long> s = new HashSet<>(List.of(c));
     if (c > 0) {
@@ -162,12 +217,16 @@ final class VzObservation {
   }
 
   /** The manifest's spelling when the actual value means the same, else the actual value. */
-  private static List<String> asWritten(List<String> written, List<String> actual, Predicate<List<String>> equivalent) {
+  private static List<String> asWritten(
+      List<String> written, List<String> actual, Predicate<List<String>> equivalent) {
     return written != null && equivalent.test(written) ? written : List.copyOf(actual);
   }
 
-  private static boolean sameSet(List<String> a, List<String> b, java.util.function.Function<String, String> canon) {
-    return a.stream().map(canon).collect(java.util.stream.Collectors.toSet())
+  private static boolean sameSet(
+      List<String> a, List<String> b, java.util.function.Function<String, String> canon) {
+    return a.stream()
+        .map(canon)
+        .collect(java.util.stream.Collectors.toSet())
         .equals(b.stream().map(canon).collect(java.util.stream.Collectors.toSet()));
   }
 
@@ -184,7 +243,8 @@ final class VzObservation {
       }
     }
     List<String> out = new ArrayList<>();
-    Set<String> names = written == null ? actual.keySet() : VzValues.onOff(String.join(" ", written)).keySet();
+    Set<String> names =
+        written == null ? actual.keySet() : VzValues.onOff(String.join(" ", written)).keySet();
     for (String n : names) {
       if (actual.containsKey(n)) {
         out.add(n + ":" + (actual.get(n) ? "on" : "off"));
@@ -212,7 +272,10 @@ final class VzObservation {
       if (same) {
         return written;
       }
-      return names.stream().filter(actual::containsKey).map(n -> n + "=" + actual.get(n).text()).toList();
+      return names.stream()
+          .filter(actual::containsKey)
+          .map(n -> n + "=" + actual.get(n).text())
+          .toList();
     }
     List<String> out = new ArrayList<>();
     actual.forEach((n, u) -> out.add(n + "=" + u.text()));

@@ -1,6 +1,9 @@
 package io.virtd.openvz;
 
-/** What a finished {@code vzctl}/{@code vzlist} run left: its exit code and both streams (scrubbed of secrets). */
+/**
+ * What a finished {@code vzctl}/{@code vzlist} run left: its exit code and both streams (scrubbed
+ * of secrets).
+ */
 public record VzResult(int exit, String stdout, String stderr) {
   /** The tool's own words for an error: stderr, or stdout where vzctl prints it there (destroy). */
   public String message() {

@@ -29,14 +29,48 @@ final class VzValues {
   /** Every beancounter, in vzlist's field order ({@code include/ub.h}). */
   static final List<String> UBC_NAMES =
       List.of(
-          "kmemsize", "lockedpages", "privvmpages", "shmpages", "numproc", "physpages", "vmguarpages",
-          "oomguarpages", "numtcpsock", "numflock", "numpty", "numsiginfo", "tcpsndbuf", "tcprcvbuf",
-          "othersockbuf", "dgramrcvbuf", "numothersock", "dcachesize", "numfile", "numiptent", "swappages");
+          "kmemsize",
+          "lockedpages",
+          "privvmpages",
+          "shmpages",
+          "numproc",
+          "physpages",
+          "vmguarpages",
+          "oomguarpages",
+          "numtcpsock",
+          "numflock",
+          "numpty",
+          "numsiginfo",
+          "tcpsndbuf",
+          "tcprcvbuf",
+          "othersockbuf",
+          "dgramrcvbuf",
+          "numothersock",
+          "dcachesize",
+          "numfile",
+          "numiptent",
+          "swappages");
 
   private static final Set<String> UBC_PAGES =
-      Set.of("lockedpages", "privvmpages", "shmpages", "physpages", "vmguarpages", "oomguarpages", "swappages");
+      Set.of(
+          "lockedpages",
+          "privvmpages",
+          "shmpages",
+          "physpages",
+          "vmguarpages",
+          "oomguarpages",
+          "swappages");
   private static final Set<String> UBC_ITEMS =
-      Set.of("numproc", "numtcpsock", "numflock", "numpty", "numsiginfo", "numothersock", "numfile", "numiptent", "avnumproc");
+      Set.of(
+          "numproc",
+          "numtcpsock",
+          "numflock",
+          "numpty",
+          "numsiginfo",
+          "numothersock",
+          "numfile",
+          "numiptent",
+          "avnumproc");
 
   private VzValues() {}
 
@@ -85,7 +119,8 @@ final class VzValues {
     return UBC_PAGES.contains(name) ? PAGE_BYTES : UBC_ITEMS.contains(name) ? 0 : 1;
   }
 
-  private static final Pattern ONE_SFX = Pattern.compile("(unlimited|[0-9]+(?:\\.[0-9]*)?)([TtGgMmKkPpBb])?");
+  private static final Pattern ONE_SFX =
+      Pattern.compile("(unlimited|[0-9]+(?:\\.[0-9]*)?)([TtGgMmKkPpBb])?");
 
   /** {@code parse_twoul_sfx()}: {@code barrier[:limit]}, each with an optional unit suffix. */
   static Optional<Ubc> barrierLimit(String s, long divisor) {
@@ -173,10 +208,14 @@ final class VzValues {
     return out;
   }
 
-  /** {@code type:major:minor:perms} with the permissions in vzctl's r, w, q order; other text as is. */
+  /**
+   * {@code type:major:minor:perms} with the permissions in vzctl's r, w, q order; other text as is.
+   */
   static String canonDevice(String s) {
     String[] p = s.split(":", -1);
-    if (p.length != 4 || !(p[0].equals("b") || p[0].equals("c")) || !p[1].matches("[0-9]+")
+    if (p.length != 4
+        || !(p[0].equals("b") || p[0].equals("c"))
+        || !p[1].matches("[0-9]+")
         || !(p[2].matches("[0-9]+") || p[2].equals("all"))) {
       return s;
     }
@@ -249,7 +288,14 @@ final class VzValues {
       a = ia.getAddress();
       if (!(ia instanceof Inet6Address) && a.length == 4) {
         // an IPv4-mapped address: Java hands back the IPv4 part
-        return "::ffff:" + (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
+        return "::ffff:"
+            + (a[0] & 0xff)
+            + "."
+            + (a[1] & 0xff)
+            + "."
+            + (a[2] & 0xff)
+            + "."
+            + (a[3] & 0xff);
       }
     } catch (UnknownHostException e) {
       return null;

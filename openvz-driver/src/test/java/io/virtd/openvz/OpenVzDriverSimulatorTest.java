@@ -57,7 +57,8 @@ class OpenVzDriverSimulatorTest {
 
   private static ResourcePlan plan(OpenVzDriver d, VmSpec spec, Optional<ObservedVm> vm) {
     return Planner.planOne(
-        Planner.Input.of(spec, "openvz " + d.target(), d.capabilities(), vm), PlanPolicy.of(Sim.OWNER));
+        Planner.Input.of(spec, "openvz " + d.target(), d.capabilities(), vm),
+        PlanPolicy.of(Sim.OWNER));
   }
 
   private static List<FieldChange> changes(ResourcePlan p) {
@@ -126,9 +127,28 @@ class OpenVzDriverSimulatorTest {
     List<List<String>> calls = sim.calls();
     assertEquals(2, calls.size(), calls::toString);
     assertEquals(
-        List.of("vzctl", "create", "4242", "--ostemplate", "centos-6-x86", "--hostname", "web01.example.com",
-            "--ipadd", "10.0.0.2/24", "--ipadd", "2001:DB8::1", "--ipadd", "10.0.0.3", "--name", "web01",
-            "--description", "a \"web\" server, with quotes", "--diskspace", "3000000", "--diskinodes", "400000"),
+        List.of(
+            "vzctl",
+            "create",
+            "4242",
+            "--ostemplate",
+            "centos-6-x86",
+            "--hostname",
+            "web01.example.com",
+            "--ipadd",
+            "10.0.0.2/24",
+            "--ipadd",
+            "2001:DB8::1",
+            "--ipadd",
+            "10.0.0.3",
+            "--name",
+            "web01",
+            "--description",
+            "a \"web\" server, with quotes",
+            "--diskspace",
+            "3000000",
+            "--diskinodes",
+            "400000"),
         calls.get(0));
     assertEquals(List.of("vzctl", "set", "4242"), calls.get(1).subList(0, 3));
     assertEquals("--save", calls.get(1).get(calls.get(1).size() - 1));
@@ -147,7 +167,9 @@ class OpenVzDriverSimulatorTest {
       }
     }
     assertEquals(mark(spec), vm.mark().orElseThrow());
-    assertFalse(plan(d, spec, Optional.of(vm)).hasChanges(), () -> "re-plan after create: " + plan(d, spec, Optional.of(vm)));
+    assertFalse(
+        plan(d, spec, Optional.of(vm)).hasChanges(),
+        () -> "re-plan after create: " + plan(d, spec, Optional.of(vm)));
 
     // what vzctl itself stored, in its own spelling
     String conf = sim.confText(4242);
@@ -169,7 +191,8 @@ class OpenVzDriverSimulatorTest {
     assertEquals(2, up.live().get(Field.CPUS));
     assertEquals(1024L * 1024, up.live().get(Field.MEMORY));
     assertEquals(3000000L, up.live().get(Field.DISKSPACE));
-    assertEquals(spec.values().get(Field.RESOURCES_PARAMETERS), up.live().get(Field.RESOURCES_PARAMETERS));
+    assertEquals(
+        spec.values().get(Field.RESOURCES_PARAMETERS), up.live().get(Field.RESOURCES_PARAMETERS));
     ResourcePlan again = plan(d, spec, Optional.of(up));
     assertFalse(again.hasChanges(), again::toString);
     assertEquals(List.of(), again.restartPending());
@@ -204,7 +227,8 @@ class OpenVzDriverSimulatorTest {
     Sim sim = sim(Map.of());
     OpenVzDriver d = sim.driver();
     VmSpec before =
-        spec("virt: ct\nvirt_type: openvz\nhostname: a\nipaddr: [10.0.0.1]\nmemory: 256\ncpus: 1\ncpuunits: 1000\n");
+        spec(
+            "virt: ct\nvirt_type: openvz\nhostname: a\nipaddr: [10.0.0.1]\nmemory: 256\ncpus: 1\ncpuunits: 1000\n");
     d.create(before, mark(before));
     d.start("ct");
     VmSpec after =
@@ -226,17 +250,53 @@ class OpenVzDriverSimulatorTest {
     Map<Field, Mutability> how = mutabilities(changes(p));
     assertEquals(
         Map.of(
-            Field.HOSTNAME, Mutability.LIVE, Field.IPADDR, Mutability.LIVE, Field.MEMORY, Mutability.LIVE,
-            Field.CPUS, Mutability.LIVE, Field.CPUUNITS, Mutability.LIVE, Field.NAMESERVER, Mutability.LIVE,
-            Field.RESOURCES_PARAMETERS, Mutability.LIVE, Field.DEVICES, Mutability.LIVE),
+            Field.HOSTNAME,
+            Mutability.LIVE,
+            Field.IPADDR,
+            Mutability.LIVE,
+            Field.MEMORY,
+            Mutability.LIVE,
+            Field.CPUS,
+            Mutability.LIVE,
+            Field.CPUUNITS,
+            Mutability.LIVE,
+            Field.NAMESERVER,
+            Mutability.LIVE,
+            Field.RESOURCES_PARAMETERS,
+            Mutability.LIVE,
+            Field.DEVICES,
+            Mutability.LIVE),
         how);
     int n = sim.calls().size();
     assertEquals(Set.of(), d.update(after, current, changes(p), mark(after)));
     List<List<String>> calls = sim.callsSince(n);
     assertEquals(
-        List.of(List.of("vzctl", "set", Long.toString(Ctids.derive("ct")), "--ram", "524288K", "--cpus", "2",
-            "--hostname", "b.example.com", "--ipdel", "10.0.0.1", "--ipadd", "10.0.0.2", "--ipadd", "10.0.0.3",
-            "--nameserver", "9.9.9.9", "--cpuunits", "3000", "--devices", "c:10:200:rw", "--numproc", "400", "--save")),
+        List.of(
+            List.of(
+                "vzctl",
+                "set",
+                Long.toString(Ctids.derive("ct")),
+                "--ram",
+                "524288K",
+                "--cpus",
+                "2",
+                "--hostname",
+                "b.example.com",
+                "--ipdel",
+                "10.0.0.1",
+                "--ipadd",
+                "10.0.0.2",
+                "--ipadd",
+                "10.0.0.3",
+                "--nameserver",
+                "9.9.9.9",
+                "--cpuunits",
+                "3000",
+                "--devices",
+                "c:10:200:rw",
+                "--numproc",
+                "400",
+                "--save")),
         calls);
 
     ObservedVm vm = d.observe("ct").orElseThrow();
@@ -246,7 +306,8 @@ class OpenVzDriverSimulatorTest {
     assertEquals(List.of("10.0.0.2", "10.0.0.3"), vm.live().get(Field.IPADDR));
     assertEquals(512L * 1024, vm.live().get(Field.MEMORY));
     assertEquals(2, vm.live().get(Field.CPUS));
-    assertEquals(3000L, vm.live().get(Field.CPUUNITS), "3012 from the fair scheduler reads as 3000");
+    assertEquals(
+        3000L, vm.live().get(Field.CPUUNITS), "3012 from the fair scheduler reads as 3000");
     ResourcePlan settled = plan(d, after, Optional.of(vm));
     assertFalse(settled.hasChanges(), settled::toString);
     assertEquals(List.of(), settled.restartPending());
@@ -274,10 +335,21 @@ class OpenVzDriverSimulatorTest {
     ResourcePlan p = plan(d, after, Optional.of(current));
     assertEquals(
         Map.of(
-            Field.FEATURES, Mutability.RESTART, Field.CAPABILITY, Mutability.RESTART, Field.IPTABLES, Mutability.RESTART,
-            Field.QUOTAUGIDLIMIT, Mutability.RESTART, Field.CPUS, Mutability.LIVE),
+            Field.FEATURES,
+            Mutability.RESTART,
+            Field.CAPABILITY,
+            Mutability.RESTART,
+            Field.IPTABLES,
+            Mutability.RESTART,
+            Field.QUOTAUGIDLIMIT,
+            Mutability.RESTART,
+            Field.CPUS,
+            Mutability.LIVE),
         mutabilities(changes(p)));
-    assertEquals(Set.of(), d.update(after, current, changes(p), mark(after)), "nothing expected live was refused");
+    assertEquals(
+        Set.of(),
+        d.update(after, current, changes(p), mark(after)),
+        "nothing expected live was refused");
 
     ObservedVm vm = d.observe("ct").orElseThrow();
     assertEquals(List.of("nfs:on"), vm.persistent().get(Field.FEATURES));
@@ -285,7 +357,9 @@ class OpenVzDriverSimulatorTest {
     assertEquals(0L, vm.live().get(Field.QUOTAUGIDLIMIT));
     ResourcePlan pending = plan(d, after, Optional.of(vm));
     assertFalse(pending.has(Step.Update.class), pending::toString);
-    assertEquals(Set.of(Field.FEATURES, Field.CAPABILITY, Field.IPTABLES, Field.QUOTAUGIDLIMIT), Set.copyOf(pending.restartPending()));
+    assertEquals(
+        Set.of(Field.FEATURES, Field.CAPABILITY, Field.IPTABLES, Field.QUOTAUGIDLIMIT),
+        Set.copyOf(pending.restartPending()));
 
     // still pending on the next look, then gone once the container has restarted
     assertEquals(pending.restartPending(), plan(d, after, d.observe("ct")).restartPending());
@@ -306,9 +380,16 @@ class OpenVzDriverSimulatorTest {
     VmSpec after = spec("virt: ct\nvirt_type: openvz\ncapability: [net_admin:off]\n");
     ObservedVm current = d.observe("ct").orElseThrow();
     // a table that wrongly says LIVE: vzctl's warning is the truth
-    List<FieldChange> c = List.of(new FieldChange(Field.CAPABILITY, List.of("net_admin:on"), List.of("net_admin:off"), Mutability.LIVE));
+    List<FieldChange> c =
+        List.of(
+            new FieldChange(
+                Field.CAPABILITY,
+                List.of("net_admin:on"),
+                List.of("net_admin:off"),
+                Mutability.LIVE));
     assertEquals(Set.of(Field.CAPABILITY), d.update(after, current, c, mark(after)));
-    assertEquals(List.of("net_admin:on"), d.observe("ct").orElseThrow().live().get(Field.CAPABILITY));
+    assertEquals(
+        List.of("net_admin:on"), d.observe("ct").orElseThrow().live().get(Field.CAPABILITY));
   }
 
   @Test
@@ -318,10 +399,12 @@ class OpenVzDriverSimulatorTest {
     VmSpec before = spec("virt: ct\nvirt_type: openvz\nensure: stopped\n");
     d.create(before, mark(before));
     VmSpec after =
-        spec("virt: ct\nvirt_type: openvz\nensure: stopped\nmemory: 2GiB\ncapability: [sys_time:on]\nioprio: 2\ndesc: x\n");
+        spec(
+            "virt: ct\nvirt_type: openvz\nensure: stopped\nmemory: 2GiB\ncapability: [sys_time:on]\nioprio: 2\ndesc: x\n");
     ObservedVm current = d.observe("ct").orElseThrow();
     List<FieldChange> changes = changes(plan(d, after, Optional.of(current)));
-    assertTrue(changes.stream().allMatch(c -> c.mutability() == Mutability.CONFIG), changes::toString);
+    assertTrue(
+        changes.stream().allMatch(c -> c.mutability() == Mutability.CONFIG), changes::toString);
     assertEquals(Set.of(), d.update(after, current, changes, mark(after)));
     ObservedVm vm = d.observe("ct").orElseThrow();
     assertEquals(RunState.SHUTOFF, vm.state());
@@ -395,10 +478,12 @@ class OpenVzDriverSimulatorTest {
       d.create(spec, mark(spec));
       long ctid = Ctids.derive("ct");
       assertFalse(sim.confText(ctid).contains("Pa55"), "the config holds a hash only");
-      assertTrue(sim.confText(ctid).contains("\n#virtd-user: pbkdf2-sha256$100000$"), sim.confText(ctid));
+      assertTrue(
+          sim.confText(ctid).contains("\n#virtd-user: pbkdf2-sha256$100000$"), sim.confText(ctid));
       assertFalse(plan(d, spec, d.observe("ct")).hasChanges());
 
-      VmSpec changed = spec("virt: ct\nvirt_type: openvz\nensure: installed\nuser: root:Pa55-second\n");
+      VmSpec changed =
+          spec("virt: ct\nvirt_type: openvz\nensure: installed\nuser: root:Pa55-second\n");
       ObservedVm vm = d.observe("ct").orElseThrow();
       ResourcePlan p = plan(d, changed, Optional.of(vm));
       assertEquals(Map.of(Field.USER, Mutability.CONFIG), mutabilities(changes(p)));
@@ -409,12 +494,15 @@ class OpenVzDriverSimulatorTest {
       assertFalse(sim.confText(ctid).contains("Pa55"));
 
       // a failing call: its message shows the command without the password
-      VmSpec third = spec("virt: ct\nvirt_type: openvz\nensure: installed\nuser: root:Pa55-third\n");
+      VmSpec third =
+          spec("virt: ct\nvirt_type: openvz\nensure: installed\nuser: root:Pa55-third\n");
       Sim locked = new Sim(tmp, Map.of("VZSIM_LOCKED", Long.toString(ctid)));
       OpenVzDriver ld = locked.driver();
       ObservedVm now = ld.observe("ct").orElseThrow();
       DriverException e =
-          assertThrows(DriverException.class, () -> ld.update(third, now, changes(plan(ld, third, Optional.of(now))), mark(third)));
+          assertThrows(
+              DriverException.class,
+              () -> ld.update(third, now, changes(plan(ld, third, Optional.of(now))), mark(third)));
       assertEquals(DriverException.Kind.TRANSIENT, e.kind());
       assertTrue(e.getMessage().contains("--userpasswd (sensitive)"), e.getMessage());
       assertTrue(e.getMessage().contains("exit code 9"), e.getMessage());
@@ -439,7 +527,9 @@ class OpenVzDriverSimulatorTest {
     DriverException e = assertThrows(DriverException.class, () -> d.create(spec, mark(spec)));
     assertEquals(DriverException.Kind.CONFLICT, e.kind());
     assertEquals(
-        "openvz: cannot create `web`: CTID " + ctid + " (derived from the name; set `id:` to choose another) is taken by"
+        "openvz: cannot create `web`: CTID "
+            + ctid
+            + " (derived from the name; set `id:` to choose another) is taken by"
             + " container `other`",
         e.getMessage());
     VmSpec withId = spec("virt: web\nvirt_type: openvz\nid: 777\n");
@@ -455,9 +545,12 @@ class OpenVzDriverSimulatorTest {
     d.create(spec, mark(spec));
     DriverException disabled = assertThrows(DriverException.class, () -> d.start("ct"));
     assertEquals(DriverException.Kind.CONFLICT, disabled.kind());
-    assertTrue(disabled.getMessage().contains("exit code 105: Container start disabled"), disabled.getMessage());
+    assertTrue(
+        disabled.getMessage().contains("exit code 105: Container start disabled"),
+        disabled.getMessage());
 
-    OpenVzDriver locked = new Sim(tmp, Map.of("VZSIM_LOCKED", Long.toString(Ctids.derive("ct")))).driver();
+    OpenVzDriver locked =
+        new Sim(tmp, Map.of("VZSIM_LOCKED", Long.toString(Ctids.derive("ct")))).driver();
     DriverException busy = assertThrows(DriverException.class, () -> locked.start("ct"));
     assertEquals(DriverException.Kind.TRANSIENT, busy.kind());
     assertTrue(busy.getMessage().contains("Container already locked"), busy.getMessage());
@@ -477,7 +570,9 @@ class OpenVzDriverSimulatorTest {
     DriverException e = assertThrows(DriverException.class, () -> d.create(spec, mark(spec)));
     assertEquals(DriverException.Kind.TERMINAL, e.kind());
     assertTrue(e.getMessage().contains("exit code 21"), e.getMessage());
-    assertTrue(e.getMessage().endsWith("(`noatime` needs Virtuozzo 7's vzctl; this vzctl is older)"), e.getMessage());
+    assertTrue(
+        e.getMessage().endsWith("(`noatime` needs Virtuozzo 7's vzctl; this vzctl is older)"),
+        e.getMessage());
     // the container exists and is marked, so the next plan updates rather than re-creates it
     assertTrue(d.observe("ct").orElseThrow().mark().isPresent());
   }
@@ -511,9 +606,12 @@ class OpenVzDriverSimulatorTest {
     Sim sim = sim(Map.of());
     OpenVzDriver d = sim.driver();
     assertEquals(0, sim.vzctl("create", "300", "--name", "legacy", "--hostname", "old.example"));
-    Files.writeString(sim.conf(300), "#UUID: 0b1c0f5e-7d1e-4b0a-9d43-5f6c3b1f7a10\n" + sim.confText(300) + "CUSTOM=\"kept\"\n");
+    Files.writeString(
+        sim.conf(300),
+        "#UUID: 0b1c0f5e-7d1e-4b0a-9d43-5f6c3b1f7a10\n" + sim.confText(300) + "CUSTOM=\"kept\"\n");
     String text = sim.confText(300);
-    VmSpec spec = spec("virt: legacy\nvirt_type: openvz\nensure: installed\nhostname: old.example\n");
+    VmSpec spec =
+        spec("virt: legacy\nvirt_type: openvz\nensure: installed\nhostname: old.example\n");
     ObservedVm before = d.observe("legacy").orElseThrow();
     assertTrue(before.mark().isEmpty());
     ResourcePlan p = plan(d, spec, Optional.of(before));

@@ -54,7 +54,8 @@ class OpenVzDriverTest {
   private OpenVzDriver driver(Scripted r) throws Exception {
     Path conf = Files.createDirectories(tmp.resolve("conf"));
     Files.writeString(conf.resolve("101.conf"), "NAME=\"ct\"\n");
-    return new OpenVzDriver(Sim.config(Path.of("vzctl"), Path.of("vzlist"), conf), r, Clock.systemUTC());
+    return new OpenVzDriver(
+        Sim.config(Path.of("vzctl"), Path.of("vzlist"), conf), r, Clock.systemUTC());
   }
 
   @Test
@@ -70,16 +71,25 @@ class OpenVzDriverTest {
 
   @Test
   void aStopVzctlHadToForceCountsAsForced() throws Exception {
-    Scripted r = new Scripted(c -> new VzResult(0, "Stopping container ...\nKilling container ...\nContainer was stopped\n", ""));
+    Scripted r =
+        new Scripted(
+            c ->
+                new VzResult(
+                    0,
+                    "Stopping container ...\nKilling container ...\nContainer was stopped\n",
+                    ""));
     assertTrue(driver(r).stop("ct", Duration.ofSeconds(60)));
-    Scripted clean = new Scripted(c -> new VzResult(0, "Stopping container ...\nContainer was stopped\n", ""));
+    Scripted clean =
+        new Scripted(c -> new VzResult(0, "Stopping container ...\nContainer was stopped\n", ""));
     assertFalse(driver(clean).stop("ct", Duration.ofSeconds(60)));
   }
 
   @Test
   void aSuspendedContainerIsResumedAndOnlyThen() throws Exception {
-    String suspended = "[\n  {\n    \"ctid\": 101,\n    \"status\": \"suspended\",\n    \"ip\": []\n  }\n]\n";
-    Scripted r = new Scripted(c -> new VzResult(0, c.argv().get(0).equals("vzlist") ? suspended : "", ""));
+    String suspended =
+        "[\n  {\n    \"ctid\": 101,\n    \"status\": \"suspended\",\n    \"ip\": []\n  }\n]\n";
+    Scripted r =
+        new Scripted(c -> new VzResult(0, c.argv().get(0).equals("vzlist") ? suspended : "", ""));
     OpenVzDriver d = driver(r);
     assertEquals(RunState.PAUSED, d.observe("ct").map(ObservedVm::state).orElseThrow());
     d.resume("ct");
@@ -99,17 +109,26 @@ class OpenVzDriverTest {
   @Test
   void everyFieldIsDeclaredAndOpenVzOnesAreSupported() {
     Capabilities caps = OpenVzCapabilities.TABLE;
-    ObservedVm off = new ObservedVm("ct", RunState.RUNNING, Map.of(), Map.of(), Optional.empty(), 0, 0);
+    ObservedVm off =
+        new ObservedVm("ct", RunState.RUNNING, Map.of(), Map.of(), Optional.empty(), 0, 0);
     for (Field f : Field.values()) {
       assertTrue(caps.declared().contains(f), f.key());
       Mutability m = caps.mutability(f, null, off);
-      assertEquals(f.supportedBy(DriverKind.OPENVZ), m != Mutability.UNSUPPORTED, f.key() + " " + m);
+      assertEquals(
+          f.supportedBy(DriverKind.OPENVZ), m != Mutability.UNSUPPORTED, f.key() + " " + m);
     }
     assertEquals(Mutability.RESTART, caps.mutability(Field.FEATURES, List.of(), off));
     assertEquals(Mutability.LIVE, caps.mutability(Field.MEMORY, 1024L, off));
     assertEquals(Mutability.REPLACE, caps.mutability(Field.ID, 101L, off));
     ObservedVm quotaOn =
-        new ObservedVm("ct", RunState.RUNNING, Map.of(Field.QUOTAUGIDLIMIT, 100L), Map.of(), Optional.empty(), 0, 0);
+        new ObservedVm(
+            "ct",
+            RunState.RUNNING,
+            Map.of(Field.QUOTAUGIDLIMIT, 100L),
+            Map.of(),
+            Optional.empty(),
+            0,
+            0);
     assertEquals(Mutability.LIVE, caps.mutability(Field.QUOTAUGIDLIMIT, 200L, quotaOn));
     assertEquals(Mutability.RESTART, caps.mutability(Field.QUOTAUGIDLIMIT, 0L, quotaOn));
     assertEquals(Mutability.RESTART, caps.mutability(Field.QUOTAUGIDLIMIT, 5L, off));
@@ -123,34 +142,51 @@ class OpenVzDriverTest {
             .filter(x -> x.kind() == DriverKind.OPENVZ)
             .findFirst()
             .orElseThrow();
-    Config none = Sim.config(tmp.resolve("no/vzctl"), tmp.resolve("no/vzlist"), tmp.resolve("conf"));
+    Config none =
+        Sim.config(tmp.resolve("no/vzctl"), tmp.resolve("no/vzlist"), tmp.resolve("conf"));
     DriverException e = assertThrows(DriverException.class, () -> f.open("local", none));
     assertEquals(DriverException.Kind.UNAVAILABLE, e.kind());
     assertEquals(
-        "openvz: vzctl not found at " + tmp.resolve("no/vzctl")
+        "openvz: vzctl not found at "
+            + tmp.resolve("no/vzctl")
             + " (is OpenVZ's vzctl package installed? `vzctl:` in the configuration sets its path)",
         e.getMessage());
     try (Drivers drivers = new Drivers(none)) {
       DriverException viaDrivers =
-          assertThrows(DriverException.class, () -> drivers.get(new Drivers.Target(DriverKind.OPENVZ, "local")));
+          assertThrows(
+              DriverException.class,
+              () -> drivers.get(new Drivers.Target(DriverKind.OPENVZ, "local")));
       assertEquals(DriverException.Kind.UNAVAILABLE, viaDrivers.kind());
     }
-    Config noList = Sim.config(Sim.DIR.resolve("vzctl"), tmp.resolve("no/vzlist"), tmp.resolve("conf"));
-    assertTrue(assertThrows(DriverException.class, () -> f.open("local", noList)).getMessage().startsWith("openvz: vzlist not found"));
+    Config noList =
+        Sim.config(Sim.DIR.resolve("vzctl"), tmp.resolve("no/vzlist"), tmp.resolve("conf"));
+    assertTrue(
+        assertThrows(DriverException.class, () -> f.open("local", noList))
+            .getMessage()
+            .startsWith("openvz: vzlist not found"));
   }
 
   @Test
   void aProgramThatCannotStartIsUnavailableAndOneThatHangsIsKilled() throws Exception {
     ProcessVzRunner runner = new ProcessVzRunner(Map.of());
     DriverException gone =
-        assertThrows(DriverException.class, () -> runner.run(VzCommand.of(List.of(tmp.resolve("nope").toString()), Duration.ofSeconds(5))));
+        assertThrows(
+            DriverException.class,
+            () ->
+                runner.run(
+                    VzCommand.of(List.of(tmp.resolve("nope").toString()), Duration.ofSeconds(5))));
     assertEquals(DriverException.Kind.UNAVAILABLE, gone.kind());
     long t0 = System.nanoTime();
     DriverException slow =
-        assertThrows(VzTimeoutException.class, () -> runner.run(VzCommand.of(List.of("sleep", "30"), Duration.ofMillis(300))));
+        assertThrows(
+            VzTimeoutException.class,
+            () -> runner.run(VzCommand.of(List.of("sleep", "30"), Duration.ofMillis(300))));
     assertEquals(DriverException.Kind.TRANSIENT, slow.kind());
     assertTrue((System.nanoTime() - t0) / 1_000_000 < 10_000);
-    VzResult env = runner.run(VzCommand.of(List.of("sh", "-c", "echo $LC_ALL; echo err >&2; exit 3"), Duration.ofSeconds(5)));
+    VzResult env =
+        runner.run(
+            VzCommand.of(
+                List.of("sh", "-c", "echo $LC_ALL; echo err >&2; exit 3"), Duration.ofSeconds(5)));
     assertEquals(new VzResult(3, "C\n", "err\n"), env);
   }
 }

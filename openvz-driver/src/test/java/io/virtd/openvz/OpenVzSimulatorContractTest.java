@@ -78,17 +78,24 @@ class OpenVzSimulatorContractTest extends DriverContract {
   @Override
   protected Map<Field, Object> creationDefaults() {
     return Map.of(
-        Field.VIRT_TYPE, VirtType.OPENVZ,
-        Field.CPUUNITS, 1000L,
-        Field.DISKSPACE, 2L * 1024 * 1024,
-        Field.DISKINODES, 131072L,
-        Field.QUOTATIME, 0L,
-        Field.DISABLED, false);
+        Field.VIRT_TYPE,
+        VirtType.OPENVZ,
+        Field.CPUUNITS,
+        1000L,
+        Field.DISKSPACE,
+        2L * 1024 * 1024,
+        Field.DISKINODES,
+        131072L,
+        Field.QUOTATIME,
+        0L,
+        Field.DISABLED,
+        false);
   }
 
   @Override
   protected Map<Field, Object> liveDefaults() {
-    return Map.of(Field.IPADDR, List.of(), Field.CPUUNITS, 1000L, Field.DISKSPACE, 2L * 1024 * 1024);
+    return Map.of(
+        Field.IPADDR, List.of(), Field.CPUUNITS, 1000L, Field.DISKSPACE, 2L * 1024 * 1024);
   }
 
   @Override
@@ -96,7 +103,10 @@ class OpenVzSimulatorContractTest extends DriverContract {
     return new RestartOnly(Field.CAPABILITY, List.of("net_admin:on"), List.of("net_admin:off"));
   }
 
-  /** {@code ONBOOT} is read by the vz init script when the host boots; a running CT has nothing to take. */
+  /**
+   * {@code ONBOOT} is read by the vz init script when the host boots; a running CT has nothing to
+   * take.
+   */
   @Override
   protected Mutability autobootChange() {
     return Mutability.CONFIG;
@@ -133,19 +143,23 @@ class OpenVzSimulatorContractTest extends DriverContract {
     return true;
   }
 
-  /** A container made with vzctl alone, plus a key vzctl does not know, which adoption must keep. */
+  /**
+   * A container made with vzctl alone, plus a key vzctl does not know, which adoption must keep.
+   */
   @Override
   protected void defineUnmarked(VmSpec spec) throws Exception {
     String ctid = Long.toString(Ctids.of(spec));
     assertEquals(0, sim.vzctl("create", ctid, "--ostemplate", TEMPLATE, "--name", spec.name()));
-    assertEquals(0, sim.vzctl("set", ctid, "--ram", "64M", "--cpus", "1", "--onboot", "yes", "--save"));
+    assertEquals(
+        0, sim.vzctl("set", ctid, "--ram", "64M", "--cpus", "1", "--onboot", "yes", "--save"));
     Path conf = sim.conf(Ctids.of(spec));
     Files.writeString(conf, Files.readString(conf) + "CUSTOM=\"kept\"\n");
     untouched = Files.readString(conf);
   }
 
   @Override
-  protected void assertAdoptionKeptTheRest(VmSpec spec, ObservedVm before, ObservedVm after) throws Exception {
+  protected void assertAdoptionKeptTheRest(VmSpec spec, ObservedVm before, ObservedVm after)
+      throws Exception {
     assertEquals(before.persistent(), after.persistent());
     String text = sim.confText(Ctids.of(spec));
     assertTrue(text.startsWith("#virtd: owner=" + OWNER + " origin=adopted "), text);

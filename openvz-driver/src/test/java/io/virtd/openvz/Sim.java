@@ -39,8 +39,22 @@ final class Sim {
   static Config config(Path vzctl, Path vzlist, Path confDir) {
     Config d = Config.defaults();
     return new Config(
-        d.manifests(), d.connect(), d.connectXen(), OWNER, d.schedule(), d.maintenanceWindow(), d.workers(),
-        d.socket(), d.prune(), d.pruneGrace(), d.logLevel(), vzctl, vzlist, confDir, d.storageDir(), d.lockDir());
+        d.manifests(),
+        d.connect(),
+        d.connectXen(),
+        OWNER,
+        d.schedule(),
+        d.maintenanceWindow(),
+        d.workers(),
+        d.socket(),
+        d.prune(),
+        d.pruneGrace(),
+        d.logLevel(),
+        vzctl,
+        vzlist,
+        confDir,
+        d.storageDir(),
+        d.lockDir());
   }
 
   static boolean python3() {
@@ -56,11 +70,16 @@ final class Sim {
     return OpenVzDriverFactory.open(config, env);
   }
 
-  /** Runs the simulator directly (to set a scene the driver did not make); returns the exit code. */
+  /**
+   * Runs the simulator directly (to set a scene the driver did not make); returns the exit code.
+   */
   int vzctl(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(DIR.resolve("vzctl").toString()));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
     pb.environment().keySet().removeIf(k -> k.startsWith("VZSIM_"));
     pb.environment().putAll(env);
     Process p = pb.start();

@@ -12,14 +12,19 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code CTID.conf} read as {@code vps_parse_config()} reads it; virtd's lines written beside vzctl's. */
+/**
+ * {@code CTID.conf} read as {@code vps_parse_config()} reads it; virtd's lines written beside
+ * vzctl's.
+ */
 class VzConfigFileTest {
   @TempDir Path dir;
 
   @Test
   void linesAreParsedAsVzctlParsesThem() {
     assertArrayEquals(new String[] {"HOSTNAME", "h"}, VzConfigFile.parseLine("HOSTNAME=\"h\""));
-    assertArrayEquals(new String[] {"DESCRIPTION", "with \"quotes\" inside"}, VzConfigFile.parseLine("DESCRIPTION=\"with \"quotes\" inside\""));
+    assertArrayEquals(
+        new String[] {"DESCRIPTION", "with \"quotes\" inside"},
+        VzConfigFile.parseLine("DESCRIPTION=\"with \"quotes\" inside\""));
     assertArrayEquals(new String[] {"ONBOOT", "yes"}, VzConfigFile.parseLine("  ONBOOT=yes  "));
     assertArrayEquals(new String[] {"X", "a\"b"}, VzConfigFile.parseLine("X=\"a\\\"b\""));
     assertNull(VzConfigFile.parseLine("# comment"));
@@ -34,10 +39,12 @@ class VzConfigFileTest {
   @Test
   void virtdLinesReplaceTheOldOnesAndNothingElseMoves() throws Exception {
     Path f = dir.resolve("101.conf");
-    String original = "# sample header\n#UUID: 1234\n#virtd: owner=old\nPHYSPAGES=\"0:256M\"\n#virtd-user: x\nNAME=\"ct\"\nODD LINE\n";
+    String original =
+        "# sample header\n#UUID: 1234\n#virtd: owner=old\nPHYSPAGES=\"0:256M\"\n#virtd-user: x\nNAME=\"ct\"\nODD LINE\n";
     Files.writeString(f, original);
     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-    VzConfigFile.writeVirtdLines(dir, 101, List.of("#virtd: owner=new", "#virtd-written: features=nfs:on"));
+    VzConfigFile.writeVirtdLines(
+        dir, 101, List.of("#virtd: owner=new", "#virtd-written: features=nfs:on"));
     assertEquals(
         "#virtd: owner=new\n#virtd-written: features=nfs:on\n# sample header\n#UUID: 1234\nPHYSPAGES=\"0:256M\"\nNAME=\"ct\"\nODD LINE\n",
         Files.readString(f));
@@ -45,7 +52,8 @@ class VzConfigFileTest {
     try (var s = Files.list(dir)) {
       assertEquals(1, s.count(), "no temporary file left");
     }
-    assertEquals(List.of(101L), VzConfigFile.readAll(dir).stream().map(VzConfigFile::ctid).toList());
+    assertEquals(
+        List.of(101L), VzConfigFile.readAll(dir).stream().map(VzConfigFile::ctid).toList());
   }
 
   @Test
@@ -54,7 +62,8 @@ class VzConfigFileTest {
     Files.writeString(dir.resolve("102.conf.destroyed"), "NAME=\"b\"\n");
     Files.writeString(dir.resolve("ve-basic.conf-sample"), "");
     Files.writeString(dir.resolve("0.conf"), "");
-    assertEquals(List.of(0L, 101L), VzConfigFile.readAll(dir).stream().map(VzConfigFile::ctid).toList());
+    assertEquals(
+        List.of(0L, 101L), VzConfigFile.readAll(dir).stream().map(VzConfigFile::ctid).toList());
     assertEquals(List.of(), VzConfigFile.readAll(dir.resolve("missing")));
   }
 }

@@ -71,7 +71,8 @@ class VzListTest {
 
   @Test
   void columnsWithTheAddressListLast() {
-    StringBuilder line = new StringBuilder("       101 running       2    3012      50 000d01h:02m:03s");
+    StringBuilder line =
+        new StringBuilder("       101 running       2    3012      50 000d01h:02m:03s");
     for (String n : VzValues.UBC_NAMES) {
       line.append(n.equals("physpages") ? " 0 131072" : n.equals("numproc") ? " 240 240" : " - -");
     }
@@ -98,7 +99,8 @@ class VzListTest {
 
   @Test
   void aVzlistWithoutJsonIsRecognised() {
-    assertTrue(VzList.jsonRejected(new VzResult(1, "Usage: ...", "vzlist: invalid option -- 'j'\n")));
+    assertTrue(
+        VzList.jsonRejected(new VzResult(1, "Usage: ...", "vzlist: invalid option -- 'j'\n")));
     assertFalse(VzList.jsonRejected(new VzResult(1, "", "Unknown field: bogus\n")));
     assertFalse(VzList.jsonRejected(new VzResult(0, "[]", "")));
   }

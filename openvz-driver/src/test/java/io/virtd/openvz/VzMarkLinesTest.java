@@ -18,10 +18,25 @@ class VzMarkLinesTest {
     SecretDigest user = SecretDigest.of("root:pw");
     VzMarkLines m =
         new VzMarkLines(
-            Optional.of(new OwnershipMark("host 1", OwnershipMark.Origin.CREATED, "/etc/virtd/my manifests/ä.yaml", "sha256:ab")),
+            Optional.of(
+                new OwnershipMark(
+                    "host 1",
+                    OwnershipMark.Origin.CREATED,
+                    "/etc/virtd/my manifests/ä.yaml",
+                    "sha256:ab")),
             Optional.of(user),
-            Map.of(Field.FEATURES, List.of("nfs:on", "sysfs:off"), Field.IPADDR, List.of(), Field.DEVICES, List.of("a,b=c%d")),
-            Optional.of(new VzMarkLines.Pending(1718000000000L, Map.of(Field.CAPABILITY, List.of("net_admin:off"), Field.FEATURES, List.of()))));
+            Map.of(
+                Field.FEATURES,
+                List.of("nfs:on", "sysfs:off"),
+                Field.IPADDR,
+                List.of(),
+                Field.DEVICES,
+                List.of("a,b=c%d")),
+            Optional.of(
+                new VzMarkLines.Pending(
+                    1718000000000L,
+                    Map.of(
+                        Field.CAPABILITY, List.of("net_admin:off"), Field.FEATURES, List.of()))));
     List<String> lines = m.lines();
     assertEquals(
         List.of(
@@ -42,8 +57,13 @@ class VzMarkLinesTest {
 
   @Test
   void unknownOrBrokenLinesAreIgnored() {
-    VzMarkLines m = VzMarkLines.parse(List.of("#virtd: origin=created", "#virtd-user: md5$x", "#virtd-written: nosuchkey=1",
-        "#virtd-pending: features=nfs:on"));
+    VzMarkLines m =
+        VzMarkLines.parse(
+            List.of(
+                "#virtd: origin=created",
+                "#virtd-user: md5$x",
+                "#virtd-written: nosuchkey=1",
+                "#virtd-pending: features=nfs:on"));
     assertEquals(VzMarkLines.none(), m);
   }
 

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** vzctl's value syntax, read as vzctl reads it. */
 class VzValuesTest {
@@ -41,11 +41,18 @@ class VzValuesTest {
 
   @Test
   void barrierLimitPairsWithUnitsAndUnlimited() {
-    assertEquals(Optional.of(new VzValues.Ubc(0, 65536)), VzValues.barrierLimit("0:256M", VzValues.PAGE_BYTES));
+    assertEquals(
+        Optional.of(new VzValues.Ubc(0, 65536)),
+        VzValues.barrierLimit("0:256M", VzValues.PAGE_BYTES));
     assertEquals(Optional.of(new VzValues.Ubc(240, 240)), VzValues.barrierLimit("240", 0));
-    assertEquals(Optional.of(new VzValues.Ubc(Long.MAX_VALUE, Long.MAX_VALUE)), VzValues.barrierLimit("unlimited", 1));
-    assertEquals(Optional.of(new VzValues.Ubc(2097152, 2306867)), VzValues.barrierLimit("2G:2.2G", 1024));
-    assertEquals(Optional.of(new VzValues.Ubc(14372700, 14790164)), VzValues.barrierLimit("14372700:14790164", 1));
+    assertEquals(
+        Optional.of(new VzValues.Ubc(Long.MAX_VALUE, Long.MAX_VALUE)),
+        VzValues.barrierLimit("unlimited", 1));
+    assertEquals(
+        Optional.of(new VzValues.Ubc(2097152, 2306867)), VzValues.barrierLimit("2G:2.2G", 1024));
+    assertEquals(
+        Optional.of(new VzValues.Ubc(14372700, 14790164)),
+        VzValues.barrierLimit("14372700:14790164", 1));
     assertEquals(Optional.empty(), VzValues.barrierLimit("10K", 0), "items take no unit");
     assertEquals(Optional.empty(), VzValues.barrierLimit("1:2:3", 1));
     assertEquals(Optional.empty(), VzValues.barrierLimit("x", 1));

@@ -23,7 +23,9 @@ public final class Apply {
    * @param after the plan computed from what was read back
    */
   public record Result(List<String> failed, List<String> inconsistent, Plan after) {
-    /** The spec's exit status: 0 converged, 1 failure or inconsistency, 3 restart/recreate pending. */
+    /**
+     * The spec's exit status: 0 converged, 1 failure or inconsistency, 3 restart/recreate pending.
+     */
     public int exitCode() {
       if (!failed.isEmpty() || !inconsistent.isEmpty()) {
         return 1;
@@ -36,7 +38,11 @@ public final class Apply {
   }
 
   public static Result run(
-      Plan plan, Drivers drivers, Executor executor, PlanPolicy policy, Consumer<ApplyEvent> events) {
+      Plan plan,
+      Drivers drivers,
+      Executor executor,
+      PlanPolicy policy,
+      Consumer<ApplyEvent> events) {
     return run(plan, drivers, executor, policy, events, 1);
   }
 
@@ -65,16 +71,17 @@ public final class Apply {
         work.add(r);
       }
     }
-    Consumer<ResourcePlan> one = r -> {
-      try {
-        var driver = drivers.get(drivers.targetOf(r.spec()));
-        if (!executor.run(r, driver, events).ok()) {
-          failedNames.add(r.name());
-        }
-      } catch (DriverException e) {
-        failedNames.add(r.name());
-      }
-    };
+    Consumer<ResourcePlan> one =
+        r -> {
+          try {
+            var driver = drivers.get(drivers.targetOf(r.spec()));
+            if (!executor.run(r, driver, events).ok()) {
+              failedNames.add(r.name());
+            }
+          } catch (DriverException e) {
+            failedNames.add(r.name());
+          }
+        };
     if (parallel <= 1 || work.size() <= 1) {
       work.forEach(one);
     } else {
@@ -129,9 +136,13 @@ public final class Apply {
       if (s instanceof io.virtd.core.plan.Step.Update u) {
         u.changes()
             .forEach(
-                c -> parts.add(
-                    c.field().key() + " is " + io.virtd.core.plan.PlanJson.text(c.field(), c.before())
-                        + ", wanted " + io.virtd.core.plan.PlanJson.text(c.field(), c.after())));
+                c ->
+                    parts.add(
+                        c.field().key()
+                            + " is "
+                            + io.virtd.core.plan.PlanJson.text(c.field(), c.before())
+                            + ", wanted "
+                            + io.virtd.core.plan.PlanJson.text(c.field(), c.after())));
       } else {
         parts.add(Executor.stepName(s) + " still needed");
       }

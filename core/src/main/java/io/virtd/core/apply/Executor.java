@@ -54,16 +54,32 @@ public final class Executor {
         String name = stepName(step);
         try {
           Optional<String> detail = perform(step, plan, driver, adopting, unhonoured);
-          events.accept(new ApplyEvent(spec.name(), plan.driver(), name, true, since(t0), detail, Optional.empty()));
+          events.accept(
+              new ApplyEvent(
+                  spec.name(), plan.driver(), name, true, since(t0), detail, Optional.empty()));
         } catch (DriverException | RuntimeException e) {
           events.accept(
-              new ApplyEvent(spec.name(), plan.driver(), name, false, since(t0), Optional.empty(), Optional.of(message(e))));
+              new ApplyEvent(
+                  spec.name(),
+                  plan.driver(),
+                  name,
+                  false,
+                  since(t0),
+                  Optional.empty(),
+                  Optional.of(message(e))));
           return new Outcome(false, unhonoured);
         }
       }
     } catch (IOException e) {
       events.accept(
-          new ApplyEvent(spec.name(), plan.driver(), "lock", false, Duration.ZERO, Optional.empty(), Optional.of(e.getMessage())));
+          new ApplyEvent(
+              spec.name(),
+              plan.driver(),
+              "lock",
+              false,
+              Duration.ZERO,
+              Optional.empty(),
+              Optional.of(e.getMessage())));
       return new Outcome(false, unhonoured);
     }
     return new Outcome(true, unhonoured);
@@ -73,7 +89,8 @@ public final class Executor {
       Step step, ResourcePlan plan, VmDriver driver, boolean adopting, Set<Field> unhonoured)
       throws DriverException {
     VmSpec spec = plan.spec();
-    OwnershipMark.Origin origin = adopting ? OwnershipMark.Origin.ADOPTED : OwnershipMark.Origin.CREATED;
+    OwnershipMark.Origin origin =
+        adopting ? OwnershipMark.Origin.ADOPTED : OwnershipMark.Origin.CREATED;
     if (step instanceof Step.Create) {
       driver.create(spec, OwnershipMark.forSpec(spec, owner, OwnershipMark.Origin.CREATED));
       return Optional.empty();
@@ -83,7 +100,8 @@ public final class Executor {
         return Optional.of("marked with the update");
       }
       ObservedVm vm = current(driver, spec);
-      driver.update(spec, vm, List.of(), OwnershipMark.forSpec(spec, owner, OwnershipMark.Origin.ADOPTED));
+      driver.update(
+          spec, vm, List.of(), OwnershipMark.forSpec(spec, owner, OwnershipMark.Origin.ADOPTED));
       return Optional.empty();
     }
     if (step instanceof Step.Update u) {
@@ -91,11 +109,13 @@ public final class Executor {
       if (!adopting && vm.mark().isPresent()) {
         origin = vm.mark().get().origin();
       }
-      Set<Field> missed = driver.update(spec, vm, u.changes(), OwnershipMark.forSpec(spec, owner, origin));
+      Set<Field> missed =
+          driver.update(spec, vm, u.changes(), OwnershipMark.forSpec(spec, owner, origin));
       unhonoured.addAll(missed);
       if (!missed.isEmpty()) {
         return Optional.of(
-            "not honoured live (restart pending): " + String.join(", ", missed.stream().map(Field::key).toList()));
+            "not honoured live (restart pending): "
+                + String.join(", ", missed.stream().map(Field::key).toList()));
       }
       return Optional.empty();
     }
@@ -133,14 +153,19 @@ public final class Executor {
 
   private static Optional<String> stopped(boolean forced, VmSpec spec) {
     return forced
-        ? Optional.of("forced off after shutdown_timeout " + io.virtd.core.manifest.Sizes.formatDuration(spec.shutdownTimeout()))
+        ? Optional.of(
+            "forced off after shutdown_timeout "
+                + io.virtd.core.manifest.Sizes.formatDuration(spec.shutdownTimeout()))
         : Optional.empty();
   }
 
   private static ObservedVm current(VmDriver driver, VmSpec spec) throws DriverException {
     return driver
         .observe(spec.name())
-        .orElseThrow(() -> new DriverException(DriverException.Kind.NOT_FOUND, "guest `" + spec.name() + "` disappeared"));
+        .orElseThrow(
+            () ->
+                new DriverException(
+                    DriverException.Kind.NOT_FOUND, "guest `" + spec.name() + "` disappeared"));
   }
 
   static String stepName(Step step) {

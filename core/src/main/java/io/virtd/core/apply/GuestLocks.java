@@ -30,7 +30,8 @@ public final class GuestLocks {
   public Held acquire(String name, Duration wait) throws IOException {
     Files.createDirectories(dir);
     FileChannel ch =
-        FileChannel.open(dir.resolve(name + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel.open(
+            dir.resolve(name + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     long deadline = System.nanoTime() + wait.toNanos();
     try {
       while (true) {
@@ -52,7 +53,12 @@ public final class GuestLocks {
           };
         }
         if (System.nanoTime() > deadline) {
-          throw new IOException("guest `" + name + "` is locked by another virtd process (" + dir.resolve(name + ".lock") + ")");
+          throw new IOException(
+              "guest `"
+                  + name
+                  + "` is locked by another virtd process ("
+                  + dir.resolve(name + ".lock")
+                  + ")");
         }
         Thread.sleep(50);
       }

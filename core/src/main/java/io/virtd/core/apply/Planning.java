@@ -30,21 +30,24 @@ public final class Planning {
       byTarget.computeIfAbsent(drivers.targetOf(spec), t -> new ArrayList<>()).add(spec);
     }
     Map<String, Planner.Input> inputs = new HashMap<>();
-    byTarget.forEach((target, group) -> {
-      for (Planner.Input in : inputs(target, group, drivers)) {
-        inputs.put(in.spec().name(), in);
-      }
-    });
+    byTarget.forEach(
+        (target, group) -> {
+          for (Planner.Input in : inputs(target, group, drivers)) {
+            inputs.put(in.spec().name(), in);
+          }
+        });
     return Planner.plan(specs.stream().map(s -> inputs.get(s.name())).toList(), policy);
   }
 
-  private static List<Planner.Input> inputs(Drivers.Target target, List<VmSpec> group, Drivers drivers) {
+  private static List<Planner.Input> inputs(
+      Drivers.Target target, List<VmSpec> group, Drivers drivers) {
     List<Planner.Input> out = new ArrayList<>();
     try {
       VmDriver d = drivers.get(target);
       Map<String, ObservedVm> all = group.size() > 1 ? d.observeAll() : null;
       for (VmSpec spec : group) {
-        Optional<ObservedVm> vm = all != null ? Optional.ofNullable(all.get(spec.name())) : d.observe(spec.name());
+        Optional<ObservedVm> vm =
+            all != null ? Optional.ofNullable(all.get(spec.name())) : d.observe(spec.name());
         out.add(Planner.Input.of(spec, target.label(), d.capabilities(), vm));
       }
     } catch (DriverException e) {

@@ -60,14 +60,42 @@ public record Config(
   /** This configuration with both libvirt URIs replaced, as {@code --connect} does. */
   public Config withConnect(String uri) {
     return new Config(
-        manifests, uri, uri, owner, schedule, maintenanceWindow, workers, socket, prune, pruneGrace,
-        logLevel, vzctl, vzlist, vzConfDir, storageDir, lockDir);
+        manifests,
+        uri,
+        uri,
+        owner,
+        schedule,
+        maintenanceWindow,
+        workers,
+        socket,
+        prune,
+        pruneGrace,
+        logLevel,
+        vzctl,
+        vzlist,
+        vzConfDir,
+        storageDir,
+        lockDir);
   }
 
   public Config withLockDir(Path dir) {
     return new Config(
-        manifests, connect, connectXen, owner, schedule, maintenanceWindow, workers, socket, prune,
-        pruneGrace, logLevel, vzctl, vzlist, vzConfDir, storageDir, dir);
+        manifests,
+        connect,
+        connectXen,
+        owner,
+        schedule,
+        maintenanceWindow,
+        workers,
+        socket,
+        prune,
+        pruneGrace,
+        logLevel,
+        vzctl,
+        vzlist,
+        vzConfDir,
+        storageDir,
+        dir);
   }
 
   static String hostName() {

@@ -24,10 +24,22 @@ public final class ConfigLoader {
 
   public static final List<String> KEYS =
       List.of(
-          "manifests", "connect", "connect_xen", "owner", "schedule", "maintenance_window", "workers",
-          "socket", "prune", "prune_grace", "log_level", "vzctl", "vzlist", "vz_conf_dir",
-          "storage_dir", "lock_dir");
-
+          "manifests",
+          "connect",
+          "connect_xen",
+          "owner",
+          "schedule",
+          "maintenance_window",
+          "workers",
+          "socket",
+          "prune",
+          "prune_grace",
+          "log_level",
+          "vzctl",
+          "vzlist",
+          "vz_conf_dir",
+          "storage_dir",
+          "lock_dir");
 
   private ConfigLoader() {}
 
@@ -46,14 +58,18 @@ public final class ConfigLoader {
       return new Result(d, problems);
     }
     if (read.documents().size() > 1) {
-      problems.add(Problem.error(file, read.documents().get(1).pos(), "the configuration is one YAML document"));
+      problems.add(
+          Problem.error(
+              file, read.documents().get(1).pos(), "the configuration is one YAML document"));
     }
     if (read.documents().isEmpty()
         || read.documents().get(0) instanceof YNode.YScalar s && s.value() == null) {
       return new Result(d, problems);
     }
     if (!(read.documents().get(0) instanceof YNode.YMap map)) {
-      problems.add(Problem.error(file, read.documents().get(0).pos(), "the configuration must be a map of keys"));
+      problems.add(
+          Problem.error(
+              file, read.documents().get(0).pos(), "the configuration must be a map of keys"));
       return new Result(d, problems);
     }
     var b = new Builder(d);
@@ -64,8 +80,10 @@ public final class ConfigLoader {
         Pos at = ex instanceof BadAt inner ? inner.pos : e.value().pos();
         problems.add(Problem.error(file, at, "`" + e.key() + "`: " + ex.getMessage()));
       } catch (UnknownKey ex) {
-        String hint = DidYouMean.suggest(e.key(), KEYS).map(k -> "; did you mean `" + k + "`?").orElse("");
-        problems.add(Problem.error(file, e.keyPos(), "unknown configuration key `" + e.key() + "`" + hint));
+        String hint =
+            DidYouMean.suggest(e.key(), KEYS).map(k -> "; did you mean `" + k + "`?").orElse("");
+        problems.add(
+            Problem.error(file, e.keyPos(), "unknown configuration key `" + e.key() + "`" + hint));
       }
     }
     if (problems.stream().anyMatch(Problem::isError)) {
@@ -152,8 +170,22 @@ public final class ConfigLoader {
 
     Config build() {
       return new Config(
-          manifests, connect, connectXen, owner, schedule, window, workers, socket, prune, pruneGrace,
-          logLevel, vzctl, vzlist, vzConfDir, storageDir, lockDir);
+          manifests,
+          connect,
+          connectXen,
+          owner,
+          schedule,
+          window,
+          workers,
+          socket,
+          prune,
+          pruneGrace,
+          logLevel,
+          vzctl,
+          vzlist,
+          vzConfDir,
+          storageDir,
+          lockDir);
     }
 
     private static String text(YNode v) {
@@ -199,7 +231,8 @@ public final class ConfigLoader {
     private static String logLevel(YNode v) {
       String t = text(v).toLowerCase(java.util.Locale.ROOT);
       if (!List.of("error", "warn", "info", "debug", "trace").contains(t)) {
-        throw new IllegalArgumentException("must be one of error, warn, info, debug, trace, not `" + t + "`");
+        throw new IllegalArgumentException(
+            "must be one of error, warn, info, debug, trace, not `" + t + "`");
       }
       return t;
     }
@@ -221,12 +254,15 @@ public final class ConfigLoader {
       String[] fields = t.strip().split("\\s+");
       if (fields.length < 6 || fields.length > 7) {
         throw new IllegalArgumentException(
-            "`" + t + "` is neither an interval (30s, 5m) nor a Quartz cron expression (6 or 7 fields, e.g. `0 0/5 * * * ?`)");
+            "`"
+                + t
+                + "` is neither an interval (30s, 5m) nor a Quartz cron expression (6 or 7 fields, e.g. `0 0/5 * * * ?`)");
       }
       try {
         org.quartz.CronExpression.validateExpression(t.strip());
       } catch (java.text.ParseException e) {
-        throw new IllegalArgumentException("`" + t.strip() + "` is not a valid Quartz cron expression: " + e.getMessage());
+        throw new IllegalArgumentException(
+            "`" + t.strip() + "` is not a valid Quartz cron expression: " + e.getMessage());
       }
       return t.strip();
     }
@@ -244,7 +280,9 @@ public final class ConfigLoader {
             case "duration" -> duration = Sizes.parseDuration(text(e.value()));
             default -> {
               String hint =
-                  DidYouMean.suggest(e.key(), List.of("cron", "duration")).map(k -> "; did you mean `" + k + "`?").orElse("");
+                  DidYouMean.suggest(e.key(), List.of("cron", "duration"))
+                      .map(k -> "; did you mean `" + k + "`?")
+                      .orElse("");
               throw new BadAt(e.keyPos(), "unknown key `" + e.key() + "` (cron, duration)" + hint);
             }
           }

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Every valid resource read from the manifests, by name, with the problems found on the way.
- * A resource named in a problem (duplicate name, bad value) is not part of {@link #resources()}.
+ * Every valid resource read from the manifests, by name, with the problems found on the way. A
+ * resource named in a problem (duplicate name, bad value) is not part of {@link #resources()}.
  */
 public record DesiredState(Map<String, VmSpec> resources, List<Problem> problems) {
   public DesiredState {

@@ -13,9 +13,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Every key a {@code virt} manifest may hold ({@code ../shared/spec/manifests.md}), with the drivers
- * that support it, whether it can change after creation, and whether it is a secret. The resource
- * title ({@code virt: NAME}) is not a field.
+ * Every key a {@code virt} manifest may hold ({@code ../shared/spec/manifests.md}), with the
+ * drivers that support it, whether it can change after creation, and whether it is a secret. The
+ * resource title ({@code virt: NAME}) is not a field.
  */
 public enum Field {
   VIRT_TYPE("virt_type", Kind.CREATE_TIME, both(), Values.oneOf(virtTypes())),
@@ -29,9 +29,22 @@ public enum Field {
   ON_REBOOT("on_reboot", Kind.CHANGEABLE, libvirt(), Values.oneOf(lifecycleActions())),
   ON_CRASH("on_crash", Kind.CHANGEABLE, libvirt(), Values.oneOf(lifecycleActions())),
   GRAPHICS("graphics", Kind.CHANGEABLE, libvirt(), Values.GRAPHICS),
-  CLOCKSYNC("clocksync", Kind.CHANGEABLE, libvirt(), Values.oneOf(Values.words("UTC", "localtime", "timezone", "variable"))),
-  OS_TYPE("os_type", Kind.CREATE_TIME, libvirt(), Values.oneOf(Values.words("linux", "other", "solaris", "unix", "windows", "hvm"))),
-  OS_VARIANT("os_variant", Kind.CREATE_TIME, libvirt(), Values.matching(Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "an OS name such as debian12")),
+  CLOCKSYNC(
+      "clocksync",
+      Kind.CHANGEABLE,
+      libvirt(),
+      Values.oneOf(Values.words("UTC", "localtime", "timezone", "variable"))),
+  OS_TYPE(
+      "os_type",
+      Kind.CREATE_TIME,
+      libvirt(),
+      Values.oneOf(Values.words("linux", "other", "solaris", "unix", "windows", "hvm"))),
+  OS_VARIANT(
+      "os_variant",
+      Kind.CREATE_TIME,
+      libvirt(),
+      Values.matching(
+          Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "an OS name such as debian12")),
   VIRT_PATH("virt_path", Kind.CREATE_TIME, libvirt(), Values.PATH),
   DISK_SIZE("disk_size", Kind.CREATE_TIME, libvirt(), Values.integer(1, 1024 * 1024)),
   BOOT_LOCATION("boot_location", Kind.CREATE_TIME, libvirt(), Values.PATH),
@@ -40,12 +53,28 @@ public enum Field {
   PXE("pxe", Kind.CREATE_TIME, libvirt(), Values.BOOL),
   INTERFACES("interfaces", Kind.CHANGEABLE, both(), Values.INTERFACES),
   XML_FILE("xml_file", Kind.CREATE_TIME, libvirt(), Values.PATH),
-  HOSTNAME("hostname", Kind.CHANGEABLE, openvz(), Values.matching(Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})"), "a host name")),
+  HOSTNAME(
+      "hostname",
+      Kind.CHANGEABLE,
+      openvz(),
+      Values.matching(Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})"), "a host name")),
   ID("id", Kind.CREATE_TIME, openvz(), Values.integer(101, 2_147_483_647)),
   USER("user", Kind.CHANGEABLE, openvz(), Values.USER_PASSWORD, true),
-  IPADDR("ipaddr", Kind.CHANGEABLE, openvz(), Values.checkedList(Values::isIp, "an IPv4 or IPv6 address")),
-  NAMESERVER("nameserver", Kind.CHANGEABLE, openvz(), Values.checkedList(Values::isIp, "an IPv4 or IPv6 address")),
-  SEARCHDOMAIN("searchdomain", Kind.CHANGEABLE, openvz(), Values.matching(Pattern.compile("[A-Za-z0-9.-]+( [A-Za-z0-9.-]+)*"), "a DNS domain")),
+  IPADDR(
+      "ipaddr",
+      Kind.CHANGEABLE,
+      openvz(),
+      Values.checkedList(Values::isIp, "an IPv4 or IPv6 address")),
+  NAMESERVER(
+      "nameserver",
+      Kind.CHANGEABLE,
+      openvz(),
+      Values.checkedList(Values::isIp, "an IPv4 or IPv6 address")),
+  SEARCHDOMAIN(
+      "searchdomain",
+      Kind.CHANGEABLE,
+      openvz(),
+      Values.matching(Pattern.compile("[A-Za-z0-9.-]+( [A-Za-z0-9.-]+)*"), "a DNS domain")),
   CPUUNITS("cpuunits", Kind.CHANGEABLE, openvz(), Values.integer(8, 500_000)),
   CPULIMIT("cpulimit", Kind.CHANGEABLE, openvz(), Values.integer(0, 100_000)),
   IOPRIO("ioprio", Kind.CHANGEABLE, openvz(), Values.integer(0, 7)),
@@ -54,26 +83,78 @@ public enum Field {
   QUOTATIME("quotatime", Kind.CHANGEABLE, openvz(), Values.integer(0, Integer.MAX_VALUE)),
   QUOTAUGIDLIMIT("quotaugidlimit", Kind.CHANGEABLE, openvz(), Values.integer(0, Integer.MAX_VALUE)),
   NOATIME("noatime", Kind.CHANGEABLE, openvz(), Values.BOOL),
-  FEATURES("features", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[a-z0-9_]+:(on|off)"), "a feature such as nfs:on")),
-  CAPABILITY("capability", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[a-z_]+:(on|off)"), "a capability such as net_admin:on")),
-  DEVICES("devices", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("([bc]:[0-9]+:([0-9]+|all)|all):[rwq]*|none"), "a device such as c:10:200:rw")),
-  IPTABLES("iptables", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[A-Za-z][A-Za-z0-9_]*"), "an iptables module such as ipt_REJECT")),
-  RESOURCES_PARAMETERS("resources_parameters", Kind.CHANGEABLE, openvz(), Values.checkedList(Pattern.compile("[a-z]+=([0-9]+|unlimited)(:([0-9]+|unlimited))?"), "NAME=barrier:limit, e.g. kmemsize=14372700:14790164")),
+  FEATURES(
+      "features",
+      Kind.CHANGEABLE,
+      openvz(),
+      Values.checkedList(Pattern.compile("[a-z0-9_]+:(on|off)"), "a feature such as nfs:on")),
+  CAPABILITY(
+      "capability",
+      Kind.CHANGEABLE,
+      openvz(),
+      Values.checkedList(Pattern.compile("[a-z_]+:(on|off)"), "a capability such as net_admin:on")),
+  DEVICES(
+      "devices",
+      Kind.CHANGEABLE,
+      openvz(),
+      Values.checkedList(
+          Pattern.compile("([bc]:[0-9]+:([0-9]+|all)|all):[rwq]*|none"),
+          "a device such as c:10:200:rw")),
+  IPTABLES(
+      "iptables",
+      Kind.CHANGEABLE,
+      openvz(),
+      Values.checkedList(
+          Pattern.compile("[A-Za-z][A-Za-z0-9_]*"), "an iptables module such as ipt_REJECT")),
+  RESOURCES_PARAMETERS(
+      "resources_parameters",
+      Kind.CHANGEABLE,
+      openvz(),
+      Values.checkedList(
+          Pattern.compile("[a-z]+=([0-9]+|unlimited)(:([0-9]+|unlimited))?"),
+          "NAME=barrier:limit, e.g. kmemsize=14372700:14790164")),
   DISABLED("disabled", Kind.CHANGEABLE, openvz(), Values.BOOL),
-  OSTEMPLATE("ostemplate", Kind.CREATE_TIME, openvz(), Values.matching(Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}"), "an OS template name such as debian-12-x86_64")),
+  OSTEMPLATE(
+      "ostemplate",
+      Kind.CREATE_TIME,
+      openvz(),
+      Values.matching(
+          Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}"),
+          "an OS template name such as debian-12-x86_64")),
   SHUTDOWN_TIMEOUT("shutdown_timeout", Kind.POLICY, both(), Values.DURATION),
   RESTART("restart", Kind.POLICY, both(), Values.oneOf(Values.words("never", "on_change"))),
   IMAGE("image", Kind.CREATE_TIME, libvirt(), Values.PATH),
   IMAGE_MODE("image_mode", Kind.CREATE_TIME, libvirt(), Values.oneOf(Values.words("cow", "clone"))),
-  CLONE_FROM("clone_from", Kind.CREATE_TIME, libvirt(), Values.matching(Names.PATTERN, "a domain name")),
-  USER_DATA("user_data", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT, true), // often holds passwords
+  CLONE_FROM(
+      "clone_from", Kind.CREATE_TIME, libvirt(), Values.matching(Names.PATTERN, "a domain name")),
+  USER_DATA(
+      "user_data", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT, true), // often holds passwords
   META_DATA("meta_data", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT),
   NETWORK_CONFIG("network_config", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT),
-  NETWORK_MODEL("network_model", Kind.CHANGEABLE, libvirt(), Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a NIC model such as virtio or e1000")),
+  NETWORK_MODEL(
+      "network_model",
+      Kind.CHANGEABLE,
+      libvirt(),
+      Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a NIC model such as virtio or e1000")),
   VNC_PASSWORD("vnc_password", Kind.CHANGEABLE, libvirt(), Values.VNC_PASSWORD, true),
-  MACHINE_TYPE("machine_type", Kind.CREATE_TIME, libvirt(), Values.matching(Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "a machine type such as q35")),
-  CPU_MODEL("cpu_model", Kind.CREATE_TIME, libvirt(), Values.matching(Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "a CPU model such as host-passthrough")),
-  VIDEO_MODEL("video_model", Kind.CREATE_TIME, libvirt(), Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a video model such as virtio or vga")),
+  MACHINE_TYPE(
+      "machine_type",
+      Kind.CREATE_TIME,
+      libvirt(),
+      Values.matching(
+          Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "a machine type such as q35")),
+  CPU_MODEL(
+      "cpu_model",
+      Kind.CREATE_TIME,
+      libvirt(),
+      Values.matching(
+          Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"),
+          "a CPU model such as host-passthrough")),
+  VIDEO_MODEL(
+      "video_model",
+      Kind.CREATE_TIME,
+      libvirt(),
+      Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a video model such as virtio or vga")),
   CONNECT("connect", Kind.POLICY, libvirt(), Values.URI),
   PROTECT("protect", Kind.POLICY, both(), Values.BOOL);
 

@@ -1,6 +1,8 @@
 package io.virtd.core.manifest;
 
-/** What the hypervisor does when a guest powers off, reboots or crashes (libvirt's on_* elements). */
+/**
+ * What the hypervisor does when a guest powers off, reboots or crashes (libvirt's on_* elements).
+ */
 public enum LifecycleAction {
   DESTROY("destroy"),
   RESTART("restart"),

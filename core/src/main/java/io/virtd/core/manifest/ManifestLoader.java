@@ -133,12 +133,18 @@ public final class ManifestLoader {
       boolean spoiled =
           result.problems().stream()
               .anyMatch(
-                  p -> p.message().startsWith("duplicate key")
-                      && !before(p.pos(), from)
-                      && (to == null || before(p.pos(), to)));
+                  p ->
+                      p.message().startsWith("duplicate key")
+                          && !before(p.pos(), from)
+                          && (to == null || before(p.pos(), to)));
       YNode.Entry title = titleOf(docs.get(i));
       if (title != null) {
-        declared.add(new Declared(((YNode.YScalar) title.value()).text(), file, title.keyPos(), spoiled ? null : spec));
+        declared.add(
+            new Declared(
+                ((YNode.YScalar) title.value()).text(),
+                file,
+                title.keyPos(),
+                spoiled ? null : spec));
       }
     }
   }
@@ -163,7 +169,8 @@ public final class ManifestLoader {
 
   public static boolean writableByOthers(Path file) {
     try {
-      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+      Set<PosixFilePermission> perms =
+          Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
       return perms.contains(PosixFilePermission.GROUP_WRITE)
           || perms.contains(PosixFilePermission.OTHERS_WRITE);
     } catch (IOException | UnsupportedOperationException e) {
@@ -171,14 +178,19 @@ public final class ManifestLoader {
     }
   }
 
-  /** One document as a resource, or null (its problems added) when it declares none or is invalid. */
+  /**
+   * One document as a resource, or null (its problems added) when it declares none or is invalid.
+   */
   static VmSpec interpret(Path file, Path baseDir, YNode doc, List<Problem> problems) {
     if (doc instanceof YNode.YScalar s && (s.value() == null || "".equals(s.value()))) {
       return null; // an empty document declares nothing
     }
     if (!(doc instanceof YNode.YMap map)) {
       problems.add(
-          Problem.error(file, doc.pos(), "a resource must be a map starting with `virt: NAME`, not " + doc.kindName()));
+          Problem.error(
+              file,
+              doc.pos(),
+              "a resource must be a map starting with `virt: NAME`, not " + doc.kindName()));
       return null;
     }
     if (map.entries().isEmpty()) {
@@ -190,8 +202,11 @@ public final class ManifestLoader {
           Problem.error(
               file,
               title.keyPos(),
-              "a resource must start with `virt: NAME`, not `" + title.key() + "`"
-                  + (title.key().equalsIgnoreCase("virt") || DidYouMean.distance(title.key(), "virt") <= 1
+              "a resource must start with `virt: NAME`, not `"
+                  + title.key()
+                  + "`"
+                  + (title.key().equalsIgnoreCase("virt")
+                          || DidYouMean.distance(title.key(), "virt") <= 1
                       ? "; did you mean `virt`?"
                       : "")));
       return null;
@@ -204,9 +219,15 @@ public final class ManifestLoader {
       var field = Field.byKey(e.key());
       if (field.isEmpty()) {
         String hint =
-            DidYouMean.suggest(e.key(), Field.keys()).map(s -> "; did you mean `" + s + "`?").orElse("");
+            DidYouMean.suggest(e.key(), Field.keys())
+                .map(s -> "; did you mean `" + s + "`?")
+                .orElse("");
         String shown = e.key().length() > 40 ? e.key().substring(0, 37) + "..." : e.key();
-        problems.add(Problem.error(file, e.keyPos(), "unknown key `" + shown.replaceAll("\\p{Cntrl}", "?") + "`" + hint));
+        problems.add(
+            Problem.error(
+                file,
+                e.keyPos(),
+                "unknown key `" + shown.replaceAll("\\p{Cntrl}", "?") + "`" + hint));
         continue;
       }
       try {
@@ -217,7 +238,8 @@ public final class ManifestLoader {
       }
     }
     VirtType type = (VirtType) values.get(Field.VIRT_TYPE);
-    boolean typeWritten = map.entries().stream().anyMatch(e -> e.key().equals(Field.VIRT_TYPE.key()));
+    boolean typeWritten =
+        map.entries().stream().anyMatch(e -> e.key().equals(Field.VIRT_TYPE.key()));
     if (type == null && !typeWritten) {
       problems.add(
           Problem.error(
@@ -233,8 +255,13 @@ public final class ManifestLoader {
               Problem.error(
                   file,
                   keyPos.get(f),
-                  "`" + f.key() + "` is not supported by the " + type.driver() + " driver (virt_type "
-                      + type.key() + ")"));
+                  "`"
+                      + f.key()
+                      + "` is not supported by the "
+                      + type.driver()
+                      + " driver (virt_type "
+                      + type.key()
+                      + ")"));
         }
       }
     }
@@ -248,7 +275,9 @@ public final class ManifestLoader {
   private static String resourceName(Path file, YNode.Entry title, List<Problem> problems) {
     YNode v = title.value();
     if (!(v instanceof YNode.YScalar s) || s.value() == null || s.value() instanceof Boolean) {
-      problems.add(Problem.error(file, v.pos(), "`virt` must be followed by the resource name, not " + v.kindName()));
+      problems.add(
+          Problem.error(
+              file, v.pos(), "`virt` must be followed by the resource name, not " + v.kindName()));
       return null;
     }
     String name = s.text(); // as written: `virt: 1.10` is named "1.10", not "1.1"
@@ -258,7 +287,9 @@ public final class ManifestLoader {
           Problem.error(
               file,
               v.pos(),
-              "`" + shown.replaceAll("\\p{Cntrl}", "?") + "` is not a valid resource name: use 1-64 of A-Z a-z 0-9 _ . -, not starting with - or ."));
+              "`"
+                  + shown.replaceAll("\\p{Cntrl}", "?")
+                  + "` is not a valid resource name: use 1-64 of A-Z a-z 0-9 _ . -, not starting with - or ."));
       return null;
     }
     return name;
@@ -280,29 +311,42 @@ public final class ManifestLoader {
             Problem.error(
                 file,
                 keyPos.get(f),
-                "only one of virt_path, image, clone_from, xml_file may be given; `" + storage.get(0).key()
+                "only one of virt_path, image, clone_from, xml_file may be given; `"
+                    + storage.get(0).key()
                     + "` is set too"));
       }
     }
     if (values.containsKey(Field.IMAGE_MODE)
         && !values.containsKey(Field.IMAGE)
         && !values.containsKey(Field.CLONE_FROM)) {
-      problems.add(Problem.error(file, keyPos.get(Field.IMAGE_MODE), "`image_mode` needs `image` or `clone_from`"));
-    }
-    Object path = values.get(Field.VIRT_PATH);
-    if (path != null && Files.isDirectory(Path.of(path.toString())) && !values.containsKey(Field.DISK_SIZE)) {
       problems.add(
           Problem.error(
-              file, keyPos.get(Field.VIRT_PATH), "`virt_path` is a directory: `disk_size` is required to create a disk in it"));
+              file, keyPos.get(Field.IMAGE_MODE), "`image_mode` needs `image` or `clone_from`"));
+    }
+    Object path = values.get(Field.VIRT_PATH);
+    if (path != null
+        && Files.isDirectory(Path.of(path.toString()))
+        && !values.containsKey(Field.DISK_SIZE)) {
+      problems.add(
+          Problem.error(
+              file,
+              keyPos.get(Field.VIRT_PATH),
+              "`virt_path` is a directory: `disk_size` is required to create a disk in it"));
     }
     for (Field f : List.of(Field.BOOT_OPTIONS, Field.KICKSTART)) {
       if (values.containsKey(f) && !values.containsKey(Field.BOOT_LOCATION)) {
-        problems.add(Problem.error(file, keyPos.get(f), "`" + f.key() + "` needs `boot_location` (direct kernel boot)"));
+        problems.add(
+            Problem.error(
+                file,
+                keyPos.get(f),
+                "`" + f.key() + "` needs `boot_location` (direct kernel boot)"));
       }
     }
   }
 
-  /** Drops every resource whose name is declared more than once, with an error at each declaration. */
+  /**
+   * Drops every resource whose name is declared more than once, with an error at each declaration.
+   */
   private static DesiredState collect(List<Declared> declared, List<Problem> problems) {
     Map<String, List<Declared>> byName = new LinkedHashMap<>();
     for (Declared d : declared) {
@@ -323,8 +367,13 @@ public final class ManifestLoader {
             Problem.error(
                 d.file(),
                 d.pos(),
-                "resource `" + d.name() + "` is declared " + all.size() + " times (also at "
-                    + String.join(", ", others) + ")"));
+                "resource `"
+                    + d.name()
+                    + "` is declared "
+                    + all.size()
+                    + " times (also at "
+                    + String.join(", ", others)
+                    + ")"));
       }
     }
     return new DesiredState(unique, problems);

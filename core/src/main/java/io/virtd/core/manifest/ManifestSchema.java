@@ -25,7 +25,8 @@ public final class ManifestSchema {
             + " driver support of each key, duplicate names, keys that exclude each other.");
     root.put("type", "object");
     ObjectNode props = root.putObject("properties");
-    ObjectNode virt = Values.type("string", "integer").put("pattern", Values.anchored(Names.PATTERN));
+    ObjectNode virt =
+        Values.type("string", "integer").put("pattern", Values.anchored(Names.PATTERN));
     virt.put("description", "the resource's name: the libvirt domain or OpenVZ container name");
     props.set("virt", virt);
     for (Field f : Field.values()) {
@@ -46,8 +47,7 @@ public final class ManifestSchema {
           case CREATE_TIME -> "create-time: a later change needs the guest re-created";
           case POLICY -> "policy";
         };
-    String drivers =
-        f.drivers().stream().map(DriverKind::key).collect(Collectors.joining(", "));
+    String drivers = f.drivers().stream().map(DriverKind::key).collect(Collectors.joining(", "));
     return kind + "; drivers: " + drivers + (f.secret() ? "; secret, never printed" : "");
   }
 }

@@ -15,13 +15,14 @@ public final class Sizes {
       Pattern.compile("\\s*[0-9]+\\s*([KkMmGgTt]([Ii]?[Bb])?)?\\s*");
 
   /** The durations {@link #parseDuration} accepts. */
-  public static final Pattern DURATION_PATTERN = Pattern.compile("\\s*" + DURATION.pattern() + "\\s*");
+  public static final Pattern DURATION_PATTERN =
+      Pattern.compile("\\s*" + DURATION.pattern() + "\\s*");
 
   private Sizes() {}
 
   /**
-   * A memory size in KiB from a string such as {@code 512MiB}, {@code 1g} or {@code 1048576KiB};
-   * a string of digits alone is MiB, like a bare integer.
+   * A memory size in KiB from a string such as {@code 512MiB}, {@code 1g} or {@code 1048576KiB}; a
+   * string of digits alone is MiB, like a bare integer.
    *
    * @throws IllegalArgumentException with a message fit for the operator
    */
@@ -37,8 +38,13 @@ public final class Sizes {
           case "", "m", "mib", "mb" -> 1024;
           case "g", "gib", "gb" -> 1024L * 1024;
           case "t", "tib", "tb" -> 1024L * 1024 * 1024;
-          default -> throw new IllegalArgumentException(
-              "unknown size unit `" + m.group(2) + "` in `" + text + "`: use K, M, G or T (KiB, MiB, GiB, TiB)");
+          default ->
+              throw new IllegalArgumentException(
+                  "unknown size unit `"
+                      + m.group(2)
+                      + "` in `"
+                      + text
+                      + "`: use K, M, G or T (KiB, MiB, GiB, TiB)");
         };
     long amount;
     try {
@@ -66,7 +72,8 @@ public final class Sizes {
       throw new IllegalArgumentException("memory `" + text + "` is less than the minimum of 1 MiB");
     }
     if (kib > MAX_MEMORY_KIB) {
-      throw new IllegalArgumentException("memory `" + text + "` is more than the maximum of 16 TiB");
+      throw new IllegalArgumentException(
+          "memory `" + text + "` is more than the maximum of 16 TiB");
     }
     return kib;
   }

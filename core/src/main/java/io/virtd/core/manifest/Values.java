@@ -14,7 +14,9 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
-/** Parsers for manifest values: each turns a {@link YNode} into a typed value or a {@link BadValue}. */
+/**
+ * Parsers for manifest values: each turns a {@link YNode} into a typed value or a {@link BadValue}.
+ */
 final class Values {
   private Values() {}
 
@@ -26,8 +28,8 @@ final class Values {
     Object parse(YNode node, Ctx ctx);
 
     /**
-     * The JSON Schema (draft 2020-12) of the YAML values this parser accepts, as far as a schema can
-     * say it: the parser stays the authority (ranges of sizes, what a path points at).
+     * The JSON Schema (draft 2020-12) of the YAML values this parser accepts, as far as a schema
+     * can say it: the parser stays the authority (ranges of sizes, what a path points at).
      */
     default ObjectNode schema() {
       return JSON.objectNode();
@@ -55,7 +57,8 @@ final class Values {
   /** A JSON Schema {@code pattern} matching the whole value, as Java's {@code matches()} does. */
   static String anchored(Pattern p) {
     if ((p.flags() & Pattern.CASE_INSENSITIVE) != 0) {
-      throw new IllegalArgumentException("JSON Schema patterns have no flags; spell out the cases: " + p);
+      throw new IllegalArgumentException(
+          "JSON Schema patterns have no flags; spell out the cases: " + p);
     }
     return "^(?:" + p.pattern() + ")$";
   }
@@ -65,12 +68,16 @@ final class Values {
     if (types.length == 1) {
       n.put("type", types[0]);
     } else {
-      n.set("type", JSON.arrayNode().addAll(java.util.Arrays.stream(types).map(JSON::textNode).toList()));
+      n.set(
+          "type",
+          JSON.arrayNode().addAll(java.util.Arrays.stream(types).map(JSON::textNode).toList()));
     }
     return n;
   }
 
-  /** A single item, or a list of items: the lists of manifests accept one string for a list of one. */
+  /**
+   * A single item, or a list of items: the lists of manifests accept one string for a list of one.
+   */
   static ObjectNode itemOrList(ObjectNode item) {
     ObjectNode n = JSON.objectNode();
     n.putArray("anyOf").add(item).add(type("array").set("items", item.deepCopy()));
@@ -78,20 +85,27 @@ final class Values {
   }
 
   // Scalars that string() accepts: any but booleans and null (`desc: 1.10` is the text "1.10").
-  static final Parser STRING = described(Values::string, type("string", "number").put("minLength", 1));
+  static final Parser STRING =
+      described(Values::string, type("string", "number").put("minLength", 1));
   static final Parser BOOL = described(Values::bool, type("boolean"));
   static final Parser MEMORY =
       described(
           Values::memory,
-          type("integer", "string").put("minimum", 1).put("pattern", anchored(Sizes.MEMORY_PATTERN)));
+          type("integer", "string")
+              .put("minimum", 1)
+              .put("pattern", anchored(Sizes.MEMORY_PATTERN)));
   static final Parser DURATION =
       described(Values::duration, type("string").put("pattern", anchored(Sizes.DURATION_PATTERN)));
   static final Parser PATH = described(Values::path, type("string").put("minLength", 1));
-  static final Parser URI = described(Values::uri, type("string").put("pattern", "^[A-Za-z][A-Za-z0-9+.-]*:"));
+  static final Parser URI =
+      described(Values::uri, type("string").put("pattern", "^[A-Za-z][A-Za-z0-9+.-]*:"));
   static final Parser DOCUMENT = described(Values::document, type("object", "array", "string"));
   static final Parser USER_PASSWORD =
-      described(Values::userPassword, type("string").put("pattern", "^[^:]+:.+$").put("writeOnly", true));
-  static final Parser SECRET = described(Values::secretString, type("string", "number").put("writeOnly", true));
+      described(
+          Values::userPassword, type("string").put("pattern", "^[^:]+:.+$").put("writeOnly", true));
+  static final Parser SECRET =
+      described(Values::secretString, type("string", "number").put("writeOnly", true));
+
   /** QEMU's VNC authentication uses DES: libvirt refuses passwords longer than 8 characters. */
   static final Parser VNC_PASSWORD =
       described(
@@ -99,11 +113,13 @@ final class Values {
             String p = secretString(node, ctx);
             if (p.codePointCount(0, p.length()) > 8) {
               throw new BadValue(
-                  node.pos(), "`" + ctx.key() + "` is at most 8 characters, VNC's limit (value not shown)");
+                  node.pos(),
+                  "`" + ctx.key() + "` is at most 8 characters, VNC's limit (value not shown)");
             }
             return p;
           },
           type("string", "number").put("writeOnly", true).put("maxLength", 8));
+
   static final Parser INTERFACES;
   static final Parser GRAPHICS;
 
@@ -111,7 +127,8 @@ final class Values {
     ObjectNode name = type("string").put("pattern", anchored(NAME_LIKE));
     INTERFACES = described(Values::interfaces, itemOrList(name));
     ObjectNode graphics = JSON.objectNode();
-    graphics.putArray("anyOf")
+    graphics
+        .putArray("anyOf")
         .add(enumOf(List.of("enable", "disable")))
         .add(type("string").put("pattern", "^vnc:[0-9]{1,5}$"));
     GRAPHICS = described(Values::graphics, graphics);
@@ -130,15 +147,19 @@ final class Values {
       }
       return s.text(); // as written: `1.10`, not 1.1
     }
-    throw new BadValue(node.pos(), "`" + ctx.key() + "` must be " + expected + ", not " + node.kindName());
+    throw new BadValue(
+        node.pos(), "`" + ctx.key() + "` must be " + expected + ", not " + node.kindName());
   }
 
   static String string(YNode node, Ctx ctx) {
     if (!(node instanceof YNode.YScalar s) || !(s.value() instanceof String str)) {
-      if (node instanceof YNode.YScalar s2 && s2.value() != null && !(s2.value() instanceof Boolean)) {
+      if (node instanceof YNode.YScalar s2
+          && s2.value() != null
+          && !(s2.value() instanceof Boolean)) {
         return s2.text(); // as written: `desc: 1.10` is "1.10", not "1.1"
       }
-      throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a string, not " + node.kindName());
+      throw new BadValue(
+          node.pos(), "`" + ctx.key() + "` must be a string, not " + node.kindName());
     }
     if (str.isEmpty()) {
       throw new BadValue(node.pos(), "`" + ctx.key() + "` must not be empty");
@@ -154,13 +175,12 @@ final class Values {
       return b;
     }
     throw new BadValue(
-        node.pos(),
-        "`" + ctx.key() + "` must be true or false, not " + describe(node, ctx));
+        node.pos(), "`" + ctx.key() + "` must be true or false, not " + describe(node, ctx));
   }
 
   /**
-   * An integer scalar's value, read as decimal when written as digits: YAML 1.1 would make
-   * {@code 0101} the octal 65, which no operator means.
+   * An integer scalar's value, read as decimal when written as digits: YAML 1.1 would make {@code
+   * 0101} the octal 65, which no operator means.
    */
   static Object decimal(YNode.YScalar s) {
     if ((s.value() instanceof Long || s.value() instanceof BigInteger)
@@ -185,15 +205,18 @@ final class Values {
       if (v instanceof Long l) {
         if (l < min || l > max) {
           throw new BadValue(
-              node.pos(), "`" + ctx.key() + "` must be between " + min + " and " + max + ", not " + l);
+              node.pos(),
+              "`" + ctx.key() + "` must be between " + min + " and " + max + ", not " + l);
         }
         return l;
       }
       if (v instanceof BigInteger) {
-        throw new BadValue(node.pos(), "`" + ctx.key() + "` is out of range (" + min + " to " + max + ")");
+        throw new BadValue(
+            node.pos(), "`" + ctx.key() + "` is out of range (" + min + " to " + max + ")");
       }
     }
-    throw new BadValue(node.pos(), "`" + ctx.key() + "` must be an integer, not " + describe(node, ctx));
+    throw new BadValue(
+        node.pos(), "`" + ctx.key() + "` must be an integer, not " + describe(node, ctx));
   }
 
   static Parser integer(long min, long max) {
@@ -204,9 +227,15 @@ final class Values {
     return described((n, c) -> (int) integer(n, c, min, max), integerSchema(min, max));
   }
 
-  /** integer() also takes a quoted number (`id: "101"`): the range holds for numbers, the pattern for text. */
+  /**
+   * integer() also takes a quoted number (`id: "101"`): the range holds for numbers, the pattern
+   * for text.
+   */
   private static ObjectNode integerSchema(long min, long max) {
-    return type("integer", "string").put("minimum", min).put("maximum", max).put("pattern", "^[-+]?[0-9]+$");
+    return type("integer", "string")
+        .put("minimum", min)
+        .put("maximum", max)
+        .put("pattern", "^[-+]?[0-9]+$");
   }
 
   static long memory(YNode node, Ctx ctx) {
@@ -220,7 +249,8 @@ final class Values {
         }
         if (s.value() instanceof String str) {
           if (str.strip().startsWith("-")) {
-            throw new BadValue(node.pos(), "`" + ctx.key() + "` must be positive, not `" + str + "`");
+            throw new BadValue(
+                node.pos(), "`" + ctx.key() + "` must be positive, not `" + str + "`");
           }
           return Sizes.parseMemoryKiB(str);
         }
@@ -238,7 +268,10 @@ final class Values {
     }
     throw new BadValue(
         node.pos(),
-        "`" + ctx.key() + "` must be an integer (MiB) or a size such as 1GiB, not " + node.kindName());
+        "`"
+            + ctx.key()
+            + "` must be an integer (MiB) or a size such as 1GiB, not "
+            + node.kindName());
   }
 
   static java.time.Duration duration(YNode node, Ctx ctx) {
@@ -250,31 +283,43 @@ final class Values {
       }
     }
     throw new BadValue(
-        node.pos(), "`" + ctx.key() + "` must be a duration such as 30s or 5m, not " + describe(node, ctx));
+        node.pos(),
+        "`" + ctx.key() + "` must be a duration such as 30s or 5m, not " + describe(node, ctx));
   }
 
-  /** One of fixed words; {@code accepted} maps every accepted spelling (aliases too) to the value. */
+  /**
+   * One of fixed words; {@code accepted} maps every accepted spelling (aliases too) to the value.
+   */
   static Parser oneOf(Map<String, ?> accepted) {
-    Parser p = (node, ctx) -> {
-      String text = scalarText(node, ctx, "one of " + canonicalList(accepted));
-      Object v = accepted.get(text.toLowerCase(Locale.ROOT));
-      if (v == null) {
-        String hint =
-            DidYouMean.suggest(text, accepted.keySet())
-                .map(s -> "; did you mean `" + spelling(s, accepted.get(s)) + "`?")
-                .orElse("");
-        throw new BadValue(
-            node.pos(),
-            "`" + ctx.key() + "` must be one of " + canonicalList(accepted) + ", not `" + text + "`" + hint);
-      }
-      return v;
-    };
+    Parser p =
+        (node, ctx) -> {
+          String text = scalarText(node, ctx, "one of " + canonicalList(accepted));
+          Object v = accepted.get(text.toLowerCase(Locale.ROOT));
+          if (v == null) {
+            String hint =
+                DidYouMean.suggest(text, accepted.keySet())
+                    .map(s -> "; did you mean `" + spelling(s, accepted.get(s)) + "`?")
+                    .orElse("");
+            throw new BadValue(
+                node.pos(),
+                "`"
+                    + ctx.key()
+                    + "` must be one of "
+                    + canonicalList(accepted)
+                    + ", not `"
+                    + text
+                    + "`"
+                    + hint);
+          }
+          return v;
+        };
     // matching is case-insensitive; the schema lists the spec's spellings and the lower-case ones
     var words = new java.util.LinkedHashSet<String>();
-    accepted.forEach((k, v) -> {
-      words.add(spelling(k, v));
-      words.add(k);
-    });
+    accepted.forEach(
+        (k, v) -> {
+          words.add(spelling(k, v));
+          words.add(k);
+        });
     return described(p, enumOf(words));
   }
 
@@ -304,12 +349,13 @@ final class Values {
 
   /** A list of strings; a single string counts as a list of one. */
   static List<String> stringList(YNode node, Ctx ctx) {
-    List<YNode> items =
-        node instanceof YNode.YSeq seq ? seq.items() : List.of(node);
+    List<YNode> items = node instanceof YNode.YSeq seq ? seq.items() : List.of(node);
     List<String> out = new ArrayList<>();
     for (YNode item : items) {
       if (!(item instanceof YNode.YScalar)) {
-        throw new BadValue(item.pos(), "`" + ctx.key() + "` must be a list of strings, not contain " + item.kindName());
+        throw new BadValue(
+            item.pos(),
+            "`" + ctx.key() + "` must be a list of strings, not contain " + item.kindName());
       }
       out.add(string(item, ctx));
     }
@@ -323,29 +369,32 @@ final class Values {
   }
 
   static Parser checkedList(Predicate<String> ok, String what) {
-    Parser p = (node, ctx) -> {
-      List<YNode> items = node instanceof YNode.YSeq seq ? seq.items() : List.of(node);
-      List<String> out = new ArrayList<>();
-      for (YNode item : items) {
-        String s = string(item, ctx);
-        if (!ok.test(s)) {
-          throw new BadValue(item.pos(), "`" + ctx.key() + "`: `" + s + "` is not " + what);
-        }
-        out.add(s);
-      }
-      return List.copyOf(out);
-    };
+    Parser p =
+        (node, ctx) -> {
+          List<YNode> items = node instanceof YNode.YSeq seq ? seq.items() : List.of(node);
+          List<String> out = new ArrayList<>();
+          for (YNode item : items) {
+            String s = string(item, ctx);
+            if (!ok.test(s)) {
+              throw new BadValue(item.pos(), "`" + ctx.key() + "`: `" + s + "` is not " + what);
+            }
+            out.add(s);
+          }
+          return List.copyOf(out);
+        };
     return described(p, itemOrList(type("string")));
   }
 
   static Parser matching(Pattern pattern, String what) {
-    Parser p = (node, ctx) -> {
-      String s = string(node, ctx);
-      if (!pattern.matcher(s).matches()) {
-        throw new BadValue(node.pos(), "`" + ctx.key() + "` must be " + what + ", not " + describe(node, ctx));
-      }
-      return s;
-    };
+    Parser p =
+        (node, ctx) -> {
+          String s = string(node, ctx);
+          if (!pattern.matcher(s).matches()) {
+            throw new BadValue(
+                node.pos(), "`" + ctx.key() + "` must be " + what + ", not " + describe(node, ctx));
+          }
+          return s;
+        };
     // string() takes numbers as written (`os_variant: 10`); a pattern only constrains strings
     return described(p, type("string", "number").put("pattern", anchored(pattern)));
   }
@@ -368,7 +417,8 @@ final class Values {
       }
       return s;
     } catch (URISyntaxException e) {
-      throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a URI such as qemu:///system, not `" + s + "`");
+      throw new BadValue(
+          node.pos(), "`" + ctx.key() + "` must be a URI such as qemu:///system, not `" + s + "`");
     }
   }
 
@@ -382,13 +432,18 @@ final class Values {
     for (int i = 0; i < names.size(); i++) {
       String n = names.get(i);
       if (!NAME_LIKE.matcher(n).matches()) {
-        throw new BadValue(items.get(i).pos(), "`" + ctx.key() + "`: `" + describeText(n) + "` is not a network or bridge name");
+        throw new BadValue(
+            items.get(i).pos(),
+            "`" + ctx.key() + "`: `" + describeText(n) + "` is not a network or bridge name");
       }
     }
     return names;
   }
 
-  /** {@code enable}, {@code disable} or {@code vnc:PORT}; kept as written (normalised to lower case). */
+  /**
+   * {@code enable}, {@code disable} or {@code vnc:PORT}; kept as written (normalised to lower
+   * case).
+   */
   static String graphics(YNode node, Ctx ctx) {
     String s = scalarText(node, ctx, "enable, disable or vnc:PORT").toLowerCase(Locale.ROOT);
     if (s.equals("enable") || s.equals("disable")) {
@@ -396,13 +451,21 @@ final class Values {
     }
     if (s.startsWith("vnc:")) {
       String port = s.substring(4);
-      if (port.matches("[0-9]{1,5}") && Integer.parseInt(port) >= 5900 && Integer.parseInt(port) <= 65535) {
+      if (port.matches("[0-9]{1,5}")
+          && Integer.parseInt(port) >= 5900
+          && Integer.parseInt(port) <= 65535) {
         return "vnc:" + Integer.parseInt(port);
       }
-      throw new BadValue(node.pos(), "`" + ctx.key() + "`: VNC port must be 5900 to 65535, not `" + port + "`");
+      throw new BadValue(
+          node.pos(), "`" + ctx.key() + "`: VNC port must be 5900 to 65535, not `" + port + "`");
     }
-    String hint = DidYouMean.suggest(s, List.of("enable", "disable")).map(x -> "; did you mean `" + x + "`?").orElse("");
-    throw new BadValue(node.pos(), "`" + ctx.key() + "` must be enable, disable or vnc:PORT, not `" + s + "`" + hint);
+    String hint =
+        DidYouMean.suggest(s, List.of("enable", "disable"))
+            .map(x -> "; did you mean `" + x + "`?")
+            .orElse("");
+    throw new BadValue(
+        node.pos(),
+        "`" + ctx.key() + "` must be enable, disable or vnc:PORT, not `" + s + "`" + hint);
   }
 
   static boolean isIp(String s) {
@@ -437,8 +500,7 @@ final class Values {
     }
     try {
       // a literal only: getByName does no name lookup for a string of hex digits and colons
-      return java.net.InetAddress.getByName(s) instanceof java.net.Inet6Address
-          || s.contains(".");
+      return java.net.InetAddress.getByName(s) instanceof java.net.Inet6Address || s.contains(".");
     } catch (java.net.UnknownHostException e) {
       return false;
     }
@@ -447,18 +509,25 @@ final class Values {
   /** A cloud-init document: a YAML map or list is kept as data, a string as text. */
   static Object document(YNode node, Ctx ctx) {
     if (node instanceof YNode.YScalar s && !(s.value() instanceof String)) {
-      throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a YAML map or a string, not " + node.kindName());
+      throw new BadValue(
+          node.pos(), "`" + ctx.key() + "` must be a YAML map or a string, not " + node.kindName());
     }
     return YNode.toPlain(node);
   }
 
   static String userPassword(YNode node, Ctx ctx) {
     if (!(node instanceof YNode.YScalar s) || !(s.value() instanceof String str)) {
-      throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a string `user:password`, not " + node.kindName());
+      throw new BadValue(
+          node.pos(),
+          "`" + ctx.key() + "` must be a string `user:password`, not " + node.kindName());
     }
     int colon = str.indexOf(':');
-    if (colon <= 0 || colon == str.length() - 1 || str.indexOf('\0') >= 0 || str.indexOf('\n') >= 0) {
-      throw new BadValue(node.pos(), "`" + ctx.key() + "` must have the form user:password (value not shown)");
+    if (colon <= 0
+        || colon == str.length() - 1
+        || str.indexOf('\0') >= 0
+        || str.indexOf('\n') >= 0) {
+      throw new BadValue(
+          node.pos(), "`" + ctx.key() + "` must have the form user:password (value not shown)");
     }
     return str;
   }
@@ -466,9 +535,12 @@ final class Values {
   static String secretString(YNode node, Ctx ctx) {
     // digits are a password too (`vnc_password: 12345678`), kept exactly as written
     String str =
-        node instanceof YNode.YScalar s && s.value() != null && !(s.value() instanceof Boolean) ? s.text() : null;
+        node instanceof YNode.YScalar s && s.value() != null && !(s.value() instanceof Boolean)
+            ? s.text()
+            : null;
     if (str == null || str.isEmpty()) {
-      throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a non-empty string (value not shown)");
+      throw new BadValue(
+          node.pos(), "`" + ctx.key() + "` must be a non-empty string (value not shown)");
     }
     if (str.indexOf('\0') >= 0 || str.indexOf('\n') >= 0) {
       throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a single line (value not shown)");

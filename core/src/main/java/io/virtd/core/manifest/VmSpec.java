@@ -16,6 +16,7 @@ import java.util.Optional;
 public record VmSpec(String name, Map<Field, Object> values, Path file, Pos pos) {
   public static final long DEFAULT_MEMORY_KIB = 512L * 1024;
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+
   /** How a secret value prints, as in plans. */
   public static final String SENSITIVE = "(sensitive)";
 
@@ -105,9 +106,9 @@ public record VmSpec(String name, Map<Field, Object> values, Path file, Pos pos)
   }
 
   /**
-   * As a record prints itself, with secret values ({@code user}, {@code vnc_password},
-   * {@code user_data}) shown as {@code (sensitive)}: a spec ends up in log lines, exception
-   * messages and debugger views, none of which may hold a password.
+   * As a record prints itself, with secret values ({@code user}, {@code vnc_password}, {@code
+   * user_data}) shown as {@code (sensitive)}: a spec ends up in log lines, exception messages and
+   * debugger views, none of which may hold a password.
    */
   @Override
   public String toString() {

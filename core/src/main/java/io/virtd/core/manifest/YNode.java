@@ -37,7 +37,8 @@ public sealed interface YNode {
 
   /**
    * A scalar: {@code value} is a String, Long, java.math.BigInteger, Double, Boolean or null;
-   * {@code text} is the scalar as written (so {@code 1.10} or {@code 0101} can still be read as text).
+   * {@code text} is the scalar as written (so {@code 1.10} or {@code 0101} can still be read as
+   * text).
    */
   record YScalar(Pos pos, Object value, String text) implements YNode {
     public YScalar(Pos pos, Object value) {

@@ -63,7 +63,8 @@ public final class YamlReader {
     try {
       long size = Files.size(file);
       if (size > MAX_FILE_BYTES) {
-        return failed(file, Pos.START, "file is " + size + " bytes; the limit is " + MAX_FILE_BYTES);
+        return failed(
+            file, Pos.START, "file is " + size + " bytes; the limit is " + MAX_FILE_BYTES);
       }
       bytes = Files.readAllBytes(file);
     } catch (IOException e) {
@@ -94,7 +95,8 @@ public final class YamlReader {
                   file,
                   atCodePoint(text, r.getPosition()),
                   "YAML syntax error: special characters are not allowed (U+"
-                      + String.format("%04X", r.getCodePoint()) + ")")
+                      + String.format("%04X", r.getCodePoint())
+                      + ")")
               : syntaxProblem(file, e));
     } catch (IOException e) {
       problems.add(Problem.error(file, Pos.START, "cannot read: " + e.getMessage()));
@@ -102,14 +104,17 @@ public final class YamlReader {
     return new Result(docs, problems);
   }
 
-  private YNode readNode(JsonParser p, JsonToken token, Path file, List<Problem> problems, int depth)
+  private YNode readNode(
+      JsonParser p, JsonToken token, Path file, List<Problem> problems, int depth)
       throws IOException {
     Pos here = pos(p.currentTokenLocation());
     if (p instanceof YAMLParser yp && yp.isCurrentAlias()) {
       throw new AliasException(p, here);
     }
-    if (depth >= MAX_DEPTH - 1 && (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY)) {
-      // refused here, at the offending map or list, before Jackson's own limit (which has no location)
+    if (depth >= MAX_DEPTH - 1
+        && (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY)) {
+      // refused here, at the offending map or list, before Jackson's own limit (which has no
+      // location)
       throw new TooDeepException(p);
     }
     switch (token) {
@@ -125,7 +130,9 @@ public final class YamlReader {
           if (first != null) {
             problems.add(
                 Problem.error(
-                    file, keyPos, "duplicate key `" + key + "` (first set at line " + first.line() + ")"));
+                    file,
+                    keyPos,
+                    "duplicate key `" + key + "` (first set at line " + first.line() + ")"));
           } else {
             entries.add(new YNode.Entry(key, keyPos, value));
           }
@@ -178,7 +185,11 @@ public final class YamlReader {
   /** Aliases are refused outright: no manifest needs them and they enable "billion laughs". */
   private static final class TooDeepException extends JsonProcessingException {
     TooDeepException(JsonParser p) {
-      super("maps and lists nested more than " + (MAX_DEPTH - 1) + " deep are not allowed in manifests", p.currentTokenLocation());
+      super(
+          "maps and lists nested more than "
+              + (MAX_DEPTH - 1)
+              + " deep are not allowed in manifests",
+          p.currentTokenLocation());
     }
   }
 
@@ -198,7 +209,8 @@ public final class YamlReader {
     if (e instanceof AliasException || e instanceof TooDeepException) {
       return Problem.error(file, pos(e.getLocation()), e.getOriginalMessage());
     }
-    if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
+    if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m
+        && m.getProblem() != null) {
       String problem = m.getProblem().strip();
       Pos at = mark(m.getProblemMark());
       Pos context = mark(m.getContextMark());

@@ -11,6 +11,14 @@ public record FieldChange(Field field, Object before, Object after, Mutability m
   public String toString() {
     Object b = field.secret() && before != null ? VmSpec.SENSITIVE : before;
     Object a = field.secret() && after != null ? VmSpec.SENSITIVE : after;
-    return "FieldChange[field=" + field + ", before=" + b + ", after=" + a + ", mutability=" + mutability + "]";
+    return "FieldChange[field="
+        + field
+        + ", before="
+        + b
+        + ", after="
+        + a
+        + ", mutability="
+        + mutability
+        + "]";
   }
 }

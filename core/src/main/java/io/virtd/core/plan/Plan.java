@@ -2,7 +2,9 @@ package io.virtd.core.plan;
 
 import java.util.List;
 
-/** The plan for every resource, in manifest order; a plain value that plan prints and apply runs. */
+/**
+ * The plan for every resource, in manifest order; a plain value that plan prints and apply runs.
+ */
 public record Plan(List<ResourcePlan> resources) {
   public Plan {
     resources = List.copyOf(resources);
@@ -10,8 +12,16 @@ public record Plan(List<ResourcePlan> resources) {
 
   /** Counts as the summary line prints them. */
   public record Summary(
-      int create, int change, int start, int stop, int resume, int restart, int remove, int recreate,
-      int restartPending, int errors) {}
+      int create,
+      int change,
+      int start,
+      int stop,
+      int resume,
+      int restart,
+      int remove,
+      int recreate,
+      int restartPending,
+      int errors) {}
 
   public Summary summary() {
     int create = 0, change = 0, start = 0, stop = 0, resume = 0, restart = 0, remove = 0;
@@ -27,7 +37,8 @@ public record Plan(List<ResourcePlan> resources) {
       if (r.has(Step.Update.class) || r.has(Step.Adopt.class)) {
         change++;
       }
-      if (r.has(Step.Action.START) && !r.has(Step.Create.class)) { // "+ create (..., ensure running)" says it
+      if (r.has(Step.Action.START)
+          && !r.has(Step.Create.class)) { // "+ create (..., ensure running)" says it
         start++;
       }
       if (r.has(Step.Action.STOP)) {
@@ -49,7 +60,8 @@ public record Plan(List<ResourcePlan> resources) {
         pending++;
       }
     }
-    return new Summary(create, change, start, stop, resume, restart, remove, recreate, pending, errors);
+    return new Summary(
+        create, change, start, stop, resume, restart, remove, recreate, pending, errors);
   }
 
   /** Whether apply would act, or a create-time difference waits: {@code plan} exits 2. */

@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * The plan as people read it, in Terraform's style, rendered from the {@link PlanJson} document:
- * {@code +} create, {@code ~} change, {@code -} remove, {@code >} start/stop/resume/restart,
- * {@code -/+} re-create; each field change says how it is applied.
+ * {@code +} create, {@code ~} change, {@code -} remove, {@code >} start/stop/resume/restart, {@code
+ * -/+} re-create; each field change says how it is applied.
  */
 public final class PlanText {
   private PlanText() {}
@@ -37,7 +37,10 @@ public final class PlanText {
       for (Line l : blocks.get(i)) {
         out.append(l.text());
         if (l.note() != null) {
-          out.append(" ".repeat(width - l.text().length() + 3)).append('(').append(l.note()).append(')');
+          out.append(" ".repeat(width - l.text().length() + 3))
+              .append('(')
+              .append(l.note())
+              .append(')');
         }
         out.append('\n');
       }
@@ -68,9 +71,16 @@ public final class PlanText {
           JsonNode c = r.get("create");
           lines.add(
               new Line(
-                  "  + create (" + c.get("virt_type").asText() + ", " + c.get("memory_text").asText() + ", "
-                      + c.get("cpus").asInt() + (c.get("cpus").asInt() == 1 ? " cpu" : " cpus")
-                      + ", ensure " + c.get("ensure").asText() + ")",
+                  "  + create ("
+                      + c.get("virt_type").asText()
+                      + ", "
+                      + c.get("memory_text").asText()
+                      + ", "
+                      + c.get("cpus").asInt()
+                      + (c.get("cpus").asInt() == 1 ? " cpu" : " cpus")
+                      + ", ensure "
+                      + c.get("ensure").asText()
+                      + ")",
                   null));
         }
         case "adopt" -> lines.add(new Line("  ~ adopt (found without ownership mark)", null));
@@ -90,7 +100,9 @@ public final class PlanText {
       }
     }
     for (JsonNode ch : r.get("recreate_required")) {
-      lines.add(new Line("  -/+ " + fieldText(ch), "recreate required: run apply with --replace " + name));
+      lines.add(
+          new Line(
+              "  -/+ " + fieldText(ch), "recreate required: run apply with --replace " + name));
     }
     List<String> pendingOnly = new ArrayList<>();
     for (JsonNode f : r.get("restart_pending")) {
@@ -108,10 +120,17 @@ public final class PlanText {
   }
 
   private static String fieldText(JsonNode ch) {
-    return ch.get("field").asText() + ": " + ch.get("before_text").asText() + " -> " + ch.get("after_text").asText();
+    return ch.get("field").asText()
+        + ": "
+        + ch.get("before_text").asText()
+        + " -> "
+        + ch.get("after_text").asText();
   }
 
-  /** {@code Plan: 1 to create, 1 to change, 1 to start, 0 to remove, 1 to re-create; 1 restart pending.} */
+  /**
+   * {@code Plan: 1 to create, 1 to change, 1 to start, 0 to remove, 1 to re-create; 1 restart
+   * pending.}
+   */
   static String summary(JsonNode s) {
     StringBuilder b = new StringBuilder("Plan: ");
     b.append(s.get("create").asInt()).append(" to create, ");
@@ -126,7 +145,9 @@ public final class PlanText {
     b.append(s.get("recreate").asInt()).append(" to re-create; ");
     b.append(s.get("restart_pending").asInt()).append(" restart pending.");
     if (s.get("errors").asInt() > 0) {
-      b.append(' ').append(s.get("errors").asInt()).append(s.get("errors").asInt() == 1 ? " error." : " errors.");
+      b.append(' ')
+          .append(s.get("errors").asInt())
+          .append(s.get("errors").asInt() == 1 ? " error." : " errors.");
     }
     return b.toString();
   }

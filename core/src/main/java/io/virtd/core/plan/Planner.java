@@ -17,7 +17,8 @@ import java.util.Optional;
 /**
  * Decides, without any I/O, what brings each guest to its manifest. Order per guest: adopt, stop,
  * one flush of changed fields, then start or resume, then a restart if one is due — so a guest that
- * is to be started boots with its new definition and a guest that is to be stopped is never started.
+ * is to be started boots with its new definition and a guest that is to be stopped is never
+ * started.
  */
 public final class Planner {
   private Planner() {}
@@ -35,7 +36,8 @@ public final class Planner {
       Optional<ObservedVm> observed,
       Optional<String> error) {
 
-    public static Input of(VmSpec spec, String driver, Capabilities caps, Optional<ObservedVm> observed) {
+    public static Input of(
+        VmSpec spec, String driver, Capabilities caps, Optional<ObservedVm> observed) {
       return new Input(spec, driver, caps, observed, Optional.empty());
     }
 
@@ -56,7 +58,11 @@ public final class Planner {
     if (in.observed().isEmpty()) {
       return switch (spec.ensure()) {
         case ABSENT -> empty(spec, in.driver(), List.of());
-        case RUNNING -> steps(spec, in.driver(), List.of(new Step.Create(), new Step.Lifecycle(Step.Action.START)));
+        case RUNNING ->
+            steps(
+                spec,
+                in.driver(),
+                List.of(new Step.Create(), new Step.Lifecycle(Step.Action.START)));
         default -> steps(spec, in.driver(), List.of(new Step.Create()));
       };
     }
@@ -69,24 +75,36 @@ public final class Planner {
         return ResourcePlan.failed(
             spec,
             in.driver(),
-            "guest `" + spec.name() + "` is marked as owned by `" + mark.owner() + "`, not `" + policy.owner()
+            "guest `"
+                + spec.name()
+                + "` is marked as owned by `"
+                + mark.owner()
+                + "`, not `"
+                + policy.owner()
                 + "`; refusing to manage it");
       }
-      if (!mark.manifest().isEmpty() && !mark.manifest().equals(spec.file().toAbsolutePath().toString())) {
-        warnings.add("the guest's mark names manifest " + mark.manifest() + ", not " + spec.file().toAbsolutePath());
+      if (!mark.manifest().isEmpty()
+          && !mark.manifest().equals(spec.file().toAbsolutePath().toString())) {
+        warnings.add(
+            "the guest's mark names manifest "
+                + mark.manifest()
+                + ", not "
+                + spec.file().toAbsolutePath());
       }
     }
 
     if (spec.ensure() == Ensure.ABSENT) {
       if (spec.protect()) {
-        return ResourcePlan.failed(spec, in.driver(), "`protect: true` refuses to remove `" + spec.name() + "`");
+        return ResourcePlan.failed(
+            spec, in.driver(), "`protect: true` refuses to remove `" + spec.name() + "`");
       }
       List<Step> s = new ArrayList<>();
       if (adopt) {
         s.add(new Step.Adopt());
       }
       s.add(new Step.Remove());
-      return new ResourcePlan(spec, in.driver(), s, List.of(), List.of(), Optional.empty(), warnings);
+      return new ResourcePlan(
+          spec, in.driver(), s, List.of(), List.of(), Optional.empty(), warnings);
     }
 
     boolean active = vm.state().isActive();
@@ -130,7 +148,9 @@ public final class Planner {
         if (m == Mutability.RESTART) {
           pending.add(f);
         }
-      } else if (runsThroughFlush && vm.live().containsKey(f) && !same(f, desired, vm.live().get(f))) {
+      } else if (runsThroughFlush
+          && vm.live().containsKey(f)
+          && !same(f, desired, vm.live().get(f))) {
         pending.add(f); // written earlier, not yet booted with
       }
     }
@@ -138,13 +158,15 @@ public final class Planner {
     List<Step> s = new ArrayList<>();
     if (!recreate.isEmpty() && policy.replace().contains(spec.name())) {
       if (spec.protect()) {
-        return ResourcePlan.failed(spec, in.driver(), "`protect: true` refuses to re-create `" + spec.name() + "`");
+        return ResourcePlan.failed(
+            spec, in.driver(), "`protect: true` refuses to re-create `" + spec.name() + "`");
       }
       s.add(new Step.Replace(recreate));
       if (spec.ensure() == Ensure.RUNNING) {
         s.add(new Step.Lifecycle(Step.Action.START));
       }
-      return new ResourcePlan(spec, in.driver(), s, List.of(), List.of(), Optional.empty(), warnings);
+      return new ResourcePlan(
+          spec, in.driver(), s, List.of(), List.of(), Optional.empty(), warnings);
     }
     if (adopt) {
       s.add(new Step.Adopt());
@@ -158,7 +180,10 @@ public final class Planner {
     if (lifecycle == Step.Action.START || lifecycle == Step.Action.RESUME) {
       s.add(new Step.Lifecycle(lifecycle));
     }
-    if (!pending.isEmpty() && runsThroughFlush && spec.restartOnChange() && policy.restartsAllowed()) {
+    if (!pending.isEmpty()
+        && runsThroughFlush
+        && spec.restartOnChange()
+        && policy.restartsAllowed()) {
       s.add(new Step.Lifecycle(Step.Action.RESTART));
     }
     return new ResourcePlan(spec, in.driver(), s, recreate, pending, Optional.empty(), warnings);
@@ -167,11 +192,12 @@ public final class Planner {
   /** The lifecycle action {@code ensure} asks of a guest in {@code state}, or null. */
   static Step.Action lifecycle(Ensure ensure, RunState state) {
     return switch (ensure) {
-      case RUNNING -> switch (state) {
-        case SHUTOFF, CRASHED, NOSTATE, SHUTDOWN -> Step.Action.START;
-        case PAUSED, PMSUSPENDED -> Step.Action.RESUME;
-        default -> null;
-      };
+      case RUNNING ->
+          switch (state) {
+            case SHUTOFF, CRASHED, NOSTATE, SHUTDOWN -> Step.Action.START;
+            case PAUSED, PMSUSPENDED -> Step.Action.RESUME;
+            default -> null;
+          };
       case STOPPED -> state == RunState.SHUTOFF ? null : Step.Action.STOP;
       default -> null;
     };
@@ -195,7 +221,8 @@ public final class Planner {
   }
 
   private static ResourcePlan empty(VmSpec spec, String driver, List<String> warnings) {
-    return new ResourcePlan(spec, driver, List.of(), List.of(), List.of(), Optional.empty(), warnings);
+    return new ResourcePlan(
+        spec, driver, List.of(), List.of(), List.of(), Optional.empty(), warnings);
   }
 
   private static ResourcePlan steps(VmSpec spec, String driver, List<Step> steps) {

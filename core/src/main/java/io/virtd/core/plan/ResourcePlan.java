@@ -32,7 +32,8 @@ public record ResourcePlan(
   }
 
   public static ResourcePlan failed(VmSpec spec, String driver, String error) {
-    return new ResourcePlan(spec, driver, List.of(), List.of(), List.of(), Optional.of(error), List.of());
+    return new ResourcePlan(
+        spec, driver, List.of(), List.of(), List.of(), Optional.of(error), List.of());
   }
 
   public String name() {

@@ -23,11 +23,14 @@ public final class Drivers implements AutoCloseable {
 
   private final Config config;
   private final Map<DriverKind, DriverFactory> factories = new EnumMap<>(DriverKind.class);
+
   /** Providers that failed to load; which kind they were cannot be known, so all are named. */
   private final java.util.List<String> loadErrors = new java.util.ArrayList<>();
+
   private final Map<Target, VmDriver> open = new LinkedHashMap<>();
   private final Map<Target, DriverException> failed = new LinkedHashMap<>();
-  private final java.util.List<java.util.function.Consumer<VmDriver>> openHooks = new java.util.ArrayList<>();
+  private final java.util.List<java.util.function.Consumer<VmDriver>> openHooks =
+      new java.util.ArrayList<>();
 
   public Drivers(Config config) {
     this(config, ServiceLoader.load(DriverFactory.class));
@@ -61,7 +64,8 @@ public final class Drivers implements AutoCloseable {
     if (spec.driver() == DriverKind.OPENVZ) {
       return new Target(DriverKind.OPENVZ, "local");
     }
-    String uri = spec.connect().orElse(spec.virtType().isXen() ? config.connectXen() : config.connect());
+    String uri =
+        spec.connect().orElse(spec.virtType().isXen() ? config.connectXen() : config.connect());
     return new Target(DriverKind.LIBVIRT, uri);
   }
 
@@ -80,8 +84,12 @@ public final class Drivers implements AutoCloseable {
       if (f == null) {
         throw new DriverException(
             DriverException.Kind.UNAVAILABLE,
-            "the " + target.kind() + " driver is not available"
-                + (loadErrors.isEmpty() ? "" : " (a driver failed to load: " + String.join("; ", loadErrors) + ")"));
+            "the "
+                + target.kind()
+                + " driver is not available"
+                + (loadErrors.isEmpty()
+                    ? ""
+                    : " (a driver failed to load: " + String.join("; ", loadErrors) + ")"));
       }
       d = f.open(target.uri(), config);
       open.put(target, d);

@@ -4,7 +4,9 @@ package io.virtd.core.spi;
 public enum Mutability {
   /** Applied to the running guest and to its persistent definition now. */
   LIVE("live"),
-  /** Written to the persistent definition only; in effect at next boot (or at once, for metadata). */
+  /**
+   * Written to the persistent definition only; in effect at next boot (or at once, for metadata).
+   */
   CONFIG("config"),
   /** Written to the persistent definition; a running guest must restart to get it. */
   RESTART("restart required"),

@@ -35,12 +35,13 @@ public record OwnershipMark(String owner, Origin origin, String manifest, String
   /** sha256 over a canonical rendering of the manifest's values, secrets left out. */
   public static String hash(io.virtd.core.manifest.VmSpec spec) {
     StringBuilder b = new StringBuilder(spec.name()).append('\n');
-    spec.values().forEach(
-        (f, v) -> {
-          if (!f.secret()) {
-            b.append(f.key()).append('=').append(v).append('\n');
-          }
-        });
+    spec.values()
+        .forEach(
+            (f, v) -> {
+              if (!f.secret()) {
+                b.append(f.key()).append('=').append(v).append('\n');
+              }
+            });
     try {
       byte[] d =
           java.security.MessageDigest.getInstance("SHA-256")

@@ -38,14 +38,20 @@ public record SecretDigest(int iterations, String salt, String hash) {
         derive(s, salt, iterations).getBytes(StandardCharsets.US_ASCII));
   }
 
-  /** {@code pbkdf2-sha256$ITERATIONS$SALT$HASH}: no blanks, no {@code =}, safe in a config comment. */
+  /**
+   * {@code pbkdf2-sha256$ITERATIONS$SALT$HASH}: no blanks, no {@code =}, safe in a config comment.
+   */
   public String encoded() {
     return SCHEME + "$" + iterations + "$" + salt + "$" + hash;
   }
 
   public static Optional<SecretDigest> parse(String encoded) {
     String[] p = encoded.split("\\$", -1);
-    if (p.length != 4 || !SCHEME.equals(p[0]) || !p[1].matches("[0-9]{1,7}") || p[2].isEmpty() || p[3].isEmpty()) {
+    if (p.length != 4
+        || !SCHEME.equals(p[0])
+        || !p[1].matches("[0-9]{1,7}")
+        || p[2].isEmpty()
+        || p[3].isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(new SecretDigest(Integer.parseInt(p[1]), p[2], p[3]));
@@ -53,8 +59,11 @@ public record SecretDigest(int iterations, String salt, String hash) {
 
   private static String derive(String secret, String salt, int iterations) {
     try {
-      PBEKeySpec spec = new PBEKeySpec(secret.toCharArray(), salt.getBytes(StandardCharsets.US_ASCII), iterations, 256);
-      byte[] key = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+      PBEKeySpec spec =
+          new PBEKeySpec(
+              secret.toCharArray(), salt.getBytes(StandardCharsets.US_ASCII), iterations, 256);
+      byte[] key =
+          SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
       spec.clearPassword();
       return Base64.getUrlEncoder().withoutPadding().encodeToString(key);
     } catch (GeneralSecurityException e) {

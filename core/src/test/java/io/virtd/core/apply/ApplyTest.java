@@ -36,7 +36,12 @@ class ApplyTest {
     PlanPolicy policy = PlanPolicy.of("host1");
     Drivers drivers = drivers();
     Plan plan = Planning.plan(d.resources().values(), drivers, policy);
-    return Apply.run(plan, drivers, new Executor("host1", new GuestLocks(locks), Duration.ofSeconds(1)), policy, events::add);
+    return Apply.run(
+        plan,
+        drivers,
+        new Executor("host1", new GuestLocks(locks), Duration.ofSeconds(1)),
+        policy,
+        events::add);
   }
 
   static final String TWO =
@@ -84,7 +89,8 @@ class ApplyTest {
     Apply.Result r = apply(Specs.load(TWO.replace("cpus: 2", "cpus: 1")));
     assertEquals(1, r.exitCode(), r.toString());
     assertEquals(1, r.inconsistent().size());
-    assertTrue(r.inconsistent().get(0).startsWith("a: cpus is 2, wanted 1"), r.inconsistent().get(0));
+    assertTrue(
+        r.inconsistent().get(0).startsWith("a: cpus is 2, wanted 1"), r.inconsistent().get(0));
   }
 
   @Test
@@ -97,7 +103,13 @@ class ApplyTest {
     Drivers drivers = drivers();
     Plan plan = Planning.plan(d.resources().values(), drivers, policy);
     fake.guests.get("a").state = RunState.RUNNING; // started behind our back: start now fails
-    Apply.Result r = Apply.run(plan, drivers, new Executor("host1", new GuestLocks(locks), Duration.ofSeconds(1)), policy, events::add);
+    Apply.Result r =
+        Apply.run(
+            plan,
+            drivers,
+            new Executor("host1", new GuestLocks(locks), Duration.ofSeconds(1)),
+            policy,
+            events::add);
     assertEquals(1, r.exitCode());
     assertEquals(List.of("a"), r.failed());
     assertEquals(RunState.SHUTOFF, fake.guests.get("b").state, "b was still stopped");
@@ -109,6 +121,8 @@ class ApplyTest {
     fake.guests.get("a").ignoresAcpi = true;
     Apply.Result r = apply(Specs.load(TWO.replace("cpus: 2", "cpus: 2\nensure: stopped")));
     assertEquals(0, r.exitCode());
-    assertTrue(events.stream().anyMatch(e -> e.step().equals("stop") && e.detail().orElse("").contains("forced")));
+    assertTrue(
+        events.stream()
+            .anyMatch(e -> e.step().equals("stop") && e.detail().orElse("").contains("forced")));
   }
 }

@@ -87,29 +87,86 @@ class ConfigLoaderTest {
 
   static Stream<Arguments> valid() {
     return Stream.of(
-        Arguments.of("manifests", "/srv/virtd/manifests", (Function<Config, Object>) Config::manifests, Path.of("/srv/virtd/manifests")),
-        Arguments.of("connect", "qemu+ssh://kvm1/system", (Function<Config, Object>) Config::connect, "qemu+ssh://kvm1/system"),
-        Arguments.of("connect_xen", "xen+ssh://xen1/system", (Function<Config, Object>) Config::connectXen, "xen+ssh://xen1/system"),
-        Arguments.of("owner", "kvm1.example.com", (Function<Config, Object>) Config::owner, "kvm1.example.com"),
-        Arguments.of("schedule", "30s", (Function<Config, Object>) Config::schedule, Config.Schedule.every(Duration.ofSeconds(30))),
-        Arguments.of("schedule", "\"0 0/5 * * * ?\"", (Function<Config, Object>) Config::schedule, new Config.Schedule(Optional.empty(), Optional.of("0 0/5 * * * ?"))),
-        Arguments.of("maintenance_window", "{cron: \"0 0 2 * * ?\", duration: 2h}", (Function<Config, Object>) Config::maintenanceWindow, Optional.of(new Config.MaintenanceWindow("0 0 2 * * ?", Duration.ofHours(2)))),
+        Arguments.of(
+            "manifests",
+            "/srv/virtd/manifests",
+            (Function<Config, Object>) Config::manifests,
+            Path.of("/srv/virtd/manifests")),
+        Arguments.of(
+            "connect",
+            "qemu+ssh://kvm1/system",
+            (Function<Config, Object>) Config::connect,
+            "qemu+ssh://kvm1/system"),
+        Arguments.of(
+            "connect_xen",
+            "xen+ssh://xen1/system",
+            (Function<Config, Object>) Config::connectXen,
+            "xen+ssh://xen1/system"),
+        Arguments.of(
+            "owner",
+            "kvm1.example.com",
+            (Function<Config, Object>) Config::owner,
+            "kvm1.example.com"),
+        Arguments.of(
+            "schedule",
+            "30s",
+            (Function<Config, Object>) Config::schedule,
+            Config.Schedule.every(Duration.ofSeconds(30))),
+        Arguments.of(
+            "schedule",
+            "\"0 0/5 * * * ?\"",
+            (Function<Config, Object>) Config::schedule,
+            new Config.Schedule(Optional.empty(), Optional.of("0 0/5 * * * ?"))),
+        Arguments.of(
+            "maintenance_window",
+            "{cron: \"0 0 2 * * ?\", duration: 2h}",
+            (Function<Config, Object>) Config::maintenanceWindow,
+            Optional.of(new Config.MaintenanceWindow("0 0 2 * * ?", Duration.ofHours(2)))),
         Arguments.of("workers", "8", (Function<Config, Object>) Config::workers, 8),
-        Arguments.of("socket", "/run/virtd/other.sock", (Function<Config, Object>) Config::socket, Path.of("/run/virtd/other.sock")),
+        Arguments.of(
+            "socket",
+            "/run/virtd/other.sock",
+            (Function<Config, Object>) Config::socket,
+            Path.of("/run/virtd/other.sock")),
         Arguments.of("prune", "true", (Function<Config, Object>) Config::prune, true),
-        Arguments.of("prune_grace", "10m", (Function<Config, Object>) Config::pruneGrace, Duration.ofMinutes(10)),
+        Arguments.of(
+            "prune_grace",
+            "10m",
+            (Function<Config, Object>) Config::pruneGrace,
+            Duration.ofMinutes(10)),
         Arguments.of("log_level", "debug", (Function<Config, Object>) Config::logLevel, "debug"),
         Arguments.of("log_level", "WARN", (Function<Config, Object>) Config::logLevel, "warn"),
-        Arguments.of("vzctl", "/opt/vz/sbin/vzctl", (Function<Config, Object>) Config::vzctl, Path.of("/opt/vz/sbin/vzctl")),
-        Arguments.of("vzlist", "/opt/vz/sbin/vzlist", (Function<Config, Object>) Config::vzlist, Path.of("/opt/vz/sbin/vzlist")),
-        Arguments.of("vz_conf_dir", "/etc/vz/conf.d", (Function<Config, Object>) Config::vzConfDir, Path.of("/etc/vz/conf.d")),
-        Arguments.of("storage_dir", "/tank/images", (Function<Config, Object>) Config::storageDir, Path.of("/tank/images")),
-        Arguments.of("lock_dir", "/var/lock/virtd", (Function<Config, Object>) Config::lockDir, Path.of("/var/lock/virtd")));
+        Arguments.of(
+            "vzctl",
+            "/opt/vz/sbin/vzctl",
+            (Function<Config, Object>) Config::vzctl,
+            Path.of("/opt/vz/sbin/vzctl")),
+        Arguments.of(
+            "vzlist",
+            "/opt/vz/sbin/vzlist",
+            (Function<Config, Object>) Config::vzlist,
+            Path.of("/opt/vz/sbin/vzlist")),
+        Arguments.of(
+            "vz_conf_dir",
+            "/etc/vz/conf.d",
+            (Function<Config, Object>) Config::vzConfDir,
+            Path.of("/etc/vz/conf.d")),
+        Arguments.of(
+            "storage_dir",
+            "/tank/images",
+            (Function<Config, Object>) Config::storageDir,
+            Path.of("/tank/images")),
+        Arguments.of(
+            "lock_dir",
+            "/var/lock/virtd",
+            (Function<Config, Object>) Config::lockDir,
+            Path.of("/var/lock/virtd")));
   }
 
   @ParameterizedTest(name = "{0}: {1}")
   @MethodSource("valid")
-  void eachKeyIsRead(String key, String value, Function<Config, Object> get, Object expected) throws Exception {
+  void eachKeyIsRead(String key, String value, Function<Config, Object> get, Object expected)
+      throws Exception {
     ConfigLoader.Result r = load("# virtd.yaml\n" + key + ": " + value + "\n");
     assertEquals(List.of(), r.problems());
     assertEquals(expected, get.apply(r.config()));
@@ -117,46 +174,123 @@ class ConfigLoaderTest {
 
   static Stream<Arguments> invalid() {
     return Stream.of(
-        Arguments.of("manifests", "etc/virtd/manifests", 2, 12, "`manifests`: must be an absolute path, not `etc/virtd/manifests`"),
-        Arguments.of("connect", "[qemu:///system]", 2, 10, "`connect`: must be a non-empty string, not a list"),
-        Arguments.of("connect_xen", "true", 2, 14, "`connect_xen`: must be a non-empty string, not a boolean"),
+        Arguments.of(
+            "manifests",
+            "etc/virtd/manifests",
+            2,
+            12,
+            "`manifests`: must be an absolute path, not `etc/virtd/manifests`"),
+        Arguments.of(
+            "connect",
+            "[qemu:///system]",
+            2,
+            10,
+            "`connect`: must be a non-empty string, not a list"),
+        Arguments.of(
+            "connect_xen",
+            "true",
+            2,
+            14,
+            "`connect_xen`: must be a non-empty string, not a boolean"),
         Arguments.of("owner", "\"kvm 1\"", 2, 8, "`owner`: must be 1-128 of A-Z a-z 0-9 _ . @ : -"),
-        Arguments.of("schedule", "\"every minute\"", 2, 11, "`schedule`: `every minute` is neither an interval (30s, 5m) nor a Quartz cron expression"),
+        Arguments.of(
+            "schedule",
+            "\"every minute\"",
+            2,
+            11,
+            "`schedule`: `every minute` is neither an interval (30s, 5m) nor a Quartz cron expression"),
         Arguments.of("schedule", "500ms", 2, 11, "`schedule`: an interval must be at least 1s"),
-        Arguments.of("schedule", "\"0 0 25 * * ?\"", 2, 11, "`schedule`: `0 0 25 * * ?` is not a valid Quartz cron expression"),
-        Arguments.of("schedule", "\"0 0 2 * * *\"", 2, 11, "`schedule`: `0 0 2 * * *` is not a valid Quartz cron expression"),
-        Arguments.of("maintenance_window", "nightly", 2, 21, "`maintenance_window`: must be a map {cron: \"<Quartz cron>\", duration: 2h}"),
-        Arguments.of("maintenance_window", "{cron: \"0 0 2 * * ?\"}", 2, 21, "`maintenance_window`: needs both `cron` and `duration`"),
-        Arguments.of("maintenance_window", "{cron: \"0 0 2 * * ?\", durration: 2h}", 2, 43, "`maintenance_window`: unknown key `durration` (cron, duration); did you mean `duration`?"),
-        Arguments.of("maintenance_window", "\n  cron: \"0 0 2 * * ?\"\n  duration: 2d\n", 4, 13, "`maintenance_window`: `duration`: `2d` is not a duration"),
-        Arguments.of("maintenance_window", "\n  cron: \"every night\"\n  duration: 2h\n", 3, 9, "`maintenance_window`: `cron`: `every night` is neither an interval"),
+        Arguments.of(
+            "schedule",
+            "\"0 0 25 * * ?\"",
+            2,
+            11,
+            "`schedule`: `0 0 25 * * ?` is not a valid Quartz cron expression"),
+        Arguments.of(
+            "schedule",
+            "\"0 0 2 * * *\"",
+            2,
+            11,
+            "`schedule`: `0 0 2 * * *` is not a valid Quartz cron expression"),
+        Arguments.of(
+            "maintenance_window",
+            "nightly",
+            2,
+            21,
+            "`maintenance_window`: must be a map {cron: \"<Quartz cron>\", duration: 2h}"),
+        Arguments.of(
+            "maintenance_window",
+            "{cron: \"0 0 2 * * ?\"}",
+            2,
+            21,
+            "`maintenance_window`: needs both `cron` and `duration`"),
+        Arguments.of(
+            "maintenance_window",
+            "{cron: \"0 0 2 * * ?\", durration: 2h}",
+            2,
+            43,
+            "`maintenance_window`: unknown key `durration` (cron, duration); did you mean `duration`?"),
+        Arguments.of(
+            "maintenance_window",
+            "\n  cron: \"0 0 2 * * ?\"\n  duration: 2d\n",
+            4,
+            13,
+            "`maintenance_window`: `duration`: `2d` is not a duration"),
+        Arguments.of(
+            "maintenance_window",
+            "\n  cron: \"every night\"\n  duration: 2h\n",
+            3,
+            9,
+            "`maintenance_window`: `cron`: `every night` is neither an interval"),
         Arguments.of("workers", "0", 2, 10, "`workers`: must be an integer from 1 to 64"),
         Arguments.of("workers", "many", 2, 10, "`workers`: must be an integer from 1 to 64"),
-        Arguments.of("socket", "run/virtd.sock", 2, 9, "`socket`: must be an absolute path, not `run/virtd.sock`"),
+        Arguments.of(
+            "socket",
+            "run/virtd.sock",
+            2,
+            9,
+            "`socket`: must be an absolute path, not `run/virtd.sock`"),
         Arguments.of("prune", "\"yes\"", 2, 8, "`prune`: must be true or false, not a string"),
         Arguments.of("prune_grace", "10", 2, 14, "`prune_grace`: `10` is not a duration"),
-        Arguments.of("log_level", "verbose", 2, 12, "`log_level`: must be one of error, warn, info, debug, trace, not `verbose`"),
+        Arguments.of(
+            "log_level",
+            "verbose",
+            2,
+            12,
+            "`log_level`: must be one of error, warn, info, debug, trace, not `verbose`"),
         Arguments.of("vzctl", "vzctl", 2, 8, "`vzctl`: must be an absolute path, not `vzctl`"),
         Arguments.of("vzlist", "\"\"", 2, 9, "`vzlist`: must be a non-empty string"),
-        Arguments.of("vz_conf_dir", "conf", 2, 14, "`vz_conf_dir`: must be an absolute path, not `conf`"),
-        Arguments.of("storage_dir", "images", 2, 14, "`storage_dir`: must be an absolute path, not `images`"),
-        Arguments.of("lock_dir", "{a: b}", 2, 11, "`lock_dir`: must be a non-empty string, not a map"));
+        Arguments.of(
+            "vz_conf_dir", "conf", 2, 14, "`vz_conf_dir`: must be an absolute path, not `conf`"),
+        Arguments.of(
+            "storage_dir",
+            "images",
+            2,
+            14,
+            "`storage_dir`: must be an absolute path, not `images`"),
+        Arguments.of(
+            "lock_dir", "{a: b}", 2, 11, "`lock_dir`: must be a non-empty string, not a map"));
   }
 
   @ParameterizedTest(name = "{0}: {1}")
   @MethodSource("invalid")
-  void eachKeysBadValueIsAnErrorAtTheValue(String key, String value, int line, int col, String message) throws Exception {
+  void eachKeysBadValueIsAnErrorAtTheValue(
+      String key, String value, int line, int col, String message) throws Exception {
     ConfigLoader.Result r = load("# virtd.yaml\n" + key + ": " + value + "\n");
     assertFalse(r.ok());
     assertError(only(r), line, col, message);
-    assertEquals(Config.defaults(), r.config(), "on any error the configuration is only the defaults");
+    assertEquals(
+        Config.defaults(), r.config(), "on any error the configuration is only the defaults");
   }
 
   @Test
   void everyKeyIsInBothTables() {
     Set<String> keys = new TreeSet<>(ConfigLoader.KEYS);
-    assertEquals(keys, valid().map(a -> (String) a.get()[0]).collect(Collectors.toCollection(TreeSet::new)));
-    assertEquals(keys, invalid().map(a -> (String) a.get()[0]).collect(Collectors.toCollection(TreeSet::new)));
+    assertEquals(
+        keys, valid().map(a -> (String) a.get()[0]).collect(Collectors.toCollection(TreeSet::new)));
+    assertEquals(
+        keys,
+        invalid().map(a -> (String) a.get()[0]).collect(Collectors.toCollection(TreeSet::new)));
   }
 
   @Test
@@ -173,7 +307,9 @@ class ConfigLoaderTest {
     assertEquals("test:///default", c.connect());
     assertEquals("host-a", c.owner());
     assertEquals(Optional.of(Duration.ofMinutes(5)), c.schedule().interval());
-    assertEquals(new Config.MaintenanceWindow("0 0 2 ? * SUN", Duration.ofHours(3)), c.maintenanceWindow().orElseThrow());
+    assertEquals(
+        new Config.MaintenanceWindow("0 0 2 ? * SUN", Duration.ofHours(3)),
+        c.maintenanceWindow().orElseThrow());
     assertEquals(2, c.workers());
     assertTrue(c.prune());
     assertEquals(Duration.ofHours(1), c.pruneGrace());
@@ -184,10 +320,12 @@ class ConfigLoaderTest {
   @Test
   void unknownKeyIsAnErrorWithDidYouMeanAtTheKey() throws Exception {
     Path f = dir.resolve("virtd.yaml");
-    ConfigLoader.Result r = load("# virtd.yaml\nworkers: 2\n  # indented comment\nmanfests: /srv/manifests\n");
+    ConfigLoader.Result r =
+        load("# virtd.yaml\nworkers: 2\n  # indented comment\nmanfests: /srv/manifests\n");
     Problem p = only(r);
     assertError(p, 4, 1, "unknown configuration key `manfests`; did you mean `manifests`?");
-    assertEquals(f + ":4:1: unknown configuration key `manfests`; did you mean `manifests`?", p.toString());
+    assertEquals(
+        f + ":4:1: unknown configuration key `manfests`; did you mean `manifests`?", p.toString());
     assertEquals(Config.defaults(), r.config());
   }
 
@@ -228,7 +366,11 @@ class ConfigLoaderTest {
 
   @Test
   void duplicateKeyIsAnError() throws Exception {
-    assertError(only(load("workers: 2\nlog_level: info\nworkers: 3\n")), 3, 1, "duplicate key `workers` (first set at line 1)");
+    assertError(
+        only(load("workers: 2\nlog_level: info\nworkers: 3\n")),
+        3,
+        1,
+        "duplicate key `workers` (first set at line 1)");
   }
 
   @Test

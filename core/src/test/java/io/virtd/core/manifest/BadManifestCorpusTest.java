@@ -27,13 +27,16 @@ class BadManifestCorpusTest {
   record Expected(String file, int line, int col, String message) {}
 
   static Path badDir() throws Exception {
-    return Path.of(BadManifestCorpusTest.class.getResource("/bad/expected.tsv").toURI()).getParent().toAbsolutePath();
+    return Path.of(BadManifestCorpusTest.class.getResource("/bad/expected.tsv").toURI())
+        .getParent()
+        .toAbsolutePath();
   }
 
   /** The table, case by case, in file order. */
   static Map<String, List<Expected>> table() throws Exception {
     Map<String, List<Expected>> cases = new LinkedHashMap<>();
-    for (String line : Files.readAllLines(badDir().resolve("expected.tsv"), StandardCharsets.UTF_8)) {
+    for (String line :
+        Files.readAllLines(badDir().resolve("expected.tsv"), StandardCharsets.UTF_8)) {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }
@@ -63,10 +66,26 @@ class BadManifestCorpusTest {
       String text = e.message().replace("{dir}", dir.toString());
       Problem match =
           errors.stream()
-              .filter(p -> p.file().equals(file) && p.pos().equals(new Pos(e.line(), e.col())) && p.message().contains(text))
+              .filter(
+                  p ->
+                      p.file().equals(file)
+                          && p.pos().equals(new Pos(e.line(), e.col()))
+                          && p.message().contains(text))
               .findFirst()
               .orElse(null);
-      assertTrue(match != null, () -> "missing " + e.file() + ":" + e.line() + ":" + e.col() + ": " + text + "\ngot:\n" + all);
+      assertTrue(
+          match != null,
+          () ->
+              "missing "
+                  + e.file()
+                  + ":"
+                  + e.line()
+                  + ":"
+                  + e.col()
+                  + ": "
+                  + text
+                  + "\ngot:\n"
+                  + all);
       assertTrue(
           match.toString().startsWith(file + ":" + e.line() + ":" + e.col() + ": "),
           () -> "printed as FILE:LINE:COL: message: " + match);
@@ -93,23 +112,28 @@ class BadManifestCorpusTest {
       walk.filter(Files::isRegularFile)
           .map(p -> dir.relativize(p).toString())
           .filter(n -> n.endsWith(".yaml"))
-          .forEach(n -> assertTrue(filesInTable.contains(n), () -> n + " has no row in expected.tsv"));
+          .forEach(
+              n -> assertTrue(filesInTable.contains(n), () -> n + " has no row in expected.tsv"));
     }
   }
 
-  /** No message quotes a secret back, whether the value is of the wrong type or the line does not parse. */
+  /**
+   * No message quotes a secret back, whether the value is of the wrong type or the line does not
+   * parse.
+   */
   @Test
   void noMessageQuotesASecret() throws Exception {
     for (String name : List.of("secret-wrong-type.yaml", "secret-syntax-error.yaml")) {
-      DesiredState s = new ManifestLoader(ManifestLoader.Permissions.WARN).load(badDir().resolve(name));
+      DesiredState s =
+          new ManifestLoader(ManifestLoader.Permissions.WARN).load(badDir().resolve(name));
       assertEquals(1, s.errors().size(), name);
       s.problems().forEach(p -> assertFalse(p.toString().contains("S3cr3t"), p::toString));
     }
   }
 
   /**
-   * A 10 MB file, generated here rather than committed: refused by its size before it is parsed,
-   * at 1:1, in well under a second.
+   * A 10 MB file, generated here rather than committed: refused by its size before it is parsed, at
+   * 1:1, in well under a second.
    */
   @Test
   void aTenMegabyteFileIsRefusedBeforeItIsParsed(@TempDir Path tmp) throws Exception {
@@ -124,14 +148,19 @@ class BadManifestCorpusTest {
     assertTrue(ms < 2000, "took " + ms + " ms");
   }
 
-  /** Nesting far beyond the corpus's 100 levels (a megabyte of brackets) is refused at the limit, not by a StackOverflowError. */
+  /**
+   * Nesting far beyond the corpus's 100 levels (a megabyte of brackets) is refused at the limit,
+   * not by a StackOverflowError.
+   */
   @Test
   void aMegabyteOfBracketsIsRefusedAtTheNestingLimit(@TempDir Path tmp) throws Exception {
     Path deep = tmp.resolve("deep.yaml");
-    Files.writeString(deep, "virt: web01\nvirt_type: kvm\nuser_data: " + "[".repeat(1 << 20) + "\n");
+    Files.writeString(
+        deep, "virt: web01\nvirt_type: kvm\nuser_data: " + "[".repeat(1 << 20) + "\n");
     DesiredState s = new ManifestLoader(ManifestLoader.Permissions.WARN).load(deep);
     assertEquals(
-        List.of(deep + ":3:74: maps and lists nested more than 63 deep are not allowed in manifests"),
+        List.of(
+            deep + ":3:74: maps and lists nested more than 63 deep are not allowed in manifests"),
         s.problems().stream().map(Problem::toString).toList());
   }
 
@@ -152,6 +181,8 @@ class BadManifestCorpusTest {
   @Test
   void notUtf8FileHoldsALatin1Byte() throws Exception {
     byte[] bytes = Files.readAllBytes(badDir().resolve("not-utf8.yaml"));
-    assertEquals("virt: web01\nvirt_type: kvm\ndesc: caf\u00e9\n", new String(bytes, StandardCharsets.ISO_8859_1));
+    assertEquals(
+        "virt: web01\nvirt_type: kvm\ndesc: caf\u00e9\n",
+        new String(bytes, StandardCharsets.ISO_8859_1));
   }
 }

@@ -53,7 +53,14 @@ class FieldTableTest {
   record Invalid(Field field, String value, String extra, int line, int col, String message) {
     @Override
     public String toString() {
-      return field.key() + ": " + value + (extra.isEmpty() ? "" : " (+ " + extra.strip() + ")") + " -> " + line + ":" + col;
+      return field.key()
+          + ": "
+          + value
+          + (extra.isEmpty() ? "" : " (+ " + extra.strip() + ")")
+          + " -> "
+          + line
+          + ":"
+          + col;
     }
   }
 
@@ -156,7 +163,10 @@ class FieldTableTest {
         ok(Field.OS_TYPE, "hvm", "hvm"),
         ok(Field.OS_VARIANT, "debian12", "debian12"),
         ok(Field.OS_VARIANT, "win2k22", "win2k22"),
-        ok(Field.VIRT_PATH, "/var/lib/libvirt/images/web01.qcow2", "/var/lib/libvirt/images/web01.qcow2"),
+        ok(
+            Field.VIRT_PATH,
+            "/var/lib/libvirt/images/web01.qcow2",
+            "/var/lib/libvirt/images/web01.qcow2"),
         ok(Field.VIRT_PATH, "disks/web01.img", new Rel("disks/web01.img")),
         ok(Field.VIRT_PATH, "/dev/zvol/tank/web01", "/dev/zvol/tank/web01"),
         ok(Field.DISK_SIZE, "20", 20L),
@@ -176,9 +186,15 @@ class FieldTableTest {
         ok(Field.ID, "101", 101L),
         ok(Field.ID, "0102", 102L), // decimal, not YAML 1.1 octal
         ok(Field.USER, "root:s3cret", "root:s3cret"),
-        ok(Field.IPADDR, "[10.0.0.5, 2001:db8::5, \"10.1.0.0/24\"]", List.of("10.0.0.5", "2001:db8::5", "10.1.0.0/24")),
+        ok(
+            Field.IPADDR,
+            "[10.0.0.5, 2001:db8::5, \"10.1.0.0/24\"]",
+            List.of("10.0.0.5", "2001:db8::5", "10.1.0.0/24")),
         ok(Field.IPADDR, "10.0.0.5", List.of("10.0.0.5")),
-        ok(Field.NAMESERVER, "[8.8.8.8, 2001:4860:4860::8888]", List.of("8.8.8.8", "2001:4860:4860::8888")),
+        ok(
+            Field.NAMESERVER,
+            "[8.8.8.8, 2001:4860:4860::8888]",
+            List.of("8.8.8.8", "2001:4860:4860::8888")),
         ok(Field.SEARCHDOMAIN, "example.com", "example.com"),
         ok(Field.SEARCHDOMAIN, "example.com example.org", "example.com example.org"),
         ok(Field.CPUUNITS, "1000", 1000L),
@@ -194,7 +210,10 @@ class FieldTableTest {
         ok(Field.CAPABILITY, "[net_admin:on]", List.of("net_admin:on")),
         ok(Field.DEVICES, "[c:10:200:rw, b:8:all:r]", List.of("c:10:200:rw", "b:8:all:r")),
         ok(Field.IPTABLES, "[ipt_REJECT, ip_conntrack]", List.of("ipt_REJECT", "ip_conntrack")),
-        ok(Field.RESOURCES_PARAMETERS, "[kmemsize=14372700:14790164, numproc=unlimited]", List.of("kmemsize=14372700:14790164", "numproc=unlimited")),
+        ok(
+            Field.RESOURCES_PARAMETERS,
+            "[kmemsize=14372700:14790164, numproc=unlimited]",
+            List.of("kmemsize=14372700:14790164", "numproc=unlimited")),
         ok(Field.DISABLED, "false", false),
         ok(Field.OSTEMPLATE, "debian-12-x86_64", "debian-12-x86_64"),
         ok(Field.SHUTDOWN_TIMEOUT, "30s", Duration.ofSeconds(30)),
@@ -209,8 +228,14 @@ class FieldTableTest {
         ok(Field.IMAGE_MODE, "clone", "clone_from: template01\n", "clone"),
         ok(Field.CLONE_FROM, "template01", "template01"),
         ok(Field.USER_DATA, "{packages: [nginx]}", Map.of("packages", List.of("nginx"))),
-        ok(Field.USER_DATA, "\"#cloud-config\\npackages: [nginx]\\n\"", "#cloud-config\npackages: [nginx]\n"),
-        ok(Field.META_DATA, "{instance-id: web01, local-hostname: web01}", Map.of("instance-id", "web01", "local-hostname", "web01")),
+        ok(
+            Field.USER_DATA,
+            "\"#cloud-config\\npackages: [nginx]\\n\"",
+            "#cloud-config\npackages: [nginx]\n"),
+        ok(
+            Field.META_DATA,
+            "{instance-id: web01, local-hostname: web01}",
+            Map.of("instance-id", "web01", "local-hostname", "web01")),
         ok(Field.NETWORK_CONFIG, "{version: 2}", Map.of("version", 2L)),
         ok(Field.NETWORK_MODEL, "virtio", "virtio"),
         ok(Field.NETWORK_MODEL, "e1000", "e1000"),
@@ -231,10 +256,25 @@ class FieldTableTest {
   /** Invalid values: line and column counted by hand (see the class comment for the layout). */
   static Stream<Invalid> invalid() {
     return Stream.of(
-        bad(Field.VIRT_TYPE, "vmware", 2, 12, "`virt_type` must be one of kvm, qemu, xen-fullyvirt, xen-paravirt, openvz, not `vmware`"),
+        bad(
+            Field.VIRT_TYPE,
+            "vmware",
+            2,
+            12,
+            "`virt_type` must be one of kvm, qemu, xen-fullyvirt, xen-paravirt, openvz, not `vmware`"),
         bad(Field.VIRT_TYPE, "kvmm", 2, 12, "did you mean `kvm`?"),
-        bad(Field.ENSURE, "runing", 3, 9, "`ensure` must be one of running, stopped, installed, absent, not `runing`; did you mean `running`?"),
-        bad(Field.ENSURE, "[running]", 3, 9, "`ensure` must be one of running, stopped, installed, absent, not a list"),
+        bad(
+            Field.ENSURE,
+            "runing",
+            3,
+            9,
+            "`ensure` must be one of running, stopped, installed, absent, not `runing`; did you mean `running`?"),
+        bad(
+            Field.ENSURE,
+            "[running]",
+            3,
+            9,
+            "`ensure` must be one of running, stopped, installed, absent, not a list"),
         bad(Field.DESC, "[web, server]", 3, 7, "`desc` must be a string, not a list"),
         bad(Field.DESC, "\"\"", 3, 7, "`desc` must not be empty"),
         bad(Field.MEMORY, "-512", 3, 9, "`memory` must be positive, not -512"),
@@ -246,44 +286,161 @@ class FieldTableTest {
         bad(Field.MEMORY, ".inf", 3, 9, "`memory`: `.inf` is not a size"),
         bad(Field.MEMORY, "1023KiB", 3, 9, "less than the minimum of 1 MiB"),
         bad(Field.MEMORY, "17TiB", 3, 9, "more than the maximum of 16 TiB"),
-        bad(Field.MEMORY, "[512]", 3, 9, "`memory` must be an integer (MiB) or a size such as 1GiB, not a list"),
+        bad(
+            Field.MEMORY,
+            "[512]",
+            3,
+            9,
+            "`memory` must be an integer (MiB) or a size such as 1GiB, not a list"),
         // nothing after `memory:`: the error points just past the colon, where the value is missing
-        bad(Field.MEMORY, "", 3, 8, "`memory` must be an integer (MiB) or a size such as 1GiB, not an empty value"),
+        bad(
+            Field.MEMORY,
+            "",
+            3,
+            8,
+            "`memory` must be an integer (MiB) or a size such as 1GiB, not an empty value"),
         bad(Field.CPUS, "0", 3, 7, "`cpus` must be between 1 and 4096, not 0"),
         bad(Field.CPUS, "two", 3, 7, "`cpus` must be an integer, not `two`"),
         bad(Field.CPUS, "{n: 2}", 3, 7, "`cpus` must be an integer, not a map"),
-        bad(Field.ARCH, "sparc", 3, 7, "`arch` must be one of i686, x86_64, ia64, powerpc, hppa, not `sparc`"),
+        bad(
+            Field.ARCH,
+            "sparc",
+            3,
+            7,
+            "`arch` must be one of i686, x86_64, ia64, powerpc, hppa, not `sparc`"),
         bad(Field.AUTOBOOT, "maybe", 3, 11, "`autoboot` must be true or false, not `maybe`"),
-        bad(Field.ON_POWEROFF, "reboot", 3, 14, "`on_poweroff` must be one of destroy, restart, preserve, rename-restart, not `reboot`"),
+        bad(
+            Field.ON_POWEROFF,
+            "reboot",
+            3,
+            14,
+            "`on_poweroff` must be one of destroy, restart, preserve, rename-restart, not `reboot`"),
         bad(Field.ON_REBOOT, "resart", 3, 12, "did you mean `restart`?"),
-        bad(Field.ON_CRASH, "coredump-destroy", 3, 11, "`on_crash` must be one of destroy, restart, preserve, rename-restart, not `coredump-destroy`"),
-        bad(Field.GRAPHICS, "vnc:80", 3, 11, "`graphics`: VNC port must be 5900 to 65535, not `80`"),
-        bad(Field.GRAPHICS, "spice", 3, 11, "`graphics` must be enable, disable or vnc:PORT, not `spice`"),
-        bad(Field.CLOCKSYNC, "gmt", 3, 12, "`clocksync` must be one of UTC, localtime, timezone, variable, not `gmt`"),
+        bad(
+            Field.ON_CRASH,
+            "coredump-destroy",
+            3,
+            11,
+            "`on_crash` must be one of destroy, restart, preserve, rename-restart, not `coredump-destroy`"),
+        bad(
+            Field.GRAPHICS,
+            "vnc:80",
+            3,
+            11,
+            "`graphics`: VNC port must be 5900 to 65535, not `80`"),
+        bad(
+            Field.GRAPHICS,
+            "spice",
+            3,
+            11,
+            "`graphics` must be enable, disable or vnc:PORT, not `spice`"),
+        bad(
+            Field.CLOCKSYNC,
+            "gmt",
+            3,
+            12,
+            "`clocksync` must be one of UTC, localtime, timezone, variable, not `gmt`"),
         bad(Field.CLOCKSYNC, "UTCC", 3, 12, "did you mean `UTC`?"),
-        bad(Field.OS_TYPE, "macos", 3, 10, "`os_type` must be one of linux, other, solaris, unix, windows, hvm, not `macos`"),
-        bad(Field.OS_VARIANT, "\"debian 12\"", 3, 13, "`os_variant` must be an OS name such as debian12, not `debian 12`"),
+        bad(
+            Field.OS_TYPE,
+            "macos",
+            3,
+            10,
+            "`os_type` must be one of linux, other, solaris, unix, windows, hvm, not `macos`"),
+        bad(
+            Field.OS_VARIANT,
+            "\"debian 12\"",
+            3,
+            13,
+            "`os_variant` must be an OS name such as debian12, not `debian 12`"),
         bad(Field.VIRT_PATH, "[a.img, b.img]", 3, 12, "`virt_path` must be a string, not a list"),
         bad(Field.DISK_SIZE, "0", 3, 12, "`disk_size` must be between 1 and 1048576, not 0"),
         bad(Field.DISK_SIZE, "20G", 3, 12, "`disk_size` must be an integer, not `20G`"),
-        bad(Field.BOOT_LOCATION, "{dir: /srv}", 3, 16, "`boot_location` must be a string, not a map"),
-        bad(Field.BOOT_OPTIONS, "[console=ttyS0]", BOOT, 3, 15, "`boot_options` must be a string, not a list"),
+        bad(
+            Field.BOOT_LOCATION,
+            "{dir: /srv}",
+            3,
+            16,
+            "`boot_location` must be a string, not a map"),
+        bad(
+            Field.BOOT_OPTIONS,
+            "[console=ttyS0]",
+            BOOT,
+            3,
+            15,
+            "`boot_options` must be a string, not a list"),
         bad(Field.BOOT_OPTIONS, "console=ttyS0", 3, 1, "`boot_options` needs `boot_location`"),
-        bad(Field.KICKSTART, "\"not a url\"", BOOT, 3, 12, "`kickstart` must be a URI such as qemu:///system, not `not a url`"),
-        bad(Field.KICKSTART, "http://example.com/ks.cfg", 3, 1, "`kickstart` needs `boot_location`"),
+        bad(
+            Field.KICKSTART,
+            "\"not a url\"",
+            BOOT,
+            3,
+            12,
+            "`kickstart` must be a URI such as qemu:///system, not `not a url`"),
+        bad(
+            Field.KICKSTART,
+            "http://example.com/ks.cfg",
+            3,
+            1,
+            "`kickstart` needs `boot_location`"),
         bad(Field.PXE, "sometimes", 3, 6, "`pxe` must be true or false, not `sometimes`"),
-        bad(Field.INTERFACES, "[default, \"bad name\"]", 3, 23, "`interfaces`: `bad name` is not a network or bridge name"),
-        bad(Field.INTERFACES, "\n  - default\n  - \"br 1\"", 5, 5, "`interfaces`: `br 1` is not a network or bridge name"),
-        bad(Field.INTERFACES, "{br0: yes}", 3, 13, "`interfaces` must be a list of strings, not contain a map"),
+        bad(
+            Field.INTERFACES,
+            "[default, \"bad name\"]",
+            3,
+            23,
+            "`interfaces`: `bad name` is not a network or bridge name"),
+        bad(
+            Field.INTERFACES,
+            "\n  - default\n  - \"br 1\"",
+            5,
+            5,
+            "`interfaces`: `br 1` is not a network or bridge name"),
+        bad(
+            Field.INTERFACES,
+            "{br0: yes}",
+            3,
+            13,
+            "`interfaces` must be a list of strings, not contain a map"),
         bad(Field.XML_FILE, "[web01.xml]", 3, 11, "`xml_file` must be a string, not a list"),
-        bad(Field.HOSTNAME, "\"bad_host\"", 3, 11, "`hostname` must be a host name, not `bad_host`"),
+        bad(
+            Field.HOSTNAME,
+            "\"bad_host\"",
+            3,
+            11,
+            "`hostname` must be a host name, not `bad_host`"),
         bad(Field.ID, "100", 3, 5, "`id` must be between 101 and 2147483647, not 100"),
         bad(Field.ID, "ct101", 3, 5, "`id` must be an integer, not `ct101`"),
-        bad(Field.USER, "rootonly", 3, 7, "`user` must have the form user:password (value not shown)"),
-        bad(Field.IPADDR, "[10.0.0.5, 300.1.1.1]", 3, 20, "`ipaddr`: `300.1.1.1` is not an IPv4 or IPv6 address"),
-        bad(Field.NAMESERVER, "dns.example.com", 3, 13, "`nameserver`: `dns.example.com` is not an IPv4 or IPv6 address"),
-        bad(Field.NAMESERVER, "\n  - 8.8.8.8\n  - dns.example.com", 5, 5, "`nameserver`: `dns.example.com` is not an IPv4 or IPv6 address"),
-        bad(Field.SEARCHDOMAIN, "\"bad_domain!\"", 3, 15, "`searchdomain` must be a DNS domain, not `bad_domain!`"),
+        bad(
+            Field.USER,
+            "rootonly",
+            3,
+            7,
+            "`user` must have the form user:password (value not shown)"),
+        bad(
+            Field.IPADDR,
+            "[10.0.0.5, 300.1.1.1]",
+            3,
+            20,
+            "`ipaddr`: `300.1.1.1` is not an IPv4 or IPv6 address"),
+        bad(
+            Field.NAMESERVER,
+            "dns.example.com",
+            3,
+            13,
+            "`nameserver`: `dns.example.com` is not an IPv4 or IPv6 address"),
+        bad(
+            Field.NAMESERVER,
+            "\n  - 8.8.8.8\n  - dns.example.com",
+            5,
+            5,
+            "`nameserver`: `dns.example.com` is not an IPv4 or IPv6 address"),
+        bad(
+            Field.SEARCHDOMAIN,
+            "\"bad_domain!\"",
+            3,
+            15,
+            "`searchdomain` must be a DNS domain, not `bad_domain!`"),
         bad(Field.CPUUNITS, "1", 3, 11, "`cpuunits` must be between 8 and 500000, not 1"),
         bad(Field.CPULIMIT, "-1", 3, 11, "`cpulimit` must be between 0 and 100000, not -1"),
         bad(Field.IOPRIO, "8", 3, 9, "`ioprio` must be between 0 and 7, not 8"),
@@ -293,31 +450,132 @@ class FieldTableTest {
         bad(Field.QUOTAUGIDLIMIT, "lots", 3, 17, "`quotaugidlimit` must be an integer, not `lots`"),
         bad(Field.NOATIME, "sometimes", 3, 10, "`noatime` must be true or false, not `sometimes`"),
         bad(Field.FEATURES, "[nfs]", 3, 12, "`features`: `nfs` is not a feature such as nfs:on"),
-        bad(Field.CAPABILITY, "[net_admin:maybe]", 3, 14, "`capability`: `net_admin:maybe` is not a capability such as net_admin:on"),
-        bad(Field.DEVICES, "[c:10:200:xx]", 3, 11, "`devices`: `c:10:200:xx` is not a device such as c:10:200:rw"),
-        bad(Field.IPTABLES, "[\"ipt REJECT\"]", 3, 12, "`iptables`: `ipt REJECT` is not an iptables module such as ipt_REJECT"),
-        bad(Field.RESOURCES_PARAMETERS, "[kmemsize:100]", 3, 24, "`resources_parameters`: `kmemsize:100` is not NAME=barrier:limit"),
+        bad(
+            Field.CAPABILITY,
+            "[net_admin:maybe]",
+            3,
+            14,
+            "`capability`: `net_admin:maybe` is not a capability such as net_admin:on"),
+        bad(
+            Field.DEVICES,
+            "[c:10:200:xx]",
+            3,
+            11,
+            "`devices`: `c:10:200:xx` is not a device such as c:10:200:rw"),
+        bad(
+            Field.IPTABLES,
+            "[\"ipt REJECT\"]",
+            3,
+            12,
+            "`iptables`: `ipt REJECT` is not an iptables module such as ipt_REJECT"),
+        bad(
+            Field.RESOURCES_PARAMETERS,
+            "[kmemsize:100]",
+            3,
+            24,
+            "`resources_parameters`: `kmemsize:100` is not NAME=barrier:limit"),
         bad(Field.DISABLED, "2", 3, 11, "`disabled` must be true or false, not `2`"),
-        bad(Field.OSTEMPLATE, "\"../etc/passwd\"", 3, 13, "`ostemplate` must be an OS template name such as debian-12-x86_64, not `../etc/passwd`"),
-        bad(Field.SHUTDOWN_TIMEOUT, "30", 3, 19, "`shutdown_timeout` must be a duration such as 30s or 5m, not `30`"),
-        bad(Field.SHUTDOWN_TIMEOUT, "30sec", 3, 19, "`shutdown_timeout`: `30sec` is not a duration"),
+        bad(
+            Field.OSTEMPLATE,
+            "\"../etc/passwd\"",
+            3,
+            13,
+            "`ostemplate` must be an OS template name such as debian-12-x86_64, not `../etc/passwd`"),
+        bad(
+            Field.SHUTDOWN_TIMEOUT,
+            "30",
+            3,
+            19,
+            "`shutdown_timeout` must be a duration such as 30s or 5m, not `30`"),
+        bad(
+            Field.SHUTDOWN_TIMEOUT,
+            "30sec",
+            3,
+            19,
+            "`shutdown_timeout`: `30sec` is not a duration"),
         bad(Field.SHUTDOWN_TIMEOUT, "1d", 3, 19, "`shutdown_timeout`: `1d` is not a duration"),
-        bad(Field.RESTART, "always", 3, 10, "`restart` must be one of never, on_change, not `always`"),
+        bad(
+            Field.RESTART,
+            "always",
+            3,
+            10,
+            "`restart` must be one of never, on_change, not `always`"),
         bad(Field.IMAGE, "[a.qcow2]", 3, 8, "`image` must be a string, not a list"),
-        bad(Field.IMAGE_MODE, "copy", "image: /var/lib/virtd/base/debian12.qcow2\n", 3, 13, "`image_mode` must be one of cow, clone, not `copy`"),
+        bad(
+            Field.IMAGE_MODE,
+            "copy",
+            "image: /var/lib/virtd/base/debian12.qcow2\n",
+            3,
+            13,
+            "`image_mode` must be one of cow, clone, not `copy`"),
         bad(Field.IMAGE_MODE, "cow", 3, 1, "`image_mode` needs `image` or `clone_from`"),
         bad(Field.CLONE_FROM, "../x", 3, 13, "`clone_from` must be a domain name, not `../x`"),
-        bad(Field.USER_DATA, "42", 3, 12, "`user_data` must be a YAML map or a string, not an integer"),
-        bad(Field.META_DATA, "true", 3, 12, "`meta_data` must be a YAML map or a string, not a boolean"),
-        bad(Field.NETWORK_CONFIG, "7", 3, 17, "`network_config` must be a YAML map or a string, not an integer"),
-        bad(Field.NETWORK_MODEL, "\"Virt IO\"", 3, 16, "`network_model` must be a NIC model such as virtio or e1000, not `Virt IO`"),
-        bad(Field.VNC_PASSWORD, "[a, b]", 3, 15, "`vnc_password` must be a non-empty string (value not shown)"),
-        bad(Field.VNC_PASSWORD, "\"two\\nlines\"", 3, 15, "`vnc_password` must be a single line (value not shown)"),
-        bad(Field.VNC_PASSWORD, "nine-char", 3, 15, "`vnc_password` is at most 8 characters, VNC's limit (value not shown)"),
-        bad(Field.MACHINE_TYPE, "\"q35 --x\"", 3, 15, "`machine_type` must be a machine type such as q35, not `q35 --x`"),
-        bad(Field.CPU_MODEL, "\"host passthrough\"", 3, 12, "`cpu_model` must be a CPU model such as host-passthrough, not `host passthrough`"),
-        bad(Field.VIDEO_MODEL, "\"v g a\"", 3, 14, "`video_model` must be a video model such as virtio or vga, not `v g a`"),
-        bad(Field.CONNECT, "/var/run/libvirt/libvirt-sock", 3, 10, "`connect` must be a URI such as qemu:///system, not `/var/run/libvirt/libvirt-sock`"),
+        bad(
+            Field.USER_DATA,
+            "42",
+            3,
+            12,
+            "`user_data` must be a YAML map or a string, not an integer"),
+        bad(
+            Field.META_DATA,
+            "true",
+            3,
+            12,
+            "`meta_data` must be a YAML map or a string, not a boolean"),
+        bad(
+            Field.NETWORK_CONFIG,
+            "7",
+            3,
+            17,
+            "`network_config` must be a YAML map or a string, not an integer"),
+        bad(
+            Field.NETWORK_MODEL,
+            "\"Virt IO\"",
+            3,
+            16,
+            "`network_model` must be a NIC model such as virtio or e1000, not `Virt IO`"),
+        bad(
+            Field.VNC_PASSWORD,
+            "[a, b]",
+            3,
+            15,
+            "`vnc_password` must be a non-empty string (value not shown)"),
+        bad(
+            Field.VNC_PASSWORD,
+            "\"two\\nlines\"",
+            3,
+            15,
+            "`vnc_password` must be a single line (value not shown)"),
+        bad(
+            Field.VNC_PASSWORD,
+            "nine-char",
+            3,
+            15,
+            "`vnc_password` is at most 8 characters, VNC's limit (value not shown)"),
+        bad(
+            Field.MACHINE_TYPE,
+            "\"q35 --x\"",
+            3,
+            15,
+            "`machine_type` must be a machine type such as q35, not `q35 --x`"),
+        bad(
+            Field.CPU_MODEL,
+            "\"host passthrough\"",
+            3,
+            12,
+            "`cpu_model` must be a CPU model such as host-passthrough, not `host passthrough`"),
+        bad(
+            Field.VIDEO_MODEL,
+            "\"v g a\"",
+            3,
+            14,
+            "`video_model` must be a video model such as virtio or vga, not `v g a`"),
+        bad(
+            Field.CONNECT,
+            "/var/run/libvirt/libvirt-sock",
+            3,
+            10,
+            "`connect` must be a URI such as qemu:///system, not `/var/run/libvirt/libvirt-sock`"),
         bad(Field.PROTECT, "\"yes\"", 3, 10, "`protect` must be true or false, not `yes`"));
   }
 
@@ -341,15 +599,23 @@ class FieldTableTest {
     Problem p = onlyProblem(s);
     assertError(p, c.line(), c.col(), c.message());
     assertEquals(dir.resolve("m.yaml"), p.file());
-    assertTrue(p.toString().startsWith(dir.resolve("m.yaml") + ":" + c.line() + ":" + c.col() + ": "), p::toString);
+    assertTrue(
+        p.toString().startsWith(dir.resolve("m.yaml") + ":" + c.line() + ":" + c.col() + ": "),
+        p::toString);
     assertTrue(s.resources().isEmpty(), "an invalid resource is not part of the desired state");
   }
 
   @Test
   void everyFieldHasValidAndInvalidRows() {
     Set<Field> all = EnumSet.allOf(Field.class);
-    Set<Field> withValid = valid().map(Valid::field).collect(Collectors.toCollection(() -> EnumSet.noneOf(Field.class)));
-    Set<Field> withInvalid = invalid().map(Invalid::field).collect(Collectors.toCollection(() -> EnumSet.noneOf(Field.class)));
+    Set<Field> withValid =
+        valid()
+            .map(Valid::field)
+            .collect(Collectors.toCollection(() -> EnumSet.noneOf(Field.class)));
+    Set<Field> withInvalid =
+        invalid()
+            .map(Invalid::field)
+            .collect(Collectors.toCollection(() -> EnumSet.noneOf(Field.class)));
     assertEquals(all, withValid, "fields without a valid row");
     assertEquals(all, withInvalid, "fields without an invalid row");
     // and the table's keys are exactly the loader's keys
@@ -396,14 +662,18 @@ class FieldTableTest {
   @Test
   void explicitAutobootWinsOverEnsure(@TempDir Path dir) throws Exception {
     VmSpec spec =
-        load(dir, "virt: web01\nvirt_type: kvm\nensure: stopped\nautoboot: true\n").get("web01").orElseThrow();
+        load(dir, "virt: web01\nvirt_type: kvm\nensure: stopped\nautoboot: true\n")
+            .get("web01")
+            .orElseThrow();
     assertEquals(true, spec.managed().get(Field.AUTOBOOT));
   }
 
   @Test
   void changedSettingsOfTheDefaultsAreRead(@TempDir Path dir) throws Exception {
     VmSpec spec =
-        load(dir, "virt: web01\nvirt_type: kvm\nmemory: 2g\ncpus: 4\nshutdown_timeout: 5m\nrestart: on_change\nprotect: true\nconnect: test:///default\n")
+        load(
+                dir,
+                "virt: web01\nvirt_type: kvm\nmemory: 2g\ncpus: 4\nshutdown_timeout: 5m\nrestart: on_change\nprotect: true\nconnect: test:///default\n")
             .get("web01")
             .orElseThrow();
     assertEquals(2L * 1024 * 1024, spec.memoryKiB());
@@ -416,7 +686,9 @@ class FieldTableTest {
 
   // ---- driver support ----
 
-  /** Every key one driver lacks, on a resource of that driver, with a valid value from the table. */
+  /**
+   * Every key one driver lacks, on a resource of that driver, with a valid value from the table.
+   */
   static Stream<Arguments> unsupportedKeys() {
     Map<Field, Valid> first =
         valid().collect(Collectors.toMap(Valid::field, Function.identity(), (a, b) -> a));
@@ -430,14 +702,26 @@ class FieldTableTest {
 
   @ParameterizedTest(name = "{0} on {1}")
   @MethodSource("unsupportedKeys")
-  void keyTheDriverLacksIsAnErrorNamingKeyAndDriver(Field f, DriverKind driver, Valid row, @TempDir Path dir)
-      throws Exception {
+  void keyTheDriverLacksIsAnErrorNamingKeyAndDriver(
+      Field f, DriverKind driver, Valid row, @TempDir Path dir) throws Exception {
     assertNotNull(row);
     String type = driver == DriverKind.LIBVIRT ? "kvm" : "openvz";
-    String doc = "virt: web01\nvirt_type: " + type + "\n" + f.key() + ": " + row.value() + "\n" + row.extra();
+    String doc =
+        "virt: web01\nvirt_type: "
+            + type
+            + "\n"
+            + f.key()
+            + ": "
+            + row.value()
+            + "\n"
+            + row.extra();
     DesiredState s = load(dir, doc);
     assertTrue(
-        hasError(s.problems(), 3, 1, "`" + f.key() + "` is not supported by the " + driver.key() + " driver"),
+        hasError(
+            s.problems(),
+            3,
+            1,
+            "`" + f.key() + "` is not supported by the " + driver.key() + " driver"),
         () -> "no driver error for " + f + " on " + driver + ": " + s.problems());
     assertTrue(s.resources().isEmpty());
   }
@@ -447,13 +731,39 @@ class FieldTableTest {
   void driverColumnsMatchTheSpec() {
     Set<String> openvzOnly =
         Set.of(
-            "hostname", "id", "user", "ipaddr", "nameserver", "searchdomain", "cpuunits", "cpulimit",
-            "ioprio", "diskspace", "diskinodes", "quotatime", "quotaugidlimit", "noatime", "features",
-            "capability", "devices", "iptables", "resources_parameters", "disabled", "ostemplate");
+            "hostname",
+            "id",
+            "user",
+            "ipaddr",
+            "nameserver",
+            "searchdomain",
+            "cpuunits",
+            "cpulimit",
+            "ioprio",
+            "diskspace",
+            "diskinodes",
+            "quotatime",
+            "quotaugidlimit",
+            "noatime",
+            "features",
+            "capability",
+            "devices",
+            "iptables",
+            "resources_parameters",
+            "disabled",
+            "ostemplate");
     Set<String> both =
         Set.of(
-            "virt_type", "ensure", "desc", "memory", "cpus", "autoboot", "interfaces",
-            "shutdown_timeout", "restart", "protect");
+            "virt_type",
+            "ensure",
+            "desc",
+            "memory",
+            "cpus",
+            "autoboot",
+            "interfaces",
+            "shutdown_timeout",
+            "restart",
+            "protect");
     for (Field f : Field.values()) {
       boolean libvirt = !openvzOnly.contains(f.key());
       boolean openvz = openvzOnly.contains(f.key()) || both.contains(f.key());

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Whatever a manifest file holds, {@link ManifestLoader#load} answers with problems, never with an
- * exception: each problem names the file and a position inside it, and only valid resources are kept.
- * Property tests over seeded pseudo-random inputs ({@link PropertyCases}).
+ * exception: each problem names the file and a position inside it, and only valid resources are
+ * kept. Property tests over seeded pseudo-random inputs ({@link PropertyCases}).
  */
 class LoaderPropertiesTest {
   static final int TRIES = 200;
@@ -44,7 +44,10 @@ class LoaderPropertiesTest {
   @Test
   void arbitraryBytesGiveProblemsNotExceptions() {
     PropertyCases.forAll(
-        "arbitrary bytes give problems, not exceptions", TRIES, g -> g.bytes(600), b -> "bytes:" + HexFormat.of().formatHex(b),
+        "arbitrary bytes give problems, not exceptions",
+        TRIES,
+        g -> g.bytes(600),
+        b -> "bytes:" + HexFormat.of().formatHex(b),
         LoaderPropertiesTest::check);
   }
 
@@ -52,7 +55,10 @@ class LoaderPropertiesTest {
   void generatedYamlGivesProblemsNotExceptions() {
     Map<String, Integer> outcomes = new TreeMap<>();
     PropertyCases.forAll(
-        "generated YAML gives problems, not exceptions", TRIES, ManifestGen::yamlFile, PropertyCases::quoted,
+        "generated YAML gives problems, not exceptions",
+        TRIES,
+        ManifestGen::yamlFile,
+        PropertyCases::quoted,
         text -> {
           DesiredState s = check(text.getBytes(StandardCharsets.UTF_8));
           String outcome =
@@ -62,7 +68,8 @@ class LoaderPropertiesTest {
           outcomes.merge(outcome, 1, Integer::sum);
         });
     // the generator reaches past the parser: some files are valid, many fail validation
-    String report = "outcomes " + outcomes + " of " + TRIES + " (base seed " + PropertyCases.baseSeed() + ")";
+    String report =
+        "outcomes " + outcomes + " of " + TRIES + " (base seed " + PropertyCases.baseSeed() + ")";
     assertTrue(outcomes.getOrDefault("valid", 0) >= 1, report);
     assertTrue(outcomes.getOrDefault("invalid", 0) * 100 >= 20 * TRIES, report);
     assertTrue(outcomes.getOrDefault("syntax error", 0) >= 1, report);
@@ -72,11 +79,15 @@ class LoaderPropertiesTest {
     Path f = DIR.resolve("m.yaml");
     Files.write(f, bytes);
     DesiredState s = new ManifestLoader(ManifestLoader.Permissions.WARN).load(f);
-    long lines = 1 + new String(bytes, StandardCharsets.ISO_8859_1).chars().filter(c -> c == '\n').count();
+    long lines =
+        1 + new String(bytes, StandardCharsets.ISO_8859_1).chars().filter(c -> c == '\n').count();
     for (Problem p : s.problems()) {
       assertEquals(f, p.file(), p::toString);
-      assertTrue(p.pos().line() >= 1 && p.pos().line() <= lines + 1 && p.pos().col() >= 1, p::toString);
-      assertTrue(p.toString().startsWith(f + ":" + p.pos().line() + ":" + p.pos().col() + ": "), p::toString);
+      assertTrue(
+          p.pos().line() >= 1 && p.pos().line() <= lines + 1 && p.pos().col() >= 1, p::toString);
+      assertTrue(
+          p.toString().startsWith(f + ":" + p.pos().line() + ":" + p.pos().col() + ": "),
+          p::toString);
     }
     for (VmSpec spec : s.resources().values()) {
       assertTrue(Names.isValid(spec.name()), spec::toString);

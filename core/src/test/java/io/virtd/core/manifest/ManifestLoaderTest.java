@@ -22,7 +22,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Files, documents, names and the rules across keys, as {@code shared/spec/manifests.md} states them. */
+/**
+ * Files, documents, names and the rules across keys, as {@code shared/spec/manifests.md} states
+ * them.
+ */
 class ManifestLoaderTest {
   @TempDir Path dir;
 
@@ -48,7 +51,8 @@ class ManifestLoaderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"---\n", "---\n---\n", "---\n# retired: web02\n---\n...\n", "--- # nothing\n"})
+  @ValueSource(
+      strings = {"---\n", "---\n---\n", "---\n# retired: web02\n---\n...\n", "--- # nothing\n"})
   void emptyDocumentsDeclareNothing(String text) throws Exception {
     DesiredState s = load(dir, text);
     assertEquals(List.of(), s.problems());
@@ -95,16 +99,27 @@ class ManifestLoaderTest {
     String broken = "virt: [this would be an error\n";
     for (String name :
         List.of(
-            "web01.yaml~", "#web01.yaml#~", ".web01.yaml.swp", "web01.yaml.swp", ".web01.yaml", ".hidden/web02.yaml",
-            "web01.yaml.dpkg-old", "web01.yaml.dpkg-dist", "web01.dpkg-new.yaml", "README.txt", "web01.json",
-            "web01.yaml.orig", "Makefile")) {
+            "web01.yaml~",
+            "#web01.yaml#~",
+            ".web01.yaml.swp",
+            "web01.yaml.swp",
+            ".web01.yaml",
+            ".hidden/web02.yaml",
+            "web01.yaml.dpkg-old",
+            "web01.yaml.dpkg-dist",
+            "web01.dpkg-new.yaml",
+            "README.txt",
+            "web01.json",
+            "web01.yaml.orig",
+            "Makefile")) {
       write(dir, name, broken);
     }
     DesiredState s = loadDir();
     assertEquals(List.of(), s.problems());
     assertEquals(Set.of("web01"), s.resources().keySet());
     List<Problem> none = new ArrayList<>();
-    assertEquals(List.of(dir.resolve("web01.yaml")), ManifestLoader.manifestFiles(List.of(dir), none));
+    assertEquals(
+        List.of(dir.resolve("web01.yaml")), ManifestLoader.manifestFiles(List.of(dir), none));
     assertEquals(List.of(), none);
   }
 
@@ -120,10 +135,18 @@ class ManifestLoaderTest {
     DesiredState s = new ManifestLoader(ManifestLoader.Permissions.REFUSE).load(f);
     assertEquals(List.of(), s.problems());
     Path site = dir.toAbsolutePath().resolve("site");
-    assertEquals(site.resolve("disks/web01.qcow2").toString(), s.get("web01").orElseThrow().values().get(Field.VIRT_PATH));
-    assertEquals(dir.toAbsolutePath().resolve("install/debian12").toString(), s.get("web01").orElseThrow().values().get(Field.BOOT_LOCATION));
-    assertEquals(site.resolve("base/debian12.qcow2").toString(), s.get("web02").orElseThrow().values().get(Field.IMAGE));
-    assertEquals(site.resolve("web03.xml").toString(), s.get("web03").orElseThrow().values().get(Field.XML_FILE));
+    assertEquals(
+        site.resolve("disks/web01.qcow2").toString(),
+        s.get("web01").orElseThrow().values().get(Field.VIRT_PATH));
+    assertEquals(
+        dir.toAbsolutePath().resolve("install/debian12").toString(),
+        s.get("web01").orElseThrow().values().get(Field.BOOT_LOCATION));
+    assertEquals(
+        site.resolve("base/debian12.qcow2").toString(),
+        s.get("web02").orElseThrow().values().get(Field.IMAGE));
+    assertEquals(
+        site.resolve("web03.xml").toString(),
+        s.get("web03").orElseThrow().values().get(Field.XML_FILE));
   }
 
   @Test
@@ -133,7 +156,8 @@ class ManifestLoaderTest {
     DesiredState s = new ManifestLoader(ManifestLoader.Permissions.REFUSE).load(f);
     assertError(onlyProblem(s), 3, 1, "`virt_path` is a directory: `disk_size` is required");
     Files.writeString(f, "virt: web01\nvirt_type: kvm\nvirt_path: images\ndisk_size: 20\n");
-    assertEquals(List.of(), new ManifestLoader(ManifestLoader.Permissions.REFUSE).load(f).problems());
+    assertEquals(
+        List.of(), new ManifestLoader(ManifestLoader.Permissions.REFUSE).load(f).problems());
   }
 
   @Test
@@ -164,7 +188,10 @@ class ManifestLoaderTest {
 
   @Test
   void aSyntaxErrorLaterInAFileDoesNotHideErrorsEarlierInIt() throws Exception {
-    DesiredState s = load(dir, "virt: web01\nvirt_type: kvm\nmemory: lots\n---\nvirt: web02\nvirt_type: kvm\n  cpus: 2\n");
+    DesiredState s =
+        load(
+            dir,
+            "virt: web01\nvirt_type: kvm\nmemory: lots\n---\nvirt: web02\nvirt_type: kvm\n  cpus: 2\n");
     assertEquals(2, s.errors().size(), s.errors()::toString);
     assertError(s.errors().get(0), 7, 7, "YAML syntax error: mapping values are not allowed here");
     assertError(s.errors().get(1), 3, 9, "`memory`");
@@ -189,20 +216,45 @@ class ManifestLoaderTest {
 
   @Test
   void anInvalidVirtTypeIsNotAlsoReportedAsMissing() throws Exception {
-    assertError(onlyProblem(load(dir, "virt: web01\nvirt_type: vbox\n")), 2, 12, "`virt_type` must be one of");
+    assertError(
+        onlyProblem(load(dir, "virt: web01\nvirt_type: vbox\n")),
+        2,
+        12,
+        "`virt_type` must be one of");
   }
 
   // ---- the document's shape ----
 
   static Stream<Arguments> badShapes() {
     return Stream.of(
-        Arguments.of("- web01\n- web02\n", 1, 1, "a resource must be a map starting with `virt: NAME`, not a list"),
-        Arguments.of("web01\n", 1, 1, "a resource must be a map starting with `virt: NAME`, not a string"),
-        Arguments.of("memory: 1g\nvirt: web01\n", 1, 1, "a resource must start with `virt: NAME`, not `memory`"),
+        Arguments.of(
+            "- web01\n- web02\n",
+            1,
+            1,
+            "a resource must be a map starting with `virt: NAME`, not a list"),
+        Arguments.of(
+            "web01\n", 1, 1, "a resource must be a map starting with `virt: NAME`, not a string"),
+        Arguments.of(
+            "memory: 1g\nvirt: web01\n",
+            1,
+            1,
+            "a resource must start with `virt: NAME`, not `memory`"),
         Arguments.of("Virt: web01\nvirt_type: kvm\n", 1, 1, "not `Virt`; did you mean `virt`?"),
-        Arguments.of("virt:\nvirt_type: kvm\n", 1, 6, "`virt` must be followed by the resource name, not an empty value"),
-        Arguments.of("virt: [web01]\nvirt_type: kvm\n", 1, 7, "`virt` must be followed by the resource name, not a list"),
-        Arguments.of("virt: true\nvirt_type: kvm\n", 1, 7, "`virt` must be followed by the resource name, not a boolean"));
+        Arguments.of(
+            "virt:\nvirt_type: kvm\n",
+            1,
+            6,
+            "`virt` must be followed by the resource name, not an empty value"),
+        Arguments.of(
+            "virt: [web01]\nvirt_type: kvm\n",
+            1,
+            7,
+            "`virt` must be followed by the resource name, not a list"),
+        Arguments.of(
+            "virt: true\nvirt_type: kvm\n",
+            1,
+            7,
+            "`virt` must be followed by the resource name, not a boolean"));
   }
 
   @ParameterizedTest
@@ -214,25 +266,54 @@ class ManifestLoaderTest {
   // ---- names ----
 
   @ParameterizedTest
-  @ValueSource(strings = {"web01", "a", "_x", "db-01.prod_eu", "1.10", "0101", "a234567890123456789012345678901234567890123456789012345678901234" /* 64 characters */})
+  @ValueSource(
+      strings = {
+        "web01",
+        "a",
+        "_x",
+        "db-01.prod_eu",
+        "1.10",
+        "0101",
+        "a234567890123456789012345678901234567890123456789012345678901234" /* 64 characters */
+      })
   void validNames(String name) throws Exception {
     DesiredState s = load(dir, "virt: " + name + "\nvirt_type: kvm\n");
     assertEquals(List.of(), s.problems());
-    assertEquals(Set.of(name), s.resources().keySet(), "the name as written (1.10 is not the number 1.1)");
+    assertEquals(
+        Set.of(name), s.resources().keySet(), "the name as written (1.10 is not the number 1.1)");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"web01</name>", "../x", ".hidden", "-rf", "\"web 01\"", "w\u00e9b01", "\"a/b\"", "\"\"", "web01;reboot"})
+  @ValueSource(
+      strings = {
+        "web01</name>",
+        "../x",
+        ".hidden",
+        "-rf",
+        "\"web 01\"",
+        "w\u00e9b01",
+        "\"a/b\"",
+        "\"\"",
+        "web01;reboot"
+      })
   void invalidNamesAreErrorsAtTheName(String name) throws Exception {
     DesiredState s = load(dir, "virt: " + name + "\nvirt_type: kvm\n");
     Problem p = onlyProblem(s);
-    assertError(p, 1, 7, "is not a valid resource name: use 1-64 of A-Z a-z 0-9 _ . -, not starting with - or .");
+    assertError(
+        p,
+        1,
+        7,
+        "is not a valid resource name: use 1-64 of A-Z a-z 0-9 _ . -, not starting with - or .");
   }
 
   @Test
   void aNameLongerThan64IsAnError() throws Exception {
     String name = "x".repeat(65);
-    assertError(onlyProblem(load(dir, "virt: " + name + "\nvirt_type: kvm\n")), 1, 7, "is not a valid resource name");
+    assertError(
+        onlyProblem(load(dir, "virt: " + name + "\nvirt_type: kvm\n")),
+        1,
+        7,
+        "is not a valid resource name");
   }
 
   @Test
@@ -244,22 +325,34 @@ class ManifestLoaderTest {
 
   @Test
   void aNameDeclaredTwiceInOneFileIsAnErrorAtBoth() throws Exception {
-    Path f = write(dir, "m.yaml", "virt: web01\nvirt_type: kvm\n---\nvirt: web02\nvirt_type: kvm\n---\nvirt: web01\nvirt_type: qemu\n");
+    Path f =
+        write(
+            dir,
+            "m.yaml",
+            "virt: web01\nvirt_type: kvm\n---\nvirt: web02\nvirt_type: kvm\n---\nvirt: web01\nvirt_type: qemu\n");
     DesiredState s = new ManifestLoader(ManifestLoader.Permissions.REFUSE).load(f);
     assertEquals(2, s.errors().size(), s.errors()::toString);
-    assertError(s.errors().get(0), 1, 1, "resource `web01` is declared 2 times (also at " + f + ":7:1)");
-    assertError(s.errors().get(1), 7, 1, "resource `web01` is declared 2 times (also at " + f + ":1:1)");
+    assertError(
+        s.errors().get(0), 1, 1, "resource `web01` is declared 2 times (also at " + f + ":7:1)");
+    assertError(
+        s.errors().get(1), 7, 1, "resource `web01` is declared 2 times (also at " + f + ":1:1)");
     assertEquals(Set.of("web02"), s.resources().keySet());
   }
 
   @Test
   void aNameDeclaredTwiceIsAnErrorAtBothEvenWhenOneIsOtherwiseInvalid() throws Exception {
-    Path f = write(dir, "m.yaml", "virt: web01\nvirt_type: kvm\nmemory: 0\n---\nvirt: web01\nvirt_type: kvm\n");
+    Path f =
+        write(
+            dir,
+            "m.yaml",
+            "virt: web01\nvirt_type: kvm\nmemory: 0\n---\nvirt: web01\nvirt_type: kvm\n");
     DesiredState s = new ManifestLoader(ManifestLoader.Permissions.REFUSE).load(f);
     assertEquals(3, s.errors().size(), s.errors()::toString);
     assertTrue(hasError(s.errors(), 3, 9, "`memory` must be positive"));
-    assertTrue(hasError(s.errors(), 1, 1, "resource `web01` is declared 2 times (also at " + f + ":5:1)"));
-    assertTrue(hasError(s.errors(), 5, 1, "resource `web01` is declared 2 times (also at " + f + ":1:1)"));
+    assertTrue(
+        hasError(s.errors(), 1, 1, "resource `web01` is declared 2 times (also at " + f + ":5:1)"));
+    assertTrue(
+        hasError(s.errors(), 5, 1, "resource `web01` is declared 2 times (also at " + f + ":1:1)"));
     assertTrue(s.resources().isEmpty(), "the valid twin is not kept either");
   }
 
@@ -289,15 +382,25 @@ class ManifestLoaderTest {
 
   @ParameterizedTest(name = "{0} then {1}")
   @MethodSource("storagePairs")
-  void onlyOneStorageKeyTheSecondIsTheError(String first, String second, String firstKey) throws Exception {
-    Problem p = onlyProblem(load(dir, "virt: web01\nvirt_type: kvm\n" + first + "\n" + second + "\n"));
-    assertError(p, 4, 1, "only one of virt_path, image, clone_from, xml_file may be given; `" + firstKey + "` is set too");
+  void onlyOneStorageKeyTheSecondIsTheError(String first, String second, String firstKey)
+      throws Exception {
+    Problem p =
+        onlyProblem(load(dir, "virt: web01\nvirt_type: kvm\n" + first + "\n" + second + "\n"));
+    assertError(
+        p,
+        4,
+        1,
+        "only one of virt_path, image, clone_from, xml_file may be given; `"
+            + firstKey
+            + "` is set too");
   }
 
   @Test
   void allFourStorageKeysAreThreeErrors() throws Exception {
     DesiredState s =
-        load(dir, "virt: web01\nvirt_type: kvm\nxml_file: a.xml\nimage: b.qcow2\nclone_from: c\nvirt_path: d.img\n");
+        load(
+            dir,
+            "virt: web01\nvirt_type: kvm\nxml_file: a.xml\nimage: b.qcow2\nclone_from: c\nvirt_path: d.img\n");
     assertEquals(3, s.errors().size(), s.errors()::toString);
     for (int line = 4; line <= 6; line++) {
       assertTrue(hasError(s.errors(), line, 1, "`xml_file` is set too"), s.errors()::toString);
@@ -306,21 +409,31 @@ class ManifestLoaderTest {
 
   @Test
   void aDuplicateKeyIsAnErrorAndTheResourceIsNotKept() throws Exception {
-    DesiredState s = load(dir, "virt: web01\nvirt_type: kvm\nmemory: 1g\ndesc: x\nmemory: 2g\n---\nvirt: web02\nvirt_type: kvm\n");
+    DesiredState s =
+        load(
+            dir,
+            "virt: web01\nvirt_type: kvm\nmemory: 1g\ndesc: x\nmemory: 2g\n---\nvirt: web02\nvirt_type: kvm\n");
     assertError(onlyProblem(s), 5, 1, "duplicate key `memory` (first set at line 3)");
     assertEquals(Set.of("web02"), s.resources().keySet());
   }
 
   @Test
   void aDuplicateKeyInANestedMapIsAnError() throws Exception {
-    DesiredState s = load(dir, "virt: web01\nvirt_type: kvm\nuser_data:\n  packages: [nginx]\n  packages: [curl]\n");
+    DesiredState s =
+        load(
+            dir,
+            "virt: web01\nvirt_type: kvm\nuser_data:\n  packages: [nginx]\n  packages: [curl]\n");
     assertError(onlyProblem(s), 5, 3, "duplicate key `packages` (first set at line 4)");
     assertTrue(s.resources().isEmpty());
   }
 
   @Test
   void aYamlAliasIsRefusedButAnAnchorAloneIsHarmless() throws Exception {
-    assertError(onlyProblem(load(dir, "virt: web01\nvirt_type: &t kvm\ndesc: *t\n")), 3, 7, "YAML aliases (*name) are not allowed");
+    assertError(
+        onlyProblem(load(dir, "virt: web01\nvirt_type: &t kvm\ndesc: *t\n")),
+        3,
+        7,
+        "YAML aliases (*name) are not allowed");
     assertEquals(List.of(), load(dir, "virt: web01\nvirt_type: &t kvm\n").problems());
   }
 
@@ -333,7 +446,9 @@ class ManifestLoaderTest {
 
   @Test
   void nonUtf8IsAnErrorAtTheFirstBadByte() throws Exception {
-    byte[] text = "virt: web01\nvirt_type: kvm\ndesc: caf\u00e9 cr\u00e8me\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    byte[] text =
+        "virt: web01\nvirt_type: kvm\ndesc: caf\u00e9 cr\u00e8me\n"
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     Path f = write(dir, "latin1.yaml", text);
     DesiredState s = new ManifestLoader(ManifestLoader.Permissions.REFUSE).load(f);
     assertError(onlyProblem(s), 3, 10, "not valid UTF-8 text");
@@ -341,18 +456,27 @@ class ManifestLoaderTest {
 
   @Test
   void utf8TextIsFine() throws Exception {
-    DesiredState s = load(dir, "virt: web01\nvirt_type: kvm\ndesc: caf\u00e9 cr\u00e8me \u2014 \ud83d\ude80\n");
+    DesiredState s =
+        load(dir, "virt: web01\nvirt_type: kvm\ndesc: caf\u00e9 cr\u00e8me \u2014 \ud83d\ude80\n");
     assertEquals(List.of(), s.problems());
-    assertEquals("caf\u00e9 cr\u00e8me \u2014 \ud83d\ude80", s.get("web01").orElseThrow().values().get(Field.DESC));
+    assertEquals(
+        "caf\u00e9 cr\u00e8me \u2014 \ud83d\ude80",
+        s.get("web01").orElseThrow().values().get(Field.DESC));
   }
 
   @Test
   void deepNestingIsRefusedAtTheOffendingList() throws Exception {
-    String deep = "virt: web01\nvirt_type: kvm\nuser_data: " + "[".repeat(100) + "]".repeat(100) + "\n";
+    String deep =
+        "virt: web01\nvirt_type: kvm\nuser_data: " + "[".repeat(100) + "]".repeat(100) + "\n";
     // the document's map is level 1; `user_data: ` takes 11 columns, so the 63rd `[`, which
     // would be level 64, is at column 12 + 62 = 74
-    assertError(onlyProblem(load(dir, deep)), 3, 74, "maps and lists nested more than 63 deep are not allowed");
-    String fine = "virt: web01\nvirt_type: kvm\nuser_data: " + "[".repeat(62) + "]".repeat(62) + "\n";
+    assertError(
+        onlyProblem(load(dir, deep)),
+        3,
+        74,
+        "maps and lists nested more than 63 deep are not allowed");
+    String fine =
+        "virt: web01\nvirt_type: kvm\nuser_data: " + "[".repeat(62) + "]".repeat(62) + "\n";
     assertEquals(List.of(), load(dir, fine).problems());
   }
 
@@ -360,7 +484,12 @@ class ManifestLoaderTest {
   void aHugeFileIsRefused() throws Exception {
     Path f = dir.resolve("huge.yaml");
     Files.write(f, new byte[(int) YamlReader.MAX_FILE_BYTES + 1]);
-    Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-    assertError(onlyProblem(new ManifestLoader().load(f)), 1, 1, "the limit is " + YamlReader.MAX_FILE_BYTES);
+    Files.setPosixFilePermissions(
+        f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    assertError(
+        onlyProblem(new ManifestLoader().load(f)),
+        1,
+        1,
+        "the limit is " + YamlReader.MAX_FILE_BYTES);
   }
 }

@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ManifestSchemaTest {
   private static final Path EXAMPLES = Path.of("..", "manifests");
   private static final YAMLMapper YAML = new YAMLMapper();
-  private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+  private static final SchemaRegistry REGISTRY =
+      SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
   private static final Schema SCHEMA = REGISTRY.getSchema(ManifestSchema.generate());
 
   static Stream<Path> examples() throws IOException {
@@ -86,25 +87,56 @@ class ManifestSchemaTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "memory: 512", "memory: 512MiB", "memory: 1g", "memory: 1048576KiB", "memory: 2 GB",
-        "ensure: stopped", "virt_type: xen_paravirt", "clocksync: UTC", "clocksync: utc",
-        "on_crash: preserv", "arch: amd64", "graphics: vnc:5901", "interfaces: default",
-        "interfaces: [default, br0]", "interfaces: disable", "shutdown_timeout: 500ms", "id: 101",
-        "id: \"101\"", "features: nfs:on", "iptables: [ipt_REJECT]", "user_data: {users: [a]}",
-        "vnc_password: 12345678", "desc: 1.10", "autoboot: true", "connect: test:///default"
+        "memory: 512",
+        "memory: 512MiB",
+        "memory: 1g",
+        "memory: 1048576KiB",
+        "memory: 2 GB",
+        "ensure: stopped",
+        "virt_type: xen_paravirt",
+        "clocksync: UTC",
+        "clocksync: utc",
+        "on_crash: preserv",
+        "arch: amd64",
+        "graphics: vnc:5901",
+        "interfaces: default",
+        "interfaces: [default, br0]",
+        "interfaces: disable",
+        "shutdown_timeout: 500ms",
+        "id: 101",
+        "id: \"101\"",
+        "features: nfs:on",
+        "iptables: [ipt_REJECT]",
+        "user_data: {users: [a]}",
+        "vnc_password: 12345678",
+        "desc: 1.10",
+        "autoboot: true",
+        "connect: test:///default"
       })
   void valuesTheLoaderAcceptsPass(String line) {
-    String doc = line.startsWith("virt_type") ? "virt: x\n" + line : "virt: x\nvirt_type: kvm\n" + line;
+    String doc =
+        line.startsWith("virt_type") ? "virt: x\n" + line : "virt: x\nvirt_type: kvm\n" + line;
     assertTrue(errors(doc).isEmpty(), () -> line + ": " + errors(doc));
   }
 
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "memory: 1.5GiB", "memory: 12 parsecs", "memory: 0", "ensure: runing", "cpus: 0",
-        "cpus: many", "shutdown_timeout: 5 minutes", "graphics: spice", "autoboot: maybe",
-        "features: nfs", "interfaces: [\"bad name\"]", "user: rootonly", "connect: qemu",
-        "os_variant: \"deb ian\"", "disk_size: -1"
+        "memory: 1.5GiB",
+        "memory: 12 parsecs",
+        "memory: 0",
+        "ensure: runing",
+        "cpus: 0",
+        "cpus: many",
+        "shutdown_timeout: 5 minutes",
+        "graphics: spice",
+        "autoboot: maybe",
+        "features: nfs",
+        "interfaces: [\"bad name\"]",
+        "user: rootonly",
+        "connect: qemu",
+        "os_variant: \"deb ian\"",
+        "disk_size: -1"
       })
   void valuesTheLoaderRejectsFail(String line) {
     assertFalse(errors("virt: x\nvirt_type: kvm\n" + line).isEmpty(), line);

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
-/** Test helpers: manifests written to a directory with safe permissions and read by the real loader. */
+/**
+ * Test helpers: manifests written to a directory with safe permissions and read by the real loader.
+ */
 final class Manifests {
   private Manifests() {}
 
@@ -32,7 +34,9 @@ final class Manifests {
     return new ManifestLoader(ManifestLoader.Permissions.REFUSE).load(write(dir, "m.yaml", text));
   }
 
-  /** The one problem a load found (failing, with all of them shown, if there is not exactly one). */
+  /**
+   * The one problem a load found (failing, with all of them shown, if there is not exactly one).
+   */
   static Problem onlyProblem(DesiredState s) {
     assertEquals(1, s.problems().size(), () -> "expected exactly one problem, got " + s.problems());
     return s.problems().get(0);
@@ -48,6 +52,7 @@ final class Manifests {
   /** Whether some error is at {@code line:col} and holds {@code text}. */
   static boolean hasError(List<Problem> problems, int line, int col, String text) {
     return problems.stream()
-        .anyMatch(p -> p.isError() && p.pos().equals(new Pos(line, col)) && p.message().contains(text));
+        .anyMatch(
+            p -> p.isError() && p.pos().equals(new Pos(line, col)) && p.message().contains(text));
   }
 }

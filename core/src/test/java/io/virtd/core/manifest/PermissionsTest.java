@@ -16,9 +16,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A manifest that group or others may write: {@code validate} and {@code plan} warn
- * ({@link ManifestLoader.Permissions#WARN}); the daemon and {@code apply} refuse it
- * ({@link ManifestLoader.Permissions#REFUSE}), as sshd's StrictModes does.
+ * A manifest that group or others may write: {@code validate} and {@code plan} warn ({@link
+ * ManifestLoader.Permissions#WARN}); the daemon and {@code apply} refuse it ({@link
+ * ManifestLoader.Permissions#REFUSE}), as sshd's StrictModes does.
  */
 class PermissionsTest {
   @TempDir Path dir;
@@ -30,7 +30,8 @@ class PermissionsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"rw-rw-r--", "rw-r--rw-", "rw-rw-rw-", "rw--w----", "rw-----w-", "rwxrwxrwx"})
+  @ValueSource(
+      strings = {"rw-rw-r--", "rw-r--rw-", "rw-rw-rw-", "rw--w----", "rw-----w-", "rwxrwxrwx"})
   void writableByGroupOrOthersIsAWarningUnderWarn(String mode) throws Exception {
     Path f = manifest(mode);
     DesiredState s = new ManifestLoader(ManifestLoader.Permissions.WARN).load(f);
@@ -38,14 +39,19 @@ class PermissionsTest {
     assertFalse(p.isError());
     assertEquals(f, p.file());
     assertEquals(new Pos(1, 1), p.pos());
-    assertTrue(p.message().contains("writable by group or others; run chmod go-w on it"), p::toString);
-    assertEquals(f + ":1:1: warning: writable by group or others; run chmod go-w on it (apply and the daemon refuse such files)", p.toString());
+    assertTrue(
+        p.message().contains("writable by group or others; run chmod go-w on it"), p::toString);
+    assertEquals(
+        f
+            + ":1:1: warning: writable by group or others; run chmod go-w on it (apply and the daemon refuse such files)",
+        p.toString());
     assertFalse(s.hasErrors());
     assertEquals(Set.of("web01"), s.resources().keySet(), "the file is still used");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"rw-rw-r--", "rw-r--rw-", "rw-rw-rw-", "rw--w----", "rw-----w-", "rwxrwxrwx"})
+  @ValueSource(
+      strings = {"rw-rw-r--", "rw-r--rw-", "rw-rw-rw-", "rw--w----", "rw-----w-", "rwxrwxrwx"})
   void writableByGroupOrOthersIsRefusedUnderRefuse(String mode) throws Exception {
     Path f = manifest(mode);
     DesiredState s = new ManifestLoader(ManifestLoader.Permissions.REFUSE).load(f);
@@ -53,7 +59,9 @@ class PermissionsTest {
     assertTrue(p.isError());
     assertEquals(f, p.file());
     assertEquals(new Pos(1, 1), p.pos());
-    assertTrue(p.message().contains("writable by group or others; run chmod go-w on it (refused"), p::toString);
+    assertTrue(
+        p.message().contains("writable by group or others; run chmod go-w on it (refused"),
+        p::toString);
     assertTrue(s.resources().isEmpty(), "a refused file declares nothing");
   }
 

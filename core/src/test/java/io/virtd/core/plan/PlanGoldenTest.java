@@ -51,18 +51,39 @@ class PlanGoldenTest {
     var mark = Optional.of(new OwnershipMark("host1", OwnershipMark.Origin.CREATED, file, ""));
     var web01 =
         new ObservedVm(
-            "web01", RunState.RUNNING,
-            Map.of(Field.MEMORY, 1024L * 1024, Field.CPUS, 1, Field.AUTOBOOT, true, Field.VIRT_TYPE, VirtType.KVM),
+            "web01",
+            RunState.RUNNING,
+            Map.of(
+                Field.MEMORY,
+                1024L * 1024,
+                Field.CPUS,
+                1,
+                Field.AUTOBOOT,
+                true,
+                Field.VIRT_TYPE,
+                VirtType.KVM),
             Map.of(Field.MEMORY, 1024L * 1024, Field.CPUS, 1, Field.AUTOBOOT, true),
-            mark, 1024L * 1024, 1);
+            mark,
+            1024L * 1024,
+            1);
     var cache01 =
         new ObservedVm(
-            "cache01", RunState.SHUTOFF, Map.of(Field.AUTOBOOT, true, Field.VIRT_TYPE, VirtType.KVM), Map.of(), mark, 0, 0);
+            "cache01",
+            RunState.SHUTOFF,
+            Map.of(Field.AUTOBOOT, true, Field.VIRT_TYPE, VirtType.KVM),
+            Map.of(),
+            mark,
+            0,
+            0);
     var old01 =
         new ObservedVm(
-            "old01", RunState.RUNNING,
+            "old01",
+            RunState.RUNNING,
             Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true, Field.VIRT_TYPE, VirtType.KVM),
-            Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true), mark, 1024L * 1024, 1);
+            Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true),
+            mark,
+            1024L * 1024,
+            1);
     var caps = FakeDriver.capabilities(true);
     return Planner.plan(
         List.of(
@@ -88,11 +109,18 @@ class PlanGoldenTest {
   void jsonMatchesTheDocumentedSchema() throws IOException {
     Plan plan = specExample();
     String file = plan.resources().get(0).spec().file().toString();
-    JsonNode expected = PlanJson.MAPPER.readTree(golden("spec-example.json").replace("@FILE@", file));
+    JsonNode expected =
+        PlanJson.MAPPER.readTree(golden("spec-example.json").replace("@FILE@", file));
     JsonNode actual = PlanJson.of(plan);
     // numbers compare by value: the golden's 4 is an int node, the plan's a long node
     java.util.Comparator<JsonNode> sameValue =
-        (a, b) -> a.equals(b) || a.isNumber() && b.isNumber() && a.decimalValue().compareTo(b.decimalValue()) == 0 ? 0 : 1;
+        (a, b) ->
+            a.equals(b)
+                    || a.isNumber()
+                        && b.isNumber()
+                        && a.decimalValue().compareTo(b.decimalValue()) == 0
+                ? 0
+                : 1;
     assertEquals(expected.toPrettyString(), actual.toPrettyString());
     org.junit.jupiter.api.Assertions.assertTrue(expected.equals(sameValue, actual));
   }

@@ -33,16 +33,25 @@ class PlannerPropertiesTest {
   static final int TRIES = 200;
   static final String SECRET = "Pl4nS3cr"; // 8 characters: VNC's limit
 
-  record Case(VmSpec spec, Optional<ObservedVm> observed, boolean honourLimits, PlanPolicy policy) {}
+  record Case(
+      VmSpec spec, Optional<ObservedVm> observed, boolean honourLimits, PlanPolicy policy) {}
 
   @Test
   void planningNeverThrows() {
     Map<String, Integer> outcomes = new TreeMap<>();
     Map<String, Integer> steps = new TreeMap<>();
     PropertyCases.forAll(
-        "planning never throws and never shows a secret", TRIES, PlannerPropertiesTest::aCase, Case::toString,
+        "planning never throws and never shows a secret",
+        TRIES,
+        PlannerPropertiesTest::aCase,
+        Case::toString,
         c -> {
-          var in = Planner.Input.of(c.spec(), "libvirt fake:///", FakeDriver.capabilities(c.honourLimits()), c.observed());
+          var in =
+              Planner.Input.of(
+                  c.spec(),
+                  "libvirt fake:///",
+                  FakeDriver.capabilities(c.honourLimits()),
+                  c.observed());
           ResourcePlan r = Planner.planOne(in, c.policy());
           assertEquals(c.spec(), r.spec());
           if (c.observed().isEmpty()) {
@@ -51,19 +60,53 @@ class PlannerPropertiesTest {
           String kinds =
               r.error().isPresent()
                   ? "error"
-                  : r.steps().isEmpty() ? "nothing to do" : String.join("+", r.steps().stream().map(st -> st.getClass().getSimpleName()).toList());
-          steps.merge(r.steps().stream().map(st -> st.getClass().getSimpleName()).sorted().distinct().toList().toString(), 1, Integer::sum);
-          outcomes.merge(kinds.contains("Update") ? "update" : kinds.contains("Create") ? "create" : kinds, 1, Integer::sum);
+                  : r.steps().isEmpty()
+                      ? "nothing to do"
+                      : String.join(
+                          "+",
+                          r.steps().stream().map(st -> st.getClass().getSimpleName()).toList());
+          steps.merge(
+              r.steps().stream()
+                  .map(st -> st.getClass().getSimpleName())
+                  .sorted()
+                  .distinct()
+                  .toList()
+                  .toString(),
+              1,
+              Integer::sum);
+          outcomes.merge(
+              kinds.contains("Update") ? "update" : kinds.contains("Create") ? "create" : kinds,
+              1,
+              Integer::sum);
           Plan plan = new Plan(List.of(r));
           String json = PlanJson.MAPPER.writeValueAsString(PlanJson.of(plan));
           String text = PlanText.render(PlanJson.of(plan));
-          for (var rendering : List.of(Map.entry("JSON", json), Map.entry("text", text), Map.entry("toString", plan.toString()))) {
+          for (var rendering :
+              List.of(
+                  Map.entry("JSON", json),
+                  Map.entry("text", text),
+                  Map.entry("toString", plan.toString()))) {
             String out = rendering.getValue();
-            assertFalse(out.contains(SECRET), () -> "the plan's " + rendering.getKey() + " holds the secret in clear: " + out.replace(SECRET, "<<SECRET HERE>>"));
+            assertFalse(
+                out.contains(SECRET),
+                () ->
+                    "the plan's "
+                        + rendering.getKey()
+                        + " holds the secret in clear: "
+                        + out.replace(SECRET, "<<SECRET HERE>>"));
           }
         },
         s -> s.replace(SECRET, "<<SECRET>>"));
-    String report = "outcomes " + outcomes + ", steps " + steps + " of " + TRIES + " (base seed " + PropertyCases.baseSeed() + ")";
+    String report =
+        "outcomes "
+            + outcomes
+            + ", steps "
+            + steps
+            + " of "
+            + TRIES
+            + " (base seed "
+            + PropertyCases.baseSeed()
+            + ")";
     assertTrue(outcomes.getOrDefault("create", 0) >= 1, report);
     assertTrue(outcomes.getOrDefault("update", 0) >= 1, report);
     assertTrue(outcomes.getOrDefault("error", 0) >= 1, report);
@@ -74,9 +117,17 @@ class PlannerPropertiesTest {
     Optional<ObservedVm> observed =
         g.chance(0.2)
             ? Optional.empty()
-            : Optional.of(observedFrom(spec(g), g.oneOf(RunState.values()), mark(g), g.between(0, 1L << 34), g.between(0, 64), g.bool()));
+            : Optional.of(
+                observedFrom(
+                    spec(g),
+                    g.oneOf(RunState.values()),
+                    mark(g),
+                    g.between(0, 1L << 34),
+                    g.between(0, 64),
+                    g.bool()));
     boolean honourLimits = g.bool();
-    PlanPolicy policy = new PlanPolicy(g.oneOf("me", "someone-else"), g.bool() ? Set.of("g1") : Set.of(), g.bool());
+    PlanPolicy policy =
+        new PlanPolicy(g.oneOf("me", "someone-else"), g.bool() ? Set.of("g1") : Set.of(), g.bool());
     return new Case(spec, observed, honourLimits, policy);
   }
 
@@ -86,9 +137,17 @@ class PlannerPropertiesTest {
     String type = g.oneOf("kvm", "qemu");
     String more =
         g.oneOf(
-            "", "arch: i686\n", "os_type: linux\n", "protect: true\n", "restart: on_change\n",
-            "shutdown_timeout: 2s\n", "vnc_password: " + SECRET + "\n", "user_data: {password: " + SECRET + "}\n",
-            "interfaces: [default, br0]\n", "network_model: e1000\n", "ensure: absent\n");
+            "",
+            "arch: i686\n",
+            "os_type: linux\n",
+            "protect: true\n",
+            "restart: on_change\n",
+            "shutdown_timeout: 2s\n",
+            "vnc_password: " + SECRET + "\n",
+            "user_data: {password: " + SECRET + "}\n",
+            "interfaces: [default, br0]\n",
+            "network_model: e1000\n",
+            "ensure: absent\n");
     String text = ManifestGen.manifest("g1", type, body);
     if (more.startsWith("ensure:")) {
       text = text.replaceAll("(?m)^ensure: .*\n", "");
@@ -99,23 +158,37 @@ class PlannerPropertiesTest {
   static Optional<OwnershipMark> mark(ManifestGen g) {
     return switch (g.random().nextInt(4)) {
       case 0 -> Optional.empty();
-      case 1 -> Optional.of(new OwnershipMark("me", OwnershipMark.Origin.CREATED, "/m/g1.yaml", "sha256:x"));
-      case 2 -> Optional.of(new OwnershipMark("me", OwnershipMark.Origin.ADOPTED, "/elsewhere.yaml", ""));
-      default -> Optional.of(new OwnershipMark("someone-else", OwnershipMark.Origin.CREATED, "", ""));
+      case 1 ->
+          Optional.of(
+              new OwnershipMark("me", OwnershipMark.Origin.CREATED, "/m/g1.yaml", "sha256:x"));
+      case 2 ->
+          Optional.of(new OwnershipMark("me", OwnershipMark.Origin.ADOPTED, "/elsewhere.yaml", ""));
+      default ->
+          Optional.of(new OwnershipMark("someone-else", OwnershipMark.Origin.CREATED, "", ""));
     };
   }
+
   /** A guest as a driver would report it, with the field values of another generated spec. */
-  static ObservedVm observedFrom(VmSpec other, RunState state, Optional<OwnershipMark> mark, long maxMem, int maxCpus, boolean liveDiffers) {
+  static ObservedVm observedFrom(
+      VmSpec other,
+      RunState state,
+      Optional<OwnershipMark> mark,
+      long maxMem,
+      int maxCpus,
+      boolean liveDiffers) {
     Map<Field, Object> persistent = new EnumMap<>(Field.class);
-    other.managed().forEach((f, v) -> {
-      if (f == Field.VNC_PASSWORD) {
-        persistent.put(f, SecretDigest.of("other-" + v));
-      } else if (f == Field.USER_DATA) {
-        persistent.put(f, DocumentDigest.of(v));
-      } else {
-        persistent.put(f, v);
-      }
-    });
+    other
+        .managed()
+        .forEach(
+            (f, v) -> {
+              if (f == Field.VNC_PASSWORD) {
+                persistent.put(f, SecretDigest.of("other-" + v));
+              } else if (f == Field.USER_DATA) {
+                persistent.put(f, DocumentDigest.of(v));
+              } else {
+                persistent.put(f, v);
+              }
+            });
     Map<Field, Object> live = new EnumMap<>(Field.class);
     if (state.isActive()) {
       live.putAll(persistent);

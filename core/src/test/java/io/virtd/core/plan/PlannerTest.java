@@ -50,7 +50,11 @@ class PlannerTest {
   }
 
   static Capabilities every(Field f, Mutability m) {
-    return Capabilities.builder().set(Mutability.LIVE, Field.AUTOBOOT).set(m, f).restUnsupported().build();
+    return Capabilities.builder()
+        .set(Mutability.LIVE, Field.AUTOBOOT)
+        .set(m, f)
+        .restUnsupported()
+        .build();
   }
 
   static ResourcePlan plan(VmSpec spec, Optional<ObservedVm> vm, Capabilities caps) {
@@ -58,14 +62,18 @@ class PlannerTest {
   }
 
   static List<Field> guestFields() {
-    return Stream.of(Field.values()).filter(Field::isGuestProperty).filter(f -> f != Field.VIRT_TYPE && f != Field.AUTOBOOT).toList();
+    return Stream.of(Field.values())
+        .filter(Field::isGuestProperty)
+        .filter(f -> f != Field.VIRT_TYPE && f != Field.AUTOBOOT)
+        .toList();
   }
 
   /** Every guest field, as a changeable field declared each way, and as its own kind. */
   static Stream<Arguments> fieldsAndMutabilities() {
     List<Arguments> out = new ArrayList<>();
     for (Field f : guestFields()) {
-      for (Mutability m : List.of(Mutability.LIVE, Mutability.CONFIG, Mutability.RESTART, Mutability.REPLACE)) {
+      for (Mutability m :
+          List.of(Mutability.LIVE, Mutability.CONFIG, Mutability.RESTART, Mutability.REPLACE)) {
         out.add(Arguments.of(f, m));
       }
     }
@@ -75,7 +83,11 @@ class PlannerTest {
   @ParameterizedTest(name = "{0} equal ({1})")
   @MethodSource("fieldsAndMutabilities")
   void equalValueMeansNoChange(Field f, Mutability m) {
-    ResourcePlan p = plan(spec(Ensure.RUNNING, Map.of(f, "a")), Optional.of(observed(RunState.RUNNING, Map.of(f, "a"))), every(f, m));
+    ResourcePlan p =
+        plan(
+            spec(Ensure.RUNNING, Map.of(f, "a")),
+            Optional.of(observed(RunState.RUNNING, Map.of(f, "a"))),
+            every(f, m));
     assertTrue(p.steps().isEmpty(), p.toString());
     assertTrue(p.recreateRequired().isEmpty());
     assertTrue(p.restartPending().isEmpty());
@@ -84,13 +96,19 @@ class PlannerTest {
   @ParameterizedTest(name = "{0} changed on a running guest, declared {1}")
   @MethodSource("fieldsAndMutabilities")
   void changeOnARunningGuest(Field f, Mutability declared) {
-    ResourcePlan p = plan(spec(Ensure.RUNNING, Map.of(f, "b")), Optional.of(observed(RunState.RUNNING, Map.of(f, "a"))), every(f, declared));
+    ResourcePlan p =
+        plan(
+            spec(Ensure.RUNNING, Map.of(f, "b")),
+            Optional.of(observed(RunState.RUNNING, Map.of(f, "a"))),
+            every(f, declared));
     if (declared == Mutability.REPLACE) {
       assertEquals(List.of(new FieldChange(f, "a", "b", Mutability.REPLACE)), p.recreateRequired());
-      assertTrue(p.steps().isEmpty(), "a difference the driver cannot apply is never applied silently");
+      assertTrue(
+          p.steps().isEmpty(), "a difference the driver cannot apply is never applied silently");
       return;
     }
-    assertEquals(List.of(new Step.Update(List.of(new FieldChange(f, "a", "b", declared)))), p.steps());
+    assertEquals(
+        List.of(new Step.Update(List.of(new FieldChange(f, "a", "b", declared)))), p.steps());
     assertEquals(declared == Mutability.RESTART ? List.of(f) : List.of(), p.restartPending());
   }
 
@@ -98,12 +116,17 @@ class PlannerTest {
   @MethodSource("fieldsAndMutabilities")
   void changeOnAStoppedGuestIsConfigOnlyAndNeverStartsIt(Field f, Mutability declared) {
     ResourcePlan p =
-        plan(spec(Ensure.STOPPED, Map.of(f, "b", Field.AUTOBOOT, true)), Optional.of(observed(RunState.SHUTOFF, Map.of(f, "a"))), every(f, declared));
+        plan(
+            spec(Ensure.STOPPED, Map.of(f, "b", Field.AUTOBOOT, true)),
+            Optional.of(observed(RunState.SHUTOFF, Map.of(f, "a"))),
+            every(f, declared));
     assertTrue(p.steps().stream().noneMatch(s -> s instanceof Step.Lifecycle), p.toString());
     if (declared == Mutability.REPLACE) {
       assertEquals(1, p.recreateRequired().size());
     } else {
-      assertEquals(List.of(new Step.Update(List.of(new FieldChange(f, "a", "b", Mutability.CONFIG)))), p.steps());
+      assertEquals(
+          List.of(new Step.Update(List.of(new FieldChange(f, "a", "b", Mutability.CONFIG)))),
+          p.steps());
     }
     assertTrue(p.restartPending().isEmpty());
   }
@@ -111,13 +134,19 @@ class PlannerTest {
   @ParameterizedTest(name = "{0} changed, guest to be started, declared {1}")
   @MethodSource("fieldsAndMutabilities")
   void changeBeforeStartIsWrittenFirstSoTheGuestBootsWithIt(Field f, Mutability declared) {
-    ResourcePlan p = plan(spec(Ensure.RUNNING, Map.of(f, "b")), Optional.of(observed(RunState.SHUTOFF, Map.of(f, "a"))), every(f, declared));
+    ResourcePlan p =
+        plan(
+            spec(Ensure.RUNNING, Map.of(f, "b")),
+            Optional.of(observed(RunState.SHUTOFF, Map.of(f, "a"))),
+            every(f, declared));
     if (declared == Mutability.REPLACE) {
       assertEquals(List.of(new Step.Lifecycle(Step.Action.START)), p.steps());
       return;
     }
     assertEquals(
-        List.of(new Step.Update(List.of(new FieldChange(f, "a", "b", Mutability.CONFIG))), new Step.Lifecycle(Step.Action.START)),
+        List.of(
+            new Step.Update(List.of(new FieldChange(f, "a", "b", Mutability.CONFIG))),
+            new Step.Lifecycle(Step.Action.START)),
         p.steps());
     assertTrue(p.restartPending().isEmpty());
   }
@@ -147,39 +176,66 @@ class PlannerTest {
   })
   void ensureTransitions(Ensure ensure, String state, String expected) {
     Optional<ObservedVm> vm =
-        state.equals("MISSING") ? Optional.empty() : Optional.of(observed(RunState.valueOf(state), Map.of(Field.AUTOBOOT, ensure != Ensure.STOPPED)));
+        state.equals("MISSING")
+            ? Optional.empty()
+            : Optional.of(
+                observed(
+                    RunState.valueOf(state), Map.of(Field.AUTOBOOT, ensure != Ensure.STOPPED)));
     ResourcePlan p = plan(spec(ensure, Map.of()), vm, every(Field.DESC, Mutability.CONFIG));
     String steps = String.join(" ", p.steps().stream().map(PlannerTest::name).toList());
     assertEquals(expected, steps);
   }
 
   static String name(Step s) {
-    return s instanceof Step.Lifecycle l ? l.action().key() : s.getClass().getSimpleName().toLowerCase();
+    return s instanceof Step.Lifecycle l
+        ? l.action().key()
+        : s.getClass().getSimpleName().toLowerCase();
   }
 
   @Test
   void autobootFollowsEnsureWhenLeftOut() {
     Capabilities caps = every(Field.DESC, Mutability.CONFIG);
-    ResourcePlan stopped = plan(spec(Ensure.STOPPED, Map.of()), Optional.of(observed(RunState.SHUTOFF, Map.of(Field.AUTOBOOT, true))), caps);
-    assertEquals(List.of(new Step.Update(List.of(new FieldChange(Field.AUTOBOOT, true, false, Mutability.CONFIG)))), stopped.steps());
-    ResourcePlan installed = plan(spec(Ensure.INSTALLED, Map.of()), Optional.of(observed(RunState.SHUTOFF, Map.of(Field.AUTOBOOT, false))), caps);
+    ResourcePlan stopped =
+        plan(
+            spec(Ensure.STOPPED, Map.of()),
+            Optional.of(observed(RunState.SHUTOFF, Map.of(Field.AUTOBOOT, true))),
+            caps);
+    assertEquals(
+        List.of(
+            new Step.Update(
+                List.of(new FieldChange(Field.AUTOBOOT, true, false, Mutability.CONFIG)))),
+        stopped.steps());
+    ResourcePlan installed =
+        plan(
+            spec(Ensure.INSTALLED, Map.of()),
+            Optional.of(observed(RunState.SHUTOFF, Map.of(Field.AUTOBOOT, false))),
+            caps);
     assertTrue(installed.steps().isEmpty(), "installed leaves autoboot alone");
   }
 
   @Test
   void keysTheManifestLeavesOutAreNotManaged() {
     ResourcePlan p =
-        plan(spec(Ensure.RUNNING, Map.of()), Optional.of(observed(RunState.RUNNING, Map.of(Field.MEMORY, 4096L, Field.DESC, "x"))), every(Field.MEMORY, Mutability.LIVE));
+        plan(
+            spec(Ensure.RUNNING, Map.of()),
+            Optional.of(observed(RunState.RUNNING, Map.of(Field.MEMORY, 4096L, Field.DESC, "x"))),
+            every(Field.MEMORY, Mutability.LIVE));
     assertTrue(p.steps().isEmpty());
   }
 
   @Test
   void aLiveChangeNotHonouredIsRestartPendingNotAStep() {
-    Map<Field, Object> persistent = new EnumMap<>(Map.of(Field.VIRT_TYPE, VirtType.KVM, Field.AUTOBOOT, true, Field.MEMORY, 512L * 1024));
+    Map<Field, Object> persistent =
+        new EnumMap<>(
+            Map.of(Field.VIRT_TYPE, VirtType.KVM, Field.AUTOBOOT, true, Field.MEMORY, 512L * 1024));
     Map<Field, Object> live = new EnumMap<>(persistent);
     live.put(Field.MEMORY, 1024L * 1024);
     var vm = new ObservedVm("g1", RunState.RUNNING, persistent, live, MARK, 1 << 20, 2);
-    ResourcePlan p = plan(spec(Ensure.RUNNING, Map.of(Field.MEMORY, 512L * 1024)), Optional.of(vm), every(Field.MEMORY, Mutability.LIVE));
+    ResourcePlan p =
+        plan(
+            spec(Ensure.RUNNING, Map.of(Field.MEMORY, 512L * 1024)),
+            Optional.of(vm),
+            every(Field.MEMORY, Mutability.LIVE));
     assertTrue(p.steps().isEmpty());
     assertEquals(List.of(Field.MEMORY), p.restartPending());
   }
@@ -187,13 +243,28 @@ class PlannerTest {
   @Test
   void restartOnChangeRestartsARunningGuestButNeverAStoppedOne() {
     Capabilities caps = every(Field.CPUS, Mutability.RESTART);
-    var running = plan(spec(Ensure.RUNNING, Map.of(Field.CPUS, 4, Field.RESTART, "on_change")), Optional.of(observed(RunState.RUNNING, Map.of(Field.CPUS, 1))), caps);
-    assertEquals(new Step.Lifecycle(Step.Action.RESTART), running.steps().get(running.steps().size() - 1));
-    var stopped = plan(spec(Ensure.STOPPED, Map.of(Field.CPUS, 4, Field.RESTART, "on_change", Field.AUTOBOOT, true)), Optional.of(observed(RunState.SHUTOFF, Map.of(Field.CPUS, 1))), caps);
+    var running =
+        plan(
+            spec(Ensure.RUNNING, Map.of(Field.CPUS, 4, Field.RESTART, "on_change")),
+            Optional.of(observed(RunState.RUNNING, Map.of(Field.CPUS, 1))),
+            caps);
+    assertEquals(
+        new Step.Lifecycle(Step.Action.RESTART), running.steps().get(running.steps().size() - 1));
+    var stopped =
+        plan(
+            spec(
+                Ensure.STOPPED,
+                Map.of(Field.CPUS, 4, Field.RESTART, "on_change", Field.AUTOBOOT, true)),
+            Optional.of(observed(RunState.SHUTOFF, Map.of(Field.CPUS, 1))),
+            caps);
     assertTrue(stopped.steps().stream().noneMatch(s -> s instanceof Step.Lifecycle));
     var outsideWindow =
         Planner.planOne(
-            Planner.Input.of(spec(Ensure.RUNNING, Map.of(Field.CPUS, 4, Field.RESTART, "on_change")), "fake", caps, Optional.of(observed(RunState.RUNNING, Map.of(Field.CPUS, 1)))),
+            Planner.Input.of(
+                spec(Ensure.RUNNING, Map.of(Field.CPUS, 4, Field.RESTART, "on_change")),
+                "fake",
+                caps,
+                Optional.of(observed(RunState.RUNNING, Map.of(Field.CPUS, 1)))),
             new PlanPolicy(OWNER, Set.of(), false));
     assertTrue(outsideWindow.steps().stream().noneMatch(s -> s instanceof Step.Lifecycle));
     assertEquals(List.of(Field.CPUS), outsideWindow.restartPending());
@@ -204,12 +275,24 @@ class PlannerTest {
     Capabilities caps = every(Field.ARCH, Mutability.REPLACE);
     var vm = Optional.of(observed(RunState.RUNNING, Map.of(Field.ARCH, "x86_64")));
     var allowed = new PlanPolicy(OWNER, Set.of("g1"), true);
-    var replaced = Planner.planOne(Planner.Input.of(spec(Ensure.RUNNING, Map.of(Field.ARCH, "i686")), "fake", caps, vm), allowed);
+    var replaced =
+        Planner.planOne(
+            Planner.Input.of(spec(Ensure.RUNNING, Map.of(Field.ARCH, "i686")), "fake", caps, vm),
+            allowed);
     assertEquals(
-        List.of(new Step.Replace(List.of(new FieldChange(Field.ARCH, "x86_64", "i686", Mutability.REPLACE))), new Step.Lifecycle(Step.Action.START)),
+        List.of(
+            new Step.Replace(
+                List.of(new FieldChange(Field.ARCH, "x86_64", "i686", Mutability.REPLACE))),
+            new Step.Lifecycle(Step.Action.START)),
         replaced.steps());
     var protectedPlan =
-        Planner.planOne(Planner.Input.of(spec(Ensure.RUNNING, Map.of(Field.ARCH, "i686", Field.PROTECT, true)), "fake", caps, vm), allowed);
+        Planner.planOne(
+            Planner.Input.of(
+                spec(Ensure.RUNNING, Map.of(Field.ARCH, "i686", Field.PROTECT, true)),
+                "fake",
+                caps,
+                vm),
+            allowed);
     assertTrue(protectedPlan.error().orElseThrow().contains("protect"));
     var absentProtected = plan(spec(Ensure.ABSENT, Map.of(Field.PROTECT, true)), vm, caps);
     assertTrue(absentProtected.error().isPresent());
@@ -218,10 +301,24 @@ class PlannerTest {
   @Test
   void unmarkedGuestIsAdoptedAndAnotherOwnersGuestIsRefused() {
     Capabilities caps = every(Field.DESC, Mutability.CONFIG);
-    var bare = new ObservedVm("g1", RunState.RUNNING, Map.of(Field.AUTOBOOT, true), Map.of(), Optional.empty(), 0, 0);
-    assertEquals(List.of(new Step.Adopt()), plan(spec(Ensure.RUNNING, Map.of()), Optional.of(bare), caps).steps());
-    assertEquals(List.of(new Step.Adopt(), new Step.Remove()), plan(spec(Ensure.ABSENT, Map.of()), Optional.of(bare), caps).steps());
-    var other = new ObservedVm("g1", RunState.RUNNING, Map.of(), Map.of(), Optional.of(new OwnershipMark("hostB", OwnershipMark.Origin.CREATED, "", "")), 0, 0);
+    var bare =
+        new ObservedVm(
+            "g1", RunState.RUNNING, Map.of(Field.AUTOBOOT, true), Map.of(), Optional.empty(), 0, 0);
+    assertEquals(
+        List.of(new Step.Adopt()),
+        plan(spec(Ensure.RUNNING, Map.of()), Optional.of(bare), caps).steps());
+    assertEquals(
+        List.of(new Step.Adopt(), new Step.Remove()),
+        plan(spec(Ensure.ABSENT, Map.of()), Optional.of(bare), caps).steps());
+    var other =
+        new ObservedVm(
+            "g1",
+            RunState.RUNNING,
+            Map.of(),
+            Map.of(),
+            Optional.of(new OwnershipMark("hostB", OwnershipMark.Origin.CREATED, "", "")),
+            0,
+            0);
     var p = plan(spec(Ensure.ABSENT, Map.of()), Optional.of(other), caps);
     assertTrue(p.steps().isEmpty());
     assertTrue(p.error().orElseThrow().contains("hostB"));
@@ -231,12 +328,24 @@ class PlannerTest {
   void valueDependentMutability() {
     Capabilities caps =
         Capabilities.builder()
-            .rule(Field.CPUS, (d, g) -> (Integer) d <= g.maxVcpus() ? Mutability.LIVE : Mutability.RESTART)
+            .rule(
+                Field.CPUS,
+                (d, g) -> (Integer) d <= g.maxVcpus() ? Mutability.LIVE : Mutability.RESTART)
             .set(Mutability.LIVE, Field.AUTOBOOT)
             .restUnsupported()
             .build();
     var vm = Optional.of(observed(RunState.RUNNING, Map.of(Field.CPUS, 1)));
-    assertEquals(Mutability.LIVE, ((Step.Update) plan(spec(Ensure.RUNNING, Map.of(Field.CPUS, 2)), vm, caps).steps().get(0)).changes().get(0).mutability());
-    assertEquals(Mutability.RESTART, ((Step.Update) plan(spec(Ensure.RUNNING, Map.of(Field.CPUS, 3)), vm, caps).steps().get(0)).changes().get(0).mutability());
+    assertEquals(
+        Mutability.LIVE,
+        ((Step.Update) plan(spec(Ensure.RUNNING, Map.of(Field.CPUS, 2)), vm, caps).steps().get(0))
+            .changes()
+            .get(0)
+            .mutability());
+    assertEquals(
+        Mutability.RESTART,
+        ((Step.Update) plan(spec(Ensure.RUNNING, Map.of(Field.CPUS, 3)), vm, caps).steps().get(0))
+            .changes()
+            .get(0)
+            .mutability());
   }
 }

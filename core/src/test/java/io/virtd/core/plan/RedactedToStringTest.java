@@ -15,8 +15,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Records print every component by default; the ones holding secrets ({@code user},
- * {@code vnc_password}, {@code user_data}) print them as {@code (sensitive)}, because a spec or a plan
+ * Records print every component by default; the ones holding secrets ({@code user}, {@code
+ * vnc_password}, {@code user_data}) print them as {@code (sensitive)}, because a spec or a plan
  * ends up in log lines, exception messages and test failures.
  */
 class RedactedToStringTest {
@@ -25,7 +25,12 @@ class RedactedToStringTest {
   @Test
   void aSpecPrintsItsSecretsAsSensitive() {
     VmSpec kvm =
-        Specs.parse("virt: web01\nvirt_type: kvm\nmemory: 256\nvnc_password: " + SECRET + "\nuser_data: {password: " + SECRET + "}\n");
+        Specs.parse(
+            "virt: web01\nvirt_type: kvm\nmemory: 256\nvnc_password: "
+                + SECRET
+                + "\nuser_data: {password: "
+                + SECRET
+                + "}\n");
     VmSpec ovz = Specs.parse("virt: ct101\nvirt_type: openvz\nuser: root:" + SECRET + "\n");
     for (VmSpec s : List.of(kvm, ovz)) {
       String text = s.toString();
@@ -46,12 +51,34 @@ class RedactedToStringTest {
 
   @Test
   void aPlanCreatingAndUpdatingSecretsPrintsNone() {
-    VmSpec spec = Specs.parse("virt: web01\nvirt_type: kvm\nvnc_password: " + SECRET + "\nuser_data: {password: " + SECRET + "}\n");
+    VmSpec spec =
+        Specs.parse(
+            "virt: web01\nvirt_type: kvm\nvnc_password: "
+                + SECRET
+                + "\nuser_data: {password: "
+                + SECRET
+                + "}\n");
     FakeDriver fake = new FakeDriver();
-    ResourcePlan create = Planner.planOne(Planner.Input.of(spec, "libvirt fake:///", fake.capabilities(), Optional.empty()), PlanPolicy.of("me"));
-    fake.add("web01", RunState.RUNNING).persistent.put(Field.VNC_PASSWORD, io.virtd.core.spi.SecretDigest.of("old"));
-    var observed = new io.virtd.core.spi.ObservedVm("web01", RunState.RUNNING, Map.of(Field.VNC_PASSWORD, io.virtd.core.spi.SecretDigest.of("old")), Map.of(), Optional.empty(), 0, 1);
-    ResourcePlan update = Planner.planOne(Planner.Input.of(spec, "libvirt fake:///", fake.capabilities(), Optional.of(observed)), PlanPolicy.of("me"));
+    ResourcePlan create =
+        Planner.planOne(
+            Planner.Input.of(spec, "libvirt fake:///", fake.capabilities(), Optional.empty()),
+            PlanPolicy.of("me"));
+    fake.add("web01", RunState.RUNNING)
+        .persistent
+        .put(Field.VNC_PASSWORD, io.virtd.core.spi.SecretDigest.of("old"));
+    var observed =
+        new io.virtd.core.spi.ObservedVm(
+            "web01",
+            RunState.RUNNING,
+            Map.of(Field.VNC_PASSWORD, io.virtd.core.spi.SecretDigest.of("old")),
+            Map.of(),
+            Optional.empty(),
+            0,
+            1);
+    ResourcePlan update =
+        Planner.planOne(
+            Planner.Input.of(spec, "libvirt fake:///", fake.capabilities(), Optional.of(observed)),
+            PlanPolicy.of("me"));
     String text = new Plan(List.of(create, update)).toString();
     assertFalse(text.contains(SECRET), text);
     assertTrue(text.contains("(sensitive)"), text);

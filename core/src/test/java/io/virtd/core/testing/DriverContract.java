@@ -35,9 +35,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every driver must do, written once and run against each (libvirt's test driver, a real
- * QEMU, the OpenVZ simulator). Guests are small (64 MiB, one vcpu, no disk), carry a unique name
- * prefix and are removed after every test, whatever happened.
+ * What every driver must do, written once and run against each (libvirt's test driver, a real QEMU,
+ * the OpenVZ simulator). Guests are small (64 MiB, one vcpu, no disk), carry a unique name prefix
+ * and are removed after every test, whatever happened.
  *
  * <p>A subclass says how to reach its target and answers the questions on which targets honestly
  * differ (which fields exist, what a guest gets by default, whether it follows a live change). A
@@ -60,7 +60,9 @@ public abstract class DriverContract {
   /** The {@code virt_type} guests get on this target. */
   protected abstract VirtType virtType();
 
-  /** Field/value pairs every guest of this target needs besides {@code virt_type} (none by default). */
+  /**
+   * Field/value pairs every guest of this target needs besides {@code virt_type} (none by default).
+   */
   protected Object[] required() {
     return new Object[0];
   }
@@ -124,8 +126,8 @@ public abstract class DriverContract {
   protected abstract void defineUnmarked(VmSpec spec) throws Exception;
 
   /** Checks that what {@link #defineUnmarked} put there besides the spec survived adoption. */
-  protected abstract void assertAdoptionKeptTheRest(VmSpec spec, ObservedVm before, ObservedVm after)
-      throws Exception;
+  protected abstract void assertAdoptionKeptTheRest(
+      VmSpec spec, ObservedVm before, ObservedVm after) throws Exception;
 
   protected VmDriver driver;
   protected String prefix;
@@ -148,7 +150,8 @@ public abstract class DriverContract {
   }
 
   protected VmSpec small(String suffix, Object... pairs) {
-    VmSpec base = with(spec(prefix + suffix, virtType(), required()), Field.MEMORY, mib(64), Field.CPUS, 1);
+    VmSpec base =
+        with(spec(prefix + suffix, virtType(), required()), Field.MEMORY, mib(64), Field.CPUS, 1);
     return with(base, pairs);
   }
 
@@ -161,7 +164,8 @@ public abstract class DriverContract {
   void createdGuestIsObservedAsDeclared() throws Exception {
     VmSpec spec =
         with(
-            small("create", Field.ENSURE, Ensure.STOPPED, Field.DESC, "a <test> guest & \"friends\""),
+            small(
+                "create", Field.ENSURE, Ensure.STOPPED, Field.DESC, "a <test> guest & \"friends\""),
             declaredAtCreation());
     ObservedVm vm = created(spec);
 
@@ -205,7 +209,8 @@ public abstract class DriverContract {
   @Test
   void updateWritesTheDefinitionAndChangesTheRunningGuest() throws Exception {
     RestartOnly waits = restartOnlyChange();
-    VmSpec before = small("update", Field.CPUS, 2, Field.AUTOBOOT, false, waits.field(), waits.initial());
+    VmSpec before =
+        small("update", Field.CPUS, 2, Field.AUTOBOOT, false, waits.field(), waits.initial());
     created(before);
     driver.start(before.name());
 
@@ -227,11 +232,16 @@ public abstract class DriverContract {
     Map<Field, Mutability> how = mutabilities(changes(p));
     assertEquals(
         Map.of(
-            Field.MEMORY, Mutability.LIVE,
-            Field.CPUS, Mutability.LIVE,
-            waits.field(), Mutability.RESTART,
-            Field.AUTOBOOT, autobootChange(),
-            Field.DESC, Mutability.CONFIG),
+            Field.MEMORY,
+            Mutability.LIVE,
+            Field.CPUS,
+            Mutability.LIVE,
+            waits.field(),
+            Mutability.RESTART,
+            Field.AUTOBOOT,
+            autobootChange(),
+            Field.DESC,
+            Mutability.CONFIG),
         how);
 
     Set<Field> notHonoured =
@@ -246,7 +256,10 @@ public abstract class DriverContract {
     if (liveShowsDescription()) {
       assertEquals("now described", vm.live().get(Field.DESC));
     }
-    assertEquals(waits.initial(), vm.live().get(waits.field()), waits.field().key() + " waits for a restart");
+    assertEquals(
+        waits.initial(),
+        vm.live().get(waits.field()),
+        waits.field().key() + " waits for a restart");
     assertEquals(followsBalloon() ? mib(48) : mib(64), vm.live().get(Field.MEMORY));
     assertEquals(followsBalloon(), !notHonoured.contains(Field.MEMORY), "memory in " + notHonoured);
     assertEquals(followsVcpuUnplug() ? 1 : 2, vm.live().get(Field.CPUS));
@@ -255,7 +268,8 @@ public abstract class DriverContract {
 
     ResourcePlan settled = plan(driver, after, Optional.of(vm));
     assertFalse(settled.has(Step.Update.class), () -> "re-plan after update: " + settled);
-    assertTrue(settled.restartPending().contains(waits.field()), settled.restartPending()::toString);
+    assertTrue(
+        settled.restartPending().contains(waits.field()), settled.restartPending()::toString);
     assertEquals(!followsBalloon(), settled.restartPending().contains(Field.MEMORY));
   }
 
@@ -356,7 +370,8 @@ public abstract class DriverContract {
     assertEquals(Optional.empty(), after.mark(), "the mark is gone");
     assertEquals(RunState.RUNNING, after.state(), "the guest was left running");
     // the guest's own values are unchanged; values a driver reads from its mark go with it
-    assertTrue(before.persistent().entrySet().containsAll(after.persistent().entrySet()), after::toString);
+    assertTrue(
+        before.persistent().entrySet().containsAll(after.persistent().entrySet()), after::toString);
     for (Field f : List.of(Field.VIRT_TYPE, Field.MEMORY, Field.CPUS)) {
       assertEquals(before.persistent().get(f), after.persistent().get(f), f.key());
     }
@@ -416,7 +431,8 @@ public abstract class DriverContract {
 
   public static ResourcePlan plan(VmDriver driver, VmSpec spec, Optional<ObservedVm> observed) {
     return Planner.planOne(
-        Planner.Input.of(spec, driver.kind() + " " + driver.target(), driver.capabilities(), observed),
+        Planner.Input.of(
+            spec, driver.kind() + " " + driver.target(), driver.capabilities(), observed),
         PlanPolicy.of(OWNER));
   }
 

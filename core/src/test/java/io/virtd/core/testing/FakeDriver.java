@@ -23,8 +23,8 @@ import java.util.Set;
 
 /**
  * An in-memory driver for planner and executor tests. It keeps a persistent definition and a live
- * copy like libvirt does; {@code honoursBalloon = false} makes live memory changes silently ignored,
- * like a guest without a balloon driver. Every call is recorded in {@link #calls}.
+ * copy like libvirt does; {@code honoursBalloon = false} makes live memory changes silently
+ * ignored, like a guest without a balloon driver. Every call is recorded in {@link #calls}.
  */
 public final class FakeDriver implements VmDriver {
   public static final class Guest {
@@ -40,17 +40,37 @@ public final class FakeDriver implements VmDriver {
   public final Map<String, Guest> guests = new LinkedHashMap<>();
   public final List<String> calls = new ArrayList<>();
   public boolean honoursBalloon = true;
+
   /** A broken driver: update reports success and changes nothing. */
   public boolean ignoresUpdates;
 
   public static Capabilities capabilities(boolean honourLimits) {
     return Capabilities.builder()
-        .rule(Field.MEMORY, (d, g) -> (Long) d <= g.maxMemoryKiB() ? Mutability.LIVE : Mutability.RESTART)
-        .rule(Field.CPUS, (d, g) -> (Integer) d <= g.maxVcpus() ? Mutability.LIVE : Mutability.RESTART)
+        .rule(
+            Field.MEMORY,
+            (d, g) -> (Long) d <= g.maxMemoryKiB() ? Mutability.LIVE : Mutability.RESTART)
+        .rule(
+            Field.CPUS,
+            (d, g) -> (Integer) d <= g.maxVcpus() ? Mutability.LIVE : Mutability.RESTART)
         .set(Mutability.LIVE, Field.AUTOBOOT)
-        .set(Mutability.CONFIG, Field.DESC, Field.ENSURE, Field.SHUTDOWN_TIMEOUT, Field.RESTART, Field.CONNECT, Field.PROTECT)
-        .set(Mutability.RESTART, Field.ON_POWEROFF, Field.ON_REBOOT, Field.ON_CRASH, Field.GRAPHICS, Field.CLOCKSYNC, Field.INTERFACES,
-            Field.VNC_PASSWORD, Field.USER_DATA) // the secrets, as libvirt has them: plans must show them redacted
+        .set(
+            Mutability.CONFIG,
+            Field.DESC,
+            Field.ENSURE,
+            Field.SHUTDOWN_TIMEOUT,
+            Field.RESTART,
+            Field.CONNECT,
+            Field.PROTECT)
+        .set(
+            Mutability.RESTART,
+            Field.ON_POWEROFF,
+            Field.ON_REBOOT,
+            Field.ON_CRASH,
+            Field.GRAPHICS,
+            Field.CLOCKSYNC,
+            Field.INTERFACES,
+            Field.VNC_PASSWORD,
+            Field.USER_DATA) // the secrets, as libvirt has them: plans must show them redacted
         .set(Mutability.REPLACE, Field.VIRT_TYPE, Field.ARCH, Field.OS_TYPE)
         .restUnsupported()
         .build();
@@ -74,6 +94,7 @@ public final class FakeDriver implements VmDriver {
 
   /** When set, {@link #ping} fails with it: the hypervisor is unreachable. */
   public volatile DriverException down;
+
   /** What the next successful {@link #ping} reports: that the driver had to reconnect. */
   public volatile boolean reconnected;
 
@@ -136,8 +157,13 @@ public final class FakeDriver implements VmDriver {
     }
     return Optional.of(
         new ObservedVm(
-            name, g.state, g.persistent, g.state.isActive() ? g.live : Map.of(), Optional.ofNullable(g.mark),
-            g.maxMemoryKiB, g.maxVcpus));
+            name,
+            g.state,
+            g.persistent,
+            g.state.isActive() ? g.live : Map.of(),
+            Optional.ofNullable(g.mark),
+            g.maxMemoryKiB,
+            g.maxVcpus));
   }
 
   @Override
@@ -166,9 +192,14 @@ public final class FakeDriver implements VmDriver {
   }
 
   @Override
-  public Set<Field> update(VmSpec spec, ObservedVm current, List<FieldChange> changes, OwnershipMark mark)
+  public Set<Field> update(
+      VmSpec spec, ObservedVm current, List<FieldChange> changes, OwnershipMark mark)
       throws DriverException {
-    calls.add("update " + spec.name() + " " + changes.stream().map(c -> c.field().key() + ":" + c.mutability()).toList());
+    calls.add(
+        "update "
+            + spec.name()
+            + " "
+            + changes.stream().map(c -> c.field().key() + ":" + c.mutability()).toList());
     Guest g = guest(spec.name());
     Set<Field> missed = new LinkedHashSet<>();
     if (ignoresUpdates) {

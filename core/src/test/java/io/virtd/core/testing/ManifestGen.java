@@ -19,11 +19,19 @@ import java.util.stream.Collectors;
  * would.
  */
 public final class ManifestGen {
-  /** Characters that break naive YAML or XML writers beyond printable ASCII: controls, odd line ends, non-ASCII. */
-  private static final char[] NASTY_EXTRA = ("\t\n\r\0\u0085\u00e9\u2028\ufeff\u4e2d" + "<>&'\"\\:#-*&!|%@`{}[],?").toCharArray();
+  /**
+   * Characters that break naive YAML or XML writers beyond printable ASCII: controls, odd line
+   * ends, non-ASCII.
+   */
+  private static final char[] NASTY_EXTRA =
+      ("\t\n\r\0\u0085\u00e9\u2028\ufeff\u4e2d" + "<>&'\"\\:#-*&!|%@`{}[],?").toCharArray();
+
   private static final String ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   private static final String ALNUM = ALPHA + "0123456789";
-  private static final String PRINTABLE = java.util.stream.IntStream.rangeClosed(' ', '~').mapToObj(c -> String.valueOf((char) c)).collect(Collectors.joining());
+  private static final String PRINTABLE =
+      java.util.stream.IntStream.rangeClosed(' ', '~')
+          .mapToObj(c -> String.valueOf((char) c))
+          .collect(Collectors.joining());
   private static final String DESC_CHARS = PRINTABLE + "\u00e9\u4e2d<>&'\"";
 
   private final Random random;
@@ -59,7 +67,9 @@ public final class ManifestGen {
       return hi;
     }
     BigInteger span = BigInteger.valueOf(hi).subtract(BigInteger.valueOf(lo)).add(BigInteger.ONE);
-    return BigInteger.valueOf(lo).add(new BigInteger(span.bitLength() + 8, random).mod(span)).longValueExact();
+    return BigInteger.valueOf(lo)
+        .add(new BigInteger(span.bitLength() + 8, random).mod(span))
+        .longValueExact();
   }
 
   public boolean bool() {
@@ -149,7 +159,10 @@ public final class ManifestGen {
     return PRINTABLE.charAt(random.nextInt(PRINTABLE.length()));
   }
 
-  /** Strings with the characters that break naive YAML or XML writers: quotes, markup, controls, non-ASCII. */
+  /**
+   * Strings with the characters that break naive YAML or XML writers: quotes, markup, controls,
+   * non-ASCII.
+   */
   public String nastyText(int maxLength) {
     int n = size(0, maxLength);
     StringBuilder b = new StringBuilder(n);
@@ -188,15 +201,49 @@ public final class ManifestGen {
         yield lo.add(new BigInteger(span.bitLength() + 8, random).mod(span)).toString();
       }
       case 3 -> String.valueOf(anyDouble());
-      case 4 -> oneOf("true", "false", "yes", "no", "~", "null", "", ".inf", "-.nan", "0x1F", "0o17", "017", "1e400", "-0");
-      case 5 -> oneOf("512MiB", "1g", "1048576KiB", "16T", "17TiB", "0M", "-1G", "1.5GiB", "9999999999999999999GiB", "30s", "5m", "0ms", "99999999999h");
-      case 6 -> oneOf("running", "stopped", "installed", "absent", "kvm", "qemu", "openvz", "xen_paravirt", "vnc:5901", "vnc:1", "enable", "UTC", "preserv", "x86_64");
+      case 4 ->
+          oneOf(
+              "true", "false", "yes", "no", "~", "null", "", ".inf", "-.nan", "0x1F", "0o17", "017",
+              "1e400", "-0");
+      case 5 ->
+          oneOf(
+              "512MiB",
+              "1g",
+              "1048576KiB",
+              "16T",
+              "17TiB",
+              "0M",
+              "-1G",
+              "1.5GiB",
+              "9999999999999999999GiB",
+              "30s",
+              "5m",
+              "0ms",
+              "99999999999h");
+      case 6 ->
+          oneOf(
+              "running",
+              "stopped",
+              "installed",
+              "absent",
+              "kvm",
+              "qemu",
+              "openvz",
+              "xen_paravirt",
+              "vnc:5901",
+              "vnc:1",
+              "enable",
+              "UTC",
+              "preserv",
+              "x86_64");
       case 7 -> doubleQuoted(nastyText(30));
       default -> alnum(1, 12);
     };
   }
 
-  /** A key: one of the manifest's, {@code virt}, or junk (near misses, long, non-ASCII, odd YAML). */
+  /**
+   * A key: one of the manifest's, {@code virt}, or junk (near misses, long, non-ASCII, odd YAML).
+   */
   public String key() {
     return switch (weighted(6, 1, 1, 1)) {
       case 0 -> {
@@ -222,7 +269,9 @@ public final class ManifestGen {
     };
   }
 
-  /** One document as a block map: usually starting with {@code virt: NAME}, keys from the Field set. */
+  /**
+   * One document as a block map: usually starting with {@code virt: NAME}, keys from the Field set.
+   */
   public String document() {
     boolean virtFirst = random.nextInt(4) != 0;
     String title =
@@ -240,15 +289,37 @@ public final class ManifestGen {
     return b.toString();
   }
 
-  /** Manifest files: one or more documents (random or valid), sometimes damaged by a random insertion. */
+  /**
+   * Manifest files: one or more documents (random or valid), sometimes damaged by a random
+   * insertion.
+   */
   public String yamlFile() {
     List<String> docs =
-        listOf(1, 3, () -> bool() ? document() : manifest(alnum(1, 20), oneOf("kvm", "qemu"), libvirtChangeable()));
+        listOf(
+            1,
+            3,
+            () ->
+                bool()
+                    ? document()
+                    : manifest(alnum(1, 20), oneOf("kvm", "qemu"), libvirtChangeable()));
     String text = String.join("---\n", docs);
     String damage =
         weighted(6, 4) == 0
             ? ""
-            : oneOf(":", "- ", "\t", "  ", "\"", "'", "{", "]", "&a ", "*a", "!!binary ", "%YAML 1.1\n", "\0");
+            : oneOf(
+                ":",
+                "- ",
+                "\t",
+                "  ",
+                "\"",
+                "'",
+                "{",
+                "]",
+                "&a ",
+                "*a",
+                "!!binary ",
+                "%YAML 1.1\n",
+                "\0");
     int at = between(0, 10_000);
     int i = text.isEmpty() ? 0 : at % text.length();
     return text.substring(0, i) + damage + text.substring(i);
@@ -280,17 +351,28 @@ public final class ManifestGen {
 
   /** The libvirt keys a guest without disks can change, in manifest order. */
   public static final List<String> LIBVIRT_CHANGEABLE =
-      List.of("memory", "cpus", "desc", "on_poweroff", "on_reboot", "on_crash", "clocksync", "graphics", "autoboot", "ensure");
+      List.of(
+          "memory",
+          "cpus",
+          "desc",
+          "on_poweroff",
+          "on_reboot",
+          "on_crash",
+          "clocksync",
+          "graphics",
+          "autoboot",
+          "ensure");
 
   /** A valid value, as YAML, for one of {@link #LIBVIRT_CHANGEABLE}. */
   public String libvirtValue(String key) {
     return switch (key) {
-      case "memory" -> switch (random.nextInt(4)) {
-        case 0 -> String.valueOf(between(16, 1024));
-        case 1 -> between(16, 1024) + "MiB";
-        case 2 -> between(16 * 1024, 1024 * 1024) + "KiB";
-        default -> oneOf("1G", "1g", "1GiB");
-      };
+      case "memory" ->
+          switch (random.nextInt(4)) {
+            case 0 -> String.valueOf(between(16, 1024));
+            case 1 -> between(16, 1024) + "MiB";
+            case 2 -> between(16 * 1024, 1024 * 1024) + "KiB";
+            default -> oneOf("1G", "1g", "1GiB");
+          };
       case "cpus" -> String.valueOf(between(1, 4));
       case "desc" -> {
         String s;
@@ -299,7 +381,8 @@ public final class ManifestGen {
         } while (s.isBlank() || !s.strip().equals(s));
         yield doubleQuoted(s);
       }
-      case "on_poweroff", "on_reboot", "on_crash" -> oneOf("destroy", "restart", "preserve", "rename-restart");
+      case "on_poweroff", "on_reboot", "on_crash" ->
+          oneOf("destroy", "restart", "preserve", "rename-restart");
       case "clocksync" -> oneOf("UTC", "localtime", "timezone", "variable");
       case "graphics" -> bool() ? oneOf("enable", "disable") : "vnc:" + between(5900, 65535);
       case "autoboot" -> oneOf("true", "false");
@@ -310,7 +393,8 @@ public final class ManifestGen {
 
   /**
    * Valid values, as YAML, for a random subset (sometimes none, sometimes all) of the libvirt keys
-   * a guest without disks can change: a valid manifest body after {@code virt:} and {@code virt_type:}.
+   * a guest without disks can change: a valid manifest body after {@code virt:} and {@code
+   * virt_type:}.
    */
   public Map<String, String> libvirtChangeable() {
     int mode = random.nextInt(10);
@@ -325,7 +409,13 @@ public final class ManifestGen {
 
   /** The manifest text of one resource from {@link #libvirtChangeable()} values. */
   public static String manifest(String name, String virtType, Map<String, String> body) {
-    return "virt: " + name + "\nvirt_type: " + virtType + "\n"
-        + body.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue() + "\n").collect(Collectors.joining());
+    return "virt: "
+        + name
+        + "\nvirt_type: "
+        + virtType
+        + "\n"
+        + body.entrySet().stream()
+            .map(e -> e.getKey() + ": " + e.getValue() + "\n")
+            .collect(Collectors.joining());
   }
 }

@@ -22,13 +22,18 @@ public final class PropertyCases {
     void accept(T input) throws Exception;
   }
 
-  /** The base seed: {@value #SEED_PROPERTY} (decimal or 0x hex) if set, else {@link #DEFAULT_SEED}. */
+  /**
+   * The base seed: {@value #SEED_PROPERTY} (decimal or 0x hex) if set, else {@link #DEFAULT_SEED}.
+   */
   public static long baseSeed() {
     String s = System.getProperty(SEED_PROPERTY);
     return s == null || s.isBlank() ? DEFAULT_SEED : Long.decode(s.strip());
   }
 
-  /** The seed of case {@code i}: the base seed's {@code i}-th SplitMix64 output, independent of the other cases. */
+  /**
+   * The seed of case {@code i}: the base seed's {@code i}-th SplitMix64 output, independent of the
+   * other cases.
+   */
   public static long caseSeed(long base, int i) {
     long z = base + (i + 1) * 0x9E3779B97F4A7C15L;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -36,8 +41,15 @@ public final class PropertyCases {
     return z ^ (z >>> 31);
   }
 
-  /** Checks {@code tries} generated inputs; the first failure is rethrown with its seeds and input. */
-  public static <T> void forAll(String property, int tries, Function<ManifestGen, T> generator, Function<T, String> show, Check<T> check) {
+  /**
+   * Checks {@code tries} generated inputs; the first failure is rethrown with its seeds and input.
+   */
+  public static <T> void forAll(
+      String property,
+      int tries,
+      Function<ManifestGen, T> generator,
+      Function<T, String> show,
+      Check<T> check) {
     forAll(property, tries, generator, show, check, UnaryOperator.identity());
   }
 
@@ -47,7 +59,12 @@ public final class PropertyCases {
    * text needed redacting).
    */
   public static <T> void forAll(
-      String property, int tries, Function<ManifestGen, T> generator, Function<T, String> show, Check<T> check, UnaryOperator<String> redact) {
+      String property,
+      int tries,
+      Function<ManifestGen, T> generator,
+      Function<T, String> show,
+      Check<T> check,
+      UnaryOperator<String> redact) {
     long base = baseSeed();
     for (int i = 0; i < tries; i++) {
       long seed = caseSeed(base, i);
@@ -62,8 +79,23 @@ public final class PropertyCases {
           throw e;
         }
         String head =
-            "property '" + property + "' failed on case " + (i + 1) + " of " + tries + ": seed=" + seed
-                + " (base seed " + base + "; rerun with -D" + SEED_PROPERTY + "=" + base + ")\ninput=" + shown + "\ncause: ";
+            "property '"
+                + property
+                + "' failed on case "
+                + (i + 1)
+                + " of "
+                + tries
+                + ": seed="
+                + seed
+                + " (base seed "
+                + base
+                + "; rerun with -D"
+                + SEED_PROPERTY
+                + "="
+                + base
+                + ")\ninput="
+                + shown
+                + "\ncause: ";
         boolean clean = true;
         for (Throwable c = t; c != null; c = c.getCause()) {
           clean &= redact.apply(String.valueOf(c)).equals(String.valueOf(c));
