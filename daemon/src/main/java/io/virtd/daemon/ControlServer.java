@@ -35,7 +35,7 @@ public final class ControlServer implements AutoCloseable {
   private final Path path;
   private final ServerSocketChannel server;
   private final Thread thread;
-  private final Handler handler;
+  private volatile Handler handler;
 
   public ControlServer(Path path, Handler handler) throws IOException {
     this.path = path;
@@ -87,6 +87,18 @@ public final class ControlServer implements AutoCloseable {
     }
     ch.write(
         ByteBuffer.wrap((JSON.writeValueAsString(reply) + "\n").getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * From now on {@code next} answers. The socket stays bound: a reload (SIGHUP) swaps what answers
+   * instead of closing the socket, so {@code virtctl status} keeps answering while it drains.
+   */
+  public void handleWith(Handler next) {
+    handler = next;
+  }
+
+  public Path path() {
+    return path;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.virtd.daemon;
 
 import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.virtd.cli.Version;
 import io.virtd.core.apply.Executor;
 import io.virtd.core.apply.GuestLocks;
@@ -15,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -89,22 +91,43 @@ public final class Virtd implements Callable<Integer> {
     }
     Config cfg = first.get();
     DesiredStore store = null;
-    while (true) {
-      if (store == null || !store.dir().equals(cfg.manifests())) {
-        store = new DesiredStore(cfg.manifests());
+    ControlServer control = null;
+    try {
+      while (true) {
+        if (store == null || !store.dir().equals(cfg.manifests())) {
+          store = new DesiredStore(cfg.manifests());
+        }
+        if (control == null || !control.path().equals(cfg.socket())) {
+          if (control != null) {
+            control.close();
+          }
+          control = new ControlServer(cfg.socket(), Virtd::starting);
+        }
+        if (run(cfg, store, control) == Request.STOP) {
+          return 0;
+        }
+        log.info("SIGHUP: reloading {}", config);
+        Optional<Config> next = loadConfig();
+        if (next.isPresent()) {
+          cfg = next.get();
+        } else {
+          log.error("{} is invalid: keeping the running configuration", config);
+          sd.status("configuration reload failed; running with the previous one");
+        }
       }
-      if (run(cfg, store) == Request.STOP) {
-        return 0;
-      }
-      log.info("SIGHUP: reloading {}", config);
-      Optional<Config> next = loadConfig();
-      if (next.isPresent()) {
-        cfg = next.get();
-      } else {
-        log.error("{} is invalid: keeping the running configuration", config);
-        sd.status("configuration reload failed; running with the previous one");
+    } finally {
+      if (control != null) {
+        control.close();
       }
     }
+  }
+
+  /** The socket's answer before the first pass is set up. */
+  private static ObjectNode starting(String cmd, List<String> names) {
+    return ControlServer.JSON
+        .createObjectNode()
+        .put("ok", false)
+        .put("error", "virtd is starting; try again in a moment");
   }
 
   private Optional<Config> loadConfig() {
@@ -122,7 +145,7 @@ public final class Virtd implements Callable<Integer> {
   }
 
   /** Runs with {@code cfg} until a signal; tears everything down before returning it. */
-  private Request run(Config cfg, DesiredStore store) throws Exception {
+  private Request run(Config cfg, DesiredStore store, ControlServer control) throws Exception {
     applyLogLevel(cfg.logLevel());
     ZoneId zone = ZoneId.systemDefault();
     PassSchedule schedule = new PassSchedule(cfg.schedule(), zone);
@@ -217,11 +240,10 @@ public final class Virtd implements Callable<Integer> {
               },
               clock);
       try (ManifestWatcher watcher =
-              new ManifestWatcher(cfg.manifests(), Duration.ofMillis(250), reloadManifests);
-          ControlServer control =
-              new ControlServer(
-                  cfg.socket(),
-                  new Control(store, reconciler, queue::add, () -> health.states().values()))) {
+          new ManifestWatcher(cfg.manifests(), Duration.ofMillis(250), reloadManifests)) {
+        // until the next run replaces it, this one answers, also while it drains on SIGHUP
+        control.handleWith(
+            new Control(store, reconciler, queue::add, () -> health.states().values()));
         schedulePasses(timer, schedule, fullPass);
         window.ifPresent(w -> scheduleWindows(timer, w, fullPass));
         healthThread.scheduleWithFixedDelay(health::tick, 1, 1, TimeUnit.SECONDS);

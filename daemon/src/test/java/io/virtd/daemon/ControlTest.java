@@ -58,6 +58,21 @@ class ControlTest {
   }
 
   @Test
+  void aNewHandlerAnswersOnTheSameSocketWithoutRebindingIt() throws Exception {
+    Object inode = Files.getAttribute(socket, "unix:ino");
+    server.handleWith(
+        (cmd, names) ->
+            ControlServer.JSON
+                .createObjectNode()
+                .put("ok", false)
+                .put("error", "reloading " + cmd));
+    var refused = CliRunner.run("status", "--socket", socket.toString());
+    assertEquals(1, refused.exit());
+    assertTrue(refused.err().contains("reloading status"), refused.err());
+    assertEquals(inode, Files.getAttribute(socket, "unix:ino"), "the same socket, never unbound");
+  }
+
+  @Test
   void socketIsMode0660() throws Exception {
     assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
   }
