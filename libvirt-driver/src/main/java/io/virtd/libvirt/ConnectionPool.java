@@ -63,16 +63,27 @@ final class ConnectionPool<C> {
   }
 
   /**
-   * The most recently given back idle connection, else a new one. Opening happens under the pool's
-   * lock: libvirt-java registers close listeners in plain maps, from one thread at a time.
+   * The most recently given back idle connection, else a new one, opened outside the pool's lock so
+   * that slow opens (a remote URI over ssh) run side by side.
    */
-  synchronized Lease<C> lease() throws DriverException {
-    C c = idle.pollFirst();
-    if (c == null) {
-      c = opener.open();
+  Lease<C> lease() throws DriverException {
+    long gen;
+    synchronized (this) {
+      C c = idle.pollFirst();
+      if (c != null) {
+        return new Lease<>(this, c, generation);
+      }
+      gen = generation;
       open++;
     }
-    return new Lease<>(this, c, generation);
+    try {
+      return new Lease<>(this, opener.open(), gen); // a reset meanwhile: closed when given back
+    } catch (DriverException | RuntimeException e) {
+      synchronized (this) {
+        open--;
+      }
+      throw e;
+    }
   }
 
   private synchronized void giveBack(Lease<C> lease) {

@@ -111,6 +111,32 @@ class ConnectionPoolTest {
   }
 
   @Test
+  void slowOpensRunSideBySideNotOneAfterTheOther() throws Exception {
+    CyclicBarrier bothOpening = new CyclicBarrier(2);
+    ConnectionPool<Conn> slow =
+        new ConnectionPool<>(
+            () -> {
+              try { // returns only once the other open has started too
+                bothOpening.await(10, TimeUnit.SECONDS);
+              } catch (Exception e) {
+                throw new DriverException(
+                    DriverException.Kind.TRANSIENT, "opens were serialised", e);
+              }
+              return new Conn(opened.incrementAndGet());
+            },
+            c -> {});
+    ExecutorService ex = Executors.newFixedThreadPool(2);
+    try {
+      Future<Conn> a = ex.submit(() -> slow.lease().connection());
+      Future<Conn> b = ex.submit(() -> slow.lease().connection());
+      assertNotSame(a.get(20, TimeUnit.SECONDS), b.get(20, TimeUnit.SECONDS));
+    } finally {
+      ex.shutdownNow();
+    }
+    assertEquals(2, slow.size());
+  }
+
+  @Test
   void aFailedOpenReachesTheCallerAndLeavesNothingCounted() {
     ConnectionPool<Conn> failing =
         new ConnectionPool<>(
