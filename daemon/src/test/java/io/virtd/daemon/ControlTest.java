@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.virtd.cli.CliRunner;
-import io.virtd.core.apply.Executor;
-import io.virtd.core.apply.GuestLocks;
-import io.virtd.core.config.Config;
-import io.virtd.core.spi.Drivers;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.testing.FakeDriver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,14 +35,7 @@ class ControlTest {
         m.resolve("a.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
     DesiredStore store = new DesiredStore(m);
     store.reload(Instant.EPOCH);
-    reconciler =
-        new Reconciler(
-            store,
-            new Drivers(Config.defaults(), List.of(fake.factory())),
-            new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)),
-            "h",
-            () -> true,
-            Clock.systemUTC());
+    reconciler = FakeReconcilers.over(store, fake, dir.resolve("locks"), Clock.systemUTC());
     socket = dir.resolve("run/virtd.sock");
     server = new ControlServer(socket, new Control(store, reconciler, queued::add));
   }

@@ -127,14 +127,7 @@ class PruneTest {
 
   @Test
   void withoutPruneARemovedManifestLeavesTheGuest() throws Exception {
-    Reconciler noPrune =
-        new Reconciler(
-            store,
-            new Drivers(Config.defaults(), List.of(fake.factory())),
-            new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)),
-            "h",
-            () -> true,
-            Clock.systemUTC());
+    Reconciler noPrune = FakeReconcilers.over(store, fake, dir.resolve("locks"), Clock.systemUTC());
     manifest("virt: a\nvirt_type: kvm\n");
     noPrune.reconcile("a");
     removeManifest();

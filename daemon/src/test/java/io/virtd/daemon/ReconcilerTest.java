@@ -3,18 +3,12 @@ package io.virtd.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.virtd.core.apply.Executor;
-import io.virtd.core.apply.GuestLocks;
-import io.virtd.core.config.Config;
-import io.virtd.core.spi.DriverFactory;
-import io.virtd.core.spi.Drivers;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.testing.FakeDriver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,16 +29,7 @@ class ReconcilerTest {
     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
     store = new DesiredStore(manifests);
     store.reload(Instant.EPOCH);
-    DriverFactory factory = fake.factory();
-    Drivers drivers = new Drivers(Config.defaults(), List.of(factory));
-    reconciler =
-        new Reconciler(
-            store,
-            drivers,
-            new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)),
-            "h",
-            () -> true,
-            Clock.systemUTC());
+    reconciler = FakeReconcilers.over(store, fake, dir.resolve("locks"), Clock.systemUTC());
   }
 
   @Test
