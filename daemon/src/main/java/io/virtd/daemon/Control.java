@@ -2,6 +2,7 @@ package io.virtd.daemon;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeMap;
@@ -96,8 +97,19 @@ public final class Control implements ControlServer.Handler {
         if (names.isEmpty()) {
           return reply.put("ok", false).put("error", "hold needs at least one NAME");
         }
-        names.forEach(reconciler::hold);
-        reply.put("message", "held: " + String.join(", ", names));
+        List<String> busy = new ArrayList<>();
+        for (String n : names) {
+          reconciler.hold(n).ifPresent(step -> busy.add(n + "'s " + step));
+        }
+        reply.put(
+            "message",
+            "held: "
+                + String.join(", ", names)
+                + (busy.isEmpty()
+                    ? ""
+                    : " (no new step begins; under way, finishing first: "
+                        + String.join(", ", busy)
+                        + ")"));
       }
       case "release" -> {
         if (names.isEmpty()) {

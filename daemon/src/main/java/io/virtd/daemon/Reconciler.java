@@ -43,6 +43,10 @@ public final class Reconciler {
   private final Set<String> held;
   private final Prune prune;
   private final Map<String, GuestStatus> status = new ConcurrentHashMap<>();
+
+  /** The step each guest is in, if any; changed together with {@link #held} under its lock. */
+  private final Map<String, String> stepping = new ConcurrentHashMap<>();
+
   private WorkQueue queue;
 
   /** The configuration's {@code prune} and {@code prune_grace}. */
@@ -92,9 +96,30 @@ public final class Reconciler {
     this.queue = queue;
   }
 
-  public void hold(String name) {
-    held.add(name);
+  /**
+   * From now on no step begins on the guest until it is released. A step already under way
+   * finishes; it is returned so that the operator is told.
+   */
+  public Optional<String> hold(String name) {
+    Optional<String> running;
+    synchronized (held) {
+      held.add(name);
+      running = Optional.ofNullable(stepping.get(name));
+    }
     status.computeIfPresent(name, (n, s) -> withHeld(s, true));
+    return running;
+  }
+
+  /** The executor's gate: a step begins only on a guest not held, atomically with the hold. */
+  private boolean mayBegin(String name, String step) {
+    synchronized (held) {
+      if (held.contains(name)) {
+        return false;
+      }
+      stepping.put(name, step);
+    }
+    log.info("resource={} step={} started", name, step);
+    return true;
   }
 
   public void release(String name) {
@@ -226,6 +251,7 @@ public final class Reconciler {
               before,
               driver,
               e -> {
+                stepping.remove(name);
                 if (e.ok()) {
                   log.info(
                       "resource={} step={} ok in {} ms{}",
@@ -236,10 +262,17 @@ public final class Reconciler {
                 } else {
                   log.warn("resource={} step={} failed: {}", name, e.step(), e.error().orElse("?"));
                 }
-              });
+              },
+              step -> mayBegin(name, step));
     } catch (DriverException e) {
       record(desired, before, "error", Optional.of(e.getMessage()));
       return WorkQueue.Result.RETRY;
+    } finally {
+      stepping.remove(name);
+    }
+    if (outcome.halted()) {
+      log.info("resource={} held: the steps left were not begun", name);
+      return WorkQueue.Result.DONE;
     }
     Plan after = Planning.plan(List.of(desired), drivers, policy);
     ResourcePlan now = after.resources().get(0);

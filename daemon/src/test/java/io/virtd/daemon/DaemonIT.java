@@ -190,8 +190,7 @@ class DaemonIT {
     d.manifest(
         "t.yaml",
         guest("t", "ensure: stopped\n").replace("shutdown_timeout: 2s", "shutdown_timeout: 6s"));
-    d.awaitLog("resource=" + a, Duration.ofSeconds(10));
-    Thread.sleep(1500);
+    d.awaitLog("resource=" + a + " step=stop started", Duration.ofSeconds(30));
     d.signal("TERM");
     assertEquals(0, d.waitFor(Duration.ofSeconds(70)));
     assertEquals("shut off", state(a), "the stop that was running when SIGTERM came finished");

@@ -11,6 +11,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +59,43 @@ class ReconcilerTest {
     reconciler.release("a");
     reconciler.reconcile("a");
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+  }
+
+  @Test
+  void aHoldDuringAStepLetsThatStepFinishAndBeginsNoOther() throws Exception {
+    CountDownLatch inCreate = new CountDownLatch(1);
+    CountDownLatch go = new CountDownLatch(1);
+    fake.onCall =
+        c -> {
+          if (c.equals("create a")) {
+            inCreate.countDown();
+            await(go);
+          }
+        };
+    var result = new AtomicReference<WorkQueue.Result>();
+    Thread worker = new Thread(() -> result.set(reconciler.reconcile("a")));
+    worker.start();
+    assertTrue(inCreate.await(10, TimeUnit.SECONDS));
+
+    assertEquals(Optional.of("create"), reconciler.hold("a"), "the step under way is reported");
+    go.countDown();
+    worker.join(10_000);
+
+    assertEquals(WorkQueue.Result.DONE, result.get());
+    assertEquals(List.of("create a"), fake.calls, "start, planned after create, was not begun");
+    assertEquals(RunState.SHUTOFF, fake.guests.get("a").state);
+    assertEquals(Optional.empty(), reconciler.hold("a"), "nothing under way any more");
+    reconciler.release("a");
+    assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
+    assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test

@@ -31,8 +31,22 @@ public final class Executor {
     this.lockWait = lockWait;
   }
 
-  /** What happened to one guest. */
-  public record Outcome(boolean ok, Set<Field> unhonoured) {}
+  /**
+   * What happened to one guest: {@code ok} when every step it began succeeded; {@code halted} when
+   * the gate closed before a step (the steps after it were not begun).
+   */
+  public record Outcome(boolean ok, Set<Field> unhonoured, boolean halted) {}
+
+  /**
+   * Asked just before each step begins, under the guest's lock. A closed gate ends the guest's
+   * steps there without failing any (the daemon's {@code hold}).
+   */
+  @FunctionalInterface
+  public interface Gate {
+    Gate OPEN = step -> true;
+
+    boolean mayBegin(String step);
+  }
 
   /** Hands an adopted guest back: removes virtd's mark under the guest's lock, nothing else. */
   public void unmark(String name, VmDriver driver) throws DriverException, IOException {
@@ -42,16 +56,23 @@ public final class Executor {
   }
 
   public Outcome run(ResourcePlan plan, VmDriver driver, Consumer<ApplyEvent> events) {
+    return run(plan, driver, events, Gate.OPEN);
+  }
+
+  public Outcome run(ResourcePlan plan, VmDriver driver, Consumer<ApplyEvent> events, Gate gate) {
     VmSpec spec = plan.spec();
     Set<Field> unhonoured = new LinkedHashSet<>();
     if (plan.steps().isEmpty()) {
-      return new Outcome(true, unhonoured);
+      return new Outcome(true, unhonoured, false);
     }
     try (GuestLocks.Held lock = locks.acquire(spec.name(), lockWait)) {
       boolean adopting = plan.has(Step.Adopt.class);
       for (Step step : plan.steps()) {
-        long t0 = System.nanoTime();
         String name = stepName(step);
+        if (!gate.mayBegin(name)) {
+          return new Outcome(true, unhonoured, true);
+        }
+        long t0 = System.nanoTime();
         try {
           Optional<String> detail = perform(step, plan, driver, adopting, unhonoured);
           events.accept(
@@ -67,7 +88,7 @@ public final class Executor {
                   since(t0),
                   Optional.empty(),
                   Optional.of(message(e))));
-          return new Outcome(false, unhonoured);
+          return new Outcome(false, unhonoured, false);
         }
       }
     } catch (IOException e) {
@@ -80,9 +101,9 @@ public final class Executor {
               Duration.ZERO,
               Optional.empty(),
               Optional.of(e.getMessage())));
-      return new Outcome(false, unhonoured);
+      return new Outcome(false, unhonoured, false);
     }
-    return new Outcome(true, unhonoured);
+    return new Outcome(true, unhonoured, false);
   }
 
   private Optional<String> perform(

@@ -98,6 +98,14 @@ public final class FakeDriver implements VmDriver {
   /** What the next successful {@link #ping} reports: that the driver had to reconnect. */
   public volatile boolean reconnected;
 
+  /** Run at the start of every call that {@link #calls} records, with its entry. */
+  public volatile java.util.function.Consumer<String> onCall = c -> {};
+
+  private void called(String call) {
+    calls.add(call);
+    onCall.accept(call);
+  }
+
   /** When set, {@link #ping} waits for it: the hypervisor is frozen. */
   public volatile java.util.concurrent.CountDownLatch frozen;
 
@@ -175,7 +183,7 @@ public final class FakeDriver implements VmDriver {
 
   @Override
   public void create(VmSpec spec, OwnershipMark mark) throws DriverException {
-    calls.add("create " + spec.name());
+    called("create " + spec.name());
     if (guests.containsKey(spec.name())) {
       throw new DriverException(DriverException.Kind.CONFLICT, "exists");
     }
@@ -195,7 +203,7 @@ public final class FakeDriver implements VmDriver {
   public Set<Field> update(
       VmSpec spec, ObservedVm current, List<FieldChange> changes, OwnershipMark mark)
       throws DriverException {
-    calls.add(
+    called(
         "update "
             + spec.name()
             + " "
@@ -221,7 +229,7 @@ public final class FakeDriver implements VmDriver {
 
   @Override
   public void start(String name) throws DriverException {
-    calls.add("start " + name);
+    called("start " + name);
     Guest g = guest(name);
     if (g.state.isActive()) {
       throw new DriverException(DriverException.Kind.CONFLICT, "already running");
@@ -235,13 +243,13 @@ public final class FakeDriver implements VmDriver {
 
   @Override
   public void resume(String name) throws DriverException {
-    calls.add("resume " + name);
+    called("resume " + name);
     guest(name).state = RunState.RUNNING;
   }
 
   @Override
   public boolean stop(String name, Duration timeout) throws DriverException {
-    calls.add("stop " + name);
+    called("stop " + name);
     Guest g = guests.get(name);
     if (g == null || !g.state.isActive() && g.state != RunState.CRASHED) {
       return false;
@@ -253,7 +261,7 @@ public final class FakeDriver implements VmDriver {
 
   @Override
   public void destroy(String name) throws DriverException {
-    calls.add("destroy " + name);
+    called("destroy " + name);
     Guest g = guests.get(name);
     if (g != null) {
       g.state = RunState.SHUTOFF;
@@ -263,7 +271,7 @@ public final class FakeDriver implements VmDriver {
 
   @Override
   public void unmark(String name) {
-    calls.add("unmark " + name);
+    called("unmark " + name);
     Guest g = guests.get(name);
     if (g != null) {
       g.mark = null;
@@ -272,7 +280,7 @@ public final class FakeDriver implements VmDriver {
 
   @Override
   public void remove(String name) {
-    calls.add("remove " + name);
+    called("remove " + name);
     guests.remove(name);
   }
 
