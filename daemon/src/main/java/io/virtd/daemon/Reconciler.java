@@ -40,12 +40,9 @@ public final class Reconciler {
   private final String owner;
   private final BooleanSupplier restartsAllowed;
   private final Clock clock;
-  private final Set<String> held;
+  private final Holds holds;
   private final Prune prune;
   private final Map<String, GuestStatus> status = new ConcurrentHashMap<>();
-
-  /** The step each guest is in, if any; changed together with {@link #held} under its lock. */
-  private final Map<String, String> stepping = new ConcurrentHashMap<>();
 
   private WorkQueue queue;
 
@@ -61,18 +58,10 @@ public final class Reconciler {
       String owner,
       BooleanSupplier restartsAllowed,
       Clock clock) {
-    this(
-        store,
-        drivers,
-        executor,
-        owner,
-        restartsAllowed,
-        clock,
-        ConcurrentHashMap.newKeySet(),
-        Prune.OFF);
+    this(store, drivers, executor, owner, restartsAllowed, clock, new Holds(), Prune.OFF);
   }
 
-  /** {@code held} is shared so that holds survive a configuration reload. */
+  /** {@code holds} is shared so that holds survive a configuration reload. */
   public Reconciler(
       DesiredStore store,
       Drivers drivers,
@@ -80,9 +69,9 @@ public final class Reconciler {
       String owner,
       BooleanSupplier restartsAllowed,
       Clock clock,
-      Set<String> held,
+      Holds holds,
       Prune prune) {
-    this.held = held;
+    this.holds = holds;
     this.prune = prune;
     this.store = store;
     this.drivers = drivers;
@@ -101,29 +90,22 @@ public final class Reconciler {
    * finishes; it is returned so that the operator is told.
    */
   public Optional<String> hold(String name) {
-    Optional<String> running;
-    synchronized (held) {
-      held.add(name);
-      running = Optional.ofNullable(stepping.get(name));
-    }
+    Optional<String> running = holds.hold(name);
     status.computeIfPresent(name, (n, s) -> withHeld(s, true));
     return running;
   }
 
-  /** The executor's gate: a step begins only on a guest not held, atomically with the hold. */
+  /** The executor's gate: a step begins only on a guest not held. */
   private boolean mayBegin(String name, String step) {
-    synchronized (held) {
-      if (held.contains(name)) {
-        return false;
-      }
-      stepping.put(name, step);
+    if (!holds.mayBegin(name, step)) {
+      return false;
     }
     log.info("resource={} step={} started", name, step);
     return true;
   }
 
   public void release(String name) {
-    held.remove(name);
+    holds.release(name);
     status.computeIfPresent(name, (n, s) -> withHeld(s, false));
   }
 
@@ -143,7 +125,7 @@ public final class Reconciler {
   }
 
   private WorkQueue.Result reconcileOne(String name) {
-    if (held.contains(name)) {
+    if (holds.isHeld(name)) {
       log.debug("resource={} held: left as it is", name);
       return WorkQueue.Result.DONE;
     }
@@ -251,7 +233,7 @@ public final class Reconciler {
               before,
               driver,
               e -> {
-                stepping.remove(name);
+                holds.ended(name);
                 if (e.ok()) {
                   log.info(
                       "resource={} step={} ok in {} ms{}",
@@ -268,7 +250,7 @@ public final class Reconciler {
       record(desired, before, "error", Optional.of(e.getMessage()));
       return WorkQueue.Result.RETRY;
     } finally {
-      stepping.remove(name);
+      holds.ended(name);
     }
     if (outcome.halted()) {
       log.info("resource={} held: the steps left were not begun", name);
@@ -300,7 +282,7 @@ public final class Reconciler {
             plan.restartPending().stream().map(Field::key).toList(),
             error,
             error.isPresent() ? retries : 0,
-            held.contains(spec.name())));
+            holds.isHeld(spec.name())));
   }
 
   private static GuestStatus withHeld(GuestStatus s, boolean held) {

@@ -18,10 +18,8 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -66,7 +64,7 @@ public final class Virtd implements Callable<Integer> {
   private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
 
   /** Operators' holds outlive a configuration reload. */
-  private final Set<String> held = ConcurrentHashMap.newKeySet();
+  private final Holds holds = new Holds();
 
   private final Clock clock = Clock.systemUTC();
 
@@ -167,7 +165,7 @@ public final class Virtd implements Callable<Integer> {
               cfg.owner(),
               () -> window.map(w -> w.isOpen(clock.instant())).orElse(true),
               clock,
-              held,
+              holds,
               new Reconciler.Prune(cfg.prune(), cfg.pruneGrace()));
       WorkQueue queue =
           new WorkQueue(

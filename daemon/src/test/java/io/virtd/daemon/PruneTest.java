@@ -18,7 +18,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +44,7 @@ class PruneTest {
             "h",
             () -> true,
             clock,
-            ConcurrentHashMap.newKeySet(),
+            new Holds(),
             new Reconciler.Prune(true, Duration.ofSeconds(60)));
   }
 
