@@ -25,6 +25,7 @@ public final class DesiredStore {
   private final ManifestLoader loader = new ManifestLoader(ManifestLoader.Permissions.REFUSE);
   private Map<String, VmSpec> current = Map.of();
   private Map<Path, List<Problem>> problems = Map.of();
+  private Object dirIdentity; // the manifests directory's device and inode at the last reload
   private final Map<String, VmSpec> gone = new HashMap<>();
   private final Map<String, Instant> goneSince = new HashMap<>();
 
@@ -32,8 +33,13 @@ public final class DesiredStore {
     this.dir = dir;
   }
 
-  /** What a reload changed: resources whose desired state differs, and those that went away. */
-  public record Delta(Set<String> changed, Set<String> removed) {}
+  /**
+   * What a reload changed: resources whose desired state differs, and those that went away. {@code
+   * emptied}: the manifests directory is another, empty directory now (the file system it was on
+   * unmounted, say), so the removed resources are not remembered as gone and are never pruned. A
+   * file removed from the same directory is a removal as usual, the last one too.
+   */
+  public record Delta(Set<String> changed, Set<String> removed, boolean emptied) {}
 
   public synchronized Delta reload(Instant now) {
     DesiredState fresh = loader.load(List.of(dir));
@@ -50,13 +56,14 @@ public final class DesiredStore {
         });
     Map<String, VmSpec> next = new LinkedHashMap<>();
     for (VmSpec s : fresh.resources().values()) {
-      if (!badFiles.contains(s.file())) {
+      if (!underAny(badFiles, s.file())) {
         next.put(s.name(), s);
       }
     }
-    // a broken file keeps what it last declared validly
+    // a broken file keeps what it last declared validly; so does every file of a directory that
+    // cannot be read (gone, unmounted, permission denied): that is no evidence of a removal
     for (VmSpec old : current.values()) {
-      if (badFiles.contains(old.file()) && !next.containsKey(old.name())) {
+      if (underAny(badFiles, old.file()) && !next.containsKey(old.name())) {
         next.put(old.name(), old);
       }
     }
@@ -69,17 +76,38 @@ public final class DesiredStore {
           gone.remove(n);
           goneSince.remove(n);
         });
+    Object identity = ManifestWatcher.identity(dir);
+    boolean emptied =
+        next.isEmpty()
+            && !current.isEmpty()
+            && identity != null
+            && dirIdentity != null
+            && !identity.equals(dirIdentity);
+    if (identity != null) {
+      dirIdentity = identity;
+    }
     Set<String> removed = new HashSet<>();
     for (VmSpec old : current.values()) {
       if (!next.containsKey(old.name())) {
         removed.add(old.name());
-        gone.put(old.name(), old);
-        goneSince.put(old.name(), now);
+        if (!emptied) {
+          gone.put(old.name(), old);
+          goneSince.put(old.name(), now);
+        }
       }
     }
     current = next;
     problems = byFile;
-    return new Delta(changed, removed);
+    return new Delta(changed, removed, emptied);
+  }
+
+  private static boolean underAny(Set<Path> bad, Path file) {
+    for (Path b : bad) {
+      if (file.startsWith(b)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public synchronized Optional<VmSpec> get(String name) {

@@ -200,11 +200,18 @@ public final class Virtd implements Callable<Integer> {
                       queue.forget(n);
                       queue.add(n);
                     });
+            if (delta.emptied() && cfg.prune()) {
+              log.warn(
+                  "{} is another, empty directory now (unmounted?): its {} guest(s) are left as"
+                      + " they are and not pruned; remove guests with ensure: absent",
+                  store.dir(),
+                  delta.removed().size());
+            }
             delta
                 .removed()
                 .forEach(
                     n -> {
-                      if (cfg.prune()) {
+                      if (cfg.prune() && !delta.emptied()) {
                         log.info(
                             "resource={} manifest removed: pruned in {} s unless it comes back",
                             n,

@@ -53,6 +53,51 @@ class DesiredStoreTest {
   }
 
   @Test
+  void aManifestsDirectoryThatVanishesRemovesNothingAndItsFilesComingBackWithoutOneDoes()
+      throws Exception {
+    Path manifests = Files.createDirectory(dir.resolve("m"));
+    DesiredStore store = new DesiredStore(manifests);
+    write("m/a.yaml", "virt: a\nvirt_type: kvm\n");
+    write("m/b.yaml", "virt: b\nvirt_type: kvm\n");
+    store.reload(Instant.EPOCH);
+    Path away = dir.resolve("away");
+    Files.move(manifests, away); // unmounted, or removed by mistake
+
+    DesiredStore.Delta d = store.reload(Instant.EPOCH);
+    assertEquals(Set.of(), d.removed(), "an unreadable directory is no evidence of a removal");
+    assertTrue(store.get("a").isPresent() && store.get("b").isPresent());
+    assertTrue(store.problems().containsKey(manifests), store.problems().toString());
+
+    Files.move(away, manifests);
+    Files.delete(manifests.resolve("b.yaml"));
+    assertEquals(Set.of("b"), store.reload(Instant.EPOCH).removed());
+    assertTrue(store.problems().isEmpty());
+  }
+
+  @Test
+  void aManifestsDirectoryReplacedByAnEmptyOneUnmanagesItsGuestsButNeverPrunesThem()
+      throws Exception {
+    Path manifests = Files.createDirectory(dir.resolve("m"));
+    DesiredStore store = new DesiredStore(manifests);
+    write("m/a.yaml", "virt: a\nvirt_type: kvm\n");
+    store.reload(Instant.EPOCH);
+    Files.move(manifests, dir.resolve("mounted"));
+    Files.createDirectory(manifests); // the empty mount point under an unmounted file system
+
+    DesiredStore.Delta d = store.reload(Instant.EPOCH);
+    assertEquals(Set.of("a"), d.removed());
+    assertTrue(d.emptied());
+    assertTrue(store.goneNames().isEmpty(), "nothing to prune");
+
+    write("m/a.yaml", "virt: a\nvirt_type: kvm\n");
+    assertEquals(Set.of("a"), store.reload(Instant.EPOCH).changed(), "managed again");
+    Files.delete(manifests.resolve("a.yaml")); // the same directory: a removal as usual
+    d = store.reload(Instant.EPOCH);
+    assertFalse(d.emptied());
+    assertEquals(Set.of("a"), store.goneNames());
+  }
+
+  @Test
   void aGroupWritableManifestIsRefusedButKeepsItsLastState() throws Exception {
     DesiredStore store = new DesiredStore(dir);
     write("a.yaml", "virt: a\nvirt_type: kvm\n");
