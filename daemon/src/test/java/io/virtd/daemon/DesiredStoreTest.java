@@ -21,6 +21,16 @@ class DesiredStoreTest {
     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
   }
 
+  /** A store over {@code dir/m}, loaded, with a manifest {@code NAME.yaml} for each name. */
+  DesiredStore storeOverSubdirectoryWith(String... names) throws Exception {
+    DesiredStore store = new DesiredStore(Files.createDirectory(dir.resolve("m")));
+    for (String n : names) {
+      write("m/" + n + ".yaml", "virt: " + n + "\nvirt_type: kvm\n");
+    }
+    store.reload(Instant.EPOCH);
+    return store;
+  }
+
   @Test
   void anInvalidFileKeepsItsLastValidStateAndAFixConverges() throws Exception {
     DesiredStore store = new DesiredStore(dir);
@@ -55,11 +65,8 @@ class DesiredStoreTest {
   @Test
   void aManifestsDirectoryThatVanishesRemovesNothingAndItsFilesComingBackWithoutOneDoes()
       throws Exception {
-    Path manifests = Files.createDirectory(dir.resolve("m"));
-    DesiredStore store = new DesiredStore(manifests);
-    write("m/a.yaml", "virt: a\nvirt_type: kvm\n");
-    write("m/b.yaml", "virt: b\nvirt_type: kvm\n");
-    store.reload(Instant.EPOCH);
+    DesiredStore store = storeOverSubdirectoryWith("a", "b");
+    Path manifests = store.dir();
     Path away = dir.resolve("away");
     Files.move(manifests, away); // unmounted, or removed by mistake
 
@@ -77,10 +84,8 @@ class DesiredStoreTest {
   @Test
   void aManifestsDirectoryReplacedByAnEmptyOneUnmanagesItsGuestsButNeverPrunesThem()
       throws Exception {
-    Path manifests = Files.createDirectory(dir.resolve("m"));
-    DesiredStore store = new DesiredStore(manifests);
-    write("m/a.yaml", "virt: a\nvirt_type: kvm\n");
-    store.reload(Instant.EPOCH);
+    DesiredStore store = storeOverSubdirectoryWith("a");
+    Path manifests = store.dir();
     Files.move(manifests, dir.resolve("mounted"));
     Files.createDirectory(manifests); // the empty mount point under an unmounted file system
 
