@@ -66,18 +66,27 @@ public final class ApplyCommand implements Callable<Integer> {
           new Executor(
               s.config.owner(), new GuestLocks(s.config.lockDir()), Duration.ofSeconds(30));
       // the configuration's `workers`: guests converge in parallel, each guest's steps in order
-      Apply.Result result =
-          Apply.run(
-              plan,
-              drivers,
-              executor,
-              policy,
-              e -> {
-                synchronized (out) {
-                  print(e, out);
-                }
-              },
-              s.config.workers());
+      Apply.Result result;
+      try (Interrupts interrupts = Interrupts.install(err)) {
+        result =
+            Apply.run(
+                plan,
+                drivers,
+                executor,
+                policy,
+                e -> {
+                  synchronized (out) {
+                    print(e, out);
+                  }
+                },
+                s.config.workers(),
+                interrupts);
+      }
+      if (!result.halted().isEmpty()) {
+        err.println(
+            "virtctl: interrupted: not finished, run apply again: virt/"
+                + String.join(", virt/", result.halted()));
+      }
       for (String inc : result.inconsistent()) {
         err.println("virtctl: error: driver produced an inconsistent result: virt/" + inc);
       }
@@ -88,15 +97,18 @@ public final class ApplyCommand implements Callable<Integer> {
         sum.put("exit_code", result.exitCode());
         sum.set("failed", PlanJson.MAPPER.valueToTree(result.failed()));
         sum.set("inconsistent", PlanJson.MAPPER.valueToTree(result.inconsistent()));
+        sum.set("interrupted", PlanJson.MAPPER.valueToTree(result.halted()));
         sum.set("after", after);
         out.println(PlanJson.MAPPER.writeValueAsString(sum));
       } else {
         out.println(
-            "Apply complete: "
+            (result.halted().isEmpty() ? "Apply complete: " : "Apply interrupted: ")
                 + result.failed().size()
                 + " failed, "
                 + result.inconsistent().size()
-                + " inconsistent. After apply: "
+                + " inconsistent"
+                + (result.halted().isEmpty() ? "" : ", " + result.halted().size() + " not finished")
+                + ". After apply: "
                 + PlanText.render(after).lines().reduce((a, b) -> b).orElse(""));
       }
       out.flush();

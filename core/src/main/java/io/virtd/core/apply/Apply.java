@@ -20,14 +20,17 @@ public final class Apply {
   /**
    * @param failed resources whose step failed or that could not be planned
    * @param inconsistent resources still differing after apply, with what still differs
+   * @param halted resources whose remaining steps were not begun: the gate closed (interrupted)
    * @param after the plan computed from what was read back
    */
-  public record Result(List<String> failed, List<String> inconsistent, Plan after) {
+  public record Result(
+      List<String> failed, List<String> inconsistent, List<String> halted, Plan after) {
     /**
-     * The spec's exit status: 0 converged, 1 failure or inconsistency, 3 restart/recreate pending.
+     * The spec's exit status: 0 converged, 1 failure, inconsistency or interruption, 3
+     * restart/recreate pending.
      */
     public int exitCode() {
-      if (!failed.isEmpty() || !inconsistent.isEmpty()) {
+      if (!failed.isEmpty() || !inconsistent.isEmpty() || !halted.isEmpty()) {
         return 1;
       }
       boolean pending =
@@ -58,7 +61,23 @@ public final class Apply {
       PlanPolicy policy,
       Consumer<ApplyEvent> events,
       int parallel) {
+    return run(plan, drivers, executor, policy, events, parallel, Executor.Gate.OPEN);
+  }
+
+  /**
+   * As above; {@code gate} is asked before every step of every guest, and a closed gate ends each
+   * guest's steps there (an interrupted apply: steps under way finish, no new one begins).
+   */
+  public static Result run(
+      Plan plan,
+      Drivers drivers,
+      Executor executor,
+      PlanPolicy policy,
+      Consumer<ApplyEvent> events,
+      int parallel,
+      Executor.Gate gate) {
     java.util.Set<String> failedNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.Set<String> haltedNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
     List<VmSpec> touched = new ArrayList<>();
     List<ResourcePlan> work = new ArrayList<>();
     for (ResourcePlan r : plan.resources()) {
@@ -75,8 +94,11 @@ public final class Apply {
         r -> {
           try {
             var driver = drivers.get(drivers.targetOf(r.spec()));
-            if (!executor.run(r, driver, events).ok()) {
+            Executor.Outcome outcome = executor.run(r, driver, events, gate);
+            if (!outcome.ok()) {
               failedNames.add(r.name());
+            } else if (outcome.halted()) {
+              haltedNames.add(r.name());
             }
           } catch (DriverException e) {
             failedNames.add(r.name());
@@ -113,12 +135,14 @@ public final class Apply {
     // in plan order, whatever order the parallel guests finished in
     List<String> failed =
         plan.resources().stream().map(ResourcePlan::name).filter(failedNames::contains).toList();
+    List<String> halted =
+        plan.resources().stream().map(ResourcePlan::name).filter(haltedNames::contains).toList();
     // after apply, --replace has been used up: re-plan without it
     PlanPolicy again = new PlanPolicy(policy.owner(), java.util.Set.of(), policy.restartsAllowed());
     Plan after = Planning.plan(touched, drivers, again);
     List<String> inconsistent = new ArrayList<>();
     for (ResourcePlan r : after.resources()) {
-      if (failed.contains(r.name())) {
+      if (failed.contains(r.name()) || halted.contains(r.name())) {
         continue;
       }
       if (r.error().isPresent()) {
@@ -127,7 +151,7 @@ public final class Apply {
         inconsistent.add(r.name() + ": " + describe(r));
       }
     }
-    return new Result(failed, inconsistent, after);
+    return new Result(failed, inconsistent, halted, after);
   }
 
   private static String describe(ResourcePlan r) {

@@ -33,6 +33,10 @@ class ApplyTest {
   }
 
   Apply.Result apply(DesiredState d) {
+    return apply(d, Executor.Gate.OPEN);
+  }
+
+  Apply.Result apply(DesiredState d, Executor.Gate gate) {
     PlanPolicy policy = PlanPolicy.of("host1");
     Drivers drivers = drivers();
     Plan plan = Planning.plan(d.resources().values(), drivers, policy);
@@ -41,7 +45,9 @@ class ApplyTest {
         drivers,
         new Executor("host1", new GuestLocks(locks), Duration.ofSeconds(1)),
         policy,
-        events::add);
+        events::add,
+        1,
+        gate);
   }
 
   static final String TWO =
@@ -69,6 +75,24 @@ class ApplyTest {
     assertEquals(0, second.exitCode());
     assertEquals(List.of(), fake.calls, "a converged guest is not touched");
     assertFalse(second.after().hasChanges());
+  }
+
+  @Test
+  void aGateClosedAfterTheFirstStepLeavesTheRestUnbegunAndExitsOneWithoutInconsistency() {
+    List<String> asked = new ArrayList<>();
+    Apply.Result r =
+        apply(
+            Specs.load(TWO),
+            step -> {
+              asked.add(step);
+              return asked.size() == 1; // interrupted while the first step ran
+            });
+    assertEquals(List.of("create a"), fake.calls);
+    assertEquals(List.of("a", "b"), r.halted());
+    assertEquals(List.of(), r.inconsistent(), "an unfinished guest is no driver inconsistency");
+    assertEquals(List.of(), r.failed());
+    assertEquals(1, r.exitCode());
+    assertTrue(r.after().hasChanges(), "what was not begun is still to do");
   }
 
   @Test
