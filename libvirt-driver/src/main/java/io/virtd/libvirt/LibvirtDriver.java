@@ -50,7 +50,13 @@ public final class LibvirtDriver implements VmDriver {
   static final int METADATA_DESCRIPTION = 0;
   static final int AFFECT_LIVE = 1;
 
-  private static final Duration READ_BACK = Duration.ofSeconds(1);
+  /**
+   * How long a live change may take to show: libvirt learns a balloon's size from QEMU's
+   * BALLOON_CHANGE events, which QEMU sends at most once a second, so the final size can come a
+   * second after the first change and more under load.
+   */
+  private static final Duration READ_BACK = Duration.ofSeconds(3);
+
   private static final long POLL_MS = 100;
 
   private final String uri;
