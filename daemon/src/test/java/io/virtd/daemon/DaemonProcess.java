@@ -94,12 +94,15 @@ final class DaemonProcess implements AutoCloseable {
     env.remove("VIRTD_LOG_LEVEL");
     env.remove("NOTIFY_SOCKET");
     env.putAll(this.env);
+    // the log is appended to: an earlier daemon's "started:" there says nothing about this one
+    long from = Files.exists(log) ? Files.size(log) : 0;
     process = pb.start();
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> logText().contains("started:") || !process.isAlive());
+        .until(() -> logSince(from).contains("started:") || !process.isAlive());
     if (!process.isAlive()) {
-      throw new IllegalStateException("virtd exited " + process.exitValue() + ":\n" + logText());
+      throw new IllegalStateException(
+          "virtd exited " + process.exitValue() + ":\n" + logSince(from));
     }
     return this;
   }
@@ -129,6 +132,17 @@ final class DaemonProcess implements AutoCloseable {
   String logText() {
     try {
       return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** What was logged after the first {@code offset} bytes. */
+  private String logSince(long offset) {
+    try {
+      byte[] all = Files.exists(log) ? Files.readAllBytes(log) : new byte[0];
+      int from = (int) Math.min(offset, all.length);
+      return new String(all, from, all.length - from, StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "";
     }
