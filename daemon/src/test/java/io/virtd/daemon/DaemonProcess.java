@@ -51,15 +51,28 @@ final class DaemonProcess implements AutoCloseable {
 
   /** A manifest file as an operator writes it: readable by all, writable by its owner only. */
   Path manifest(String file, String text) throws IOException {
+    return manifest(file, text, "rw-r--r--");
+  }
+
+  /**
+   * A manifest file with the given permissions (e.g. {@code rw-rw-r--}), in place at once with
+   * them: the watcher never reads it half-written or with other permissions.
+   */
+  Path manifest(String file, String text, String permissions) throws IOException {
     Path f = manifests.resolve(file);
-    writePrivate(f, text);
+    write(f, text, permissions);
     return f;
   }
 
   private static void writePrivate(Path f, String text) throws IOException {
+    write(f, text, "rw-r--r--");
+  }
+
+  /** Through a dotfile beside it (the manifest loader skips those) and an atomic rename. */
+  private static void write(Path f, String text, String permissions) throws IOException {
     Path tmp = f.resolveSibling("." + f.getFileName() + ".tmp");
     Files.writeString(tmp, text);
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(permissions));
     Files.move(
         tmp,
         f,
@@ -149,10 +162,15 @@ final class DaemonProcess implements AutoCloseable {
   }
 
   void awaitLog(String fragment, Duration limit) {
-    await()
-        .atMost(limit)
-        .pollInterval(Duration.ofMillis(50))
-        .until(() -> logText().contains(fragment));
+    try {
+      await()
+          .atMost(limit)
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> logText().contains(fragment));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          "no `" + fragment + "` in the daemon's log within " + limit + ":\n" + logText(), e);
+    }
   }
 
   @Override
