@@ -1,10 +1,9 @@
 package io.virtd.cli;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** An independent reader of libvirt for end-to-end tests: the virsh command, not our driver. */
 public final class Virsh {
@@ -12,17 +11,12 @@ public final class Virsh {
 
   private Virsh() {}
 
+  /** virsh's output (stdout and stderr), whatever its exit code; at most a minute. */
   public static String run(String... args) {
     List<String> argv = new ArrayList<>(List.of("virsh", "-q", "-c", URI));
     argv.addAll(List.of(args));
     try {
-      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException("virsh timed out: " + argv);
-      }
-      return out.strip();
+      return Commands.run(argv, Duration.ofSeconds(60)).out().strip();
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {
@@ -33,11 +27,9 @@ public final class Virsh {
 
   public static boolean available() {
     try {
-      Process p =
-          new ProcessBuilder("virsh", "-c", URI, "version").redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
+      return Commands.run(List.of("virsh", "-c", URI, "version"), Duration.ofSeconds(20)).exit()
+          == 0;
+    } catch (IOException | IllegalStateException e) { // IllegalStateException: timed out
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.virtd.cli.CliRunner;
-import java.nio.charset.StandardCharsets;
+import io.virtd.cli.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,13 +59,8 @@ class SocketAccessIT {
   record Result(int exit, String out) {}
 
   static Result run(String... argv) throws Exception {
-    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IllegalStateException("timed out: " + List.of(argv));
-    }
-    return new Result(p.exitValue(), out.strip());
+    Commands.Result r = Commands.run(List.of(argv), Duration.ofSeconds(60));
+    return new Result(r.exit(), r.out().strip());
   }
 
   static Result asOther(String... argv) throws Exception {
