@@ -207,7 +207,8 @@ final class Storage {
   Volume blank(Path dir, boolean build, String name, long bytes)
       throws LibvirtException, DriverException {
     StoragePool pool = poolFor(dir, build);
-    return created(pool.storageVolCreateXML(volumeXml(name, "qcow2", bytes, Optional.empty()), 0));
+    String xml = volumeXml(name, "qcow2", bytes, Optional.empty());
+    return created(making(dir, name, () -> pool.storageVolCreateXML(xml, 0)));
   }
 
   /** A qcow2 overlay {@code name} backed by {@code base}, at least as large as the base. */
@@ -217,7 +218,7 @@ final class Storage {
     long capacity = Math.max(bytes, base.capacity());
     String xml =
         volumeXml(name, "qcow2", capacity, Optional.of(new Backing(base.path(), base.format())));
-    return created(pool.storageVolCreateXML(xml, 0));
+    return created(making(dir, name, () -> pool.storageVolCreateXML(xml, 0)));
   }
 
   /** A full copy of {@code base} in its own format, grown to {@code bytes} when that is larger. */
@@ -229,7 +230,7 @@ final class Storage {
     StorageVol v;
     try {
       String xml = volumeXml(name, base.format(), base.capacity(), Optional.empty());
-      v = pool.storageVolCreateXMLFrom(xml, source, 0);
+      v = making(dir, name, () -> pool.storageVolCreateXMLFrom(xml, source, 0));
     } finally {
       source.free();
       from.free();
@@ -254,6 +255,60 @@ final class Storage {
       }
       throw e;
     }
+  }
+
+  private interface VolumeCall {
+    StorageVol make() throws LibvirtException;
+  }
+
+  /**
+   * Runs a volume creation. A file already there under that name is never overwritten; the error
+   * says whose disk it is, or, when no guest uses it, that a create cut off may have left it.
+   */
+  private StorageVol making(Path dir, String name, VolumeCall call)
+      throws LibvirtException, DriverException {
+    try {
+      return call.make();
+    } catch (LibvirtException e) {
+      org.libvirt.Error err = e.getError();
+      if (err == null || err.getCode() != ErrorNumber.VIR_ERR_STORAGE_VOL_EXIST) {
+        throw e;
+      }
+      Path file = dir.toAbsolutePath().normalize().resolve(name);
+      List<String> users = guestsUsing(file);
+      throw new DriverException(
+          Kind.TERMINAL,
+          "libvirt: "
+              + file
+              + " exists already and virtd never overwrites a disk"
+              + (users.isEmpty()
+                  ? "; no guest uses it: if a create that was cut off left it, remove it (virsh"
+                      + " vol-delete "
+                      + file
+                      + ") and apply again, or name it in `virt_path` to use it"
+                  : ": it is the disk of " + String.join(", ", users)),
+          e);
+    }
+  }
+
+  /** The guests (defined or running) whose definition names {@code file}. */
+  private List<String> guestsUsing(Path file) {
+    List<String> users = new ArrayList<>();
+    try {
+      for (org.libvirt.Domain d : conn.listAllDomains(0)) {
+        try {
+          String xml = d.getXMLDesc(0); // libvirt quotes attributes with '
+          if (xml.contains("'" + file + "'")) {
+            users.add("`" + d.getName() + "`");
+          }
+        } finally {
+          d.free();
+        }
+      }
+    } catch (LibvirtException e) {
+      users.add("(the guests could not be listed: " + Errors.message(e) + ")");
+    }
+    return users;
   }
 
   private static Volume created(StorageVol v) throws LibvirtException {

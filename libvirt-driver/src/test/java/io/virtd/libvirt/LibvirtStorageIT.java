@@ -245,6 +245,37 @@ class LibvirtStorageIT {
   }
 
   @Test
+  void aDiskFileAlreadyThereIsNeverOverwrittenAndTheErrorSaysWhatToDo() throws Exception {
+    VmSpec s = guest("left", Field.DISK_SIZE, 1L, Field.ENSURE, Ensure.STOPPED);
+    Files.createDirectories(images);
+    Path disk = images.resolve(s.name() + ".qcow2"); // as a create cut off (kill -9) leaves it
+    run("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), "16M");
+    run("qemu-io", "-f", "qcow2", "-c", "write -P 0x42 0 1M", disk.toString());
+    String before = sha256(disk);
+    OwnershipMark mark = OwnershipMark.forSpec(s, "it", OwnershipMark.Origin.CREATED);
+
+    DriverException e = assertThrows(DriverException.class, () -> driver.create(s, mark));
+    assertTrue(e.getMessage().contains(disk + " exists already"), e.getMessage());
+    assertTrue(e.getMessage().contains("no guest uses it"), e.getMessage());
+    assertTrue(driver.observe(s.name()).isEmpty(), "no guest was defined");
+    assertEquals(before, sha256(disk), "the file is untouched");
+
+    // a file that another guest uses: the error names that guest
+    String user = prefix + "-user";
+    Path xml = root.resolve("user.xml");
+    Files.writeString(
+        xml,
+        ("<domain type='%s'><name>%s</name><memory unit='MiB'>64</memory><os><type>hvm</type>"
+                + "</os><devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                + "<source file='%s'/><target dev='vda' bus='virtio'/></disk></devices></domain>")
+            .formatted(type.name().toLowerCase(java.util.Locale.ROOT), user, disk));
+    run("virsh", "-q", "-c", URI, "define", xml.toString());
+    e = assertThrows(DriverException.class, () -> driver.create(s, mark));
+    assertTrue(e.getMessage().contains("it is the disk of `" + user + "`"), e.getMessage());
+    assertEquals(before, sha256(disk));
+  }
+
+  @Test
   void cloneFromAShutOffDomainGetsItsOwnUuidMacAndDisk() throws Exception {
     Path baseDisk = base.resolve("tmpl.qcow2");
     run("qemu-img", "create", "-q", "-f", "qcow2", baseDisk.toString(), "64M");
