@@ -2,6 +2,7 @@ package io.virtd.cli;
 
 import io.virtd.core.apply.Executor;
 import java.io.PrintWriter;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
@@ -17,7 +18,7 @@ final class Interrupts implements Executor.Gate, AutoCloseable {
 
   private final AtomicInteger received = new AtomicInteger();
   private final PrintWriter err;
-  private final Map<String, SignalHandler> previous = new java.util.HashMap<>();
+  private final Map<String, SignalHandler> previous = new HashMap<>();
 
   private Interrupts(PrintWriter err) {
     this.err = err;

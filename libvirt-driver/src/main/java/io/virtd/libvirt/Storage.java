@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.libvirt.Connect;
+import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 import org.libvirt.StoragePool;
@@ -295,7 +296,7 @@ final class Storage {
   private List<String> guestsUsing(Path file) {
     List<String> users = new ArrayList<>();
     try {
-      for (org.libvirt.Domain d : conn.listAllDomains(0)) {
+      for (Domain d : conn.listAllDomains(0)) {
         try {
           String xml = d.getXMLDesc(0); // libvirt quotes attributes with '
           if (xml.contains("'" + file + "'")) {
