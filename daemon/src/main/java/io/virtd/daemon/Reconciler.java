@@ -45,6 +45,7 @@ public final class Reconciler {
   private final Map<String, GuestStatus> status = new ConcurrentHashMap<>();
 
   private WorkQueue queue;
+  private volatile boolean draining;
 
   /** The configuration's {@code prune} and {@code prune_grace}. */
   public record Prune(boolean enabled, Duration grace) {
@@ -95,9 +96,17 @@ public final class Reconciler {
     return running;
   }
 
-  /** The executor's gate: a step begins only on a guest not held. */
+  /**
+   * From now on no step begins on any guest (SIGTERM, SIGHUP): the steps under way finish, and the
+   * rest waits for the next run's full pass.
+   */
+  void drain() {
+    draining = true;
+  }
+
+  /** The executor's gate: a step begins only while not draining, on a guest not held. */
   private boolean mayBegin(String name, String step) {
-    if (!holds.mayBegin(name, step)) {
+    if (draining || !holds.mayBegin(name, step)) {
       return false;
     }
     log.info("resource={} step={} started", name, step);
@@ -253,7 +262,10 @@ public final class Reconciler {
       holds.ended(name);
     }
     if (outcome.halted()) {
-      log.info("resource={} held: the steps left were not begun", name);
+      log.info(
+          "resource={} {}: the steps left were not begun",
+          name,
+          draining ? "virtd is stopping or reloading" : "held");
       return WorkQueue.Result.DONE;
     }
     Plan after = Planning.plan(List.of(desired), drivers, policy);

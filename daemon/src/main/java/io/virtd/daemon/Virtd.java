@@ -276,9 +276,10 @@ public final class Virtd implements Callable<Integer> {
           sd.reloading();
         }
         log.info(
-            "{}: no new work; waiting up to {} s for running steps",
+            "{}: no new work, no new step; waiting up to {} s for the steps under way",
             r == Request.STOP ? "stopping" : "reloading",
             DRAIN.toSeconds());
+        reconciler.drain();
         timer.shutdownNow();
         healthThread.shutdownNow();
         health.close();

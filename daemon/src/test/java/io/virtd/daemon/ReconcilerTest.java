@@ -61,8 +61,11 @@ class ReconcilerTest {
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
   }
 
-  @Test
-  void aHoldDuringAStepLetsThatStepFinishAndBeginsNoOther() throws Exception {
+  /**
+   * Reconciles {@code a} from nothing (create, then start) on another thread and runs {@code
+   * during} while the create is under way; returns the reconcile's result.
+   */
+  private WorkQueue.Result whileCreating(Runnable during) throws Exception {
     CountDownLatch inCreate = new CountDownLatch(1);
     CountDownLatch go = new CountDownLatch(1);
     fake.onCall =
@@ -76,18 +79,32 @@ class ReconcilerTest {
     Thread worker = new Thread(() -> result.set(reconciler.reconcile("a")));
     worker.start();
     assertTrue(inCreate.await(10, TimeUnit.SECONDS));
-
-    assertEquals(Optional.of("create"), reconciler.hold("a"), "the step under way is reported");
+    during.run();
     go.countDown();
     worker.join(10_000);
+    return result.get();
+  }
 
-    assertEquals(WorkQueue.Result.DONE, result.get());
+  @Test
+  void aHoldDuringAStepLetsThatStepFinishAndBeginsNoOther() throws Exception {
+    var answered = new AtomicReference<Optional<String>>();
+    WorkQueue.Result r = whileCreating(() -> answered.set(reconciler.hold("a")));
+
+    assertEquals(Optional.of("create"), answered.get(), "the step under way is reported");
+    assertEquals(WorkQueue.Result.DONE, r);
     assertEquals(List.of("create a"), fake.calls, "start, planned after create, was not begun");
     assertEquals(RunState.SHUTOFF, fake.guests.get("a").state);
     assertEquals(Optional.empty(), reconciler.hold("a"), "nothing under way any more");
     reconciler.release("a");
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+  }
+
+  @Test
+  void drainingLetsTheStepUnderWayFinishAndBeginsNoOther() throws Exception {
+    assertEquals(WorkQueue.Result.DONE, whileCreating(reconciler::drain));
+    assertEquals(List.of("create a"), fake.calls, "SIGTERM/SIGHUP: start was not begun");
+    assertEquals(RunState.SHUTOFF, fake.guests.get("a").state);
   }
 
   private static void await(CountDownLatch latch) {
