@@ -1,5 +1,6 @@
 package io.virtd.cli;
 
+import io.virtd.core.testing.Commands;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.virtd.cli;
+package io.virtd.core.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

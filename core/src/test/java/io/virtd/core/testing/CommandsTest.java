@@ -1,4 +1,4 @@
-package io.virtd.cli;
+package io.virtd.core.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
