@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.virtd.core.testing.Commands;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -93,7 +94,7 @@ class ApplyInterruptIT {
           .pollInterval(Duration.ofMillis(20))
           .until(() -> lockedByAnother(locks.resolve(first + ".lock")));
       Thread.sleep(300); // well inside the 6 s stop
-      new ProcessBuilder("kill", "-INT", Long.toString(apply.pid())).start().waitFor();
+      Commands.run(List.of("kill", "-INT", Long.toString(apply.pid())), Duration.ofSeconds(20));
 
       assertTrue(apply.waitFor(60, TimeUnit.SECONDS), "apply ended");
       String text = Files.readString(out) + Files.readString(err);

@@ -4,14 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.virtd.core.testing.Commands;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -209,12 +210,16 @@ class ExamplesIT {
     runOut(argv);
   }
 
+  /** Its stdout; stderr goes to the console. Fails past 5 minutes or on a non-zero exit. */
   private static String runOut(String... argv) throws Exception {
-    Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(String.join(" ", argv) + " failed");
+    Commands.Result r =
+        Commands.run(
+            new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT),
+            Duration.ofSeconds(300));
+    if (r.exit() != 0) {
+      throw new IllegalStateException(
+          String.join(" ", argv) + " failed (" + r.exit() + "); its stdout:\n" + r.out());
     }
-    return out;
+    return r.out();
   }
 }

@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.virtd.core.testing.Commands;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -187,9 +187,7 @@ class MixedDriversEndToEndTest {
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("VZSIM_ROOT", simRoot.toString());
-    Process p = pb.start();
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    return Commands.run(pb, Duration.ofSeconds(60)).out().strip();
   }
 
   private static void file(Path p, String text) throws IOException {
@@ -199,9 +197,8 @@ class MixedDriversEndToEndTest {
 
   private static boolean python3() {
     try {
-      Process p = new ProcessBuilder("python3", "--version").redirectErrorStream(true).start();
-      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException | InterruptedException e) {
+      return Commands.run(List.of("python3", "--version"), Duration.ofSeconds(20)).exit() == 0;
+    } catch (IOException | InterruptedException | IllegalStateException e) { // ISE: timed out
       return false;
     }
   }

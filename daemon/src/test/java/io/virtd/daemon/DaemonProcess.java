@@ -2,6 +2,7 @@ package io.virtd.daemon;
 
 import static org.awaitility.Awaitility.await;
 
+import io.virtd.core.testing.Commands;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -129,9 +130,10 @@ final class DaemonProcess implements AutoCloseable {
   }
 
   void signal(String name) throws IOException, InterruptedException {
-    Process kill =
-        new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).inheritIO().start();
-    kill.waitFor();
+    Commands.run(
+        new ProcessBuilder("kill", "-s", name, Long.toString(process.pid()))
+            .redirectError(ProcessBuilder.Redirect.INHERIT),
+        Duration.ofSeconds(20));
   }
 
   /** Waits for the process to end and returns its exit code. */

@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.virtd.core.testing.Commands;
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,16 +121,15 @@ class SystemdUnitTest {
       Files.createDirectories(here.resolve("virtd.service.d"));
       Files.writeString(here.resolve("virtd.service.d/openvz.conf"), dropIn.get());
     }
-    Process p =
-        new ProcessBuilder(analyze.toString(), "verify", file.toString())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("systemd-analyze verify did not finish: " + output);
+    Commands.Result r;
+    try {
+      r =
+          Commands.run(
+              List.of(analyze.toString(), "verify", file.toString()), Duration.ofSeconds(60));
+    } catch (IllegalStateException e) { // timed out
+      return fail("systemd-analyze verify did not finish: " + e.getMessage());
     }
-    return new Result(p.exitValue(), output);
+    return new Result(r.exit(), r.out());
   }
 
   private record Result(int exit, String output) {
