@@ -1,11 +1,11 @@
 package io.virtd.libvirt;
 
+import io.virtd.core.testing.Commands;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A tiny guest that really boots: Debian's kernel and a busybox initramfs whose /init prints the
@@ -25,17 +25,22 @@ final class BootableGuest {
 
   private BootableGuest() {}
 
-  /** The boot_location directory ({@code vmlinuz}, {@code initrd.img}), built on first use. */
+  /**
+   * The boot_location directory ({@code vmlinuz}, {@code initrd.img}), built on first use (at most
+   * 10 minutes; the script's stderr goes to the console).
+   */
   static synchronized Path bootLocation() throws IOException, InterruptedException {
     if (built != null) {
       return built;
     }
-    Process p =
-        new ProcessBuilder(List.of("bash", SCRIPT.toAbsolutePath().toString(), CACHE.toString()))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+    Commands.Result r =
+        Commands.run(
+            new ProcessBuilder(
+                    List.of("bash", SCRIPT.toAbsolutePath().toString(), CACHE.toString()))
+                .redirectError(ProcessBuilder.Redirect.INHERIT),
+            Duration.ofMinutes(10));
+    String out = r.out().strip();
+    if (r.exit() != 0) {
       throw new IOException(
           "building the test guest failed (" + SCRIPT + "): see its output above");
     }

@@ -11,10 +11,11 @@ import io.virtd.core.manifest.VirtType;
 import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.spi.DocumentDigest;
 import io.virtd.core.spi.OwnershipMark;
-import java.nio.charset.StandardCharsets;
+import io.virtd.core.testing.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -208,9 +209,11 @@ class CloudInitSeedTest {
   private static String isoinfo(String... args) throws Exception {
     List<String> argv = new java.util.ArrayList<>(List.of(ISOINFO.toString()));
     argv.addAll(List.of(args));
-    Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor());
-    return out;
+    Commands.Result r =
+        Commands.run(
+            new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD),
+            Duration.ofSeconds(60));
+    assertEquals(0, r.exit());
+    return r.out();
   }
 }

@@ -12,8 +12,10 @@ import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.plan.FieldChange;
 import io.virtd.core.spi.Mutability;
 import io.virtd.core.spi.OwnershipMark;
+import io.virtd.core.testing.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -175,11 +177,8 @@ class DomainXmlSchemaTest {
   private void validate(String xml, String schema) throws Exception {
     Path file = Files.createTempFile(dir, schema, ".xml");
     Files.writeString(file, xml);
-    Process p =
-        new ProcessBuilder(TOOL.toString(), file.toString(), schema)
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), () -> out + "\n" + xml);
+    Commands.Result r =
+        Commands.run(List.of(TOOL.toString(), file.toString(), schema), Duration.ofSeconds(60));
+    assertEquals(0, r.exit(), () -> r.out() + "\n" + xml);
   }
 }

@@ -20,13 +20,14 @@ import io.virtd.core.spi.Mutability;
 import io.virtd.core.spi.OwnershipMark;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.spi.VmDriver;
+import io.virtd.core.testing.Commands;
 import io.virtd.core.testing.DriverContract;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -350,7 +351,14 @@ class LibvirtStorageIT {
     Assumptions.assumeTrue(Boolean.getBoolean("virtd.it.timing"), "-Dvirtd.it.timing=true");
     Path img = base.resolve("big.qcow2");
     run("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "1G");
-    run("qemu-io", "-f", "qcow2", "-c", "write -P 0x42 0 1G", img.toString());
+    run(
+        Duration.ofMinutes(5),
+        "qemu-io",
+        "-f",
+        "qcow2",
+        "-c",
+        "write -P 0x42 0 1G",
+        img.toString());
     for (String mode : List.of("cow", "clone")) {
       VmSpec s = guest("t" + mode, Field.IMAGE, img.toString(), Field.IMAGE_MODE, mode);
       long t0 = System.nanoTime();
@@ -380,14 +388,18 @@ class LibvirtStorageIT {
     }
   }
 
+  /** Its output (stdout and stderr); fails past a minute or on a non-zero exit. */
   private static String run(String... argv) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(List.of(argv)).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    int rc = p.waitFor();
-    if (rc != 0) {
-      throw new IOException(String.join(" ", argv) + " failed (" + rc + "): " + out);
+    return run(Duration.ofSeconds(60), argv);
+  }
+
+  private static String run(Duration limit, String... argv)
+      throws IOException, InterruptedException {
+    Commands.Result r = Commands.run(List.of(argv), limit);
+    if (r.exit() != 0) {
+      throw new IOException(String.join(" ", argv) + " failed (" + r.exit() + "): " + r.out());
     }
-    return out;
+    return r.out();
   }
 
   /** A top-level string value of qemu-img's JSON (the first occurrence), or null. */
