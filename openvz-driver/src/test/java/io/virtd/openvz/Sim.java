@@ -3,15 +3,16 @@ package io.virtd.openvz;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.virtd.core.config.Config;
 import io.virtd.core.spi.DriverException;
+import io.virtd.core.testing.Commands;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The vzctl/vzlist simulator of {@code src/test/sim} set up for one test: its state directory, a
@@ -59,9 +60,8 @@ final class Sim {
 
   static boolean python3() {
     try {
-      Process p = new ProcessBuilder("python3", "--version").redirectErrorStream(true).start();
-      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException | InterruptedException e) {
+      return Commands.run(List.of("python3", "--version"), Duration.ofSeconds(20)).exit() == 0;
+    } catch (IOException | InterruptedException | IllegalStateException e) { // ISE: timed out
       return false;
     }
   }
@@ -76,18 +76,10 @@ final class Sim {
   int vzctl(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(DIR.resolve("vzctl").toString()));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("VZSIM_"));
     pb.environment().putAll(env);
-    Process p = pb.start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IllegalStateException("simulator hangs: " + cmd);
-    }
-    return p.exitValue();
+    return Commands.run(pb, Duration.ofSeconds(60)).exit();
   }
 
   Path conf(long ctid) {

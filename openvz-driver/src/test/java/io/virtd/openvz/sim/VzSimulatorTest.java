@@ -5,16 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.virtd.core.testing.Commands;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,8 +38,6 @@ class VzSimulatorTest {
   @TempDir Path tmp;
 
   private Path root;
-  private Path io;
-  private int ioSeq;
 
   record Result(int exit, String out, String err) {}
 
@@ -46,9 +45,8 @@ class VzSimulatorTest {
   static void needPython() {
     boolean ok;
     try {
-      Process p = new ProcessBuilder("python3", "--version").redirectErrorStream(true).start();
-      ok = p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException | InterruptedException e) {
+      ok = Commands.run(List.of("python3", "--version"), Duration.ofSeconds(20)).exit() == 0;
+    } catch (IOException | InterruptedException | IllegalStateException e) { // ISE: timed out
       ok = false;
     }
     assumeTrue(ok, "python3 is needed to run the vzctl/vzlist simulator");
@@ -57,7 +55,6 @@ class VzSimulatorTest {
   @BeforeEach
   void setUp() throws IOException {
     root = Files.createDirectories(tmp.resolve("vz"));
-    io = Files.createDirectories(tmp.resolve("io"));
   }
 
   // ------------------------------------------------------------------ helpers
@@ -70,13 +67,8 @@ class VzSimulatorTest {
     pb.environment().keySet().removeIf(k -> k.startsWith("VZSIM_"));
     pb.environment().put("VZSIM_ROOT", root.toString());
     pb.environment().putAll(extraEnv);
-    Path out = io.resolve("out" + ioSeq);
-    Path err = io.resolve("err" + ioSeq++);
-    pb.redirectOutput(out.toFile());
-    pb.redirectError(err.toFile());
-    Process p = pb.start();
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "simulator timed out: " + cmd);
-    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    Commands.Result r = Commands.run(pb, Duration.ofSeconds(60)); // stdout and stderr apart
+    return new Result(r.exit(), r.out(), r.err());
   }
 
   private Result vzctl(String... args) throws Exception {
