@@ -6,16 +6,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.virtd.core.manifest.ManifestSchema;
+import io.virtd.core.testing.Commands;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
@@ -259,37 +259,26 @@ class DebPackageIT {
     }
   }
 
+  /** stdout and stderr apart, stdin at its end; fails past 60 s. */
   static Run run(List<String> cmd) throws Exception {
+    Duration limit = Duration.ofSeconds(60);
     var pb = new ProcessBuilder(new ArrayList<>(cmd));
     pb.environment().remove("VIRTD_JAR");
     pb.environment().put("LC_ALL", "C.UTF-8");
     pb.environment().put("MANWIDTH", "80");
-    Process p;
+    Commands.Result r;
     try {
-      p = pb.start();
+      r = Commands.run(pb, limit);
     } catch (IOException e) {
-      fail(
+      return fail(
           cmd.get(0)
               + " is not installed: scripts/install-deps installs it ("
               + e.getMessage()
-              + ")");
-      throw e;
+              + ")",
+          e);
+    } catch (IllegalStateException e) { // timed out
+      return fail(cmd + " did not finish in " + limit.toSeconds() + " s: " + e.getMessage());
     }
-    p.getOutputStream().close();
-    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail(cmd + " did not finish in 60 s");
-    }
-    return new Run(p.exitValue(), out.get(), err.get());
-  }
-
-  private static String read(java.io.InputStream in) {
-    try {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return e.toString();
-    }
+    return new Run(r.exit(), r.out(), r.err());
   }
 }
