@@ -28,6 +28,7 @@ public final class DesiredStore {
   private Object dirIdentity; // the manifests directory's device and inode at the last reload
   private final Map<String, VmSpec> gone = new HashMap<>();
   private final Map<String, Instant> goneSince = new HashMap<>();
+  private boolean trackGone = true;
 
   public DesiredStore(Path dir) {
     this.dir = dir;
@@ -90,7 +91,7 @@ public final class DesiredStore {
     for (VmSpec old : current.values()) {
       if (!next.containsKey(old.name())) {
         removed.add(old.name());
-        if (!emptied) {
+        if (trackGone && !emptied) {
           gone.put(old.name(), old);
           goneSince.put(old.name(), now);
         }
@@ -131,6 +132,19 @@ public final class DesiredStore {
   public synchronized Optional<Map.Entry<VmSpec, Instant>> gone(String name) {
     VmSpec s = gone.get(name);
     return s == null ? Optional.empty() : Optional.of(Map.entry(s, goneSince.get(name)));
+  }
+
+  /**
+   * Whether removals are remembered for prune. Off (the configuration's {@code prune: false}), a
+   * removal only unmanages the guest, and what was remembered is forgotten: turning prune on later
+   * never removes a guest whose manifest went while it was off.
+   */
+  public synchronized void trackGone(boolean on) {
+    trackGone = on;
+    if (!on) {
+      gone.clear();
+      goneSince.clear();
+    }
   }
 
   /** Stops remembering a gone resource (pruned, or found not to be ours to prune). */

@@ -145,6 +145,7 @@ public final class Virtd implements Callable<Integer> {
   /** Runs with {@code cfg} until a signal; tears everything down before returning it. */
   private Request run(Config cfg, DesiredStore store, ControlServer control) throws Exception {
     applyLogLevel(cfg.logLevel());
+    store.trackGone(cfg.prune());
     ZoneId zone = ZoneId.systemDefault();
     PassSchedule schedule = new PassSchedule(cfg.schedule(), zone);
     Optional<MaintenanceWindow> window =
@@ -226,9 +227,10 @@ public final class Virtd implements Callable<Integer> {
       Runnable fullPass =
           () -> {
             reloadManifests.run();
-            store.names().forEach(queue::add); // a failing guest keeps its backoff count
+            // a failing guest is left to its backoff; a terminal one waits for its manifest
+            store.names().forEach(queue::addUnlessFailing);
             if (cfg.prune()) {
-              store.goneNames().forEach(queue::add);
+              store.goneNames().forEach(queue::addUnlessFailing);
             }
           };
       DriverHealth health =

@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * key never runs on two workers at once (a key added while it runs runs again afterwards);
  * different keys run in parallel on a bounded pool; a failing key is retried with its own
  * exponential backoff, capped and reset on success or when {@link #forget} says its input changed;
- * a terminal failure is not retried until then.
+ * a terminal failure is not retried until then. A full pass ({@link #addUnlessFailing}) leaves
+ * failing keys to their backoff; an event, a changed manifest or an operator's request runs a key
+ * at once ({@link #add}).
  */
 public final class WorkQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkQueue.class);
@@ -44,6 +46,13 @@ public final class WorkQueue implements AutoCloseable {
   private final Set<String> running = new HashSet<>();
   private final Set<String> dirty = new HashSet<>();
   private final Map<String, Integer> failures = new HashMap<>();
+
+  /** Keys waiting out a retry's backoff: until when (System.nanoTime). */
+  private final Map<String, Long> waitUntil = new HashMap<>();
+
+  /** Keys failed terminally: they wait for a change of their input. */
+  private final Set<String> terminal = new HashSet<>();
+
   private boolean closed;
 
   public WorkQueue(
@@ -80,6 +89,20 @@ public final class WorkQueue implements AutoCloseable {
   }
 
   /**
+   * Queues {@code key} as a full pass does: not while it waits out a retry's backoff or has failed
+   * terminally (its retry, or a change of its input, queues it).
+   */
+  public void addUnlessFailing(String key) {
+    synchronized (lock) {
+      Long until = waitUntil.get(key);
+      if (terminal.contains(key) || until != null && until - System.nanoTime() > 0) {
+        return;
+      }
+    }
+    add(key);
+  }
+
+  /**
    * Queues {@code key} after {@code delay}: waiting for something (a grace period), not a retry.
    */
   public void addAfter(String key, Duration delay) {
@@ -95,6 +118,8 @@ public final class WorkQueue implements AutoCloseable {
   public void forget(String key) {
     synchronized (lock) {
       failures.remove(key);
+      waitUntil.remove(key);
+      terminal.remove(key);
     }
   }
 
@@ -131,9 +156,21 @@ public final class WorkQueue implements AutoCloseable {
       running.remove(key);
       again = dirty.remove(key);
       switch (result) {
-        case DONE -> failures.remove(key);
-        case RETRY -> n = failures.merge(key, 1, Integer::sum);
-        case TERMINAL -> failures.merge(key, 1, Integer::sum);
+        case DONE -> {
+          failures.remove(key);
+          waitUntil.remove(key);
+          terminal.remove(key);
+        }
+        case RETRY -> {
+          n = failures.merge(key, 1, Integer::sum);
+          waitUntil.put(key, System.nanoTime() + backoff(n).toNanos());
+          terminal.remove(key);
+        }
+        case TERMINAL -> {
+          failures.merge(key, 1, Integer::sum);
+          waitUntil.remove(key);
+          terminal.add(key);
+        }
       }
     }
     if (again) {

@@ -103,6 +103,25 @@ class DesiredStoreTest {
   }
 
   @Test
+  void removalsWhilePruneIsOffAreNeverRememberedForALaterPrune() throws Exception {
+    DesiredStore store = storeOverSubdirectoryWith("a", "b");
+    store.trackGone(false); // prune: false
+    Files.delete(store.dir().resolve("a.yaml"));
+    assertEquals(Set.of("a"), store.reload(Instant.EPOCH).removed());
+    assertTrue(store.goneNames().isEmpty(), "unmanaged, nothing to prune");
+
+    store.trackGone(true); // SIGHUP with prune: true
+    store.reload(Instant.EPOCH);
+    assertTrue(store.goneNames().isEmpty(), "a stays unmanaged: its removal came before prune");
+    Files.delete(store.dir().resolve("b.yaml"));
+    store.reload(Instant.EPOCH);
+    assertEquals(Set.of("b"), store.goneNames(), "removals from now on are pruned");
+
+    store.trackGone(false); // and off again: what was remembered is forgotten
+    assertTrue(store.goneNames().isEmpty());
+  }
+
+  @Test
   void aGroupWritableManifestIsRefusedButKeepsItsLastState() throws Exception {
     DesiredStore store = new DesiredStore(dir);
     write("a.yaml", "virt: a\nvirt_type: kvm\n");

@@ -135,4 +135,36 @@ class WorkQueueTest {
       assertFalse(calls.get("t").get() > 2);
     }
   }
+
+  @Test
+  void aFullPassLeavesAFailingKeyToItsBackoffAndATerminalOneAloneButAnEventRunsItAtOnce()
+      throws Exception {
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    try (WorkQueue q =
+        new WorkQueue(
+            1,
+            Duration.ofSeconds(30), // the first retry is far beyond this test
+            Duration.ofMinutes(5),
+            k -> {
+              calls.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
+              return k.equals("t") ? WorkQueue.Result.TERMINAL : WorkQueue.Result.RETRY;
+            })) {
+      q.add("r");
+      q.add("t");
+      await().until(() -> calls.containsKey("r") && calls.containsKey("t"));
+      for (int pass = 0; pass < 5; pass++) { // full passes, as a 5 s schedule would run them
+        q.addUnlessFailing("r");
+        q.addUnlessFailing("t");
+        Thread.sleep(40);
+      }
+      assertEquals(1, calls.get("r").get(), "backing off: the passes did not run it");
+      assertEquals(1, calls.get("t").get(), "terminal: the passes did not run it");
+
+      q.add("r"); // an event or `virtctl reconcile`
+      await().until(() -> calls.get("r").get() == 2);
+      q.forget("t"); // its manifest changed
+      q.addUnlessFailing("t");
+      await().until(() -> calls.get("t").get() == 2);
+    }
+  }
 }
