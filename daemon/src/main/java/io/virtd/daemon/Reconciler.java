@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,6 +137,7 @@ public final class Reconciler {
   private WorkQueue.Result reconcileOne(String name) {
     if (holds.isHeld(name)) {
       log.debug("resource={} held: left as it is", name);
+      store.get(name).ifPresent(this::observeHeld);
       return WorkQueue.Result.DONE;
     }
     Optional<VmSpec> spec = store.get(name);
@@ -146,6 +148,18 @@ public final class Reconciler {
           : WorkQueue.Result.DONE; // otherwise unmanaged: left as it is
     }
     return converge(spec.get(), "applied");
+  }
+
+  /** A held guest is looked at, never acted on, so that status shows it as it is. */
+  private void observeHeld(VmSpec spec) {
+    PlanPolicy policy = new PlanPolicy(owner, Set.of(), restartsAllowed.getAsBoolean());
+    ResourcePlan now = Planning.plan(List.of(spec), drivers, policy).resources().get(0);
+    record(spec, now, "held", Optional.empty());
+  }
+
+  /** The guest's manifest is gone and it is left unmanaged: status no longer lists it. */
+  void unmanaged(String name) {
+    status.remove(name);
   }
 
   /**
@@ -235,6 +249,7 @@ public final class Reconciler {
       return WorkQueue.Result.DONE;
     }
     Executor.Outcome outcome;
+    var failure = new AtomicReference<String>();
     try {
       var driver = drivers.get(drivers.targetOf(desired));
       outcome =
@@ -252,6 +267,7 @@ public final class Reconciler {
                       e.detail().map(d -> ": " + d).orElse(""));
                 } else {
                   log.warn("resource={} step={} failed: {}", name, e.step(), e.error().orElse("?"));
+                  failure.set(e.step() + " failed: " + e.error().orElse("?"));
                 }
               },
               step -> mayBegin(name, step));
@@ -271,7 +287,10 @@ public final class Reconciler {
     Plan after = Planning.plan(List.of(desired), drivers, policy);
     ResourcePlan now = after.resources().get(0);
     if (!outcome.ok() || now.error().isPresent() || !now.steps().isEmpty()) {
-      String why = now.error().orElse(outcome.ok() ? "still differs after apply" : "a step failed");
+      String why =
+          outcome.ok()
+              ? now.error().orElse("still differs after apply")
+              : Optional.ofNullable(failure.get()).orElse("a step failed");
       record(desired, now, "error", Optional.of(why));
       return WorkQueue.Result.RETRY;
     }

@@ -219,6 +219,7 @@ public final class Virtd implements Callable<Integer> {
                             cfg.pruneGrace().toSeconds());
                         queue.add(n);
                       } else {
+                        reconciler.unmanaged(n);
                         log.info(
                             "resource={} manifest removed: guest left as it is (unmanaged)", n);
                       }

@@ -1,6 +1,7 @@
 package io.virtd.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.virtd.core.spi.RunState;
@@ -113,6 +114,41 @@ class ReconcilerTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  @Test
+  void statusShowsTheFailedStepsOwnError() {
+    fake.onCall =
+        c -> {
+          if (c.equals("create a")) {
+            throw new IllegalStateException("no room on the host");
+          }
+        };
+    assertEquals(WorkQueue.Result.RETRY, reconciler.reconcile("a"));
+    GuestStatus s = reconciler.status().get("a");
+    assertEquals("error", s.lastResult());
+    assertTrue(s.lastError().orElseThrow().contains("no room on the host"), s.toString());
+  }
+
+  @Test
+  void aHeldGuestIsStillLookedAtSoStatusShowsItAsItIs() throws Exception {
+    reconciler.reconcile("a");
+    reconciler.hold("a");
+    fake.destroy("a");
+    fake.calls.clear();
+    reconciler.reconcile("a"); // woken by the guest's stop event
+    assertEquals(List.of(), fake.calls, "nothing was done to it");
+    GuestStatus s = reconciler.status().get("a");
+    assertEquals("differs", s.observed());
+    assertEquals("held", s.lastResult());
+    assertTrue(s.held());
+  }
+
+  @Test
+  void anUnmanagedGuestLeavesStatus() {
+    reconciler.reconcile("a");
+    reconciler.unmanaged("a");
+    assertFalse(reconciler.status().containsKey("a"));
   }
 
   @Test
