@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -63,6 +64,17 @@ public final class LibvirtDriver implements VmDriver {
   private final boolean keepAlive;
   private final DomainWriter.Host host;
   private final Path storageDir;
+
+  /**
+   * Where virtd writes cloud-init seeds itself: {@code storage_dir}; for libvirt's in-process
+   * {@code test:} hypervisor a scratch directory made on first use and removed on close: its guests
+   * and volumes are make-believe, but seed images are real files and must never overwrite a real
+   * guest's.
+   */
+  private volatile Path seedDir;
+
+  private final Object seedLock = new Object();
+
   private final FactsCache parsed = new FactsCache();
   private Connect conn; // guarded by this
   private final ConnectionPool<Connect> pool =
@@ -92,6 +104,7 @@ public final class LibvirtDriver implements VmDriver {
     this.keepAlive = keepAlive;
     this.host = host;
     this.storageDir = storageDir;
+    this.seedDir = uri.startsWith("test:") ? null : storageDir;
     this.pooled = !uri.startsWith("test:");
   }
 
@@ -109,6 +122,15 @@ public final class LibvirtDriver implements VmDriver {
             uri, loop, DomainWriter.Host.local(), config.storageDir().toAbsolutePath().normalize());
     d.connection();
     return d;
+  }
+
+  private Path seedDir() throws IOException {
+    synchronized (seedLock) {
+      if (seedDir == null) {
+        seedDir = Files.createTempDirectory("virtd-test-seeds-");
+      }
+      return seedDir;
+    }
   }
 
   @Override
@@ -322,8 +344,9 @@ public final class LibvirtDriver implements VmDriver {
               + "), not "
               + uri);
     }
-    Path iso = CloudInitSeed.isoPath(storageDir, spec.name());
+    Path iso = null;
     try {
+      iso = CloudInitSeed.isoPath(seedDir(), spec.name());
       CloudInitSeed.write(spec, iso);
     } catch (IOException | RuntimeException e) {
       throw new DriverException(
@@ -380,7 +403,11 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   private void removeSeed(String name) throws DriverException {
-    Path iso = CloudInitSeed.isoPath(storageDir, name);
+    Path dir = seedDir;
+    if (dir == null) {
+      return; // test: with no seed written yet
+    }
+    Path iso = CloudInitSeed.isoPath(dir, name);
     try {
       Files.deleteIfExists(iso);
     } catch (IOException e) {
@@ -906,5 +933,14 @@ public final class LibvirtDriver implements VmDriver {
   @Override
   public synchronized void close() {
     closeQuietly();
+    if (uri.startsWith("test:") && seedDir != null) {
+      try (var files = Files.walk(seedDir)) {
+        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(f);
+        }
+      } catch (IOException e) {
+        // a scratch directory under the system's temporary directory: nothing to lose
+      }
+    }
   }
 }

@@ -53,13 +53,44 @@ class CloudInitSeedDriverTest {
 
   @AfterEach
   void cleanUp() throws Exception {
-    if (driver != null) {
-      try {
+    try {
+      if (driver != null) {
         driver.close();
-      } finally {
-        DomainCleaner.removeAll(URI, prefix);
       }
+    } finally {
+      DomainCleaner.removeAll(URI, prefix);
     }
+  }
+
+  /** The seed image the guest's definition names. */
+  private static Path seedOf(String name) throws Exception {
+    org.libvirt.Connect conn = new org.libvirt.Connect(URI);
+    try {
+      org.libvirt.Domain d = conn.domainLookupByName(name);
+      String xml = d.getXMLDesc(LibvirtDriver.XML_INACTIVE);
+      d.free();
+      var m = java.util.regex.Pattern.compile("<source file='([^']*-cidata\\.iso)'/>").matcher(xml);
+      assertTrue(m.find(), xml);
+      return Path.of(m.group(1));
+    } finally {
+      conn.close();
+    }
+  }
+
+  @Test
+  void onTheTestHypervisorTheSeedGoesToAScratchDirectoryNeverTheRealStorageDir() throws Exception {
+    VmSpec spec =
+        spec(prefix + "s", VirtType.KVM, Field.MEMORY, mib(64), Field.USER_DATA, SECRET_DOC);
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    Path iso = seedOf(spec.name());
+    assertTrue(Files.isRegularFile(iso));
+    assertFalse(iso.startsWith(storage), "a real guest's seed in storage_dir is never touched");
+    try (var s = Files.list(storage)) {
+      assertEquals(0, s.count(), "nothing written to storage_dir");
+    }
+    driver.close();
+    driver = null;
+    assertFalse(Files.exists(iso), "the scratch directory goes with the driver");
   }
 
   @Test
@@ -75,7 +106,7 @@ class CloudInitSeedDriverTest {
             Field.NETWORK_CONFIG,
             Map.of("version", 2));
     driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
-    Path iso = CloudInitSeed.isoPath(storage, spec.name());
+    Path iso = seedOf(spec.name());
     assertTrue(Files.isRegularFile(iso));
 
     driver.start(spec.name()); // a running guest: the change waits for its next boot
@@ -125,7 +156,7 @@ class CloudInitSeedDriverTest {
     driver.update(seeded, vm, c, mark(seeded, OwnershipMark.Origin.CREATED));
     ObservedVm after = driver.observe(spec.name()).orElseThrow();
     assertEquals(List.of(), changes(plan(driver, seeded, Optional.of(after))));
-    Path iso = CloudInitSeed.isoPath(storage, spec.name());
+    Path iso = seedOf(spec.name());
     assertTrue(Files.isRegularFile(iso));
     org.libvirt.Connect conn = new org.libvirt.Connect(URI);
     try {
