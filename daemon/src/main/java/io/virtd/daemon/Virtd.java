@@ -71,6 +71,8 @@ public final class Virtd implements Callable<Integer> {
   /** systemd's notify protocol; a no-op without $NOTIFY_SOCKET. */
   SdNotify sd = SdNotify.fromEnvironment();
 
+  private int runs; // configurations run so far: the first started, the others reloaded
+
   /** What SIGTERM does: stop taking work, let running steps finish, return 0. */
   void shutdown() {
     requests.add(Request.STOP);
@@ -260,8 +262,9 @@ public final class Virtd implements Callable<Integer> {
             .ifPresent(
                 i -> timer.scheduleAtFixedRate(sd::ping, 0, i.toMillis(), TimeUnit.MILLISECONDS));
         log.info(
-            "virtd {} started: manifests {}, owner {}, schedule {}{}, prune {}",
+            "virtd {} {}: manifests {}, owner {}, schedule {}{}, prune {}",
             Version.get(),
+            runs++ == 0 ? "started" : "reloaded",
             cfg.manifests(),
             cfg.owner(),
             schedule.describe(),

@@ -234,6 +234,7 @@ class DaemonIT {
     d.writeConfig(base.replace("manifests: " + d.manifests, "manifests: " + other));
     d.signal("HUP");
     awaitState(a, "running");
+    d.awaitLog(" reloaded: manifests " + other, CONVERGE);
 
     d.writeConfig(base + "workers: many\n");
     d.signal("HUP");
