@@ -44,7 +44,6 @@ public final class Reconciler {
   private final Holds holds;
   private final Prune prune;
   private final Map<String, GuestStatus> status = new ConcurrentHashMap<>();
-
   private WorkQueue queue;
   private volatile boolean draining;
 
