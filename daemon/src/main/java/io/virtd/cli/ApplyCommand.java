@@ -48,7 +48,7 @@ public final class ApplyCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Session s =
         Session.open(common, target.connect, target.names, ManifestLoader.Permissions.REFUSE, err);
-    if (s == null) {
+    if (s == null || !s.allDeclared("--replace", replace, err)) {
       return 1;
     }
     PlanPolicy policy = new PlanPolicy(s.config.owner(), Set.copyOf(replace), true);

@@ -15,9 +15,28 @@ final class Session {
   final Config config;
   final List<VmSpec> specs;
 
-  private Session(Config config, List<VmSpec> specs) {
+  /** Every valid resource of the manifests, selected or not. */
+  final DesiredState state;
+
+  private Session(Config config, List<VmSpec> specs, DesiredState state) {
     this.config = config;
     this.specs = specs;
+    this.state = state;
+  }
+
+  /**
+   * Whether every name in {@code names} is a resource of the manifests; prints each one that is not
+   * (a typo in {@code --replace NAME} must not pass silently).
+   */
+  boolean allDeclared(String option, List<String> names, PrintWriter err) {
+    boolean ok = true;
+    for (String n : names) {
+      if (state.get(n).isEmpty()) {
+        err.println("virtctl: " + option + ": no resource named `" + n + "` in the manifests");
+        ok = false;
+      }
+    }
+    return ok;
   }
 
   /** The session, or null after printing why there is none (exit 1). */
@@ -62,6 +81,6 @@ final class Session {
         specs.add(s.get());
       }
     }
-    return new Session(config, specs);
+    return new Session(config, specs, state);
   }
 }
