@@ -167,7 +167,49 @@ final class Values {
     if (str.indexOf('\0') >= 0) {
       throw new BadValue(node.pos(), "`" + ctx.key() + "` must not contain NUL characters");
     }
+    refuseNonXml(node, ctx, str);
     return str;
+  }
+
+  /**
+   * The first character of {@code s} that XML 1.0 cannot carry (control characters other than tab,
+   * newline and carriage return; U+FFFE, U+FFFF; a lone surrogate), or -1. Values end up in libvirt
+   * domain XML (a description, a path, a kernel command line), which would refuse them at define.
+   */
+  static int firstNonXmlChar(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+        continue;
+      }
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+          || c == 0xFFFE
+          || c == 0xFFFF
+          || Character.isSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** A value with a character XML cannot carry is refused, naming the character (not the value). */
+  static void refuseNonXml(YNode node, Ctx ctx, String s) {
+    int at = firstNonXmlChar(s);
+    if (at >= 0) {
+      throw new BadValue(
+          node.pos(),
+          "`"
+              + ctx.key()
+              + "` must not contain the control character U+"
+              + String.format("%04X", (int) s.charAt(at))
+              + " (character "
+              + (s.codePointCount(0, at) + 1)
+              + "): libvirt's XML cannot carry it"
+              + (ctx.secret() ? " (value not shown)" : ""));
+    }
   }
 
   static boolean bool(YNode node, Ctx ctx) {
@@ -545,6 +587,7 @@ final class Values {
     if (str.indexOf('\0') >= 0 || str.indexOf('\n') >= 0) {
       throw new BadValue(node.pos(), "`" + ctx.key() + "` must be a single line (value not shown)");
     }
+    refuseNonXml(node, ctx, str);
     return str;
   }
 
