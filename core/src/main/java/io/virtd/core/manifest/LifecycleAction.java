@@ -19,6 +19,23 @@ public enum LifecycleAction {
     return key;
   }
 
+  /**
+   * Whether libvirt's qemu driver ({@code virt_type} kvm and qemu) accepts this action for {@code
+   * key}: it refuses {@code rename-restart} everywhere and {@code preserve} for {@code on_poweroff}
+   * and {@code on_reboot}, at define, so the manifest is refused at validation instead. Xen takes
+   * them all.
+   */
+  public boolean supportedBy(VirtType type, Field key) {
+    if (type != VirtType.KVM && type != VirtType.QEMU) {
+      return true;
+    }
+    return switch (this) {
+      case DESTROY, RESTART -> true;
+      case PRESERVE -> key == Field.ON_CRASH;
+      case RENAME_RESTART -> false;
+    };
+  }
+
   public static LifecycleAction fromKey(String key) {
     for (LifecycleAction a : values()) {
       if (a.key.equals(key)) {

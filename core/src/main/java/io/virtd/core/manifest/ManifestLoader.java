@@ -215,6 +215,7 @@ public final class ManifestLoader {
     String name = resourceName(file, title, problems);
     Map<Field, Object> values = new EnumMap<>(Field.class);
     Map<Field, Pos> keyPos = new EnumMap<>(Field.class);
+    Map<Field, Pos> valuePos = new EnumMap<>(Field.class);
     for (YNode.Entry e : map.entries().subList(1, map.entries().size())) {
       var field = Field.byKey(e.key());
       if (field.isEmpty()) {
@@ -233,6 +234,7 @@ public final class ManifestLoader {
       try {
         values.put(field.get(), field.get().parse(e.value(), baseDir));
         keyPos.put(field.get(), e.keyPos());
+        valuePos.put(field.get(), e.value().pos());
       } catch (BadValue bad) {
         problems.add(Problem.error(file, bad.pos(), bad.getMessage()));
       }
@@ -265,6 +267,9 @@ public final class ManifestLoader {
         }
       }
     }
+    if (type != null) {
+      checkLifecycleActions(file, type, values, valuePos, problems);
+    }
     checkCombinations(file, values, keyPos, problems);
     if (problems.size() != before || name == null || type == null) {
       return null;
@@ -293,6 +298,48 @@ public final class ManifestLoader {
       return null;
     }
     return name;
+  }
+
+  /** The on_* values the resource's hypervisor would refuse when the guest is defined. */
+  private static void checkLifecycleActions(
+      Path file,
+      VirtType type,
+      Map<Field, Object> values,
+      Map<Field, Pos> valuePos,
+      List<Problem> problems) {
+    for (Field f : List.of(Field.ON_POWEROFF, Field.ON_REBOOT, Field.ON_CRASH)) {
+      if (values.get(f) instanceof LifecycleAction a && !a.supportedBy(type, f)) {
+        List<String> usable =
+            java.util.Arrays.stream(LifecycleAction.values())
+                .filter(o -> o.supportedBy(type, f))
+                .map(LifecycleAction::key)
+                .toList();
+        problems.add(
+            Problem.error(
+                file,
+                valuePos.get(f),
+                "`"
+                    + f.key()
+                    + ": "
+                    + a.key()
+                    + "` is not supported by QEMU (virt_type "
+                    + type.key()
+                    + "): use "
+                    + String.join(" or ", usable)));
+      }
+    }
+    // QEMU cannot tell a reboot from a power-off it is to turn into a restart
+    if ((type == VirtType.KVM || type == VirtType.QEMU)
+        && values.get(Field.ON_REBOOT) == LifecycleAction.DESTROY
+        && values.get(Field.ON_POWEROFF) == LifecycleAction.RESTART) {
+      problems.add(
+          Problem.error(
+              file,
+              valuePos.get(Field.ON_REBOOT),
+              "`on_reboot: destroy` with `on_poweroff: restart` is not supported by QEMU (virt_type "
+                  + type.key()
+                  + ")"));
+    }
   }
 
   private static void checkCombinations(

@@ -87,7 +87,11 @@ class FieldTableTest {
     if (f == Field.VIRT_TYPE) {
       return "virt: web01\nvirt_type: " + value + "\n" + extra;
     }
-    String type = f.supportedBy(DriverKind.LIBVIRT) ? "kvm" : "openvz";
+    // Xen takes every lifecycle action; QEMU's limits are ValueSafetyTest's
+    String type =
+        f == Field.ON_POWEROFF || f == Field.ON_REBOOT || f == Field.ON_CRASH
+            ? "xen-fullyvirt"
+            : f.supportedBy(DriverKind.LIBVIRT) ? "kvm" : "openvz";
     return "virt: web01\nvirt_type: " + type + "\n" + f.key() + ": " + value + "\n" + extra;
   }
 

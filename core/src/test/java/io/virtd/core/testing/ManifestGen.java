@@ -381,8 +381,9 @@ public final class ManifestGen {
         } while (s.isBlank() || !s.strip().equals(s));
         yield doubleQuoted(s);
       }
-      case "on_poweroff", "on_reboot", "on_crash" ->
-          oneOf("destroy", "restart", "preserve", "rename-restart");
+      // what QEMU (kvm, qemu) takes: the loader refuses the rest (LifecycleAction.supportedBy)
+      case "on_poweroff", "on_reboot" -> oneOf("destroy", "restart");
+      case "on_crash" -> oneOf("destroy", "restart", "preserve");
       case "clocksync" -> oneOf("UTC", "localtime", "timezone", "variable");
       case "graphics" -> bool() ? oneOf("enable", "disable") : "vnc:" + between(5900, 65535);
       case "autoboot" -> oneOf("true", "false");
@@ -403,6 +404,9 @@ public final class ManifestGen {
       if (mode == 0 ? false : mode == 1 ? true : bool()) {
         m.put(k, libvirtValue(k));
       }
+    }
+    if ("destroy".equals(m.get("on_reboot")) && "restart".equals(m.get("on_poweroff"))) {
+      m.put("on_reboot", "restart"); // a pair QEMU refuses
     }
     return m;
   }
