@@ -83,7 +83,28 @@ public final class ManifestLoader {
         problems.add(Problem.error(p, Pos.START, "no such file or directory"));
       }
     }
-    return files;
+    return once(files);
+  }
+
+  /**
+   * {@code files} without the ones named again (`-m t -m t/a.yaml`, a symbolic link): a file read
+   * twice would declare its resources twice and report them as duplicates of themselves.
+   */
+  private static List<Path> once(List<Path> files) {
+    Set<Path> seen = new java.util.HashSet<>();
+    List<Path> out = new ArrayList<>();
+    for (Path f : files) {
+      Path real;
+      try {
+        real = f.toRealPath();
+      } catch (IOException e) {
+        real = f.toAbsolutePath().normalize();
+      }
+      if (seen.add(real)) {
+        out.add(f);
+      }
+    }
+    return out;
   }
 
   /** Every path component is not hidden, and the file ends in .yaml or .yml. */

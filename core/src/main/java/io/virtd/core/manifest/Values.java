@@ -99,7 +99,7 @@ final class Values {
   static final Parser PATH = described(Values::path, type("string").put("minLength", 1));
   static final Parser URI =
       described(Values::uri, type("string").put("pattern", "^[A-Za-z][A-Za-z0-9+.-]*:"));
-  static final Parser DOCUMENT = described(Values::document, type("object", "array", "string"));
+  static final Parser DOCUMENT = described(Values::document, type("object", "string"));
   static final Parser USER_PASSWORD =
       described(
           Values::userPassword, type("string").put("pattern", "^[^:]+:.+$").put("writeOnly", true));
@@ -548,9 +548,10 @@ final class Values {
     }
   }
 
-  /** A cloud-init document: a YAML map or list is kept as data, a string as text. */
+  /** A cloud-init document: a YAML map is kept as data, a string as text (as the spec says). */
   static Object document(YNode node, Ctx ctx) {
-    if (node instanceof YNode.YScalar s && !(s.value() instanceof String)) {
+    if (!(node instanceof YNode.YMap)
+        && !(node instanceof YNode.YScalar s && s.value() instanceof String)) {
       throw new BadValue(
           node.pos(), "`" + ctx.key() + "` must be a YAML map or a string, not " + node.kindName());
     }

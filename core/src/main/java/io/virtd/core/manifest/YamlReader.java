@@ -239,6 +239,17 @@ public final class YamlReader {
     msg = msg.strip();
     int nl = msg.indexOf('\n');
     String first = nl < 0 ? msg : msg.substring(0, nl);
+    if (first.startsWith("Expected a field name")) {
+      // Jackson names SnakeYAML's event class here (`[1, 2]: x`, `{a: 1}: x`)
+      String what =
+          first.contains("SequenceStartEvent")
+              ? "a list"
+              : first.contains("MappingStartEvent") ? "a map" : "this value";
+      return Problem.error(
+          file,
+          pos(e.getLocation()),
+          "YAML syntax error: keys must be plain words such as `memory`, not " + what);
+    }
     if (first.toLowerCase().contains("exceeds the limit")) {
       return Problem.error(file, pos(e.getLocation()), "file too large for a manifest");
     }
