@@ -103,7 +103,7 @@ final class DomainWriter {
     Document doc = newDocument();
     VirtType vt = spec.virtType();
     boolean paravirt = vt == VirtType.XEN_PARAVIRT;
-    String arch = spec.string(Field.ARCH).orElse(host.arch());
+    String arch = spec.string(Field.ARCH).map(DomainWriter::libvirtArch).orElse(host.arch());
 
     Element domain = doc.createElement("domain");
     domain.setAttribute("type", domainType(vt));
@@ -650,12 +650,34 @@ final class DomainWriter {
     }
   }
 
+  /**
+   * libvirt's name for a manifest {@code arch}: the spec keeps Puppet's {@code powerpc} and {@code
+   * hppa}, which libvirt calls {@code ppc} and {@code parisc} ("Unknown architecture powerpc").
+   */
+  static String libvirtArch(String manifestArch) {
+    return switch (manifestArch) {
+      case "powerpc" -> "ppc";
+      case "hppa" -> "parisc";
+      default -> manifestArch; // i686, x86_64, ia64 are libvirt's names too
+    };
+  }
+
+  /** The manifest's name for a libvirt arch, so a guest made with {@code powerpc} reads back so. */
+  static String manifestArch(String libvirtArch) {
+    return switch (libvirtArch) {
+      case "ppc" -> "powerpc";
+      case "parisc" -> "hppa";
+      default -> libvirtArch;
+    };
+  }
+
+  /** The host's architecture, by libvirt's name. */
   static String hostArch() {
     String a = System.getProperty("os.arch", "x86_64");
     return switch (a) {
       case "amd64", "x86_64" -> "x86_64";
       case "x86", "i386", "i486", "i586", "i686" -> "i686";
-      case "ppc", "powerpc" -> "powerpc";
+      case "ppc", "powerpc" -> "ppc";
       default -> a;
     };
   }

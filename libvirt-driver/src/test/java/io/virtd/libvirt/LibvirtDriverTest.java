@@ -203,7 +203,7 @@ class LibvirtDriverTest {
     Map<Field, Object> p = driver.observe(spec.name()).orElseThrow().persistent();
     assertEquals(VmSpec.DEFAULT_MEMORY_KIB, p.get(Field.MEMORY));
     assertEquals(1, p.get(Field.CPUS));
-    assertEquals(DomainWriter.hostArch(), p.get(Field.ARCH));
+    assertEquals(DomainWriter.manifestArch(DomainWriter.hostArch()), p.get(Field.ARCH));
     assertEquals(LifecycleAction.DESTROY, p.get(Field.ON_POWEROFF));
     assertEquals(LifecycleAction.RESTART, p.get(Field.ON_REBOOT));
     assertEquals(LifecycleAction.DESTROY, p.get(Field.ON_CRASH));
