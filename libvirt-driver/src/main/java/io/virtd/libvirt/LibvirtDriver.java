@@ -148,6 +148,11 @@ public final class LibvirtDriver implements VmDriver {
     return LibvirtCapabilities.TABLE;
   }
 
+  @Override
+  public List<String> preflight(VmSpec spec) {
+    return CreatePreflight.problems(spec, uri);
+  }
+
   // --- observe
 
   @Override
@@ -322,7 +327,14 @@ public final class LibvirtDriver implements VmDriver {
           Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new DriverException(
-          Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: cannot read `xml_file`: " + e, e);
+          Kind.TERMINAL,
+          "libvirt: create `"
+              + spec.name()
+              + "`: cannot read `xml_file` "
+              + spec.string(Field.XML_FILE).orElse("")
+              + ": "
+              + CreatePreflight.reason(e),
+          e);
     }
   }
 

@@ -48,7 +48,14 @@ public final class Planning {
       for (VmSpec spec : group) {
         Optional<ObservedVm> vm =
             all != null ? Optional.ofNullable(all.get(spec.name())) : d.observe(spec.name());
-        out.add(Planner.Input.of(spec, target.label(), d.capabilities(), vm));
+        List<String> unready =
+            vm.isEmpty() && spec.ensure() != io.virtd.core.manifest.Ensure.ABSENT
+                ? d.preflight(spec)
+                : List.of();
+        out.add(
+            unready.isEmpty()
+                ? Planner.Input.of(spec, target.label(), d.capabilities(), vm)
+                : Planner.Input.failed(spec, target.label(), String.join("; ", unready)));
       }
     } catch (DriverException e) {
       out.clear();

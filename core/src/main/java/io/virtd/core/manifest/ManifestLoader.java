@@ -295,7 +295,7 @@ public final class ManifestLoader {
     if (problems.size() != before || name == null || type == null) {
       return null;
     }
-    return new VmSpec(name, values, file, title.keyPos());
+    return new VmSpec(name, values, file, title.keyPos(), keyPos);
   }
 
   private static String resourceName(Path file, YNode.Entry title, List<Problem> problems) {

@@ -13,7 +13,8 @@ import java.util.Optional;
  * manifest sets (parsed and normalised); what it leaves out is not managed on an existing guest and
  * takes its default only when the guest is created.
  */
-public record VmSpec(String name, Map<Field, Object> values, Path file, Pos pos) {
+public record VmSpec(
+    String name, Map<Field, Object> values, Path file, Pos pos, Map<Field, Pos> keyPositions) {
   public static final long DEFAULT_MEMORY_KIB = 512L * 1024;
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
 
@@ -27,6 +28,22 @@ public record VmSpec(String name, Map<Field, Object> values, Path file, Pos pos)
     EnumMap<Field, Object> copy = new EnumMap<>(Field.class);
     copy.putAll(values);
     values = Collections.unmodifiableMap(copy);
+    EnumMap<Field, Pos> at = new EnumMap<>(Field.class);
+    at.putAll(keyPositions);
+    keyPositions = Collections.unmodifiableMap(at);
+  }
+
+  /** A resource whose keys' positions are not known (built by code, not read from a file). */
+  public VmSpec(String name, Map<Field, Object> values, Path file, Pos pos) {
+    this(name, values, file, pos, Map.of());
+  }
+
+  /**
+   * Where {@code f} is written, as {@code FILE:LINE:COL}, for errors found after loading (a file a
+   * key names is missing); the resource's own position when the key's is not known.
+   */
+  public String origin(Field f) {
+    return file + ":" + keyPositions.getOrDefault(f, pos);
   }
 
   public VirtType virtType() {

@@ -27,6 +27,15 @@ public interface VmDriver extends AutoCloseable {
   /** Every guest on the target, by name. */
   Map<String, ObservedVm> observeAll() throws DriverException;
 
+  /**
+   * What would make {@link #create} fail that can be seen without changing anything (a file the
+   * manifest names is missing), each problem as {@code FILE:LINE:COL: message} naming the key; the
+   * plan reports them as the resource's error instead of promising a create. The default: none.
+   */
+  default java.util.List<String> preflight(VmSpec spec) {
+    return java.util.List.of();
+  }
+
   /** Defines the guest from {@code spec} (with its defaults) and marks it; does not start it. */
   void create(VmSpec spec, OwnershipMark mark) throws DriverException;
 

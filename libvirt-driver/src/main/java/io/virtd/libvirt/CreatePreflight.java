@@ -1,0 +1,102 @@
+package io.virtd.libvirt;
+
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.VmSpec;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The files a new guest's manifest names ({@code xml_file}, {@code image}, {@code virt_path},
+ * {@code boot_location}), checked before the plan promises a create. Only for a hypervisor on this
+ * host: the manifest's paths are paths of the host libvirt runs on, and for {@code
+ * qemu+ssh://other/system} they are not this host's to look at.
+ */
+final class CreatePreflight {
+  private CreatePreflight() {}
+
+  static List<String> problems(VmSpec spec, String uri) {
+    if (LibvirtDriver.isRemote(uri)) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    path(spec, Field.XML_FILE)
+        .flatMap(p -> readableFile(p, "cannot read `xml_file`"))
+        .ifPresent(m -> out.add(at(spec, Field.XML_FILE, m)));
+    path(spec, Field.IMAGE)
+        .flatMap(p -> readableFile(p, "no image file at `image`"))
+        .ifPresent(m -> out.add(at(spec, Field.IMAGE, m)));
+    path(spec, Field.VIRT_PATH)
+        .filter(p -> !Files.exists(p))
+        .ifPresent(
+            p ->
+                out.add(
+                    at(
+                        spec,
+                        Field.VIRT_PATH,
+                        "no disk image, block device or directory at `virt_path` "
+                            + p
+                            + ": no such file")));
+    path(spec, Field.BOOT_LOCATION)
+        .flatMap(CreatePreflight::kernelProblem)
+        .ifPresent(m -> out.add(at(spec, Field.BOOT_LOCATION, m)));
+    return out;
+  }
+
+  private static Optional<Path> path(VmSpec spec, Field f) {
+    return spec.string(f).map(Path::of);
+  }
+
+  private static String at(VmSpec spec, Field f, String message) {
+    return spec.origin(f) + ": " + message;
+  }
+
+  /** Why {@code p} is no readable regular file, after {@code what} (which names the key). */
+  private static Optional<String> readableFile(Path p, String what) {
+    if (!Files.exists(p)) {
+      return Optional.of(what + " " + p + ": no such file");
+    }
+    if (Files.isDirectory(p)) {
+      return Optional.of(what + " " + p + ": it is a directory");
+    }
+    if (!Files.isReadable(p)) {
+      return Optional.of(what + " " + p + ": permission denied");
+    }
+    return Optional.empty();
+  }
+
+  /** A directory holding {@code vmlinuz}, or a kernel file, as {@code DomainWriter} reads it. */
+  private static Optional<String> kernelProblem(Path loc) {
+    if (!Files.exists(loc)) {
+      return Optional.of("no kernel at `boot_location` " + loc + ": no such file or directory");
+    }
+    if (Files.isDirectory(loc) && !Files.isRegularFile(loc.resolve("vmlinuz"))) {
+      return Optional.of(
+          "no kernel at `boot_location` " + loc + ": the directory holds no `vmlinuz`");
+    }
+    return Optional.empty();
+  }
+
+  /** An I/O error as a person reads it: "no such file", not a Java class name. */
+  static String reason(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof NotDirectoryException) {
+      return "not a directory";
+    }
+    if (e.getMessage() != null && e.getMessage().contains("Is a directory")) {
+      return "it is a directory";
+    }
+    return e.getMessage() == null ? "cannot be read" : e.getMessage();
+  }
+}
