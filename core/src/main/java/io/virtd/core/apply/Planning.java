@@ -1,5 +1,6 @@
 package io.virtd.core.apply;
 
+import io.virtd.core.manifest.Ensure;
 import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.plan.Plan;
 import io.virtd.core.plan.PlanPolicy;
@@ -49,9 +50,7 @@ public final class Planning {
         Optional<ObservedVm> vm =
             all != null ? Optional.ofNullable(all.get(spec.name())) : d.observe(spec.name());
         List<String> unready =
-            vm.isEmpty() && spec.ensure() != io.virtd.core.manifest.Ensure.ABSENT
-                ? d.preflight(spec)
-                : List.of();
+            vm.isEmpty() && spec.ensure() != Ensure.ABSENT ? d.preflight(spec) : List.of();
         out.add(
             unready.isEmpty()
                 ? Planner.Input.of(spec, target.label(), d.capabilities(), vm)

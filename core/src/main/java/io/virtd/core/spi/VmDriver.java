@@ -32,8 +32,8 @@ public interface VmDriver extends AutoCloseable {
    * manifest names is missing), each problem as {@code FILE:LINE:COL: message} naming the key; the
    * plan reports them as the resource's error instead of promising a create. The default: none.
    */
-  default java.util.List<String> preflight(VmSpec spec) {
-    return java.util.List.of();
+  default List<String> preflight(VmSpec spec) {
+    return List.of();
   }
 
   /** Defines the guest from {@code spec} (with its defaults) and marks it; does not start it. */
