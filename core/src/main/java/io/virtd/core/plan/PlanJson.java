@@ -51,6 +51,9 @@ public final class PlanJson {
     n.put("name", r.name());
     n.put("driver", r.driver());
     n.put("manifest", r.spec().origin());
+    if (r.spec().protect()) {
+      n.put("protect", true);
+    }
     ArrayNode actions = n.putArray("actions");
     ArrayNode changes = n.putArray("changes");
     for (Step step : r.steps()) {

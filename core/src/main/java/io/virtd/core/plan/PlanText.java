@@ -99,10 +99,12 @@ public final class PlanText {
         default -> lines.add(new Line("  > " + a.asText(), null));
       }
     }
+    String settle =
+        r.path("protect").asBoolean()
+            ? "recreate required; `protect: true` refuses re-creating it"
+            : "recreate required: run apply with --replace " + name;
     for (JsonNode ch : r.get("recreate_required")) {
-      lines.add(
-          new Line(
-              "  -/+ " + fieldText(ch), "recreate required: run apply with --replace " + name));
+      lines.add(new Line("  -/+ " + fieldText(ch), settle));
     }
     List<String> pendingOnly = new ArrayList<>();
     for (JsonNode f : r.get("restart_pending")) {

@@ -1,6 +1,8 @@
 package io.virtd.core.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.virtd.core.manifest.DesiredState;
@@ -122,6 +124,38 @@ class PlanGoldenTest {
                 ? 0
                 : 1;
     assertEquals(expected.toPrettyString(), actual.toPrettyString());
-    org.junit.jupiter.api.Assertions.assertTrue(expected.equals(sameValue, actual));
+    assertTrue(expected.equals(sameValue, actual));
+  }
+
+  @Test
+  void aProtectedGuestsRecreateRequiredDifferenceDoesNotSuggestReplace() {
+    DesiredState d = Specs.load("virt: old01\nvirt_type: kvm\narch: i686\nprotect: true\n");
+    var old01 =
+        new ObservedVm(
+            "old01",
+            RunState.RUNNING,
+            Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true, Field.VIRT_TYPE, VirtType.KVM),
+            Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true),
+            Optional.of(new OwnershipMark("host1", OwnershipMark.Origin.CREATED, "", "")),
+            1024L * 1024,
+            1);
+    Plan plan =
+        Planner.plan(
+            List.of(
+                Planner.Input.of(
+                    d.get("old01").orElseThrow(),
+                    DRIVER,
+                    FakeDriver.capabilities(true),
+                    Optional.of(old01))),
+            PlanPolicy.of("host1"));
+    JsonNode json = PlanJson.of(plan);
+    assertTrue(json.get("resources").get(0).get("protect").asBoolean());
+    String text = PlanText.render(json);
+    assertTrue(
+        text.matches(
+            "(?s).*-/\\+ arch: x86_64 -> i686 +\\(recreate required; `protect: true` refuses"
+                + " re-creating it\\)\n.*"),
+        text);
+    assertFalse(text.contains("--replace"), text);
   }
 }
