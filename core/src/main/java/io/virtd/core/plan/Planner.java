@@ -6,7 +6,9 @@ import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.spi.Capabilities;
 import io.virtd.core.spi.Mutability;
 import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.OwnershipMark;
 import io.virtd.core.spi.RunState;
+import io.virtd.core.spi.Unset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -120,9 +122,13 @@ public final class Planner {
       Object desired = e.getValue();
       Object before = vm.persistent().get(f);
       if (f.kind() == Field.Kind.CREATE_TIME) {
-        if (!vm.persistent().containsKey(f) || same(f, desired, before)) {
+        if (!vm.persistent().containsKey(f) && !createdWithout(f, vm, in.capabilities())) {
+          continue; // an adopted guest's creation inputs cannot be told
+        }
+        if (same(f, desired, before)) {
           continue;
         }
+        before = shown(before);
         // A create-time difference re-creates the guest, unless the driver's rule says this
         // value can be applied (a larger disk_size grows the disk).
         Mutability m = in.capabilities().mutability(f, desired, vm);
@@ -132,6 +138,7 @@ public final class Planner {
         }
       }
       if (!same(f, desired, before)) {
+        before = shown(before);
         Mutability m = in.capabilities().mutability(f, desired, vm);
         if (m == Mutability.REPLACE) {
           recreate.add(new FieldChange(f, before, desired, m));
@@ -160,6 +167,9 @@ public final class Planner {
       if (spec.protect()) {
         return ResourcePlan.failed(
             spec, in.driver(), "`protect: true` refuses to re-create `" + spec.name() + "`");
+      }
+      if (adopt) {
+        s.add(new Step.Adopt()); // the spec shows every unmarked guest as adopt, replaced or not
       }
       s.add(new Step.Replace(recreate));
       if (spec.ensure() == Ensure.RUNNING) {
@@ -203,8 +213,32 @@ public final class Planner {
     };
   }
 
+  /**
+   * Whether a create-time field the driver does not report means the guest was created without it:
+   * so on a guest virtd created (its mark records every creation input it was given), never on an
+   * adopted or unmarked one, and not for fields the driver reports only for some guests.
+   */
+  static boolean createdWithout(Field f, ObservedVm vm, Capabilities caps) {
+    return vm.mark().map(m -> m.origin() == OwnershipMark.Origin.CREATED).orElse(false)
+        && !caps.absentIsUnknown(f);
+  }
+
+  /** An observed value as a plan holds it: null for none, a self-comparing value as its text. */
+  private static Object shown(Object observed) {
+    if (observed instanceof Unset) {
+      return null;
+    }
+    return observed instanceof io.virtd.core.spi.ObservedValue ? observed.toString() : observed;
+  }
+
   /** Equality after normalisation: address lists are sets; everything else compares as values. */
   static boolean same(Field f, Object desired, Object observed) {
+    if (observed == null || observed instanceof Unset) {
+      return false; // the guest has none; a manifest key always has a value
+    }
+    if (observed instanceof io.virtd.core.spi.ObservedValue v) {
+      return v.matches(desired); // a value the driver compares itself (libvirt's machine aliases)
+    }
     if (observed instanceof io.virtd.core.spi.SecretDigest d) {
       return d.matches(desired); // a write-only secret, observed as the hash of what was written
     }

@@ -3,6 +3,7 @@ package io.virtd.core.spi;
 import io.virtd.core.manifest.Field;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -18,9 +19,14 @@ public final class Capabilities {
   }
 
   private final Map<Field, Rule> rules;
+  private final Set<Field> absentIsUnknown;
 
-  private Capabilities(Map<Field, Rule> rules) {
+  private Capabilities(Map<Field, Rule> rules, Set<Field> absentIsUnknown) {
     this.rules = Collections.unmodifiableMap(new EnumMap<>(rules));
+    this.absentIsUnknown =
+        absentIsUnknown.isEmpty()
+            ? Set.of()
+            : Collections.unmodifiableSet(EnumSet.copyOf(absentIsUnknown));
   }
 
   public static Builder builder() {
@@ -31,6 +37,14 @@ public final class Capabilities {
     return rules.keySet();
   }
 
+  /**
+   * Whether a create-time {@code field} that the driver does not report for a guest virtd created
+   * says nothing about it, rather than "created without it".
+   */
+  public boolean absentIsUnknown(Field field) {
+    return absentIsUnknown.contains(field);
+  }
+
   public Mutability mutability(Field field, Object desired, ObservedVm guest) {
     Rule r = rules.get(field);
     return r == null ? Mutability.UNSUPPORTED : r.mutability(desired, guest);
@@ -38,6 +52,7 @@ public final class Capabilities {
 
   public static final class Builder {
     private final Map<Field, Rule> rules = new EnumMap<>(Field.class);
+    private final Set<Field> absentIsUnknown = EnumSet.noneOf(Field.class);
 
     public Builder set(Mutability m, Field... fields) {
       for (Field f : fields) {
@@ -68,6 +83,17 @@ public final class Capabilities {
       return this;
     }
 
+    /**
+     * Create-time fields this driver reports only for some of the guests it created, so that their
+     * absence is no evidence the guest was created without them (libvirt's {@code disk_size}: only
+     * a disk virtd made has a size virtd manages). Every other create-time field must be reported
+     * for every guest virtd created with it, or plans show it as added later.
+     */
+    public Builder absentIsUnknown(Field... fields) {
+      absentIsUnknown.addAll(java.util.List.of(fields));
+      return this;
+    }
+
     /** Every field not declared yet is unsupported. */
     public Builder restUnsupported() {
       for (Field f : Field.values()) {
@@ -77,7 +103,7 @@ public final class Capabilities {
     }
 
     public Capabilities build() {
-      return new Capabilities(rules);
+      return new Capabilities(rules, absentIsUnknown);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.virtd.core.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.virtd.core.manifest.Ensure;
@@ -10,9 +11,11 @@ import io.virtd.core.manifest.VirtType;
 import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.spi.Capabilities;
 import io.virtd.core.spi.Mutability;
+import io.virtd.core.spi.ObservedValue;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.OwnershipMark;
 import io.virtd.core.spi.RunState;
+import io.virtd.core.spi.Unset;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -347,5 +350,172 @@ class PlannerTest {
             .changes()
             .get(0)
             .mutability());
+  }
+
+  // --- create-time keys a manifest adds to an existing guest
+
+  /** The create-time keys of the libvirt driver, each with a value a manifest may give it. */
+  static Stream<Arguments> createTimeKeys() {
+    return Stream.of(
+        Arguments.of(Field.MACHINE_TYPE, "q35"),
+        Arguments.of(Field.OS_VARIANT, "debian12"),
+        Arguments.of(Field.VIDEO_MODEL, "virtio"),
+        Arguments.of(Field.PXE, true),
+        Arguments.of(Field.PXE, false),
+        Arguments.of(Field.BOOT_LOCATION, "/srv/boot/debian"),
+        Arguments.of(Field.BOOT_OPTIONS, "console=ttyS0"),
+        Arguments.of(Field.KICKSTART, "http://ks.example/ks.cfg"),
+        Arguments.of(Field.IMAGE, "/srv/images/base.qcow2"),
+        Arguments.of(Field.IMAGE_MODE, "clone"),
+        Arguments.of(Field.VIRT_PATH, "/srv/disks/g1.img"),
+        Arguments.of(Field.XML_FILE, "/etc/virtd/manifests/g1.xml"),
+        Arguments.of(Field.CLONE_FROM, "base01"),
+        Arguments.of(Field.CPU_MODEL, "host-passthrough"),
+        Arguments.of(Field.ARCH, "i686"),
+        Arguments.of(Field.OS_TYPE, "linux"));
+  }
+
+  static Capabilities libvirtLike() {
+    return Capabilities.builder()
+        .set(Mutability.LIVE, Field.AUTOBOOT)
+        .defaultsFor(io.virtd.core.manifest.DriverKind.LIBVIRT)
+        .absentIsUnknown(Field.DISK_SIZE)
+        .restUnsupported()
+        .build();
+  }
+
+  static ObservedVm marked(
+      RunState state, Map<Field, Object> persistent, Optional<OwnershipMark> mark) {
+    ObservedVm vm = observed(state, persistent);
+    return new ObservedVm(vm.name(), state, vm.persistent(), vm.live(), mark, 1 << 20, 2);
+  }
+
+  static Optional<OwnershipMark> origin(OwnershipMark.Origin o) {
+    return Optional.of(new OwnershipMark(OWNER, o, FILE.toString(), ""));
+  }
+
+  @ParameterizedTest(name = "{0}: {1} added to a guest virtd created without it")
+  @MethodSource("createTimeKeys")
+  void createTimeKeyAddedLaterToACreatedGuestNeedsRecreating(Field f, Object value) {
+    ResourcePlan p =
+        plan(
+            spec(Ensure.RUNNING, Map.of(f, value)),
+            Optional.of(marked(RunState.RUNNING, Map.of(), origin(OwnershipMark.Origin.CREATED))),
+            libvirtLike());
+    assertEquals(
+        List.of(new FieldChange(f, null, value, Mutability.REPLACE)), p.recreateRequired());
+    assertTrue(p.steps().isEmpty(), "never applied silently: " + p.steps());
+    assertTrue(p.hasChanges(), "plan exits 2 for it");
+  }
+
+  @ParameterizedTest(name = "{0}: {1} on an adopted guest that does not report it")
+  @MethodSource("createTimeKeys")
+  void createTimeKeyAnAdoptedGuestCannotReportIsNotCompared(Field f, Object value) {
+    ResourcePlan adopted =
+        plan(
+            spec(Ensure.RUNNING, Map.of(f, value)),
+            Optional.of(marked(RunState.RUNNING, Map.of(), origin(OwnershipMark.Origin.ADOPTED))),
+            libvirtLike());
+    assertTrue(adopted.recreateRequired().isEmpty(), adopted.toString());
+    assertTrue(adopted.steps().isEmpty(), adopted.toString());
+    ResourcePlan unmarked =
+        plan(
+            spec(Ensure.RUNNING, Map.of(f, value)),
+            Optional.of(marked(RunState.RUNNING, Map.of(), Optional.empty())),
+            libvirtLike());
+    assertTrue(unmarked.recreateRequired().isEmpty(), unmarked.toString());
+    assertEquals(List.of(new Step.Adopt()), unmarked.steps());
+  }
+
+  @ParameterizedTest(name = "{0}: {1} known to be missing from an adopted guest")
+  @MethodSource("createTimeKeys")
+  void createTimeKeyAGuestIsSeenWithoutNeedsRecreatingWhateverItsOrigin(Field f, Object value) {
+    for (Optional<OwnershipMark> mark :
+        List.of(
+            origin(OwnershipMark.Origin.ADOPTED),
+            origin(OwnershipMark.Origin.CREATED),
+            Optional.<OwnershipMark>empty())) {
+      ResourcePlan p =
+          plan(
+              spec(Ensure.RUNNING, Map.of(f, value)),
+              Optional.of(marked(RunState.RUNNING, Map.of(f, Unset.VALUE), mark)),
+              libvirtLike());
+      assertEquals(
+          List.of(new FieldChange(f, null, value, Mutability.REPLACE)),
+          p.recreateRequired(),
+          "mark " + mark);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}: {1} unchanged")
+  @MethodSource("createTimeKeys")
+  void createTimeKeyUnchangedIsNoDifference(Field f, Object value) {
+    for (OwnershipMark.Origin o : OwnershipMark.Origin.values()) {
+      ResourcePlan p =
+          plan(
+              spec(Ensure.RUNNING, Map.of(f, value)),
+              Optional.of(marked(RunState.RUNNING, Map.of(f, value), origin(o))),
+              libvirtLike());
+      assertFalse(p.hasChanges(), o + ": " + p);
+    }
+  }
+
+  @Test
+  void aCreatedGuestWithoutTheDiskDiskSizeMeasuresIsNotCompared() {
+    ResourcePlan p =
+        plan(
+            spec(Ensure.RUNNING, Map.of(Field.DISK_SIZE, 10)),
+            Optional.of(marked(RunState.RUNNING, Map.of(), origin(OwnershipMark.Origin.CREATED))),
+            libvirtLike());
+    assertFalse(p.hasChanges(), "docs/manifests.md, Storage: not compared without such a disk");
+  }
+
+  @Test
+  void anObservedValueDecidesItselfWhatMatchesAndPrintsAsItsText() {
+    ObservedValue familyOfQ35 =
+        new ObservedValue() {
+          @Override
+          public boolean matches(Object desired) {
+            return desired.equals("q35") || desired.equals("pc-q35-7.2");
+          }
+
+          @Override
+          public String toString() {
+            return "pc-q35-7.2";
+          }
+        };
+    var vm =
+        Optional.of(
+            marked(
+                RunState.RUNNING,
+                Map.of(Field.MACHINE_TYPE, familyOfQ35),
+                origin(OwnershipMark.Origin.CREATED)));
+    assertFalse(
+        plan(spec(Ensure.RUNNING, Map.of(Field.MACHINE_TYPE, "q35")), vm, libvirtLike())
+            .hasChanges());
+    assertEquals(
+        List.of(new FieldChange(Field.MACHINE_TYPE, "pc-q35-7.2", "pc", Mutability.REPLACE)),
+        plan(spec(Ensure.RUNNING, Map.of(Field.MACHINE_TYPE, "pc")), vm, libvirtLike())
+            .recreateRequired());
+  }
+
+  @Test
+  void replacingAnUnmarkedGuestShowsItAsAdoptedFirst() {
+    var vm = Optional.of(marked(RunState.RUNNING, Map.of(Field.ARCH, "x86_64"), Optional.empty()));
+    var p =
+        Planner.planOne(
+            Planner.Input.of(
+                spec(Ensure.RUNNING, Map.of(Field.ARCH, "i686")), "fake", libvirtLike(), vm),
+            new PlanPolicy(OWNER, Set.of("g1"), true));
+    assertEquals(
+        List.of(
+            new Step.Adopt(),
+            new Step.Replace(
+                List.of(new FieldChange(Field.ARCH, "x86_64", "i686", Mutability.REPLACE))),
+            new Step.Lifecycle(Step.Action.START)),
+        p.steps());
+    String text = PlanText.render(PlanJson.of(new Plan(List.of(p))));
+    assertTrue(text.contains("  ~ adopt (found without ownership mark)"), text);
+    assertEquals("adopt", PlanJson.of(new Plan(List.of(p))).at("/resources/0/actions/0").asText());
   }
 }
