@@ -4,6 +4,7 @@ import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.LifecycleAction;
 import io.virtd.core.manifest.VirtType;
 import io.virtd.core.spi.OwnershipMark;
+import io.virtd.core.spi.Unset;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -86,6 +87,12 @@ final class DomainReader {
     Integer vcpuCurrent;
     String arch;
     String osType;
+    String machine;
+    final List<String> bootDevs = new ArrayList<>();
+    boolean kernel;
+    boolean nicBootsFirst;
+    boolean hasDisk;
+    String diskSource;
     String clock;
     final Map<Field, Object> actions = new EnumMap<>(Field.class);
     String graphics;
@@ -166,10 +173,16 @@ final class DomainReader {
     private boolean second(XMLStreamReader r, String parent, String ln) throws XMLStreamException {
       switch (parent) {
         case "os" -> {
-          if (ln.equals("type")) {
-            arch = r.getAttributeValue(null, "arch");
-            osType = r.getElementText().strip();
-            return true;
+          switch (ln) {
+            case "type" -> {
+              arch = r.getAttributeValue(null, "arch");
+              machine = r.getAttributeValue(null, "machine");
+              osType = r.getElementText().strip();
+              return true;
+            }
+            case "boot" -> bootDevs.add(String.valueOf(r.getAttributeValue(null, "dev")));
+            case "kernel" -> kernel = true;
+            default -> {}
           }
         }
         case "metadata" -> {
@@ -192,6 +205,12 @@ final class DomainReader {
                 if ("vnc".equals(r.getAttributeValue(null, "type"))) {
                   vncPassword = r.getAttributeValue(null, "passwd");
                 }
+              }
+            }
+            case "disk" -> {
+              if ("disk".equals(r.getAttributeValue(null, "device")) && !hasDisk) {
+                hasDisk = true;
+                diskSource = "";
               }
             }
             case "interface" -> {
@@ -226,6 +245,17 @@ final class DomainReader {
       }
       if (!top.equals("devices")) {
         return false;
+      }
+      if (parent.equals("disk") && ln.equals("source") && "".equals(diskSource)) {
+        for (String a : List.of("file", "dev", "name")) {
+          if (r.getAttributeValue(null, a) != null) {
+            diskSource = r.getAttributeValue(null, a);
+            break;
+          }
+        }
+      }
+      if (parent.equals("interface") && ln.equals("boot")) {
+        nicBootsFirst |= "1".equals(r.getAttributeValue(null, "order"));
       }
       if (parent.equals("interface")) {
         int last = interfaces.size() - 1;
@@ -315,8 +345,26 @@ final class DomainReader {
       if (nicModel != null) {
         f.put(Field.NETWORK_MODEL, nicModel);
       }
-      if (videoModel != null) {
-        f.put(Field.VIDEO_MODEL, videoModel);
+      // create-time values the XML shows: compared on every guest, adopted ones included
+      f.put(Field.VIDEO_MODEL, videoModel != null ? videoModel : Unset.VALUE);
+      f.put(Field.PXE, bootDevs.isEmpty() ? nicBootsFirst : bootDevs.get(0).equals("network"));
+      if (machine != null && !machine.isBlank()) {
+        f.put(Field.MACHINE_TYPE, new MachineType(machine.strip()));
+      } else if (mark != null && mark.get(Marks.MACHINE_TYPE) != null) {
+        f.put(Field.MACHINE_TYPE, mark.get(Marks.MACHINE_TYPE));
+      }
+      if (!kernel) {
+        for (Field k : List.of(Field.BOOT_LOCATION, Field.BOOT_OPTIONS, Field.KICKSTART)) {
+          f.put(k, Unset.VALUE); // no direct kernel boot
+        }
+      }
+      if (!hasDisk) {
+        f.put(Field.VIRT_PATH, Unset.VALUE);
+      } else if (!diskSource.isEmpty()
+          && (mark == null
+              || OwnershipMark.Origin.fromKey(mark.get(Marks.ORIGIN))
+                  != OwnershipMark.Origin.CREATED)) {
+        f.put(Field.VIRT_PATH, new DiskSource(diskSource));
       }
       if (cpuMode != null) {
         if (cpuMode.equals("custom")) {
@@ -331,16 +379,11 @@ final class DomainReader {
       }
       Optional<OwnershipMark> owned = Optional.empty();
       if (mark != null) {
-        if (mark.get(Marks.OS_VARIANT) != null) {
-          f.put(Field.OS_VARIANT, mark.get(Marks.OS_VARIANT));
-        }
-        if (mark.get(Marks.MACHINE_TYPE) != null) {
-          f.put(Field.MACHINE_TYPE, mark.get(Marks.MACHINE_TYPE));
-        }
-        // what the guest's storage was made from; its XML shows only the result
-        for (Field k : List.of(Field.VIRT_PATH, Field.IMAGE, Field.IMAGE_MODE, Field.CLONE_FROM)) {
+        // creation inputs the XML shows only the result of (or nothing): as the mark recorded them;
+        // a guest virtd created without one records nothing, which the planner reads as such
+        for (Field k : Marks.INPUTS) {
           String v = mark.get(k.key());
-          if (v != null) {
+          if (v != null && (kernel || !Marks.KERNEL_INPUTS.contains(k))) {
             f.put(k, v);
           }
         }

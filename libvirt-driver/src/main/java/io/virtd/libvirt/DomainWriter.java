@@ -260,7 +260,15 @@ final class DomainWriter {
   private static Map<String, String> createExtras(
       VmSpec spec, boolean paravirt, Provisioned storage) {
     Map<String, String> extras = new LinkedHashMap<>(new java.util.TreeMap<>(storage.markValues()));
-    spec.string(Field.OS_VARIANT).ifPresent(v -> extras.put(Marks.OS_VARIANT, v));
+    for (Field f :
+        List.of(
+            Field.OS_VARIANT,
+            Field.XML_FILE,
+            Field.BOOT_LOCATION,
+            Field.BOOT_OPTIONS,
+            Field.KICKSTART)) {
+      spec.string(f).ifPresent(v -> extras.put(f.key(), v));
+    }
     spec.string(Field.MACHINE_TYPE).ifPresent(v -> extras.put(Marks.MACHINE_TYPE, v));
     extras.put(Marks.OS_TYPE, spec.string(Field.OS_TYPE).orElse(paravirt ? "linux" : "hvm"));
     spec.string(Field.NETWORK_MODEL).ifPresent(m -> extras.put(Marks.NETWORK_MODEL, m));

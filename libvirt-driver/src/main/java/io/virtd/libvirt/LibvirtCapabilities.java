@@ -44,6 +44,8 @@ final class LibvirtCapabilities {
                 Field.NETWORK_CONFIG);
     return b.defaultsFor(DriverKind.LIBVIRT)
         .rule(Field.DISK_SIZE, LibvirtCapabilities::diskSize) // after the create-time default
+        // only a disk virtd made reports its size: a diskless guest's is not compared (docs)
+        .absentIsUnknown(Field.DISK_SIZE)
         .restUnsupported()
         .build();
   }

@@ -5,7 +5,9 @@ package io.virtd.libvirt;
  * namespace, beside whatever other tools keep there. Besides the {@link
  * io.virtd.core.spi.OwnershipMark}, it records the create-time values libvirt's XML cannot express
  * ({@code os_variant}; the {@code os_type} family, since a full-virt guest's XML says only {@code
- * hvm}) and the NIC model asked for, so a guest without a NIC still reports it.
+ * hvm}; the {@code xml_file} and the {@code boot_location}, {@code boot_options} and {@code
+ * kickstart} of its first boot) and the NIC model asked for, so a guest without a NIC still reports
+ * it.
  *
  * <p>Storage: the create-time storage values the guest was built with ({@code virt_path}, {@code
  * image}, {@code image_mode}, {@code clone_from}), the path of the disk virtd made for it ({@code
@@ -40,6 +42,10 @@ public final class Marks {
   static final String IMAGE = "image";
   static final String IMAGE_MODE = "image_mode";
   static final String CLONE_FROM = "clone_from";
+  static final String BOOT_LOCATION = "boot_location";
+  static final String BOOT_OPTIONS = "boot_options";
+  static final String KICKSTART = "kickstart";
+  static final String XML_FILE = "xml_file";
   static final String DISK = "disk";
   static final String VOLUME = "volume";
   static final String POOL = "pool";
@@ -57,10 +63,38 @@ public final class Marks {
           IMAGE,
           IMAGE_MODE,
           CLONE_FROM,
+          BOOT_LOCATION,
+          BOOT_OPTIONS,
+          KICKSTART,
+          XML_FILE,
           DISK,
           USER_DATA,
           META_DATA,
           NETWORK_CONFIG);
+
+  /**
+   * The creation inputs the mark records under their own keys, as the manifest gave them, when the
+   * guest is created: what it was built from and how it first booted, which its XML shows only the
+   * result of. A guest virtd created without one has no such attribute.
+   */
+  static final java.util.List<io.virtd.core.manifest.Field> INPUTS =
+      java.util.List.of(
+          io.virtd.core.manifest.Field.OS_VARIANT,
+          io.virtd.core.manifest.Field.VIRT_PATH,
+          io.virtd.core.manifest.Field.IMAGE,
+          io.virtd.core.manifest.Field.IMAGE_MODE,
+          io.virtd.core.manifest.Field.CLONE_FROM,
+          io.virtd.core.manifest.Field.XML_FILE,
+          io.virtd.core.manifest.Field.BOOT_LOCATION,
+          io.virtd.core.manifest.Field.BOOT_OPTIONS,
+          io.virtd.core.manifest.Field.KICKSTART);
+
+  /** The inputs of a direct kernel boot: a guest whose XML has no {@code <kernel>} has none. */
+  static final java.util.Set<io.virtd.core.manifest.Field> KERNEL_INPUTS =
+      java.util.Set.of(
+          io.virtd.core.manifest.Field.BOOT_LOCATION,
+          io.virtd.core.manifest.Field.BOOT_OPTIONS,
+          io.virtd.core.manifest.Field.KICKSTART);
 
   /** A volume virtd created for the guest, in the pool {@code pool}. */
   record Volume(String pool, String name, String path) {}

@@ -3,6 +3,7 @@ package io.virtd.libvirt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.LifecycleAction;
@@ -46,7 +47,7 @@ class DomainReaderTest {
 """;
 
   @Test
-  void theMachineTypeVirtdCreatedWithIsReadFromTheMarkNotFromLibvirtsExpansion() {
+  void theMachineTypeIsLibvirtsExpansionWhichTheManifestsAliasMatches() {
     var spec =
         io.virtd.core.testing.DriverContract.spec("m1", VirtType.KVM, Field.MACHINE_TYPE, "q35");
     String written =
@@ -56,7 +57,104 @@ class DomainReaderTest {
             new DomainWriter.Host("x86_64", n -> false, "UTC"));
     String asLibvirtKeepsIt = written.replace("machine=\"q35\"", "machine=\"pc-q35-7.2\"");
     org.junit.jupiter.api.Assertions.assertNotEquals(written, asLibvirtKeepsIt, written);
-    assertEquals("q35", DomainReader.read(asLibvirtKeepsIt).fields().get(Field.MACHINE_TYPE));
+    var observed =
+        (io.virtd.core.spi.ObservedValue)
+            DomainReader.read(asLibvirtKeepsIt).fields().get(Field.MACHINE_TYPE);
+    assertEquals("pc-q35-7.2", observed.toString());
+    org.junit.jupiter.api.Assertions.assertTrue(observed.matches("q35"));
+    org.junit.jupiter.api.Assertions.assertTrue(observed.matches("pc-q35-7.2"));
+    assertFalse(observed.matches("pc"));
+    assertFalse(observed.matches("pc-q35-6.2"));
+    assertTrue(new MachineType("pc-i440fx-7.2").matches("pc"));
+    assertFalse(new MachineType("pc-q35-7.2").matches("pc"));
+  }
+
+  static final String BARE =
+"""
+<domain type='kvm'>
+  <name>bare</name>
+  <metadata>MARK</metadata>
+  <memory unit='KiB'>65536</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type><boot dev='hd'/></os>
+  <devices/>
+</domain>
+""";
+
+  static String withMark(String origin, String attrs) {
+    return BARE.replace(
+        "MARK",
+        "<virtd:mark xmlns:virtd='https://virtd.io/xmlns/mark/1' owner='h' origin='"
+            + origin
+            + "' "
+            + attrs
+            + "/>");
+  }
+
+  @Test
+  void whatTheXmlShowsMissingIsReportedAsUnsetWhateverTheOrigin() {
+    for (String xml :
+        List.of(BARE.replace("MARK", ""), withMark("adopted", ""), withMark("created", ""))) {
+      Map<Field, Object> f = DomainReader.read(xml).fields();
+      assertEquals(io.virtd.core.spi.Unset.VALUE, f.get(Field.VIDEO_MODEL));
+      assertEquals(io.virtd.core.spi.Unset.VALUE, f.get(Field.VIRT_PATH), "no disk");
+      assertEquals(io.virtd.core.spi.Unset.VALUE, f.get(Field.BOOT_LOCATION), "no <kernel>");
+      assertEquals(io.virtd.core.spi.Unset.VALUE, f.get(Field.KICKSTART));
+      assertEquals(false, f.get(Field.PXE));
+      assertEquals("pc-i440fx-7.2", f.get(Field.MACHINE_TYPE).toString());
+    }
+  }
+
+  @Test
+  void pxeIsNetworkFirstInTheBootOrder() {
+    assertEquals(
+        true,
+        DomainReader.read(BARE.replace("<boot dev='hd'/>", "<boot dev='network'/><boot dev='hd'/>"))
+            .fields()
+            .get(Field.PXE));
+    assertEquals(
+        true,
+        DomainReader.read(
+                BARE.replace("<boot dev='hd'/>", "")
+                    .replace(
+                        "<devices/>",
+                        "<devices><interface type='network'><source network='default'/>"
+                            + "<boot order='1'/></interface></devices>"))
+            .fields()
+            .get(Field.PXE));
+  }
+
+  @Test
+  void creationInputsComeFromTheMarkAndAreLeftOutWhenItRecordsNone() {
+    String kernelBoot =
+        withMark("created", "boot_location='/srv/boot' os_variant='debian12' xml_file='/t.xml'")
+            .replace("<boot dev='hd'/>", "<kernel>/srv/boot/vmlinuz</kernel>");
+    Map<Field, Object> f = DomainReader.read(kernelBoot).fields();
+    assertEquals("/srv/boot", f.get(Field.BOOT_LOCATION));
+    assertEquals("debian12", f.get(Field.OS_VARIANT));
+    assertEquals("/t.xml", f.get(Field.XML_FILE));
+    assertFalse(f.containsKey(Field.BOOT_OPTIONS), "the planner reads it as created without");
+    assertFalse(f.containsKey(Field.IMAGE));
+  }
+
+  @Test
+  void anAdoptedGuestsDiskIsComparedWithItsSource() {
+    String xml =
+        withMark("adopted", "")
+            .replace(
+                "<devices/>",
+                "<devices><disk type='file' device='disk'><source file='/srv/d/a.qcow2'/>"
+                    + "<target dev='vda'/></disk></devices>");
+    var src =
+        (io.virtd.core.spi.ObservedValue) DomainReader.read(xml).fields().get(Field.VIRT_PATH);
+    assertTrue(src.matches("/srv/d/a.qcow2"));
+    assertTrue(src.matches("/srv/d"));
+    assertFalse(src.matches("/srv/d/b.qcow2"));
+    assertFalse(
+        DomainReader.read(xml.replace("origin='adopted'", "origin='created'"))
+            .fields()
+            .containsKey(Field.VIRT_PATH),
+        "a created guest's virt_path is what its mark recorded");
   }
 
   @Test
@@ -71,7 +169,7 @@ class DomainReaderTest {
     assertEquals(4, f.maxVcpus());
     assertEquals("x86_64", v.get(Field.ARCH));
     assertFalse(v.containsKey(Field.OS_TYPE), "hvm says nothing of the OS family");
-    assertFalse(v.containsKey(Field.MACHINE_TYPE), "pc-q35-7.2 cannot be told from q35");
+    assertEquals(new MachineType("pc-q35-7.2"), v.get(Field.MACHINE_TYPE), "q35 matches it");
     assertEquals("Haswell", v.get(Field.CPU_MODEL));
     assertEquals("localtime", v.get(Field.CLOCKSYNC));
     assertEquals(LifecycleAction.DESTROY, v.get(Field.ON_POWEROFF));

@@ -66,6 +66,67 @@ abstract class LibvirtContract extends DriverContract {
     }
   }
 
+  /**
+   * Create-time keys a manifest adds or changes after creation are reported as needing the guest
+   * re-created, never dropped: the machine type against what libvirt made of it (an alias expanded
+   * on qemu), the boot order for {@code pxe}, the video device, the mark for creation inputs.
+   */
+  @org.junit.jupiter.api.Test
+  void createTimeKeysAddedOrChangedLaterNeedRecreating() throws Exception {
+    VmSpec spec = small("ct", Field.ENSURE, io.virtd.core.manifest.Ensure.STOPPED, Field.PXE, true);
+    created(spec);
+    java.util.function.Function<VmSpec, java.util.List<io.virtd.core.plan.FieldChange>> recreate =
+        s -> {
+          try {
+            var p = plan(driver, s, driver.observe(s.name()));
+            assertTrue(p.steps().isEmpty(), () -> "nothing applied silently: " + p);
+            return p.recreateRequired();
+          } catch (io.virtd.core.spi.DriverException e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    assertEquals(java.util.List.of(), recreate.apply(spec), "unchanged");
+
+    var pxeOff = recreate.apply(with(spec, Field.PXE, false));
+    assertEquals(
+        java.util.List.of(
+            new io.virtd.core.plan.FieldChange(
+                Field.PXE, true, false, io.virtd.core.spi.Mutability.REPLACE)),
+        pxeOff);
+
+    for (Object[] added :
+        new Object[][] {
+          {Field.MACHINE_TYPE, "q35"},
+          {Field.VIDEO_MODEL, "virtio"},
+          {Field.OS_VARIANT, "debian12"},
+          {Field.BOOT_LOCATION, "/srv/boot/debian"},
+          {Field.XML_FILE, "/etc/virtd/manifests/t.xml"},
+          {Field.IMAGE, "/srv/images/base.qcow2"},
+          {Field.CLONE_FROM, "base01"},
+          {Field.VIRT_PATH, "/srv/disks/t.img"}
+        }) {
+      var changes = recreate.apply(with(spec, added));
+      assertEquals(1, changes.size(), () -> added[0] + ": " + changes);
+      assertEquals(added[0], changes.get(0).field());
+      assertEquals(added[1], changes.get(0).after());
+      assertEquals(io.virtd.core.spi.Mutability.REPLACE, changes.get(0).mutability());
+    }
+  }
+
+  /** A machine type libvirt expands still matches what the manifest said, so nothing differs. */
+  @org.junit.jupiter.api.Test
+  void aMachineTypeAliasMatchesTheGuestLibvirtDefinedFromIt() throws Exception {
+    VmSpec spec =
+        small(
+            "q35", Field.ENSURE, io.virtd.core.manifest.Ensure.STOPPED, Field.MACHINE_TYPE, "q35");
+    created(spec);
+    var p = plan(driver, spec, driver.observe(spec.name()));
+    assertTrue(!p.hasChanges(), () -> "re-plan after create: " + p);
+    var pc = plan(driver, with(spec, Field.MACHINE_TYPE, "pc"), driver.observe(spec.name()));
+    assertEquals(1, pc.recreateRequired().size(), pc::toString);
+    assertEquals(Field.MACHINE_TYPE, pc.recreateRequired().get(0).field());
+  }
+
   @Override
   protected VmDriver openDriver() throws Exception {
     return new LibvirtDriverFactory().open(uri(), Config.defaults());
