@@ -360,6 +360,7 @@ final class DomainReader {
       }
       if (!hasDisk) {
         f.put(Field.VIRT_PATH, Unset.VALUE);
+        f.put(Field.DISK_SIZE, Unset.VALUE); // no disk at all: a disk_size added is a re-create
       } else if (!diskSource.isEmpty()
           && (mark == null
               || OwnershipMark.Origin.fromKey(mark.get(Marks.ORIGIN))

@@ -52,8 +52,9 @@ final class LibvirtCapabilities {
 
   /**
    * A larger {@code disk_size} grows the disk virtd made: live on a running guest (QEMU's block
-   * resize), in the volume otherwise. A smaller one would need shrinking: re-create. (Only guests
-   * with a virtd-made disk report {@code disk_size}; the planner compares nothing for the rest.)
+   * resize), in the volume otherwise. A smaller one would need shrinking: re-create, as does a
+   * {@code disk_size} for a guest with no disk at all (observed as none). Guests whose only disk
+   * virtd did not make report nothing, and the planner compares nothing for them.
    */
   static Mutability diskSize(Object desired, ObservedVm guest) {
     Object current = guest.persistent().get(Field.DISK_SIZE);

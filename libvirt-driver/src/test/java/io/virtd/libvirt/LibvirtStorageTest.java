@@ -92,6 +92,20 @@ class LibvirtStorageTest {
   }
 
   @Test
+  void diskSizeAddedToAGuestWithNoDiskNeedsReCreatingNeverNothing() throws Exception {
+    VmSpec s = spec(prefix + "-n", VirtType.KVM, Field.ENSURE, Ensure.STOPPED);
+    StorageFlows.apply(driver, s, locks);
+    ResourcePlan p =
+        DriverContract.plan(driver, with(s, Field.DISK_SIZE, 4L), driver.observe(s.name()));
+    assertEquals(
+        List.of(Field.DISK_SIZE),
+        p.recreateRequired().stream().map(FieldChange::field).toList(),
+        p.toString());
+    assertEquals(Mutability.REPLACE, p.recreateRequired().get(0).mutability());
+    assertTrue(p.steps().isEmpty(), "nothing is applied without --replace");
+  }
+
+  @Test
   void aFailedDefineLeavesNoVolumeBehind() throws Exception {
     VmSpec s =
         spec(
