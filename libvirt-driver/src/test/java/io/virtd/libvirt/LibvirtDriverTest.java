@@ -28,6 +28,7 @@ import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.OwnershipMark;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.spi.VmDriver;
+import io.virtd.core.testing.Specs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.libvirt.Connect;
 import org.libvirt.LibvirtException;
@@ -567,5 +569,43 @@ class LibvirtDriverTest {
       n++;
     }
     return n;
+  }
+
+  /**
+   * Every {@code arch} the spec allows reaches libvirt by libvirt's name ({@code powerpc} is {@code
+   * ppc}, {@code hppa} is {@code parisc}: libvirt refused the spec's names with "Unknown
+   * architecture powerpc") and reads back as the manifest's value, so the next plan is empty.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "i386, i686, i686",
+    "i686, i686, i686",
+    "amd64, x86_64, x86_64",
+    "x86_64, x86_64, x86_64",
+    "ia64, ia64, ia64",
+    "powerpc, powerpc, ppc",
+    "hppa, hppa, parisc"
+  })
+  void everySpecArchIsWrittenByLibvirtsNameAndReadBackAsWritten(
+      String written, String manifestValue, String libvirtName) throws Exception {
+    var spec =
+        Specs.parse(
+            "virt: " + prefix + written + "\nvirt_type: kvm\nensure: stopped\narch: " + written);
+    assertEquals(manifestValue, spec.values().get(Field.ARCH));
+
+    String xml =
+        DomainWriter.create(
+            spec,
+            mark(spec, OwnershipMark.Origin.CREATED),
+            new DomainWriter.Host("x86_64", n -> false, "UTC"));
+    assertTrue(xml.contains("arch=\"" + libvirtName + "\""), xml);
+    assertEquals(manifestValue, DomainReader.read(xml).fields().get(Field.ARCH));
+
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED)); // libvirt accepts the name
+    ObservedVm vm = driver.observe(spec.name()).orElseThrow();
+    assertEquals(manifestValue, vm.persistent().get(Field.ARCH));
+    ResourcePlan again = plan(driver, spec, Optional.of(vm));
+    assertTrue(again.recreateRequired().isEmpty(), again::toString);
+    assertFalse(again.hasChanges(), again::toString);
   }
 }
