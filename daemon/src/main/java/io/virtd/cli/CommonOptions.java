@@ -7,7 +7,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Options every manifest-reading sub-command shares. */
 public final class CommonOptions {
@@ -22,12 +24,23 @@ public final class CommonOptions {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "the daemon's configuration file (default: ${DEFAULT-VALUE}; a missing default means all defaults)")
-  Path config = Config.DEFAULT_FILE;
+          "the daemon's configuration file (default: /etc/virtd/virtd.yaml; a missing default means all defaults)")
+  Path config;
+
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec mixee;
+
+  /**
+   * The configuration file: {@code --config} after the sub-command, or before it, or the default.
+   */
+  Path configFile() {
+    return Virtctl.configFile(config, mixee);
+  }
 
   /** The configuration, or null after printing its problems. */
   Config loadConfig(PrintWriter err) {
-    ConfigLoader.Result r = ConfigLoader.load(config, config.equals(Config.DEFAULT_FILE));
+    Path file = configFile();
+    ConfigLoader.Result r = ConfigLoader.load(file, file.equals(Config.DEFAULT_FILE));
     for (Problem p : r.problems()) {
       err.println(p);
     }

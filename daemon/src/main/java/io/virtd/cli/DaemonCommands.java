@@ -21,8 +21,9 @@ final class DaemonCommands {
     @Option(
         names = "--config",
         paramLabel = "FILE",
-        description = "the daemon's configuration file (for its socket)")
-    Path config = Config.DEFAULT_FILE;
+        description =
+            "the daemon's configuration file, for its socket (default: /etc/virtd/virtd.yaml)")
+    Path config;
 
     @Option(
         names = "--socket",
@@ -44,7 +45,8 @@ final class DaemonCommands {
       PrintWriter err = spec.commandLine().getErr();
       Path sock = socket;
       if (sock == null) {
-        var r = io.virtd.core.config.ConfigLoader.load(config, config.equals(Config.DEFAULT_FILE));
+        Path file = Virtctl.configFile(config, spec);
+        var r = io.virtd.core.config.ConfigLoader.load(file, file.equals(Config.DEFAULT_FILE));
         r.problems().forEach(err::println);
         if (!r.ok()) {
           return 1;

@@ -50,7 +50,7 @@ final class Session {
     if (config == null) {
       return null;
     }
-    Optional<Problem> unsafe = ManifestLoader.permissionProblem(common.config, perms);
+    Optional<Problem> unsafe = ManifestLoader.permissionProblem(common.configFile(), perms);
     if (unsafe.isPresent()) {
       err.println(unsafe.get());
       if (unsafe.get().isError()) {

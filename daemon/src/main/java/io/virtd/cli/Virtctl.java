@@ -1,5 +1,7 @@
 package io.virtd.cli;
 
+import io.virtd.core.config.Config;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,6 +24,28 @@ import picocli.CommandLine.Command;
     })
 public final class Virtctl implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "the daemon's configuration file, for every sub-command (also accepted after it)")
+  Path config;
+
+  /**
+   * The configuration file a sub-command reads: its own {@code --config}, else one given before the
+   * sub-command, else {@code /etc/virtd/virtd.yaml}.
+   */
+  static Path configFile(Path own, CommandLine.Model.CommandSpec sub) {
+    if (own != null) {
+      return own;
+    }
+    CommandLine.Model.CommandSpec parent = sub.parent();
+    if (parent != null && parent.userObject() instanceof Virtctl top && top.config != null) {
+      return top.config;
+    }
+    return Config.DEFAULT_FILE;
+  }
 
   @Override
   public void run() {

@@ -35,6 +35,39 @@ class ValidateCommandTest {
   }
 
   @Test
+  void configWorksBeforeOrAfterTheSubCommandAndAfterWins() throws Exception {
+    Path m = write("m/a.yaml", "virt: a01\nvirt_type: kvm\n");
+    Path bad = write("bad.yaml", "workers: many\n");
+    Path good = write("good.yaml", "workers: 2\n");
+    for (List<String> argv :
+        List.of(
+            List.of("--config", bad.toString(), "validate", "-m", m.toString()),
+            List.of("validate", "--config", bad.toString(), "-m", m.toString()),
+            List.of(
+                "--config",
+                good.toString(),
+                "validate",
+                "--config",
+                bad.toString(),
+                "-m",
+                m.toString()))) {
+      Cli r = Cli.run(argv.toArray(String[]::new));
+      assertEquals(1, r.exit(), argv + ": " + r.err());
+      assertTrue(r.err().contains(bad + ":1:10"), argv + ": " + r.err());
+    }
+    Cli ok = Cli.run("--config", good.toString(), "validate", "-m", m.toString());
+    assertEquals(0, ok.exit(), ok.err());
+    Cli status =
+        Cli.run(
+            "--config",
+            write("s.yaml", "socket: " + dir.resolve("no.sock") + "\n").toString(),
+            "status");
+    assertEquals(1, status.exit());
+    assertTrue(
+        status.err().contains("no daemon answers on " + dir.resolve("no.sock")), status.err());
+  }
+
+  @Test
   void oneLinePerProblemWithFileLineColumnAndExit1() throws Exception {
     write("good.yaml", "virt: fine01\nvirt_type: kvm\n");
     Path bad = write("sub/bad.yaml", "virt: web01\nvirt_type: kvm\nmemroy: 1024\ncpus: many\n");
