@@ -81,11 +81,11 @@ public final class Apply {
     List<VmSpec> touched = new ArrayList<>();
     List<ResourcePlan> work = new ArrayList<>();
     for (ResourcePlan r : plan.resources()) {
+      touched.add(r.spec()); // the plan after apply shows every resource, those in error too
       if (r.error().isPresent()) {
         failedNames.add(r.name());
         continue;
       }
-      touched.add(r.spec());
       if (!r.steps().isEmpty()) {
         work.add(r);
       }

@@ -96,6 +96,20 @@ class ApplyTest {
   }
 
   @Test
+  void thePlanAfterApplyStillShowsAResourceThatCouldNotBePlanned() {
+    fake.add("a", RunState.RUNNING).mark =
+        new io.virtd.core.spi.OwnershipMark(
+            "other", io.virtd.core.spi.OwnershipMark.Origin.CREATED, "", "");
+    Apply.Result r = apply(Specs.load(TWO));
+    assertEquals(List.of("a"), r.failed());
+    assertEquals(1, r.exitCode());
+    assertEquals(
+        List.of("a", "b"), r.after().resources().stream().map(p -> p.name()).toList(), "both");
+    assertTrue(r.after().resources().get(0).error().orElseThrow().contains("other"));
+    assertEquals(List.of(), r.inconsistent(), "an error is no driver inconsistency");
+  }
+
+  @Test
   void aLiveChangeTheGuestIgnoresEndsAsRestartPendingNotFailure() {
     apply(Specs.load(TWO));
     fake.honoursBalloon = false;
