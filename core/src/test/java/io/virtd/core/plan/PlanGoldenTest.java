@@ -77,15 +77,7 @@ class PlanGoldenTest {
             mark,
             0,
             0);
-    var old01 =
-        new ObservedVm(
-            "old01",
-            RunState.RUNNING,
-            Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true, Field.VIRT_TYPE, VirtType.KVM),
-            Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true),
-            mark,
-            1024L * 1024,
-            1);
+    var old01 = old01(mark);
     var caps = FakeDriver.capabilities(true);
     return Planner.plan(
         List.of(
@@ -94,6 +86,18 @@ class PlanGoldenTest {
             Planner.Input.of(d.get("cache01").orElseThrow(), DRIVER, caps, Optional.of(cache01)),
             Planner.Input.of(d.get("old01").orElseThrow(), DRIVER, caps, Optional.of(old01))),
         PlanPolicy.of("host1"));
+  }
+
+  /** The spec example's old01: a running x86_64 guest, 1 GiB, 1 vcpu. */
+  private static ObservedVm old01(Optional<OwnershipMark> mark) {
+    return new ObservedVm(
+        "old01",
+        RunState.RUNNING,
+        Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true, Field.VIRT_TYPE, VirtType.KVM),
+        Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true),
+        mark,
+        1024L * 1024,
+        1);
   }
 
   private static String golden(String name) throws IOException {
@@ -131,14 +135,7 @@ class PlanGoldenTest {
   void aProtectedGuestsRecreateRequiredDifferenceDoesNotSuggestReplace() {
     DesiredState d = Specs.load("virt: old01\nvirt_type: kvm\narch: i686\nprotect: true\n");
     var old01 =
-        new ObservedVm(
-            "old01",
-            RunState.RUNNING,
-            Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true, Field.VIRT_TYPE, VirtType.KVM),
-            Map.of(Field.ARCH, "x86_64", Field.AUTOBOOT, true),
-            Optional.of(new OwnershipMark("host1", OwnershipMark.Origin.CREATED, "", "")),
-            1024L * 1024,
-            1);
+        old01(Optional.of(new OwnershipMark("host1", OwnershipMark.Origin.CREATED, "", "")));
     Plan plan =
         Planner.plan(
             List.of(
