@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -692,10 +693,25 @@ public final class LibvirtDriver implements VmDriver {
         "remove",
         null,
         d -> {
-          destroyQuietly(d); // undefine would leave a running guest behind as a transient domain
           List<Marks.Volume> volumes = parse(d.getXMLDesc(XML_INACTIVE | XML_SECURE)).volumes();
-          undefine(d);
           Storage storage = new Storage(d.getConnect());
+          if (!volumes.isEmpty()) {
+            var paths = new HashSet<String>();
+            volumes.forEach(v -> paths.add(v.path()));
+            List<String> users = storage.guestsUsing(paths, name);
+            if (!users.isEmpty()) {
+              throw new DriverException(
+                  Kind.TERMINAL,
+                  "libvirt: remove `"
+                      + name
+                      + "` refused: its disk is the base of "
+                      + String.join(", ", users)
+                      + " (a cow clone or an image overlay); remove those first. Nothing was"
+                      + " removed.");
+            }
+          }
+          destroyQuietly(d); // undefine would leave a running guest behind as a transient domain
+          undefine(d);
           for (Marks.Volume v : volumes) {
             storage.delete(v); // exactly the volumes the mark says virtd made; nothing else
           }

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
@@ -292,14 +294,25 @@ final class Storage {
     }
   }
 
+  private static final Pattern DISK_SOURCE = Pattern.compile("<source (?:file|dev)='([^']+)'");
+  private static final Pattern BACKING = Pattern.compile("<backingStore>\\s*<path>([^<]+)</path>");
+
   /** The guests (defined or running) whose definition names {@code file}. */
   private List<String> guestsUsing(Path file) {
+    return guestsUsing(Set.of(file.toString()), null);
+  }
+
+  /**
+   * The guests other than {@code except} (defined or running) that use one of {@code paths}: as a
+   * disk, or as a disk's backing file, however deep in the chain (a cow clone of a guest, a guest
+   * whose {@code image} is another guest's disk). Named in backquotes, for errors.
+   */
+  List<String> guestsUsing(Set<String> paths, String except) {
     List<String> users = new ArrayList<>();
     try {
       for (Domain d : conn.listAllDomains(0)) {
         try {
-          String xml = d.getXMLDesc(0); // libvirt quotes attributes with '
-          if (xml.contains("'" + file + "'")) {
+          if (!d.getName().equals(except) && usesAny(d.getXMLDesc(0), paths)) {
             users.add("`" + d.getName() + "`");
           }
         } finally {
@@ -310,6 +323,35 @@ final class Storage {
       users.add("(the guests could not be listed: " + Errors.message(e) + ")");
     }
     return users;
+  }
+
+  private boolean usesAny(String domainXml, Set<String> paths) {
+    var sources = DISK_SOURCE.matcher(domainXml);
+    while (sources.find()) {
+      String path = sources.group(1);
+      for (int depth = 0; path != null && depth < 16; depth++) {
+        if (paths.contains(path)) {
+          return true;
+        }
+        path = backingOf(path);
+      }
+    }
+    return false;
+  }
+
+  /** The backing file of the volume at {@code path}, as libvirt's storage reports it, or null. */
+  private String backingOf(String path) {
+    try {
+      StorageVol v = conn.storageVolLookupByPath(path);
+      try {
+        var m = BACKING.matcher(v.getXMLDesc(0));
+        return m.find() ? m.group(1).strip() : null;
+      } finally {
+        v.free();
+      }
+    } catch (LibvirtException e) {
+      return null; // not a volume libvirt knows: no backing to follow
+    }
   }
 
   private static Volume created(StorageVol v) throws LibvirtException {

@@ -277,6 +277,30 @@ class LibvirtStorageIT {
   }
 
   @Test
+  void absentIsRefusedWhileAnotherGuestIsBuiltOnItsDiskAndRemovesNothing() throws Exception {
+    VmSpec b = guest("base", Field.DISK_SIZE, 1L, Field.ENSURE, Ensure.STOPPED);
+    StorageFlows.apply(driver, b, locks);
+    Path bDisk = images.resolve(b.name() + ".qcow2");
+    // a cow clone of b (its overlay's backing file is b's disk) and a guest whose image it is
+    VmSpec k = guest("k", Field.CLONE_FROM, b.name(), Field.ENSURE, Ensure.STOPPED);
+    VmSpec i = guest("i", Field.IMAGE, bDisk.toString(), Field.ENSURE, Ensure.STOPPED);
+    StorageFlows.apply(driver, k, locks);
+    StorageFlows.apply(driver, i, locks);
+
+    DriverException e = assertThrows(DriverException.class, () -> driver.remove(b.name()));
+    assertTrue(e.getMessage().contains("is the base of"), e.getMessage());
+    assertTrue(e.getMessage().contains("`" + k.name() + "`"), e.getMessage());
+    assertTrue(e.getMessage().contains("`" + i.name() + "`"), e.getMessage());
+    assertTrue(Files.exists(bDisk), "the base disk is still there");
+    assertTrue(driver.observe(b.name()).isPresent(), "and so is its guest");
+
+    driver.remove(k.name());
+    driver.remove(i.name());
+    driver.remove(b.name()); // nothing is built on it any more
+    assertFalse(Files.exists(bDisk));
+  }
+
+  @Test
   void cloneFromAShutOffDomainGetsItsOwnUuidMacAndDisk() throws Exception {
     Path baseDisk = base.resolve("tmpl.qcow2");
     run("qemu-img", "create", "-q", "-f", "qcow2", baseDisk.toString(), "64M");
