@@ -695,20 +695,9 @@ public final class LibvirtDriver implements VmDriver {
         d -> {
           List<Marks.Volume> volumes = parse(d.getXMLDesc(XML_INACTIVE | XML_SECURE)).volumes();
           Storage storage = new Storage(d.getConnect());
-          if (!volumes.isEmpty()) {
-            var paths = new HashSet<String>();
-            volumes.forEach(v -> paths.add(v.path()));
-            List<String> users = storage.guestsUsing(paths, name);
-            if (!users.isEmpty()) {
-              throw new DriverException(
-                  Kind.TERMINAL,
-                  "libvirt: remove `"
-                      + name
-                      + "` refused: its disk is the base of "
-                      + String.join(", ", users)
-                      + " (a cow clone or an image overlay); remove those first. Nothing was"
-                      + " removed.");
-            }
+          Optional<String> refusal = notRemovable(name, volumes, storage);
+          if (refusal.isPresent()) {
+            throw new DriverException(Kind.TERMINAL, refusal.get());
           }
           destroyQuietly(d); // undefine would leave a running guest behind as a transient domain
           undefine(d);
@@ -718,6 +707,39 @@ public final class LibvirtDriver implements VmDriver {
           return null;
         });
     removeSeed(name);
+  }
+
+  @Override
+  public Optional<String> whyNotRemovable(String name) throws DriverException {
+    return withDomainIfPresent(
+        name,
+        "remove",
+        Optional.empty(),
+        d ->
+            notRemovable(
+                name,
+                parse(d.getXMLDesc(XML_INACTIVE | XML_SECURE)).volumes(),
+                new Storage(d.getConnect())));
+  }
+
+  /** Refuses while another guest uses one of the volumes virtd made for this one. */
+  private static Optional<String> notRemovable(
+      String name, List<Marks.Volume> volumes, Storage storage) {
+    if (volumes.isEmpty()) {
+      return Optional.empty();
+    }
+    var paths = new HashSet<String>();
+    volumes.forEach(v -> paths.add(v.path()));
+    List<String> users = storage.guestsUsing(paths, name);
+    return users.isEmpty()
+        ? Optional.empty()
+        : Optional.of(
+            "libvirt: remove `"
+                + name
+                + "` refused: its disk is the base of "
+                + String.join(", ", users)
+                + " (a cow clone or an image overlay); remove those first. Nothing was"
+                + " stopped or removed.");
   }
 
   private static void undefine(Domain d) throws LibvirtException {

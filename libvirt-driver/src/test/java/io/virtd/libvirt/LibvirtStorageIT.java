@@ -287,6 +287,21 @@ class LibvirtStorageIT {
     StorageFlows.apply(driver, k, locks);
     StorageFlows.apply(driver, i, locks);
 
+    // through the executor, as apply and the daemon run it: refused before the stop
+    driver.start(b.name());
+    VmSpec gone = with(b, Field.ENSURE, Ensure.ABSENT);
+    List<io.virtd.core.apply.ApplyEvent> events = new java.util.ArrayList<>();
+    var outcome =
+        new io.virtd.core.apply.Executor(
+                DriverContract.OWNER,
+                new io.virtd.core.apply.GuestLocks(locks),
+                java.time.Duration.ofSeconds(5))
+            .run(DriverContract.plan(driver, gone, driver.observe(b.name())), driver, events::add);
+    assertFalse(outcome.ok());
+    assertTrue(events.toString().contains("is the base of"), events.toString());
+    assertEquals(RunState.RUNNING, driver.observe(b.name()).get().state(), "nothing was stopped");
+    driver.destroy(b.name());
+
     DriverException e = assertThrows(DriverException.class, () -> driver.remove(b.name()));
     assertTrue(e.getMessage().contains("is the base of"), e.getMessage());
     assertTrue(e.getMessage().contains("`" + k.name() + "`"), e.getMessage());

@@ -158,6 +158,12 @@ public final class Executor {
         }
       };
     }
+    if (step instanceof Step.Remove || step instanceof Step.Replace) {
+      Optional<String> refusal = driver.whyNotRemovable(spec.name());
+      if (refusal.isPresent()) {
+        throw new DriverException(DriverException.Kind.TERMINAL, refusal.get());
+      }
+    }
     if (step instanceof Step.Remove) {
       Optional<String> d = stopped(driver.stop(spec.name(), spec.shutdownTimeout()), spec);
       driver.remove(spec.name());

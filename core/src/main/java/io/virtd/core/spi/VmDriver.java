@@ -36,6 +36,15 @@ public interface VmDriver extends AutoCloseable {
     return List.of();
   }
 
+  /**
+   * Why removing the guest now would harm another one (its disk is another guest's backing file),
+   * asked before a removal stops anything; {@link #remove} refuses for the same reason. Default:
+   * nothing.
+   */
+  default Optional<String> whyNotRemovable(String name) throws DriverException {
+    return Optional.empty();
+  }
+
   /** Defines the guest from {@code spec} (with its defaults) and marks it; does not start it. */
   void create(VmSpec spec, OwnershipMark mark) throws DriverException;
 
