@@ -188,6 +188,7 @@ final class DomainWriter {
     domain.setAttribute("type", domainType(spec.virtType()));
     domain.removeAttribute("id");
     setText(domain, "name", spec.name());
+    ownLogs(doc, spec.name());
     for (Map.Entry<Field, Object> e : spec.values().entrySet()) {
       if (e.getKey().kind() == Field.Kind.CHANGEABLE) {
         apply(doc, e.getKey(), e.getValue(), host);
@@ -431,6 +432,23 @@ final class DomainWriter {
         cpu.setAttribute("mode", "custom");
         cpu.setAttribute("match", "exact");
         text(cpu, "model", model).setAttribute("fallback", "allow");
+      }
+    }
+  }
+
+  /**
+   * A template's (or a {@code clone_from} base's) log files renamed for this guest, in the same
+   * directories: two guests sharing a console log cannot run at once (virtlogd holds it) and would
+   * write into each other's history.
+   */
+  private static void ownLogs(Document doc, String name) {
+    NodeList logs = doc.getElementsByTagName("log");
+    for (int i = 0; i < logs.getLength(); i++) {
+      Element log = (Element) logs.item(i);
+      if (log.hasAttribute("file")) {
+        Path dir = Path.of(log.getAttribute("file")).getParent();
+        String file = name + (i == 0 ? "-console.log" : "-console-" + i + ".log");
+        log.setAttribute("file", (dir == null ? Path.of(file) : dir.resolve(file)).toString());
       }
     }
   }

@@ -608,4 +608,23 @@ class LibvirtDriverTest {
     assertTrue(again.recreateRequired().isEmpty(), again::toString);
     assertFalse(again.hasChanges(), again::toString);
   }
+
+  @Test
+  void aTemplatesLogFilesAreRenamedForTheNewGuest() {
+    var spec = Specs.parse("virt: new01\nvirt_type: kvm\n");
+    String template =
+        "<domain type='kvm'><name>base</name><memory unit='MiB'>64</memory><os><type>hvm</type>"
+            + "</os><devices><serial type='pty'><log file='/var/log/libvirt/qemu/base-console.log'"
+            + " append='on'/></serial><console type='pty'><log file='/srv/logs/base-2.log'/>"
+            + "</console></devices></domain>";
+    String xml =
+        DomainWriter.fromTemplate(
+            template,
+            spec,
+            mark(spec, OwnershipMark.Origin.CREATED),
+            new DomainWriter.Host("x86_64", n -> false, "UTC"));
+    assertTrue(xml.contains("file=\"/var/log/libvirt/qemu/new01-console.log\""), xml);
+    assertTrue(xml.contains("file=\"/srv/logs/new01-console-1.log\""), xml);
+    assertFalse(xml.contains("base-console") || xml.contains("base-2"), xml);
+  }
 }
