@@ -34,6 +34,8 @@ final class DomainReader {
    * @param maxVcpus the {@code <vcpu>} value, the guest's maximum
    * @param disk the path of the disk virtd made for the guest (what {@code disk_size} measures)
    * @param volumes the volumes virtd created for the guest, from the mark
+   * @param seedAttached whether a disk shows the guest's cloud-init seed image ({@code
+   *     NAME-cidata.iso})
    */
   record Facts(
       String name,
@@ -42,7 +44,8 @@ final class DomainReader {
       int maxVcpus,
       Optional<OwnershipMark> mark,
       Optional<String> disk,
-      List<Marks.Volume> volumes) {
+      List<Marks.Volume> volumes,
+      boolean seedAttached) {
     Facts {
       volumes = List.copyOf(volumes);
     }
@@ -104,6 +107,7 @@ final class DomainReader {
     String cpuModel;
     Map<String, String> mark;
     final List<Marks.Volume> volumes = new ArrayList<>();
+    final List<String> diskFiles = new ArrayList<>();
 
     Facts run(XMLStreamReader r) throws XMLStreamException {
       String[] path = new String[8];
@@ -245,6 +249,12 @@ final class DomainReader {
       }
       if (!top.equals("devices")) {
         return false;
+      }
+      if (parent.equals("disk") && ln.equals("source") && diskFiles.size() < 64) {
+        String file = r.getAttributeValue(null, "file");
+        if (file != null) {
+          diskFiles.add(file);
+        }
       }
       if (parent.equals("disk") && ln.equals("source") && "".equals(diskSource)) {
         for (String a : List.of("file", "dev", "name")) {
@@ -404,7 +414,17 @@ final class DomainReader {
       int maxCpus = vcpu != null ? vcpu : 0;
       Optional<String> disk =
           Optional.ofNullable(mark == null ? null : mark.get(Marks.DISK)).filter(d -> !d.isEmpty());
-      return new Facts(name, Collections.unmodifiableMap(f), maxMem, maxCpus, owned, disk, volumes);
+      String seedFile = "/" + name + "-" + CloudInitSeed.LABEL + ".iso";
+      boolean seedAttached = name != null && diskFiles.stream().anyMatch(p -> p.endsWith(seedFile));
+      return new Facts(
+          name,
+          Collections.unmodifiableMap(f),
+          maxMem,
+          maxCpus,
+          owned,
+          disk,
+          volumes,
+          seedAttached);
     }
 
     /** The NIC model all interfaces share; a guest without NICs reports the one it was given. */

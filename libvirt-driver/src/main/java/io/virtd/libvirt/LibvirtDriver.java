@@ -12,6 +12,7 @@ import io.virtd.core.spi.Mutability;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.OwnershipMark;
 import io.virtd.core.spi.RunState;
+import io.virtd.core.spi.Unset;
 import io.virtd.core.spi.VmDriver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -231,6 +232,15 @@ public final class LibvirtDriver implements VmDriver {
       l.keySet().removeIf(f -> f.kind() == Field.Kind.CREATE_TIME);
       if (List.of().equals(l.get(Field.INTERFACES))) {
         l.remove(Field.NETWORK_MODEL); // only the boot-time mark's record: nothing runs with it
+      }
+      // What the guest booted with: the running definition's seed CD-ROM and the digests its mark
+      // had at boot (an update rewrites only the persistent definition's mark). A document it did
+      // not boot with is none, so a seed or document added while it runs is "restart pending".
+      for (Field f : CloudInitSeed.FILES.keySet()) {
+        if (!live.seedAttached()) {
+          l.remove(f);
+        }
+        l.putIfAbsent(f, Unset.VALUE);
       }
     }
     return new ObservedVm(

@@ -169,4 +169,55 @@ class CloudInitSeedDriverTest {
       conn.close();
     }
   }
+
+  /** Plans {@code spec} against the guest as it is now, then applies the plan's field changes. */
+  private ResourcePlan planAndUpdate(VmSpec spec) throws Exception {
+    ObservedVm vm = driver.observe(spec.name()).orElseThrow();
+    ResourcePlan p = plan(driver, spec, Optional.of(vm));
+    driver.update(spec, vm, changes(p), mark(spec, OwnershipMark.Origin.CREATED));
+    return p;
+  }
+
+  private ResourcePlan replan(VmSpec spec) throws Exception {
+    return plan(driver, spec, driver.observe(spec.name()));
+  }
+
+  @Test
+  void aSeedAddedToARunningSeedlessGuestStaysPendingUntilItBootsWithIt() throws Exception {
+    VmSpec spec = spec(prefix + "c", VirtType.QEMU, Field.MEMORY, mib(64));
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    driver.start(spec.name());
+    VmSpec seeded = with(spec, Field.USER_DATA, Map.of("packages", List.of("curl")));
+    assertEquals(List.of(Field.USER_DATA), planAndUpdate(seeded).restartPending());
+
+    ResourcePlan after = replan(seeded);
+    assertEquals(List.of(), changes(after), "the definition has the seed");
+    assertEquals(
+        List.of(Field.USER_DATA), after.restartPending(), "the running guest has no seed CD-ROM");
+
+    driver.stop(spec.name(), java.time.Duration.ofSeconds(5));
+    driver.start(spec.name());
+    ResourcePlan booted = replan(seeded);
+    assertEquals(List.of(), changes(booted));
+    assertEquals(List.of(), booted.restartPending(), "booted with the seed");
+  }
+
+  @Test
+  void metaDataAddedToARunningSeededGuestIsPendingToo() throws Exception {
+    VmSpec spec =
+        spec(prefix + "d", VirtType.QEMU, Field.MEMORY, mib(64), Field.USER_DATA, SECRET_DOC);
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    driver.start(spec.name());
+    assertEquals(List.of(), replan(spec).restartPending(), "a fresh seeded guest: no flapping");
+
+    VmSpec more = with(spec, Field.META_DATA, Map.of("instance-id", "d-2"));
+    planAndUpdate(more);
+    ResourcePlan after = replan(more);
+    assertEquals(List.of(), changes(after));
+    assertEquals(List.of(Field.META_DATA), after.restartPending());
+
+    driver.stop(spec.name(), java.time.Duration.ofSeconds(5));
+    driver.start(spec.name());
+    assertEquals(List.of(), replan(more).restartPending(), "booted with the new seed");
+  }
 }

@@ -47,6 +47,20 @@ class DomainReaderTest {
 """;
 
   @Test
+  void onlyTheGuestsOwnSeedImageCountsAsItsSeed() {
+    String cdrom = "<disk type='file' device='cdrom'><source file='/srv/%s-cidata.iso'/></disk>";
+    assertTrue(
+        DomainReader.read(RUNNING_QEMU.replace("<devices>", "<devices>" + cdrom.formatted("web01")))
+            .seedAttached());
+    assertFalse(
+        DomainReader.read(
+                RUNNING_QEMU.replace("<devices>", "<devices>" + cdrom.formatted("web010")))
+            .seedAttached(),
+        "another guest's seed");
+    assertFalse(DomainReader.read(RUNNING_QEMU).seedAttached());
+  }
+
+  @Test
   void theMachineTypeIsLibvirtsExpansionWhichTheManifestsAliasMatches() {
     var spec =
         io.virtd.core.testing.DriverContract.spec("m1", VirtType.KVM, Field.MACHINE_TYPE, "q35");
