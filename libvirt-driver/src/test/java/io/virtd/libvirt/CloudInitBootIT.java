@@ -166,6 +166,44 @@ class CloudInitBootIT {
     System.out.printf("total: %d ms%n", Duration.ofNanos(System.nanoTime() - t0).toMillis());
   }
 
+  /**
+   * QA: a seed added to a running guest that had none, and a document added to a seeded one, stay
+   * "restart pending" after the apply, and {@code restart: on_change} restarts the guest into it.
+   * The guest has no disk (it sits in the BIOS, ignores ACPI): only QEMU's live definition counts.
+   */
+  @Test
+  void aSeedOrDocumentAddedWhileRunningIsPendingUntilTheRestart() throws Exception {
+    String name = prefix + "p";
+    VmSpec bare =
+        spec(
+            name,
+            VirtType.QEMU,
+            Field.MEMORY,
+            mib(32),
+            Field.SHUTDOWN_TIMEOUT,
+            Duration.ofSeconds(1));
+    apply(bare);
+    assertEmpty(plan(bare), "a seedless guest after create");
+
+    VmSpec seeded = with(bare, Field.USER_DATA, Map.of("packages", List.of("curl")));
+    apply(seeded);
+    ResourcePlan p = plan(seeded);
+    assertTrue(p.steps().isEmpty(), p::toString);
+    assertEquals(List.of(Field.USER_DATA), p.restartPending(), "no seed CD-ROM in the live guest");
+
+    VmSpec restart = with(seeded, Field.RESTART, "on_change");
+    assertTrue(plan(restart).has(Step.Action.RESTART));
+    apply(restart);
+    assertEmpty(plan(restart), "booted with the seed");
+
+    VmSpec more =
+        with(restart, Field.RESTART, "never", Field.META_DATA, Map.of("instance-id", "p-2"));
+    apply(more);
+    assertEquals(List.of(Field.META_DATA), plan(more).restartPending());
+    apply(with(more, Field.RESTART, "on_change"));
+    assertEmpty(plan(more), "booted with the new seed");
+  }
+
   /** VmDriver.stop's answer: false, as the guest powered itself off; a string user-data. */
   @Test
   void driverStopIsGracefulForAGuestThatHonoursAcpi() throws Exception {
