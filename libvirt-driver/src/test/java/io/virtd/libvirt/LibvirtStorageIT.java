@@ -341,7 +341,9 @@ class LibvirtStorageIT {
                   + "<interface type='user'><mac address='"
                   + baseMac
                   + "'/>"
-                  + "<model type='virtio'/></interface></devices></domain>")
+                  + "<model type='virtio'/></interface><serial type='pty'><log file='"
+                  + DomainWriter.consoleLogPath(baseName)
+                  + "' append='on'/></serial></devices></domain>")
           .free();
     } finally {
       c.close();
@@ -355,6 +357,10 @@ class LibvirtStorageIT {
     assertFalse(xml.contains(baseUuid), "a new UUID");
     assertFalse(xml.contains(baseMac), "a new MAC");
     assertTrue(xml.contains("<mac address="), "the NIC stays, with a MAC of its own");
+    assertTrue(
+        xml.contains("file='" + DomainWriter.consoleLogPath(s.name()) + "'"),
+        "a console log of its own: " + xml);
+    assertFalse(xml.contains(baseName + "-console.log"), xml);
     assertFalse(xml.contains(baseDisk + "'"), xml);
     Path disk = images.resolve(s.name() + ".qcow2");
     String info = run("qemu-img", "info", "-U", "--output=json", disk.toString());
