@@ -9,6 +9,7 @@ import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.OwnershipMark;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.spi.Unset;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -86,12 +87,14 @@ public final class Planner {
                 + "`; refusing to manage it");
       }
       if (!mark.manifest().isEmpty()
-          && !mark.manifest().equals(spec.file().toAbsolutePath().toString())) {
+          && !Path.of(mark.manifest())
+              .normalize()
+              .equals(spec.file().toAbsolutePath().normalize())) {
         warnings.add(
             "the guest's mark names manifest "
                 + mark.manifest()
                 + ", not "
-                + spec.file().toAbsolutePath());
+                + spec.file().toAbsolutePath().normalize());
       }
     }
 

@@ -29,7 +29,8 @@ public record OwnershipMark(String owner, Origin origin, String manifest, String
   /** The mark for {@code spec}: its manifest path and the hash of its values without secrets. */
   public static OwnershipMark forSpec(
       io.virtd.core.manifest.VmSpec spec, String owner, Origin origin) {
-    return new OwnershipMark(owner, origin, spec.file().toAbsolutePath().toString(), hash(spec));
+    return new OwnershipMark(
+        owner, origin, spec.file().toAbsolutePath().normalize().toString(), hash(spec));
   }
 
   /** sha256 over a canonical rendering of the manifest's values, secrets left out. */

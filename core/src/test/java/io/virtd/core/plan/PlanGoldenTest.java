@@ -155,4 +155,26 @@ class PlanGoldenTest {
         text);
     assertFalse(text.contains("--replace"), text);
   }
+
+  @Test
+  void aMarkNamingTheSameManifestThroughDotPathsGivesNoWarning() {
+    DesiredState d = Specs.load("virt: old01\nvirt_type: kvm\narch: x86_64\n");
+    var spec = d.get("old01").orElseThrow();
+    java.nio.file.Path file = spec.file().toAbsolutePath();
+    String dotted = file.getParent().resolve(".").resolve(file.getFileName()).toString();
+    for (String manifest : List.of(dotted, "/elsewhere/old01.yaml")) {
+      var mark = new OwnershipMark("host1", OwnershipMark.Origin.CREATED, manifest, "");
+      var plan =
+          Planner.plan(
+              List.of(
+                  Planner.Input.of(
+                      spec,
+                      DRIVER,
+                      FakeDriver.capabilities(true),
+                      Optional.of(old01(Optional.of(mark))))),
+              PlanPolicy.of("host1"));
+      List<String> warnings = plan.resources().get(0).warnings();
+      assertEquals(manifest.equals(dotted), warnings.isEmpty(), manifest + ": " + warnings);
+    }
+  }
 }
