@@ -114,8 +114,8 @@ public record VzArgs(String vzctl, String vzlist) {
       case QUOTATIME -> add(a, "--quotatime", num(after));
       case QUOTAUGIDLIMIT -> add(a, "--quotaugidlimit", num(after));
       case NOATIME -> add(a, "--noatime", yesNo(after));
-      case FEATURES -> joined(a, "--features", strings(after));
-      case CAPABILITY -> joined(a, "--capability", strings(after));
+      case FEATURES -> joined(a, "--features", onOffOptions(strings(before), strings(after)));
+      case CAPABILITY -> joined(a, "--capability", onOffOptions(strings(before), strings(after)));
       case DEVICES -> strings(after).forEach(d -> add(a, "--devices", d));
       case IPTABLES -> joined(a, "--iptables", strings(after));
       case RESOURCES_PARAMETERS -> {
@@ -130,6 +130,25 @@ public record VzArgs(String vzctl, String vzlist) {
           throw new IllegalArgumentException("`" + f.key() + "` is not changed with `vzctl set`");
     }
     return a;
+  }
+
+  /**
+   * The {@code name:on|off} entries of {@code --features}/{@code --capability}: vzctl merges them
+   * into what is stored and has no "clear", so every name that is on in {@code before} and that
+   * {@code after} no longer lists is switched off with {@code name:off}, after {@code after}'s own
+   * entries. Names are compared case-insensitively, as vzctl stores capabilities upper-cased.
+   */
+  static List<String> onOffOptions(List<String> before, List<String> after) {
+    List<String> out = new ArrayList<>(after);
+    Set<String> listed = VzValues.onOff(String.join(" ", after)).keySet();
+    VzValues.onOff(String.join(" ", before))
+        .forEach(
+            (name, on) -> {
+              if (on && !listed.contains(name)) {
+                out.add(name + ":off");
+              }
+            });
+    return out;
   }
 
   /**

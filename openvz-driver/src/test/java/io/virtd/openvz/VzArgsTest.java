@@ -220,7 +220,32 @@ class VzArgsTest {
             List.of("kmemsize=14372700:14790164", "numfile=unlimited"),
             List.of("--kmemsize", "14372700:14790164", "--numfile", "unlimited")),
         Arguments.of(Field.DISABLED, false, true, List.of("--disabled", "yes")),
-        Arguments.of(Field.FEATURES, List.of("nfs:on"), List.of(), List.of()));
+        // vzctl has no "clear": a dropped entry that is on is switched off by name
+        Arguments.of(
+            Field.FEATURES, List.of("nfs:on"), List.of(), List.of("--features", "nfs:off")),
+        Arguments.of(
+            Field.FEATURES,
+            List.of("nfs:on", "sit:on"),
+            List.of("nfs:on"),
+            List.of("--features", "nfs:on,sit:off")),
+        Arguments.of(
+            Field.CAPABILITY,
+            List.of("sys_time:on", "net_admin:on"),
+            List.of("net_admin:on"),
+            List.of("--capability", "net_admin:on,sys_time:off")),
+        // as observed when nothing was written: vzctl's upper case; an off entry needs nothing
+        Arguments.of(
+            Field.CAPABILITY,
+            List.of("NET_ADMIN:on", "SYS_TIME:on", "CHOWN:off"),
+            List.of("Net_Admin:on"),
+            List.of("--capability", "Net_Admin:on,sys_time:off")),
+        Arguments.of(
+            Field.FEATURES,
+            List.of("nfs:on", "sysfs:off"),
+            List.of("nfs:off"),
+            List.of("--features", "nfs:off")),
+        Arguments.of(Field.FEATURES, List.of("sysfs:off"), List.of(), List.of()),
+        Arguments.of(Field.FEATURES, null, List.of(), List.of()));
   }
 
   @ParameterizedTest(name = "{0}: {1} -> {2}")
