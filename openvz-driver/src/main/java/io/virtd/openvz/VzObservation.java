@@ -231,26 +231,29 @@ final class VzObservation {
   }
 
   /**
-   * {@code FEATURES}/{@code CAPABILITY}: vzctl merges a change into what was there and stores names
-   * in its own order and case, so the written list counts as observed when every entry holds;
-   * otherwise the actual state of the names the manifest manages (all of them when none is known).
+   * {@code FEATURES}/{@code CAPABILITY}: what counts is the set of names that are on — an {@code
+   * off} entry (vzctl keeps one for each name ever switched off) means the same as none. The
+   * written list counts as observed when it turns on exactly the names the container has on (vzctl
+   * stores names in its own order and case); otherwise every name that is on, as {@code name:on},
+   * including names the manifest does not list.
    */
-  private static List<String> onOff(List<String> written, Map<String, Boolean> actual) {
-    if (written != null) {
-      Map<String, Boolean> want = VzValues.onOff(String.join(" ", written));
-      if (want.entrySet().stream().allMatch(x -> x.getValue().equals(actual.get(x.getKey())))) {
-        return written;
-      }
+  static List<String> onOff(List<String> written, Map<String, Boolean> actual) {
+    Set<String> on = onNames(actual);
+    if (written != null && onNames(VzValues.onOff(String.join(" ", written))).equals(on)) {
+      return written;
     }
-    List<String> out = new ArrayList<>();
-    Set<String> names =
-        written == null ? actual.keySet() : VzValues.onOff(String.join(" ", written)).keySet();
-    for (String n : names) {
-      if (actual.containsKey(n)) {
-        out.add(n + ":" + (actual.get(n) ? "on" : "off"));
-      }
-    }
-    return out;
+    return on.stream().map(n -> n + ":on").toList();
+  }
+
+  private static Set<String> onNames(Map<String, Boolean> entries) {
+    Set<String> on = new java.util.LinkedHashSet<>();
+    entries.forEach(
+        (n, v) -> {
+          if (v) {
+            on.add(n);
+          }
+        });
+    return on;
   }
 
   /**

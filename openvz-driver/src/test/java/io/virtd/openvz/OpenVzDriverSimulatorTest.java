@@ -371,6 +371,86 @@ class OpenVzDriverSimulatorTest {
   }
 
   @Test
+  void entriesDroppedFromFeaturesAndCapabilityAreSwitchedOff() throws Exception {
+    // QA: dropped entries stayed on, and the next plan said everything matched
+    Sim sim = sim(Map.of());
+    OpenVzDriver d = sim.driver();
+    VmSpec before =
+        spec(
+            """
+            virt: ct
+            virt_type: openvz
+            id: 101
+            features: [nfs:on, sit:on]
+            capability: [sys_time:on, net_admin:on]
+            """);
+    d.create(before, mark(before));
+    d.start("ct");
+    VmSpec after =
+        spec(
+            """
+            virt: ct
+            virt_type: openvz
+            id: 101
+            features: [nfs:on]
+            capability: [net_admin:on]
+            """);
+    ObservedVm current = d.observe("ct").orElseThrow();
+    ResourcePlan p = plan(d, after, Optional.of(current));
+    assertEquals(
+        Map.of(Field.FEATURES, Mutability.RESTART, Field.CAPABILITY, Mutability.RESTART),
+        mutabilities(changes(p)));
+    d.update(after, current, changes(p), mark(after));
+    List<String> set = sim.calls().get(sim.calls().size() - 1);
+    assertEquals(
+        List.of(
+            "vzctl",
+            "set",
+            "101",
+            "--features",
+            "nfs:on,sit:off",
+            "--capability",
+            "net_admin:on,sys_time:off",
+            "--save"),
+        set);
+
+    String conf = sim.confText(101);
+    assertTrue(conf.contains("\nFEATURES=\"nfs:on sit:off\"\n"), conf);
+    assertTrue(conf.contains("\nCAPABILITY=\"NET_ADMIN:on SYS_TIME:off\"\n"), conf);
+    ObservedVm vm = d.observe("ct").orElseThrow();
+    assertEquals(List.of("nfs:on"), vm.persistent().get(Field.FEATURES));
+    assertEquals(List.of("net_admin:on"), vm.persistent().get(Field.CAPABILITY));
+    assertEquals(
+        Set.of(Field.FEATURES, Field.CAPABILITY),
+        Set.copyOf(plan(d, after, Optional.of(vm)).restartPending()));
+
+    assertFalse(d.stop("ct", Duration.ofSeconds(30)));
+    d.start("ct");
+    ResourcePlan done = plan(d, after, d.observe("ct"));
+    assertFalse(done.hasChanges(), done::toString);
+    assertEquals(List.of(), done.restartPending());
+  }
+
+  @Test
+  void emptyingFeaturesOnAStoppedContainerSwitchesEveryEntryOff() throws Exception {
+    Sim sim = sim(Map.of());
+    OpenVzDriver d = sim.driver();
+    VmSpec before =
+        spec("virt: ct\nvirt_type: openvz\nid: 101\nensure: stopped\nfeatures: [nfs:on]\n");
+    d.create(before, mark(before));
+    VmSpec after = spec("virt: ct\nvirt_type: openvz\nid: 101\nensure: stopped\nfeatures: []\n");
+    ObservedVm current = d.observe("ct").orElseThrow();
+    ResourcePlan p = plan(d, after, Optional.of(current));
+    assertEquals(Set.of(Field.FEATURES), mutabilities(changes(p)).keySet());
+    d.update(after, current, changes(p), mark(after));
+
+    String conf = sim.confText(101);
+    assertTrue(conf.contains("\nFEATURES=\"nfs:off\"\n"), conf);
+    ResourcePlan done = plan(d, after, d.observe("ct"));
+    assertFalse(done.hasChanges(), done::toString);
+  }
+
+  @Test
   void aLiveChangeVzctlDefersIsReportedAsNotHonoured() throws Exception {
     Sim sim = sim(Map.of());
     OpenVzDriver d = sim.driver();
