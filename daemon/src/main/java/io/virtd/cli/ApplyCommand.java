@@ -80,7 +80,17 @@ public final class ApplyCommand implements Callable<Integer> {
                   }
                 },
                 s.config.workers(),
-                interrupts);
+                interrupts,
+                name -> {
+                  synchronized (err) {
+                    err.println(
+                        "virtctl: virt/"
+                            + name
+                            + ": waiting for its lock (the daemon or another virtctl is acting on"
+                            + " it); it is planned again then");
+                    err.flush();
+                  }
+                });
       }
       if (!result.halted().isEmpty()) {
         err.println(

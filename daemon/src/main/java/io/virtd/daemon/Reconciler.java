@@ -269,7 +269,19 @@ public final class Reconciler {
                   failure.set(e.step() + " failed: " + e.error().orElse("?"));
                 }
               },
-              step -> mayBegin(name, step));
+              step -> mayBegin(name, step),
+              new Executor.Contention() {
+                @Override
+                public void waiting(String guest) {
+                  log.info(
+                      "resource={} waiting for its lock: virtctl apply is acting on it", guest);
+                }
+
+                @Override
+                public ResourcePlan replan(ResourcePlan stale) {
+                  return Planning.plan(List.of(desired), drivers, policy).resources().get(0);
+                }
+              });
     } catch (DriverException e) {
       record(desired, before, "error", Optional.of(e.getMessage()));
       return WorkQueue.Result.RETRY;

@@ -61,12 +61,14 @@ public final class Apply {
       PlanPolicy policy,
       Consumer<ApplyEvent> events,
       int parallel) {
-    return run(plan, drivers, executor, policy, events, parallel, Executor.Gate.OPEN);
+    return run(plan, drivers, executor, policy, events, parallel, Executor.Gate.OPEN, name -> {});
   }
 
   /**
    * As above; {@code gate} is asked before every step of every guest, and a closed gate ends each
-   * guest's steps there (an interrupted apply: steps under way finish, no new one begins).
+   * guest's steps there (an interrupted apply: steps under way finish, no new one begins). A guest
+   * whose lock another process holds is reported to {@code waiting}, and planned again once its
+   * lock is free (the daemon may have done some of the work meanwhile).
    */
   public static Result run(
       Plan plan,
@@ -75,7 +77,20 @@ public final class Apply {
       PlanPolicy policy,
       Consumer<ApplyEvent> events,
       int parallel,
-      Executor.Gate gate) {
+      Executor.Gate gate,
+      Consumer<String> waiting) {
+    Executor.Contention contention =
+        new Executor.Contention() {
+          @Override
+          public void waiting(String name) {
+            waiting.accept(name);
+          }
+
+          @Override
+          public ResourcePlan replan(ResourcePlan stale) {
+            return Planning.plan(List.of(stale.spec()), drivers, policy).resources().get(0);
+          }
+        };
     java.util.Set<String> failedNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
     java.util.Set<String> haltedNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
     List<VmSpec> touched = new ArrayList<>();
@@ -94,7 +109,7 @@ public final class Apply {
         r -> {
           try {
             var driver = drivers.get(drivers.targetOf(r.spec()));
-            Executor.Outcome outcome = executor.run(r, driver, events, gate);
+            Executor.Outcome outcome = executor.run(r, driver, events, gate, contention);
             if (!outcome.ok()) {
               failedNames.add(r.name());
             } else if (outcome.halted()) {

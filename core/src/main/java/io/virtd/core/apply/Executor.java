@@ -48,6 +48,29 @@ public final class Executor {
     boolean mayBegin(String step);
   }
 
+  /**
+   * Another process (the daemon, another {@code virtctl apply}) held the guest's lock: the plan
+   * made before waiting may be stale, so the guest is planned again once the lock is free.
+   */
+  public interface Contention {
+    Contention NONE =
+        new Contention() {
+          @Override
+          public void waiting(String name) {}
+
+          @Override
+          public ResourcePlan replan(ResourcePlan stale) {
+            return stale;
+          }
+        };
+
+    /** About to wait for the guest's lock. */
+    void waiting(String name);
+
+    /** The guest planned again, as it is now. */
+    ResourcePlan replan(ResourcePlan stale);
+  }
+
   /** Hands an adopted guest back: removes virtd's mark under the guest's lock, nothing else. */
   public void unmark(String name, VmDriver driver) throws DriverException, IOException {
     try (GuestLocks.Held lock = locks.acquire(name, lockWait)) {
@@ -60,12 +83,38 @@ public final class Executor {
   }
 
   public Outcome run(ResourcePlan plan, VmDriver driver, Consumer<ApplyEvent> events, Gate gate) {
+    return run(plan, driver, events, gate, Contention.NONE);
+  }
+
+  public Outcome run(
+      ResourcePlan planned,
+      VmDriver driver,
+      Consumer<ApplyEvent> events,
+      Gate gate,
+      Contention contention) {
+    ResourcePlan plan = planned;
     VmSpec spec = plan.spec();
     Set<Field> unhonoured = new LinkedHashSet<>();
     if (plan.steps().isEmpty()) {
       return new Outcome(true, unhonoured, false);
     }
-    try (GuestLocks.Held lock = locks.acquire(spec.name(), lockWait)) {
+    try (GuestLocks.Held lock =
+        locks.acquire(spec.name(), lockWait, () -> contention.waiting(spec.name()))) {
+      if (lock.waited()) {
+        plan = contention.replan(plan);
+        if (plan.error().isPresent()) {
+          events.accept(
+              new ApplyEvent(
+                  spec.name(),
+                  plan.driver(),
+                  "plan",
+                  false,
+                  Duration.ZERO,
+                  Optional.empty(),
+                  plan.error()));
+          return new Outcome(false, unhonoured, false);
+        }
+      }
       boolean adopting = plan.has(Step.Adopt.class);
       for (Step step : plan.steps()) {
         String name = stepName(step);

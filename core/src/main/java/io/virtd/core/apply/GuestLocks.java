@@ -24,15 +24,29 @@ public final class GuestLocks {
   public interface Held extends AutoCloseable {
     @Override
     void close();
+
+    /** Whether another process held the lock first, so this one had to wait for it. */
+    default boolean waited() {
+      return false;
+    }
   }
 
   /** Waits up to {@code wait} for the lock on {@code name}. */
   public Held acquire(String name, Duration wait) throws IOException {
+    return acquire(name, wait, () -> {});
+  }
+
+  /**
+   * Waits up to {@code wait} for the lock on {@code name}; {@code onWait} runs once, when another
+   * process holds it.
+   */
+  public Held acquire(String name, Duration wait, Runnable onWait) throws IOException {
     Files.createDirectories(dir);
     FileChannel ch =
         FileChannel.open(
             dir.resolve(name + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     long deadline = System.nanoTime() + wait.toNanos();
+    boolean waited = false;
     try {
       while (true) {
         FileLock lock;
@@ -43,14 +57,27 @@ public final class GuestLocks {
         }
         if (lock != null) {
           FileLock l = lock;
-          return () -> {
-            try {
-              l.release();
-              ch.close();
-            } catch (IOException e) {
-              // the lock goes with the channel
+          boolean hadToWait = waited;
+          return new Held() {
+            @Override
+            public void close() {
+              try {
+                l.release();
+                ch.close();
+              } catch (IOException e) {
+                // the lock goes with the channel
+              }
+            }
+
+            @Override
+            public boolean waited() {
+              return hadToWait;
             }
           };
+        }
+        if (!waited) {
+          waited = true;
+          onWait.run();
         }
         if (System.nanoTime() > deadline) {
           throw new IOException(

@@ -47,7 +47,8 @@ class ApplyTest {
         policy,
         events::add,
         1,
-        gate);
+        gate,
+        name -> {});
   }
 
   static final String TWO =
@@ -93,6 +94,52 @@ class ApplyTest {
     assertEquals(List.of(), r.failed());
     assertEquals(1, r.exitCode());
     assertTrue(r.after().hasChanges(), "what was not begun is still to do");
+  }
+
+  @Test
+  void aGuestLockedByAnotherProcessIsWaitedForSaidAndPlannedAgain() throws Exception {
+    DesiredState d = Specs.load("virt: a\nvirt_type: kvm\nmemory: 256\n");
+    var spec = d.get("a").orElseThrow();
+    PlanPolicy policy = PlanPolicy.of("host1");
+    Drivers drivers = drivers();
+    Plan plan = Planning.plan(d.resources().values(), drivers, policy); // create, then start
+    List<String> waiting = new java.util.concurrent.CopyOnWriteArrayList<>();
+    GuestLocks.Held other = new GuestLocks(locks).acquire("a", Duration.ofSeconds(1));
+    Thread daemon =
+        new Thread(
+            () -> {
+              try {
+                while (waiting.isEmpty()) {
+                  Thread.sleep(10);
+                }
+                // meanwhile the other process converges the guest itself
+                fake.create(
+                    spec,
+                    io.virtd.core.spi.OwnershipMark.forSpec(
+                        spec, "host1", io.virtd.core.spi.OwnershipMark.Origin.CREATED));
+                fake.start("a");
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              } finally {
+                other.close();
+              }
+            });
+    daemon.start();
+    Apply.Result r =
+        Apply.run(
+            plan,
+            drivers,
+            new Executor("host1", new GuestLocks(locks), Duration.ofSeconds(10)),
+            policy,
+            events::add,
+            1,
+            Executor.Gate.OPEN,
+            waiting::add);
+    daemon.join(10_000);
+    assertEquals(List.of("a"), waiting, "apply said it was waiting");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals(List.of("create a", "start a"), fake.calls, "only the other process acted");
+    assertEquals(List.of(), events, "the stale plan's steps were not run");
   }
 
   @Test
