@@ -53,7 +53,7 @@ final class CreatePreflight {
     return spec.string(f).map(Path::of);
   }
 
-  private static String at(VmSpec spec, Field f, String message) {
+  static String at(VmSpec spec, Field f, String message) {
     return spec.origin(f) + ": " + message;
   }
 

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -152,7 +153,32 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public List<String> preflight(VmSpec spec) {
-    return CreatePreflight.problems(spec, uri);
+    List<String> out = new ArrayList<>(CreatePreflight.problems(spec, uri));
+    Optional<String> base = spec.string(Field.CLONE_FROM);
+    if (base.isPresent()) {
+      cloneBaseProblem(base.get())
+          .ifPresent(m -> out.add(CreatePreflight.at(spec, Field.CLONE_FROM, m)));
+    }
+    return out;
+  }
+
+  /** A {@code clone_from} base must exist and be shut off: its disks are copied as they are. */
+  private Optional<String> cloneBaseProblem(String base) {
+    Domain d = null;
+    try (ConnectionPool.Lease<Connect> c = lease()) {
+      d = c.connection().domainLookupByName(base);
+      return isActive(d)
+          ? Optional.of("the `clone_from` base `" + base + "` is running: shut it off first")
+          : Optional.empty();
+    } catch (LibvirtException e) {
+      return Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)
+          ? Optional.of("no guest `" + base + "` to clone at `clone_from`")
+          : Optional.empty(); // anything else: the create reports it
+    } catch (DriverException e) {
+      return Optional.empty(); // the hypervisor's own error comes with the plan or the create
+    } finally {
+      free(d);
+    }
   }
 
   // --- observe

@@ -627,4 +627,17 @@ class LibvirtDriverTest {
     assertTrue(xml.contains("file=\"/srv/logs/new01-console-1.log\""), xml);
     assertFalse(xml.contains("base-console") || xml.contains("base-2"), xml);
   }
+
+  @Test
+  void aCloneFromBaseThatIsRunningOrMissingIsAPlanErrorNotAFailedCreate() {
+    // test:///default's own guest `test` runs
+    var running = Specs.parse("virt: " + prefix + "c1\nvirt_type: kvm\nclone_from: test\n");
+    List<String> p = driver.preflight(running);
+    assertEquals(1, p.size(), p.toString());
+    assertTrue(p.get(0).contains(":3:1: the `clone_from` base `test` is running"), p.get(0));
+    var missing = Specs.parse("virt: " + prefix + "c2\nvirt_type: kvm\nclone_from: nosuch\n");
+    assertTrue(
+        driver.preflight(missing).get(0).contains("no guest `nosuch` to clone"),
+        driver.preflight(missing).toString());
+  }
 }
