@@ -112,6 +112,31 @@ public final class OpenVzDriver implements VmDriver {
     return Optional.of(VzObservation.build(conf.get(), e.get(0), at));
   }
 
+  /** A CTID another container has is a plan error at {@code id} (or the name it derives from). */
+  @Override
+  public List<String> preflight(VmSpec spec) {
+    long ctid = Ctids.of(spec);
+    try {
+      Optional<VzConfigFile> taken = readConf(ctid);
+      if (taken.isEmpty() || taken.get().name().equals(Optional.of(spec.name()))) {
+        return List.of();
+      }
+      String by =
+          taken.get().name().map(n -> "container `" + n + "`").orElse("an unnamed container");
+      return List.of(
+          (spec.isSet(Field.ID) ? spec.origin(Field.ID) : spec.origin())
+              + ": CTID "
+              + ctid
+              + (spec.isSet(Field.ID)
+                  ? ""
+                  : " (derived from the name; set `id:` to choose another)")
+              + " is taken by "
+              + by);
+    } catch (DriverException e) {
+      return List.of(); // the create reports it
+    }
+  }
+
   @Override
   public void create(VmSpec spec, OwnershipMark mark) throws DriverException {
     long ctid = Ctids.of(spec);

@@ -604,7 +604,26 @@ class OpenVzDriverSimulatorTest {
             + " (derived from the name; set `id:` to choose another) is taken by"
             + " container `other`",
         e.getMessage());
+    // the plan says so first, at the resource (derived) or at `id`
+    List<String> problems = d.preflight(spec);
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(
+        problems
+            .get(0)
+            .endsWith(
+                ":1:1: CTID "
+                    + ctid
+                    + " (derived from the name; set `id:` to"
+                    + " choose another) is taken by container `other`"),
+        problems.get(0));
+    VmSpec takenId = spec("virt: web\nvirt_type: openvz\nid: " + ctid + "\n");
+    assertTrue(
+        d.preflight(takenId)
+            .get(0)
+            .endsWith(":3:1: CTID " + ctid + " is taken by container `other`"),
+        d.preflight(takenId).toString());
     VmSpec withId = spec("virt: web\nvirt_type: openvz\nid: 777\n");
+    assertEquals(List.of(), d.preflight(withId));
     d.create(withId, mark(withId));
     assertEquals(777L, d.observe("web").orElseThrow().persistent().get(Field.ID));
   }
