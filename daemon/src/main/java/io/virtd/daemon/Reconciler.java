@@ -5,7 +5,6 @@ import io.virtd.core.apply.Planning;
 import io.virtd.core.manifest.Ensure;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VmSpec;
-import io.virtd.core.plan.Plan;
 import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.ResourcePlan;
 import io.virtd.core.spi.DriverException;
@@ -17,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -151,9 +149,13 @@ public final class Reconciler {
 
   /** A held guest is looked at, never acted on, so that status shows it as it is. */
   private void observeHeld(VmSpec spec) {
-    PlanPolicy policy = new PlanPolicy(owner, Set.of(), restartsAllowed.getAsBoolean());
-    ResourcePlan now = Planning.plan(List.of(spec), drivers, policy).resources().get(0);
+    ResourcePlan now = Planning.plan(spec, drivers, policy());
     record(spec, now, "held", Optional.empty());
+  }
+
+  /** How the daemon plans: as this owner, never re-creating, restarting when allowed now. */
+  private PlanPolicy policy() {
+    return new PlanPolicy(owner, Set.of(), restartsAllowed.getAsBoolean());
   }
 
   /** The guest's manifest is gone and it is left unmanaged: status no longer lists it. */
@@ -234,8 +236,8 @@ public final class Reconciler {
 
   private WorkQueue.Result converge(VmSpec desired, String success) {
     String name = desired.name();
-    PlanPolicy policy = new PlanPolicy(owner, Set.of(), restartsAllowed.getAsBoolean());
-    ResourcePlan before = Planning.plan(List.of(desired), drivers, policy).resources().get(0);
+    PlanPolicy policy = policy();
+    ResourcePlan before = Planning.plan(desired, drivers, policy);
     if (before.error().isPresent()) {
       String err = before.error().get();
       boolean terminal = err.contains("owned by") || err.contains("protect");
@@ -279,7 +281,7 @@ public final class Reconciler {
 
                 @Override
                 public ResourcePlan replan(ResourcePlan stale) {
-                  return Planning.plan(List.of(desired), drivers, policy).resources().get(0);
+                  return Planning.plan(desired, drivers, policy);
                 }
               });
     } catch (DriverException e) {
@@ -295,8 +297,7 @@ public final class Reconciler {
           draining ? "virtd is stopping or reloading" : "held");
       return WorkQueue.Result.DONE;
     }
-    Plan after = Planning.plan(List.of(desired), drivers, policy);
-    ResourcePlan now = after.resources().get(0);
+    ResourcePlan now = Planning.plan(desired, drivers, policy);
     if (!outcome.ok() || now.error().isPresent() || !now.steps().isEmpty()) {
       String why =
           outcome.ok()

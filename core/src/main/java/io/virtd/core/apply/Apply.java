@@ -88,7 +88,7 @@ public final class Apply {
 
           @Override
           public ResourcePlan replan(ResourcePlan stale) {
-            return Planning.plan(List.of(stale.spec()), drivers, policy).resources().get(0);
+            return Planning.plan(stale.spec(), drivers, policy);
           }
         };
     java.util.Set<String> failedNames = java.util.concurrent.ConcurrentHashMap.newKeySet();

@@ -5,6 +5,7 @@ import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.plan.Plan;
 import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.Planner;
+import io.virtd.core.plan.ResourcePlan;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
 import io.virtd.core.spi.ObservedVm;
@@ -38,6 +39,11 @@ public final class Planning {
           }
         });
     return Planner.plan(specs.stream().map(s -> inputs.get(s.name())).toList(), policy);
+  }
+
+  /** One guest's plan, as {@link #plan} makes it for a list of one. */
+  public static ResourcePlan plan(VmSpec spec, Drivers drivers, PlanPolicy policy) {
+    return plan(List.of(spec), drivers, policy).resources().get(0);
   }
 
   private static List<Planner.Input> inputs(
