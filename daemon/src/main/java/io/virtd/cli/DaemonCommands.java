@@ -64,12 +64,13 @@ final class DaemonCommands {
         err.println("virtctl: " + reply.path("error").asText("the daemon refused"));
         return 1;
       }
-      print(reply, out);
-      return 0;
+      return print(reply, out);
     }
 
-    void print(JsonNode reply, PrintWriter out) {
+    /** Prints the daemon's answer; returns the exit status. */
+    int print(JsonNode reply, PrintWriter out) {
       out.println(reply.path("message").asText("done"));
+      return 0;
     }
   }
 
@@ -83,16 +84,24 @@ final class DaemonCommands {
     @Option(names = "--json", description = "print the daemon's answer as JSON")
     boolean json;
 
+    @Option(
+        names = "--check",
+        description =
+            "for monitoring: exit 0 when every guest is in sync, 2 when anything is pending, failed,"
+                + " held, on a driver that is down, or a manifest has a problem (1: no daemon)")
+    boolean check;
+
     @Override
     String cmd() {
       return "status";
     }
 
     @Override
-    void print(JsonNode reply, PrintWriter out) {
+    int print(JsonNode reply, PrintWriter out) {
+      int exit = check ? StatusCheck.exitCode(reply) : 0;
       if (json) {
         out.println(reply.toPrettyString());
-        return;
+        return exit;
       }
       for (JsonNode d : reply.path("drivers")) {
         out.printf(
@@ -128,6 +137,7 @@ final class DaemonCommands {
             g.path("held").asBoolean() ? "yes" : "no",
             extra);
       }
+      return exit;
     }
 
     private static String join(JsonNode arr) {
