@@ -129,6 +129,39 @@ class DebPackageIT {
   }
 
   @Test
+  void virtctlRecordsItsClassDataArchiveAndKeepsTheJvmsWarningsOffStdout() throws Exception {
+    Path virtctl = root.resolve("usr/bin/virtctl");
+    Path jsa = root.resolve("usr/share/virtd/virtctl.jsa");
+    Files.deleteIfExists(jsa);
+    Run v = run(List.of(virtctl.toString(), "--version"));
+    assertEquals(0, v.exit(), v::all);
+    assertTrue(Files.size(jsa) > 1_000_000, "an archive is recorded beside the extracted jar");
+
+    // an archive recorded for another jar: the JVM warns that it cannot use it, and says so on
+    // stderr, so --json on stdout stays one JSON document
+    Path stale = Files.copy(jsa, root.resolve("stale.jsa"));
+    Files.setLastModifiedTime(
+        root.resolve("usr/share/virtd/virtd.jar"),
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+    Run plan =
+        run(
+            List.of(
+                "env",
+                "VIRTD_JAVA_OPTS=-XX:SharedArchiveFile=" + stale,
+                virtctl.toString(),
+                "plan",
+                "--json",
+                "--connect",
+                "test:///default",
+                "-m",
+                repo.resolve("manifests/libvirt/web01.yaml").toString()));
+    assertEquals(2, plan.exit(), plan::all);
+    assertTrue(plan.err().contains("Unable to use shared archive"), plan::all);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(plan.out());
+    assertEquals(1, json.path("format_version").asInt(), plan::all);
+  }
+
+  @Test
   void theManPagesRenderWithoutWarnings() throws Exception {
     List<Path> pages;
     try (Stream<Path> s = Files.walk(root.resolve("usr/share/man"))) {
