@@ -51,7 +51,9 @@ public final class ApplyCommand implements Callable<Integer> {
     if (s == null || !s.allDeclared("--replace", replace, err)) {
       return 1;
     }
-    PlanPolicy policy = new PlanPolicy(s.config.owner(), Set.copyOf(replace), true);
+    PlanPolicy policy =
+        new PlanPolicy(
+            s.config.owner(), Set.copyOf(replace), true, Set.copyOf(s.config.formerOwners()));
     try (Drivers drivers = new Drivers(s.config)) {
       Plan plan = Planning.plan(s.specs, drivers, policy);
       if (!target.json) {

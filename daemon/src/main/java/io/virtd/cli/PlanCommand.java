@@ -36,7 +36,11 @@ public final class PlanCommand implements Callable<Integer> {
       return 1;
     }
     try (Drivers drivers = new Drivers(s.config)) {
-      Plan plan = Planning.plan(s.specs, drivers, PlanPolicy.of(s.config.owner()));
+      Plan plan =
+          Planning.plan(
+              s.specs,
+              drivers,
+              PlanPolicy.of(s.config.owner()).withFormerOwners(s.config.formerOwners()));
       var doc = PlanJson.of(plan);
       out.print(
           target.json

@@ -37,6 +37,7 @@ public final class Reconciler {
   private final Drivers drivers;
   private final Executor executor;
   private final String owner;
+  private final Set<String> formerOwners;
   private final BooleanSupplier restartsAllowed;
   private final Clock clock;
   private final Holds holds;
@@ -57,15 +58,19 @@ public final class Reconciler {
       String owner,
       BooleanSupplier restartsAllowed,
       Clock clock) {
-    this(store, drivers, executor, owner, restartsAllowed, clock, new Holds(), Prune.OFF);
+    this(store, drivers, executor, owner, Set.of(), restartsAllowed, clock, new Holds(), Prune.OFF);
   }
 
-  /** {@code holds} is shared so that holds survive a configuration reload. */
+  /**
+   * {@code holds} is shared so that holds survive a configuration reload; {@code formerOwners} are
+   * the configuration's {@code former_owners}.
+   */
   public Reconciler(
       DesiredStore store,
       Drivers drivers,
       Executor executor,
       String owner,
+      Set<String> formerOwners,
       BooleanSupplier restartsAllowed,
       Clock clock,
       Holds holds,
@@ -76,6 +81,7 @@ public final class Reconciler {
     this.drivers = drivers;
     this.executor = executor;
     this.owner = owner;
+    this.formerOwners = Set.copyOf(formerOwners);
     this.restartsAllowed = restartsAllowed;
     this.clock = clock;
   }
@@ -155,7 +161,7 @@ public final class Reconciler {
 
   /** How the daemon plans: as this owner, never re-creating, restarting when allowed now. */
   private PlanPolicy policy() {
-    return new PlanPolicy(owner, Set.of(), restartsAllowed.getAsBoolean());
+    return new PlanPolicy(owner, Set.of(), restartsAllowed.getAsBoolean(), formerOwners);
   }
 
   /** The guest's manifest is gone and it is left unmanaged: status no longer lists it. */

@@ -166,6 +166,7 @@ public final class Virtd implements Callable<Integer> {
               drivers,
               executor,
               cfg.owner(),
+              java.util.Set.copyOf(cfg.formerOwners()),
               () -> window.map(w -> w.isOpen(clock.instant())).orElse(true),
               clock,
               holds,

@@ -42,6 +42,7 @@ class PruneTest {
             new Drivers(Config.defaults(), List.of(fake.factory())),
             new Executor("h", new GuestLocks(dir.resolve("locks")), Duration.ofSeconds(1)),
             "h",
+            java.util.Set.of(),
             () -> true,
             clock,
             new Holds(),

@@ -339,6 +339,7 @@ class CloudInitBootIT {
         c.vzlist(),
         c.vzConfDir(),
         storageDir,
-        c.lockDir());
+        c.lockDir(),
+        c.formerOwners());
   }
 }

@@ -42,7 +42,8 @@ final class StorageFlows {
         d.vzlist(),
         d.vzConfDir(),
         dir,
-        d.lockDir());
+        d.lockDir(),
+        d.formerOwners());
   }
 
   /** Plans {@code spec} against the guest as it is and carries the plan out; fails on an error. */

@@ -55,7 +55,8 @@ final class Sim {
         vzlist,
         confDir,
         d.storageDir(),
-        d.lockDir());
+        d.lockDir(),
+        d.formerOwners());
   }
 
   static boolean python3() {

@@ -153,7 +153,9 @@ public final class Apply {
     List<String> halted =
         plan.resources().stream().map(ResourcePlan::name).filter(haltedNames::contains).toList();
     // after apply, --replace has been used up: re-plan without it
-    PlanPolicy again = new PlanPolicy(policy.owner(), java.util.Set.of(), policy.restartsAllowed());
+    PlanPolicy again =
+        new PlanPolicy(
+            policy.owner(), java.util.Set.of(), policy.restartsAllowed(), policy.formerOwners());
     Plan after = Planning.plan(touched, drivers, again);
     List<String> inconsistent = new ArrayList<>();
     for (ResourcePlan r : after.resources()) {

@@ -174,6 +174,15 @@ public final class Executor {
           spec, vm, List.of(), OwnershipMark.forSpec(spec, owner, OwnershipMark.Origin.ADOPTED));
       return Optional.empty();
     }
+    if (step instanceof Step.Reown) {
+      if (plan.has(Step.Update.class) || plan.has(Step.Replace.class)) {
+        return Optional.of("marked with the next step");
+      }
+      ObservedVm vm = current(driver, spec);
+      OwnershipMark was = vm.mark().orElseThrow();
+      driver.update(spec, vm, List.of(), OwnershipMark.forSpec(spec, owner, was.origin()));
+      return Optional.empty();
+    }
     if (step instanceof Step.Update u) {
       ObservedVm vm = current(driver, spec);
       if (!adopting && vm.mark().isPresent()) {

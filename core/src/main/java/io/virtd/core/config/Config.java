@@ -2,6 +2,7 @@ package io.virtd.core.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,7 +25,12 @@ public record Config(
     Path vzlist,
     Path vzConfDir,
     Path storageDir,
-    Path lockDir) {
+    Path lockDir,
+    List<String> formerOwners) {
+
+  public Config {
+    formerOwners = List.copyOf(formerOwners);
+  }
 
   public static final Path DEFAULT_FILE = Path.of("/etc/virtd/virtd.yaml");
 
@@ -54,7 +60,8 @@ public record Config(
         Path.of("/usr/sbin/vzlist"),
         Path.of("/etc/vz/conf"),
         Path.of("/var/lib/virtd/images"),
-        Path.of("/run/virtd/locks"));
+        Path.of("/run/virtd/locks"),
+        List.of());
   }
 
   /** This configuration with both libvirt URIs replaced, as {@code --connect} does. */
@@ -75,7 +82,8 @@ public record Config(
         vzlist,
         vzConfDir,
         storageDir,
-        lockDir);
+        lockDir,
+        formerOwners);
   }
 
   public Config withLockDir(Path dir) {
@@ -95,7 +103,8 @@ public record Config(
         vzlist,
         vzConfDir,
         storageDir,
-        dir);
+        dir,
+        formerOwners);
   }
 
   static String hostName() {

@@ -39,7 +39,8 @@ public final class ConfigLoader {
           "vzlist",
           "vz_conf_dir",
           "storage_dir",
-          "lock_dir");
+          "lock_dir",
+          "former_owners");
 
   private ConfigLoader() {}
 
@@ -125,6 +126,7 @@ public final class ConfigLoader {
     Path vzConfDir;
     Path storageDir;
     Path lockDir;
+    List<String> formerOwners;
 
     Builder(Config d) {
       manifests = d.manifests();
@@ -143,6 +145,7 @@ public final class ConfigLoader {
       vzConfDir = d.vzConfDir();
       storageDir = d.storageDir();
       lockDir = d.lockDir();
+      formerOwners = d.formerOwners();
     }
 
     void set(YNode.Entry e) throws UnknownKey {
@@ -164,6 +167,7 @@ public final class ConfigLoader {
         case "vz_conf_dir" -> vzConfDir = path(v);
         case "storage_dir" -> storageDir = path(v);
         case "lock_dir" -> lockDir = path(v);
+        case "former_owners" -> formerOwners = owners(v);
         default -> throw new UnknownKey();
       }
     }
@@ -185,7 +189,8 @@ public final class ConfigLoader {
           vzlist,
           vzConfDir,
           storageDir,
-          lockDir);
+          lockDir,
+          formerOwners);
     }
 
     private static String text(YNode v) {
@@ -219,6 +224,25 @@ public final class ConfigLoader {
         throw new IllegalArgumentException("must be 1-128 of A-Z a-z 0-9 _ . @ : -");
       }
       return t;
+    }
+
+    /** Owner names this host was known by: a list of names, or one name. */
+    private static List<String> owners(YNode v) {
+      if (v instanceof YNode.YScalar) {
+        return List.of(owner(v));
+      }
+      if (!(v instanceof YNode.YSeq l)) {
+        throw new IllegalArgumentException("must be a list of owner names, not " + v.kindName());
+      }
+      List<String> names = new ArrayList<>();
+      for (YNode item : l.items()) {
+        try {
+          names.add(owner(item));
+        } catch (IllegalArgumentException x) {
+          throw new BadAt(item.pos(), x.getMessage());
+        }
+      }
+      return names;
     }
 
     private static int workers(YNode v) {

@@ -34,7 +34,7 @@ public record Plan(List<ResourcePlan> resources) {
       if (r.has(Step.Create.class)) {
         create++;
       }
-      if (r.has(Step.Update.class) || r.has(Step.Adopt.class)) {
+      if (r.has(Step.Update.class) || r.has(Step.Adopt.class) || r.has(Step.Reown.class)) {
         change++;
       }
       if (r.has(Step.Action.START)

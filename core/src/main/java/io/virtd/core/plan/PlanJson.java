@@ -62,6 +62,9 @@ public final class PlanJson {
         n.set("create", createSummary(r.spec()));
       } else if (step instanceof Step.Adopt) {
         actions.add("adopt");
+      } else if (step instanceof Step.Reown o) {
+        actions.add("reown");
+        n.putObject("reown").put("from", o.formerOwner()).put("to", o.owner());
       } else if (step instanceof Step.Update u) {
         actions.add("update");
         u.changes().forEach(c -> changes.add(change(c)));

@@ -84,6 +84,13 @@ public final class PlanText {
                   null));
         }
         case "adopt" -> lines.add(new Line("  ~ adopt (found without ownership mark)", null));
+        case "reown" -> {
+          JsonNode o = r.get("reown");
+          lines.add(
+              new Line(
+                  "  ~ owner: " + o.get("from").asText() + " -> " + o.get("to").asText(),
+                  "mark only: a former owner name of this host"));
+        }
         case "update" -> {
           for (JsonNode ch : r.get("changes")) {
             changedFields.add(ch.get("field").asText());

@@ -71,10 +71,12 @@ public final class Planner {
     }
     ObservedVm vm = in.observed().get();
     List<String> warnings = new ArrayList<>();
-    boolean adopt = vm.mark().isEmpty();
+    Optional<Step> claim = vm.mark().isEmpty() ? Optional.of(new Step.Adopt()) : Optional.empty();
     if (vm.mark().isPresent()) {
       var mark = vm.mark().get();
-      if (!mark.owner().equals(policy.owner())) {
+      if (policy.formerOwners().contains(mark.owner()) && !mark.owner().equals(policy.owner())) {
+        claim = Optional.of(new Step.Reown(mark.owner(), policy.owner()));
+      } else if (!mark.owner().equals(policy.owner())) {
         return ResourcePlan.failed(
             spec,
             in.driver(),
@@ -104,9 +106,7 @@ public final class Planner {
             spec, in.driver(), "`protect: true` refuses to remove `" + spec.name() + "`");
       }
       List<Step> s = new ArrayList<>();
-      if (adopt) {
-        s.add(new Step.Adopt());
-      }
+      claim.filter(Step.Adopt.class::isInstance).ifPresent(s::add); // no mark to rewrite
       s.add(new Step.Remove());
       return new ResourcePlan(
           spec, in.driver(), s, List.of(), List.of(), Optional.empty(), warnings);
@@ -171,9 +171,7 @@ public final class Planner {
         return ResourcePlan.failed(
             spec, in.driver(), "`protect: true` refuses to re-create `" + spec.name() + "`");
       }
-      if (adopt) {
-        s.add(new Step.Adopt()); // the spec shows every unmarked guest as adopt, replaced or not
-      }
+      claim.ifPresent(s::add); // every unmarked guest shows as adopt, replaced or not
       s.add(new Step.Replace(recreate));
       if (spec.ensure() == Ensure.RUNNING) {
         s.add(new Step.Lifecycle(Step.Action.START));
@@ -181,9 +179,7 @@ public final class Planner {
       return new ResourcePlan(
           spec, in.driver(), s, List.of(), List.of(), Optional.empty(), warnings);
     }
-    if (adopt) {
-      s.add(new Step.Adopt());
-    }
+    claim.ifPresent(s::add);
     if (lifecycle == Step.Action.STOP) {
       s.add(new Step.Lifecycle(Step.Action.STOP));
     }

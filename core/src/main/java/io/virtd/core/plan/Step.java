@@ -10,6 +10,12 @@ public sealed interface Step {
   /** Mark an existing unmarked guest as {@code adopted}. */
   record Adopt() implements Step {}
 
+  /**
+   * Write this owner's name into a mark that names one of this host's former owner names (the
+   * configuration's {@code former_owners}), keeping everything else the mark says.
+   */
+  record Reown(String formerOwner, String owner) implements Step {}
+
   /** Write changed fields (one flush): persistent definition, and live where possible. */
   record Update(List<FieldChange> changes) implements Step {
     public Update {

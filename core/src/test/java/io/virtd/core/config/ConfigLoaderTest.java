@@ -160,7 +160,17 @@ class ConfigLoaderTest {
             "lock_dir",
             "/var/lock/virtd",
             (Function<Config, Object>) Config::lockDir,
-            Path.of("/var/lock/virtd")));
+            Path.of("/var/lock/virtd")),
+        Arguments.of(
+            "former_owners",
+            "[hv-old, \"hv-old.example.org\"]",
+            (Function<Config, Object>) Config::formerOwners,
+            List.of("hv-old", "hv-old.example.org")),
+        Arguments.of(
+            "former_owners",
+            "hv-old",
+            (Function<Config, Object>) Config::formerOwners,
+            List.of("hv-old")));
   }
 
   @ParameterizedTest(name = "{0}: {1}")
@@ -269,7 +279,19 @@ class ConfigLoaderTest {
             14,
             "`storage_dir`: must be an absolute path, not `images`"),
         Arguments.of(
-            "lock_dir", "{a: b}", 2, 11, "`lock_dir`: must be a non-empty string, not a map"));
+            "lock_dir", "{a: b}", 2, 11, "`lock_dir`: must be a non-empty string, not a map"),
+        Arguments.of(
+            "former_owners",
+            "[hv-old, \"hv 2\"]",
+            2,
+            25,
+            "`former_owners`: must be 1-128 of A-Z a-z 0-9 _ . @ : -"),
+        Arguments.of(
+            "former_owners",
+            "{hv-old: 1}",
+            2,
+            16,
+            "`former_owners`: must be a list of owner names, not a map"));
   }
 
   @ParameterizedTest(name = "{0}: {1}")
