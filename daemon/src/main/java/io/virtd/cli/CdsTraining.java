@@ -45,24 +45,12 @@ public final class CdsTraining {
                   + "\nlock_dir: "
                   + dir.resolve("locks")
                   + "\n");
+      String[] plan = {
+        "plan", "--config", config.toString(), "--connect", "test:///default", "-m", m.toString()
+      };
       run("validate", "-m", m.toString());
-      run(
-          "plan",
-          "--config",
-          config.toString(),
-          "--connect",
-          "test:///default",
-          "-m",
-          m.toString());
-      run(
-          "plan",
-          "--config",
-          config.toString(),
-          "--connect",
-          "test:///default",
-          "--json",
-          "-m",
-          m.toString());
+      run(plan);
+      run(Stream.concat(Stream.of(plan), Stream.of("--json")).toArray(String[]::new));
     } finally {
       try (Stream<Path> all = Files.walk(dir)) {
         all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
