@@ -2,6 +2,7 @@ package io.virtd.libvirt;
 
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.manifest.XmlFile;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -14,21 +15,23 @@ import java.util.Optional;
 
 /**
  * The files a new guest's manifest names ({@code xml_file}, {@code image}, {@code virt_path},
- * {@code boot_location}), checked before the plan promises a create. Only for a hypervisor on this
- * host: the manifest's paths are paths of the host libvirt runs on, and for {@code
- * qemu+ssh://other/system} they are not this host's to look at.
+ * {@code boot_location}), checked before the plan promises a create. {@code xml_file} is read with
+ * the manifest, on this host; the others only for a hypervisor on this host: they are paths of the
+ * host libvirt runs on, and for {@code qemu+ssh://other/system} they are not this host's to look
+ * at.
  */
 final class CreatePreflight {
   private CreatePreflight() {}
 
   static List<String> problems(VmSpec spec, String uri) {
-    if (LibvirtDriver.isRemote(uri)) {
-      return List.of();
-    }
     List<String> out = new ArrayList<>();
-    path(spec, Field.XML_FILE)
-        .flatMap(p -> readableFile(p, "cannot read `xml_file`"))
-        .ifPresent(m -> out.add(at(spec, Field.XML_FILE, m)));
+    // read here with the manifest, whatever the hypervisor: its text is sent through libvirt
+    if (spec.get(Field.XML_FILE).orElse(null) instanceof XmlFile x && x.content().isEmpty()) {
+      out.add(at(spec, Field.XML_FILE, "cannot read `xml_file` " + x.path() + ": no such file"));
+    }
+    if (LibvirtDriver.isRemote(uri)) {
+      return out;
+    }
     path(spec, Field.IMAGE)
         .flatMap(p -> readableFile(p, "no image file at `image`"))
         .ifPresent(m -> out.add(at(spec, Field.IMAGE, m)));

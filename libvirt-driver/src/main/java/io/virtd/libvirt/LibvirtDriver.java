@@ -4,6 +4,7 @@ import io.virtd.core.config.Config;
 import io.virtd.core.manifest.DriverKind;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.manifest.XmlFile;
 import io.virtd.core.plan.FieldChange;
 import io.virtd.core.spi.Capabilities;
 import io.virtd.core.spi.DriverException;
@@ -354,24 +355,21 @@ public final class LibvirtDriver implements VmDriver {
         return DomainWriter.fromTemplate(
             prepared.template().get(), spec, mark, host, prepared.storage());
       }
-      Optional<String> template = spec.string(Field.XML_FILE);
-      return template.isPresent()
-          ? DomainWriter.fromTemplate(
-              Files.readString(Path.of(template.get())), spec, mark, host, prepared.storage())
-          : DomainWriter.create(spec, mark, host, prepared.storage());
+      if (spec.get(Field.XML_FILE).orElse(null) instanceof XmlFile template) {
+        // the text read and checked with the manifest, never the file again: it may have changed
+        String text =
+            template
+                .content()
+                .orElseThrow(
+                    () ->
+                        new DomainWriter.Unsupported(
+                            "cannot read `xml_file` " + template.path() + ": no such file"));
+        return DomainWriter.fromTemplate(text, spec, mark, host, prepared.storage());
+      }
+      return DomainWriter.create(spec, mark, host, prepared.storage());
     } catch (DomainWriter.Unsupported e) {
       throw new DriverException(
           Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw new DriverException(
-          Kind.TERMINAL,
-          "libvirt: create `"
-              + spec.name()
-              + "`: cannot read `xml_file` "
-              + spec.string(Field.XML_FILE).orElse("")
-              + ": "
-              + CreatePreflight.reason(e),
-          e);
     }
   }
 

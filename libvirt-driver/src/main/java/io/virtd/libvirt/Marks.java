@@ -46,6 +46,13 @@ public final class Marks {
   static final String BOOT_OPTIONS = "boot_options";
   static final String KICKSTART = "kickstart";
   static final String XML_FILE = "xml_file";
+
+  /**
+   * A salted digest of the text of the {@code xml_file} the guest was defined from: an edited file
+   * is a create-time difference, as a changed path is.
+   */
+  static final String XML_FILE_DIGEST = "xml_file_digest";
+
   static final String DISK = "disk";
   static final String VOLUME = "volume";
   static final String POOL = "pool";
@@ -67,6 +74,7 @@ public final class Marks {
           BOOT_OPTIONS,
           KICKSTART,
           XML_FILE,
+          XML_FILE_DIGEST,
           DISK,
           USER_DATA,
           META_DATA,

@@ -82,9 +82,15 @@ class CreatePreflightTest {
 
   @Test
   void aRemoteHypervisorsPathsAreNotLookedAt() throws Exception {
-    VmSpec s = spec("xml_file: nofile.xml\n");
+    VmSpec s = spec("image: nofile.qcow2\n");
     assertEquals(List.of(), CreatePreflight.problems(s, "qemu+ssh://other/system"));
     assertEquals(1, CreatePreflight.problems(s, "qemu:///system").size());
+  }
+
+  @Test
+  void anXmlFileIsReadHereWhateverTheHypervisor() throws Exception {
+    VmSpec s = spec("xml_file: nofile.xml\n");
+    assertEquals(1, CreatePreflight.problems(s, "qemu+ssh://other/system").size());
   }
 
   @Test

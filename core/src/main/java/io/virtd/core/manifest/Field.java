@@ -52,7 +52,7 @@ public enum Field {
   KICKSTART("kickstart", Kind.CREATE_TIME, libvirt(), Values.URI),
   PXE("pxe", Kind.CREATE_TIME, libvirt(), Values.BOOL),
   INTERFACES("interfaces", Kind.CHANGEABLE, both(), Values.INTERFACES),
-  XML_FILE("xml_file", Kind.CREATE_TIME, libvirt(), Values.PATH),
+  XML_FILE("xml_file", Kind.CREATE_TIME, libvirt(), Values.XML_FILE),
   HOSTNAME(
       "hostname",
       Kind.CHANGEABLE,
