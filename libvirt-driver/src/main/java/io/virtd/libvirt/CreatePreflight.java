@@ -35,21 +35,35 @@ final class CreatePreflight {
     path(spec, Field.IMAGE)
         .flatMap(p -> readableFile(p, "no image file at `image`"))
         .ifPresent(m -> out.add(at(spec, Field.IMAGE, m)));
-    path(spec, Field.VIRT_PATH)
-        .filter(p -> !Files.exists(p))
-        .ifPresent(
-            p ->
-                out.add(
-                    at(
-                        spec,
-                        Field.VIRT_PATH,
-                        "no disk image, block device or directory at `virt_path` "
-                            + p
-                            + ": no such file")));
+    path(spec, Field.VIRT_PATH).flatMap(p -> virtPathProblem(spec, p)).ifPresent(out::add);
     path(spec, Field.BOOT_LOCATION)
         .flatMap(CreatePreflight::kernelProblem)
         .ifPresent(m -> out.add(at(spec, Field.BOOT_LOCATION, m)));
     return out;
+  }
+
+  /**
+   * A {@code virt_path} of a kind the contract does not list, at its key; or an existing disk given
+   * a {@code disk_size}, at that key: virtd grows only disks it made, so apply could not honour it.
+   */
+  private static Optional<String> virtPathProblem(VmSpec spec, Path p) {
+    VirtPath v;
+    try {
+      v = VirtPath.judge(p);
+    } catch (VirtPath.Refused e) {
+      return Optional.of(at(spec, Field.VIRT_PATH, e.getMessage()));
+    }
+    if (v.kind() != VirtPath.Kind.DIRECTORY && spec.isSet(Field.DISK_SIZE)) {
+      return Optional.of(at(spec, Field.DISK_SIZE, existingDiskSized(p)));
+    }
+    return Optional.empty();
+  }
+
+  static String existingDiskSized(Path p) {
+    return "`disk_size` with `virt_path` "
+        + p
+        + ", an existing disk: virtd never resizes a disk it did not create (leave `disk_size`"
+        + " out, or name a directory to have a disk of that size made in it)";
   }
 
   private static Optional<Path> path(VmSpec spec, Field f) {
