@@ -433,11 +433,19 @@ public final class LibvirtDriver implements VmDriver {
 
   /** After a failed define: the seed goes too, but the define's own error is the one to report. */
   private void deleteSeedQuietly(String name) {
+    deleteSeedQuietly(name, Optional.empty());
+  }
+
+  private void deleteSeedQuietly(String name, Optional<Path> seed) {
     try {
-      removeSeed(name);
+      removeSeed(name, seed);
     } catch (DriverException again) {
-      log.debug("the seed of the guest that was not defined stays: {}", again.getMessage());
+      log.debug("a seed of {} stays: {}", name, again.getMessage());
     }
+  }
+
+  private static Path seedOf(String xml) {
+    return CloudInitSeed.recorded(xml).orElseThrow();
   }
 
   static boolean isRemote(String uri) {
@@ -450,13 +458,21 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   private void removeSeed(String name) throws DriverException {
+    removeSeed(name, Optional.empty());
+  }
+
+  /**
+   * Deletes the guest's seed: the one its mark {@code recorded}, wherever that is (storage_dir may
+   * have changed since); for a guest whose mark records none, the one in today's seed directory.
+   */
+  private void removeSeed(String name, Optional<Path> recorded) throws DriverException {
     Path dir = seedDir;
-    if (dir == null) {
+    if (recorded.isEmpty() && dir == null) {
       return; // test: with no seed written yet
     }
-    Path iso = CloudInitSeed.isoPath(dir, name);
+    Path iso = recorded.orElseGet(() -> CloudInitSeed.isoPath(dir, name));
     try {
-      Files.deleteIfExists(iso);
+      CloudInitSeed.delete(iso, name);
     } catch (IOException e) {
       throw new DriverException(
           Kind.TRANSIENT, "libvirt: remove `" + name + "`: cannot delete " + iso + ": " + e, e);
@@ -486,10 +502,16 @@ public final class LibvirtDriver implements VmDriver {
         throw new DriverException(
             Kind.TERMINAL, "libvirt: update `" + name + "`: " + e.getMessage(), e);
       }
+      Optional<Path> oldSeed = Optional.empty();
       if (CloudInitSeed.touches(changes)) {
         edited = seed(spec, edited, "update");
+        Path now = seedOf(edited);
+        oldSeed = CloudInitSeed.recorded(inactive).filter(p -> !p.equals(now));
       }
       free(c.domainDefineXML(edited));
+      if (oldSeed.isPresent()) {
+        deleteSeedQuietly(name, oldSeed); // written under an earlier storage_dir: replaced now
+      }
       boolean active = state(d.getInfo().state).isActive();
       Set<Field> notHonoured = EnumSet.noneOf(Field.class);
       for (FieldChange change : changes) {
@@ -722,25 +744,27 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public void remove(String name) throws DriverException {
-    withDomainIfPresent(
-        name,
-        "remove",
-        null,
-        d -> {
-          List<Marks.Volume> volumes = parse(d.getXMLDesc(XML_INACTIVE | XML_SECURE)).volumes();
-          Storage storage = new Storage(d.getConnect());
-          Optional<String> refusal = notRemovable(name, volumes, storage);
-          if (refusal.isPresent()) {
-            throw new DriverException(Kind.TERMINAL, refusal.get());
-          }
-          destroyQuietly(d); // undefine would leave a running guest behind as a transient domain
-          undefine(d);
-          for (Marks.Volume v : volumes) {
-            storage.delete(v); // exactly the volumes the mark says virtd made; nothing else
-          }
-          return null;
-        });
-    removeSeed(name);
+    Optional<Path> seed =
+        withDomainIfPresent(
+            name,
+            "remove",
+            Optional.<Path>empty(),
+            d -> {
+              String xml = d.getXMLDesc(XML_INACTIVE | XML_SECURE);
+              List<Marks.Volume> volumes = parse(xml).volumes();
+              Storage storage = new Storage(d.getConnect());
+              Optional<String> refusal = notRemovable(name, volumes, storage);
+              if (refusal.isPresent()) {
+                throw new DriverException(Kind.TERMINAL, refusal.get());
+              }
+              destroyQuietly(d); // undefine would leave a running guest behind as a transient one
+              undefine(d);
+              for (Marks.Volume v : volumes) {
+                storage.delete(v); // exactly the volumes the mark says virtd made; nothing else
+              }
+              return CloudInitSeed.recorded(xml);
+            });
+    removeSeed(name, seed);
   }
 
   @Override

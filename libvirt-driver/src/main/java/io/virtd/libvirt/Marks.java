@@ -54,6 +54,13 @@ public final class Marks {
   static final String XML_FILE_DIGEST = "xml_file_digest";
 
   static final String DISK = "disk";
+
+  /**
+   * The cloud-init seed image virtd wrote for the guest, wherever {@code storage_dir} was then: the
+   * one file besides its volumes that removing the guest deletes.
+   */
+  static final String SEED = "seed";
+
   static final String VOLUME = "volume";
   static final String POOL = "pool";
   static final String NAME = "name";
@@ -76,6 +83,7 @@ public final class Marks {
           XML_FILE,
           XML_FILE_DIGEST,
           DISK,
+          SEED,
           USER_DATA,
           META_DATA,
           NETWORK_CONFIG);

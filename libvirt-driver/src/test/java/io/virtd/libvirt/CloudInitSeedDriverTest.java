@@ -220,4 +220,79 @@ class CloudInitSeedDriverTest {
     driver.start(spec.name());
     assertEquals(List.of(), replan(more).restartPending(), "booted with the new seed");
   }
+
+  /**
+   * A driver whose seed directory is another (the configuration's storage_dir changed, or here:
+   * another driver's scratch directory on the same test hypervisor).
+   */
+  private VmDriver another() throws Exception {
+    return new LibvirtDriverFactory()
+        .open(URI, CloudInitBootIT.withStorage(Config.defaults(), storage.resolve("other")));
+  }
+
+  private static long seedDisks(String name) throws Exception {
+    org.libvirt.Connect conn = new org.libvirt.Connect(URI);
+    try {
+      org.libvirt.Domain d = conn.domainLookupByName(name);
+      String xml = d.getXMLDesc(LibvirtDriver.XML_INACTIVE);
+      d.free();
+      return java.util.regex.Pattern.compile("-cidata\\.iso'").matcher(xml).results().count();
+    } finally {
+      conn.close();
+    }
+  }
+
+  @Test
+  void aSeedWrittenUnderAnotherSeedDirectoryGoesWithItsGuest() throws Exception {
+    VmSpec spec =
+        spec(prefix + "e", VirtType.KVM, Field.MEMORY, mib(64), Field.USER_DATA, SECRET_DOC);
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    Path iso = seedOf(spec.name());
+    VmDriver later = another();
+    try {
+      later.remove(spec.name());
+    } finally {
+      later.close();
+    }
+    assertFalse(Files.exists(iso), "the seed the mark lists is removed, wherever it is");
+  }
+
+  @Test
+  void aSeedRewrittenUnderAnotherSeedDirectoryReplacesTheOldOne() throws Exception {
+    VmSpec spec =
+        spec(prefix + "f", VirtType.KVM, Field.MEMORY, mib(64), Field.USER_DATA, SECRET_DOC);
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    Path first = seedOf(spec.name());
+    VmDriver later = another();
+    try {
+      VmSpec changed = with(spec, Field.USER_DATA, Map.of("password", "other"));
+      ObservedVm vm = later.observe(spec.name()).orElseThrow();
+      later.update(
+          changed,
+          vm,
+          changes(plan(later, changed, Optional.of(vm))),
+          mark(changed, OwnershipMark.Origin.CREATED));
+      Path second = seedOf(spec.name());
+      assertFalse(second.equals(first), "written in the new directory");
+      assertEquals(1, seedDisks(spec.name()), "one seed CD-ROM, not two");
+      assertFalse(Files.exists(first), "the old seed is not left behind");
+      assertTrue(Files.isRegularFile(second));
+      later.remove(spec.name());
+      assertFalse(Files.exists(second));
+    } finally {
+      later.close();
+    }
+  }
+
+  @Test
+  void aMarkNamingAFileVirtdDoesNotNameSeedsDeletesNothing(@TempDir Path elsewhere)
+      throws Exception {
+    Path precious = Files.writeString(elsewhere.resolve("precious.iso"), "x");
+    CloudInitSeed.delete(precious, "g");
+    Path link = elsewhere.resolve("g-cidata.iso");
+    Files.createSymbolicLink(link, precious);
+    CloudInitSeed.delete(link, "g");
+    assertTrue(Files.exists(precious), "only a file by a seed's name, never through a link");
+    assertTrue(Files.isSymbolicLink(link));
+  }
 }
