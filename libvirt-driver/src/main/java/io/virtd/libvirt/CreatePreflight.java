@@ -33,7 +33,7 @@ final class CreatePreflight {
       return out;
     }
     path(spec, Field.IMAGE)
-        .flatMap(p -> readableFile(p, "no image file at `image`"))
+        .flatMap(CreatePreflight::imageProblem)
         .ifPresent(m -> out.add(at(spec, Field.IMAGE, m)));
     path(spec, Field.VIRT_PATH).flatMap(p -> virtPathProblem(spec, p)).ifPresent(out::add);
     path(spec, Field.BOOT_LOCATION)
@@ -72,6 +72,15 @@ final class CreatePreflight {
 
   static String at(VmSpec spec, Field f, String message) {
     return spec.origin(f) + ": " + message;
+  }
+
+  private static Optional<String> imageProblem(Path p) {
+    try {
+      VirtPath.baseImage(p);
+    } catch (VirtPath.Refused e) {
+      return Optional.of(e.getMessage());
+    }
+    return readableFile(p, "no image file at `image`");
   }
 
   /** Why {@code p} is no readable regular file, after {@code what} (which names the key). */

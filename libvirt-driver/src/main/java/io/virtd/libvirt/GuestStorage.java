@@ -70,7 +70,13 @@ final class GuestStorage {
       return cloneFrom(spec, storage, storageDir, conn, made, size, mode);
     }
     if (spec.isSet(Field.IMAGE)) {
-      Storage.Volume base = storage.describe(Path.of(spec.string(Field.IMAGE).get()));
+      Path image;
+      try {
+        image = VirtPath.baseImage(Path.of(spec.string(Field.IMAGE).get()));
+      } catch (VirtPath.Refused e) {
+        throw terminal(e.getMessage());
+      }
+      Storage.Volume base = storage.describe(image);
       refuseSmaller(size, base, "the image " + base.path());
       Storage.Volume v =
           mode.equals("clone")

@@ -54,14 +54,17 @@ record VirtPath(Path given, Path real, Kind kind) {
     return kind == Kind.BLOCK ? given : real;
   }
 
-  static VirtPath judge(Path given) throws Refused {
-    String at = "`virt_path` " + given;
+  /** A path resolved and found in an allowed place with an allowed owner. */
+  private record Examined(Path real, int mode, String shown) {}
+
+  /** Where {@code given} really is, refused under a system directory or of another owner. */
+  private static Examined examine(Path given, String key, String missing) throws Refused {
+    String at = "`" + key + "` " + given;
     Path real;
     try {
       real = given.toRealPath();
     } catch (NoSuchFileException e) {
-      throw new Refused(
-          "no disk image, block device or directory at `virt_path` " + given + ": no such file");
+      throw new Refused(missing);
     } catch (IOException e) {
       throw new Refused(at + " cannot be resolved: " + CreatePreflight.reason(e));
     }
@@ -86,14 +89,24 @@ record VirtPath(Path given, Path real, Kind kind) {
               + owner
               + "`: only files of root, the QEMU user or virtd's own user become disks");
     }
-    boolean block = (mode & S_IFMT) == S_IFBLK;
+    return new Examined(real, mode, shown);
+  }
+
+  static VirtPath judge(Path given) throws Refused {
+    Examined e =
+        examine(
+            given,
+            "virt_path",
+            "no disk image, block device or directory at `virt_path` " + given + ": no such file");
+    Path real = e.real();
+    boolean block = (e.mode() & S_IFMT) == S_IFBLK;
     if (real.startsWith(DEV) && !block) {
-      throw new Refused(shown + " is under /dev and no block device");
+      throw new Refused(e.shown() + " is under /dev and no block device");
     }
     if (block) {
       var use = inUse(real);
       if (use.isPresent()) {
-        throw new Refused(shown + " is a block device in use on this host: " + use.get());
+        throw new Refused(e.shown() + " is a block device in use on this host: " + use.get());
       }
       return new VirtPath(given, real, Kind.BLOCK);
     }
@@ -101,14 +114,28 @@ record VirtPath(Path given, Path real, Kind kind) {
       return new VirtPath(given, real, Kind.DIRECTORY);
     }
     if (!Files.isRegularFile(real)) {
-      throw new Refused(shown + " is a FIFO, socket or character device, not a disk");
+      throw new Refused(e.shown() + " is a FIFO, socket or character device, not a disk");
     }
     String name = real.getFileName().toString();
     if (IMAGE_SUFFIXES.stream().noneMatch(name::endsWith)) {
       throw new Refused(
-          shown + " is no disk image: its name must end in " + String.join(", ", IMAGE_SUFFIXES));
+          e.shown()
+              + " is no disk image: its name must end in "
+              + String.join(", ", IMAGE_SUFFIXES));
     }
     return new VirtPath(given, real, Kind.IMAGE);
+  }
+
+  /**
+   * The file an {@code image} names, resolved: a regular file, in an allowed place, of an allowed
+   * owner, as for {@code virt_path} (its format is libvirt's to probe, so any name).
+   */
+  static Path baseImage(Path given) throws Refused {
+    Examined e = examine(given, "image", "no image file at `image` " + given + ": no such file");
+    if (!Files.isRegularFile(e.real())) {
+      throw new Refused(e.shown() + " is no regular file, so no disk image");
+    }
+    return e.real();
   }
 
   /**

@@ -62,19 +62,25 @@ class CloudInitSeedDriverTest {
     }
   }
 
-  /** The seed image the guest's definition names. */
-  private static Path seedOf(String name) throws Exception {
+  /** The guest's persistent definition. */
+  private static String inactiveXml(String name) throws Exception {
     org.libvirt.Connect conn = new org.libvirt.Connect(URI);
     try {
       org.libvirt.Domain d = conn.domainLookupByName(name);
       String xml = d.getXMLDesc(LibvirtDriver.XML_INACTIVE);
       d.free();
-      var m = java.util.regex.Pattern.compile("<source file='([^']*-cidata\\.iso)'/>").matcher(xml);
-      assertTrue(m.find(), xml);
-      return Path.of(m.group(1));
+      return xml;
     } finally {
       conn.close();
     }
+  }
+
+  /** The seed image the guest's definition names. */
+  private static Path seedOf(String name) throws Exception {
+    String xml = inactiveXml(name);
+    var m = java.util.regex.Pattern.compile("<source file='([^']*-cidata\\.iso)'/>").matcher(xml);
+    assertTrue(m.find(), xml);
+    return Path.of(m.group(1));
   }
 
   @Test
@@ -172,9 +178,13 @@ class CloudInitSeedDriverTest {
 
   /** Plans {@code spec} against the guest as it is now, then applies the plan's field changes. */
   private ResourcePlan planAndUpdate(VmSpec spec) throws Exception {
-    ObservedVm vm = driver.observe(spec.name()).orElseThrow();
-    ResourcePlan p = plan(driver, spec, Optional.of(vm));
-    driver.update(spec, vm, changes(p), mark(spec, OwnershipMark.Origin.CREATED));
+    return planAndUpdate(driver, spec);
+  }
+
+  private static ResourcePlan planAndUpdate(VmDriver through, VmSpec spec) throws Exception {
+    ObservedVm vm = through.observe(spec.name()).orElseThrow();
+    ResourcePlan p = plan(through, spec, Optional.of(vm));
+    through.update(spec, vm, changes(p), mark(spec, OwnershipMark.Origin.CREATED));
     return p;
   }
 
@@ -231,15 +241,10 @@ class CloudInitSeedDriverTest {
   }
 
   private static long seedDisks(String name) throws Exception {
-    org.libvirt.Connect conn = new org.libvirt.Connect(URI);
-    try {
-      org.libvirt.Domain d = conn.domainLookupByName(name);
-      String xml = d.getXMLDesc(LibvirtDriver.XML_INACTIVE);
-      d.free();
-      return java.util.regex.Pattern.compile("-cidata\\.iso'").matcher(xml).results().count();
-    } finally {
-      conn.close();
-    }
+    return java.util.regex.Pattern.compile("-cidata\\.iso'")
+        .matcher(inactiveXml(name))
+        .results()
+        .count();
   }
 
   @Test
@@ -265,13 +270,7 @@ class CloudInitSeedDriverTest {
     Path first = seedOf(spec.name());
     VmDriver later = another();
     try {
-      VmSpec changed = with(spec, Field.USER_DATA, Map.of("password", "other"));
-      ObservedVm vm = later.observe(spec.name()).orElseThrow();
-      later.update(
-          changed,
-          vm,
-          changes(plan(later, changed, Optional.of(vm))),
-          mark(changed, OwnershipMark.Origin.CREATED));
+      planAndUpdate(later, with(spec, Field.USER_DATA, Map.of("password", "other")));
       Path second = seedOf(spec.name());
       assertFalse(second.equals(first), "written in the new directory");
       assertEquals(1, seedDisks(spec.name()), "one seed CD-ROM, not two");

@@ -234,4 +234,21 @@ class CreatePreflightTest {
                 + " `disk_size` out, or name a directory to have a disk of that size made in it)"),
         CreatePreflight.problems(spec("virt_path: disk.img\ndisk_size: 4\n"), "qemu:///system"));
   }
+
+  @Test
+  void anImageIsHeldToTheSamePlacesAndOwners() throws Exception {
+    Files.createSymbolicLink(dir.resolve("base.qcow2"), Path.of("/etc/shadow"));
+    assertEquals(
+        List.of(
+            m()
+                + ":3:1: `image` "
+                + dir.resolve("base.qcow2")
+                + " (/etc/shadow) is under /etc: never a guest's disk"),
+        CreatePreflight.problems(spec("image: base.qcow2\n"), "qemu:///system"));
+    assertEquals(
+        List.of(m() + ":3:1: `image` /dev/zero is no regular file, so no disk image"),
+        CreatePreflight.problems(spec("image: /dev/zero\n"), "qemu:///system"));
+    Files.writeString(dir.resolve("fine.raw"), "x");
+    assertEquals(List.of(), CreatePreflight.problems(spec("image: fine.raw\n"), "qemu:///system"));
+  }
 }
