@@ -247,11 +247,16 @@ class CloudInitSeedDriverTest {
         .count();
   }
 
+  /** A guest with a seed, created through the test's own driver. */
+  private VmSpec createSeeded(String name) throws Exception {
+    VmSpec spec = spec(name, VirtType.KVM, Field.MEMORY, mib(64), Field.USER_DATA, SECRET_DOC);
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    return spec;
+  }
+
   @Test
   void aSeedWrittenUnderAnotherSeedDirectoryGoesWithItsGuest() throws Exception {
-    VmSpec spec =
-        spec(prefix + "e", VirtType.KVM, Field.MEMORY, mib(64), Field.USER_DATA, SECRET_DOC);
-    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    VmSpec spec = createSeeded(prefix + "e");
     Path iso = seedOf(spec.name());
     VmDriver later = another();
     try {
@@ -264,9 +269,7 @@ class CloudInitSeedDriverTest {
 
   @Test
   void aSeedRewrittenUnderAnotherSeedDirectoryReplacesTheOldOne() throws Exception {
-    VmSpec spec =
-        spec(prefix + "f", VirtType.KVM, Field.MEMORY, mib(64), Field.USER_DATA, SECRET_DOC);
-    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    VmSpec spec = createSeeded(prefix + "f");
     Path first = seedOf(spec.name());
     VmDriver later = another();
     try {
