@@ -82,6 +82,19 @@ class XmlFileTest {
   }
 
   @Test
+  void aLoopOfLinksIsRefusedAndABrokenLinkIsAMissingFile() throws Exception {
+    Files.createSymbolicLink(dir.resolve("a.xml"), dir.resolve("b.xml"));
+    Files.createSymbolicLink(dir.resolve("b.xml"), dir.resolve("a.xml"));
+    assertError(
+        onlyProblem(loadWith("a.xml")),
+        3,
+        11,
+        "`xml_file` " + dir.resolve("a.xml") + " cannot be resolved (a loop of symbolic links)");
+    Files.createSymbolicLink(dir.resolve("gone.xml"), dir.resolve("nothing-here.xml"));
+    assertEquals(List.of(), loadWith("gone.xml").problems());
+  }
+
+  @Test
   void aFileLargerThanAManifestIsRefused() throws Exception {
     Path big = dir.resolve("big.xml");
     try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
