@@ -252,7 +252,7 @@ public final class Reconciler {
       return terminal ? WorkQueue.Result.TERMINAL : WorkQueue.Result.RETRY;
     }
     if (before.steps().isEmpty()) {
-      record(desired, before, "in sync", Optional.empty());
+      record(desired, before, settled(before, "in sync"), Optional.empty());
       return WorkQueue.Result.DONE;
     }
     Executor.Outcome outcome;
@@ -312,8 +312,16 @@ public final class Reconciler {
       record(desired, now, "error", Optional.of(why));
       return WorkQueue.Result.RETRY;
     }
-    record(desired, now, success, Optional.empty());
+    record(desired, now, settled(now, success), Optional.empty());
     return WorkQueue.Result.DONE;
+  }
+
+  /**
+   * {@code result}, unless the plan holds a create-time difference the daemon never settles (it
+   * never re-creates): then the guest is not in sync, as {@code virtctl plan} says.
+   */
+  private static String settled(ResourcePlan plan, String result) {
+    return plan.recreateRequired().isEmpty() ? result : "recreate required";
   }
 
   private void record(VmSpec spec, ResourcePlan plan, String result, Optional<String> error) {
@@ -323,9 +331,7 @@ public final class Reconciler {
         new GuestStatus(
             spec.name(),
             spec.ensure().key(),
-            plan.error().isPresent()
-                ? "unknown"
-                : plan.steps().isEmpty() ? "as desired" : "differs",
+            plan.error().isPresent() ? "unknown" : plan.hasChanges() ? "differs" : "as desired",
             result,
             clock.instant(),
             plan.restartPending().stream().map(Field::key).toList(),

@@ -42,4 +42,29 @@ class PlanMissingFilesTest {
     assertFalse(apply.out().contains("create ..."), apply.out());
     assertFalse((apply.out() + apply.err()).contains("java."), apply.out() + apply.err());
   }
+
+  @Test
+  void anXmlFileThatIsNoXmlIsAnErrorWithItsLineAndColumnAndNothingOnStandardError()
+      throws Exception {
+    Path config = dir.resolve("virtd.yaml");
+    write(config, "owner: pf\nlock_dir: " + dir.resolve("locks") + "\nconnect: test:///default\n");
+    write(dir.resolve("t.xml"), "root:*:19000:0:99999:7:::\n");
+    Path m = dir.resolve("p4.yaml");
+    write(m, "virt: pf-p4\nvirt_type: kvm\nensure: stopped\nxml_file: t.xml\n");
+    String expected = m + ":4:11: `xml_file` " + dir.resolve("t.xml") + ":1:1: ";
+    var stderr = new java.io.ByteArrayOutputStream();
+    var saved = System.err;
+    try {
+      System.setErr(new java.io.PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8));
+      for (String command : new String[] {"validate", "plan", "apply"}) {
+        Cli c = Cli.run(command, "--config", config.toString(), "-m", m.toString());
+        assertEquals(1, c.exit(), command + ": " + c.out() + c.err());
+        assertTrue((c.out() + c.err()).contains(expected), command + ": " + c.out() + c.err());
+        assertFalse(c.out().contains("create"), command + ": " + c.out());
+      }
+    } finally {
+      System.setErr(saved);
+    }
+    assertFalse(stderr.toString(java.nio.charset.StandardCharsets.UTF_8).contains("[Fatal Error]"));
+  }
 }

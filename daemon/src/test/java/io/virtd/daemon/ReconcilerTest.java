@@ -49,6 +49,20 @@ class ReconcilerTest {
   }
 
   @Test
+  void aGuestThatNeedsRecreatingIsNotInSyncAsThePlanSays() throws Exception {
+    reconciler.reconcile("a");
+    Path f = dir.resolve("m/a.yaml");
+    Files.writeString(f, "virt: a\nvirt_type: kvm\nmemory: 256\nos_variant: debian12\n");
+    store.reload(Instant.EPOCH.plusSeconds(1));
+    fake.guests.get("a").persistent.put(io.virtd.core.manifest.Field.OS_VARIANT, "debian11");
+    fake.calls.clear();
+    assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
+    assertEquals(List.of(), fake.calls, "the daemon never re-creates");
+    assertEquals("recreate required", reconciler.status().get("a").lastResult());
+    assertEquals("differs", reconciler.status().get("a").observed());
+  }
+
+  @Test
   void aHeldGuestIsLeftExactlyAsItIsUntilReleased() throws Exception {
     reconciler.reconcile("a");
     reconciler.hold("a");

@@ -231,7 +231,8 @@ final class CloudInitSeed {
     Set<String> taken = new java.util.HashSet<>();
     for (Element disk : DomainWriter.children(devices, "disk")) {
       Element source = DomainWriter.first(disk, "source");
-      if (source != null && iso.toString().equals(source.getAttribute("file"))) {
+      if (source != null && isSeed(source.getAttribute("file"), iso)) {
+        source.setAttribute("file", iso.toString()); // one seed: one written elsewhere is moved
         present = true;
       }
       Element target = DomainWriter.first(disk, "target");
@@ -245,8 +246,35 @@ final class CloudInitSeed {
     for (Element mark : marks(domain)) {
       MARKS.values().forEach(mark::removeAttribute); // the seed holds exactly these documents now
       digests.forEach(mark::setAttribute);
+      mark.setAttribute(Marks.SEED, iso.toString());
     }
     return DomainWriter.serialize(doc);
+  }
+
+  /** Whether a disk's file is this guest's seed: the image's name is the guest's. */
+  private static boolean isSeed(String file, Path iso) {
+    return !file.isEmpty() && iso.getFileName().equals(Path.of(file).getFileName());
+  }
+
+  /** The seed image the mark in {@code xml} says virtd wrote for the guest. */
+  static java.util.Optional<Path> recorded(String xml) {
+    return DomainWriter.existingMark(DomainWriter.parse(xml))
+        .map(m -> m.getAttribute(Marks.SEED))
+        .filter(s -> !s.isEmpty())
+        .map(Path::of);
+  }
+
+  /**
+   * Deletes the seed image {@code iso} of guest {@code name} that virtd wrote: only a file by the
+   * name virtd gives seeds, never through a symbolic link; one already gone is fine.
+   */
+  static void delete(Path iso, String name) throws IOException {
+    if (!iso.isAbsolute() || !iso.getFileName().equals(isoPath(Path.of("/"), name).getFileName())) {
+      return; // not a name virtd gives a seed: not one of ours, whatever the mark says
+    }
+    if (Files.isRegularFile(iso, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      Files.deleteIfExists(iso);
+    }
   }
 
   private static Element cdrom(

@@ -2,6 +2,7 @@ package io.virtd.libvirt;
 
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.manifest.XmlFile;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -14,39 +15,55 @@ import java.util.Optional;
 
 /**
  * The files a new guest's manifest names ({@code xml_file}, {@code image}, {@code virt_path},
- * {@code boot_location}), checked before the plan promises a create. Only for a hypervisor on this
- * host: the manifest's paths are paths of the host libvirt runs on, and for {@code
- * qemu+ssh://other/system} they are not this host's to look at.
+ * {@code boot_location}), checked before the plan promises a create. {@code xml_file} is read with
+ * the manifest, on this host; the others only for a hypervisor on this host: they are paths of the
+ * host libvirt runs on, and for {@code qemu+ssh://other/system} they are not this host's to look
+ * at.
  */
 final class CreatePreflight {
   private CreatePreflight() {}
 
   static List<String> problems(VmSpec spec, String uri) {
-    if (LibvirtDriver.isRemote(uri)) {
-      return List.of();
-    }
     List<String> out = new ArrayList<>();
-    path(spec, Field.XML_FILE)
-        .flatMap(p -> readableFile(p, "cannot read `xml_file`"))
-        .ifPresent(m -> out.add(at(spec, Field.XML_FILE, m)));
+    // read here with the manifest, whatever the hypervisor: its text is sent through libvirt
+    if (spec.get(Field.XML_FILE).orElse(null) instanceof XmlFile x && x.content().isEmpty()) {
+      out.add(at(spec, Field.XML_FILE, "cannot read `xml_file` " + x.path() + ": no such file"));
+    }
+    if (LibvirtDriver.isRemote(uri)) {
+      return out;
+    }
     path(spec, Field.IMAGE)
-        .flatMap(p -> readableFile(p, "no image file at `image`"))
+        .flatMap(CreatePreflight::imageProblem)
         .ifPresent(m -> out.add(at(spec, Field.IMAGE, m)));
-    path(spec, Field.VIRT_PATH)
-        .filter(p -> !Files.exists(p))
-        .ifPresent(
-            p ->
-                out.add(
-                    at(
-                        spec,
-                        Field.VIRT_PATH,
-                        "no disk image, block device or directory at `virt_path` "
-                            + p
-                            + ": no such file")));
+    path(spec, Field.VIRT_PATH).flatMap(p -> virtPathProblem(spec, p)).ifPresent(out::add);
     path(spec, Field.BOOT_LOCATION)
         .flatMap(CreatePreflight::kernelProblem)
         .ifPresent(m -> out.add(at(spec, Field.BOOT_LOCATION, m)));
     return out;
+  }
+
+  /**
+   * A {@code virt_path} of a kind the contract does not list, at its key; or an existing disk given
+   * a {@code disk_size}, at that key: virtd grows only disks it made, so apply could not honour it.
+   */
+  private static Optional<String> virtPathProblem(VmSpec spec, Path p) {
+    VirtPath v;
+    try {
+      v = VirtPath.judge(p);
+    } catch (VirtPath.Refused e) {
+      return Optional.of(at(spec, Field.VIRT_PATH, e.getMessage()));
+    }
+    if (v.kind() != VirtPath.Kind.DIRECTORY && spec.isSet(Field.DISK_SIZE)) {
+      return Optional.of(at(spec, Field.DISK_SIZE, existingDiskSized(p)));
+    }
+    return Optional.empty();
+  }
+
+  static String existingDiskSized(Path p) {
+    return "`disk_size` with `virt_path` "
+        + p
+        + ", an existing disk: virtd never resizes a disk it did not create (leave `disk_size`"
+        + " out, or name a directory to have a disk of that size made in it)";
   }
 
   private static Optional<Path> path(VmSpec spec, Field f) {
@@ -55,6 +72,15 @@ final class CreatePreflight {
 
   static String at(VmSpec spec, Field f, String message) {
     return spec.origin(f) + ": " + message;
+  }
+
+  private static Optional<String> imageProblem(Path p) {
+    try {
+      VirtPath.baseImage(p);
+    } catch (VirtPath.Refused e) {
+      return Optional.of(e.getMessage());
+    }
+    return readableFile(p, "no image file at `image`");
   }
 
   /** Why {@code p} is no readable regular file, after {@code what} (which names the key). */

@@ -398,6 +398,13 @@ final class DomainReader {
             f.put(k, v);
           }
         }
+        if (mark.get(Marks.XML_FILE) != null) {
+          f.put(
+              Field.XML_FILE,
+              new XmlFileMark(
+                  mark.get(Marks.XML_FILE),
+                  io.virtd.core.spi.DocumentDigest.parse(mark.get(Marks.XML_FILE_DIGEST))));
+        }
         CloudInitSeed.MARKS.forEach(
             (field, attr) ->
                 io.virtd.core.spi.DocumentDigest.parse(mark.get(attr))

@@ -5,6 +5,7 @@ import io.virtd.core.manifest.LifecycleAction;
 import io.virtd.core.manifest.VirtType;
 import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.plan.FieldChange;
+import io.virtd.core.spi.DocumentDigest;
 import io.virtd.core.spi.OwnershipMark;
 import java.io.IOException;
 import java.io.StringReader;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.transform.OutputKeys;
@@ -30,8 +32,10 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
+import org.xml.sax.ErrorHandler;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
 
 /**
  * Writes libvirt domain XML through the DOM, so no value (a description with {@code <} or {@code
@@ -269,6 +273,9 @@ final class DomainWriter {
             Field.BOOT_OPTIONS,
             Field.KICKSTART)) {
       spec.string(f).ifPresent(v -> extras.put(f.key(), v));
+    }
+    if (spec.get(Field.XML_FILE).orElse(null) instanceof io.virtd.core.manifest.XmlFile x) {
+      x.content().ifPresent(t -> extras.put(Marks.XML_FILE_DIGEST, DocumentDigest.of(t).encoded()));
     }
     spec.string(Field.MACHINE_TYPE).ifPresent(v -> extras.put(Marks.MACHINE_TYPE, v));
     extras.put(Marks.OS_TYPE, spec.string(Field.OS_TYPE).orElse(paravirt ? "linux" : "hvm"));
@@ -645,11 +652,30 @@ final class DomainWriter {
 
   static Document parse(String xml) {
     try {
-      return builderFactory().newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
+      DocumentBuilder b = builderFactory().newDocumentBuilder();
+      b.setErrorHandler(QUIET); // the JDK's default prints "[Fatal Error] ..." on standard error
+      return b.parse(new InputSource(new StringReader(xml)));
     } catch (ParserConfigurationException | SAXException | IOException e) {
       throw new Unsupported("not a well-formed domain XML document: " + e.getMessage());
     }
   }
+
+  /** Errors become the parse's exception; nothing is printed. */
+  private static final ErrorHandler QUIET =
+      new ErrorHandler() {
+        @Override
+        public void warning(SAXParseException e) {}
+
+        @Override
+        public void error(SAXParseException e) throws SAXException {
+          throw e;
+        }
+
+        @Override
+        public void fatalError(SAXParseException e) throws SAXException {
+          throw e;
+        }
+      };
 
   private static DocumentBuilderFactory builderFactory() throws ParserConfigurationException {
     DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();

@@ -5,7 +5,6 @@ import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.DriverException.Kind;
 import io.virtd.core.spi.RunState;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,7 +70,13 @@ final class GuestStorage {
       return cloneFrom(spec, storage, storageDir, conn, made, size, mode);
     }
     if (spec.isSet(Field.IMAGE)) {
-      Storage.Volume base = storage.describe(Path.of(spec.string(Field.IMAGE).get()));
+      Path image;
+      try {
+        image = VirtPath.baseImage(Path.of(spec.string(Field.IMAGE).get()));
+      } catch (VirtPath.Refused e) {
+        throw terminal(e.getMessage());
+      }
+      Storage.Volume base = storage.describe(image);
       refuseSmaller(size, base, "the image " + base.path());
       Storage.Volume v =
           mode.equals("clone")
@@ -86,26 +91,29 @@ final class GuestStorage {
     if (spec.isSet(Field.VIRT_PATH)) {
       Path p = Path.of(spec.string(Field.VIRT_PATH).get());
       marked.put(Marks.VIRT_PATH, p.toString());
-      if (Files.isDirectory(p)) {
+      VirtPath judged;
+      try {
+        judged =
+            VirtPath.judge(p); // again: the plan may be old, and a link may point elsewhere now
+      } catch (VirtPath.Refused e) {
+        throw terminal(e.getMessage());
+      }
+      if (judged.kind() == VirtPath.Kind.DIRECTORY) {
         if (size.isEmpty()) {
           throw terminal("`virt_path` " + p + " is a directory: `disk_size` is needed");
         }
-        Storage.Volume v = storage.blank(p, false, name + ".qcow2", bytes);
+        Storage.Volume v = storage.blank(judged.real(), false, name + ".qcow2", bytes);
         made.add(ref(v));
         marked.put(Marks.DISK, v.path());
         return prepared(v, marked, made);
       }
-      if (!Files.exists(p)) {
-        throw terminal("`virt_path`: " + p + " does not exist");
-      }
       if (size.isPresent()) {
-        throw terminal(
-            "`disk_size` with `virt_path` " + p + ": virtd never resizes a disk it did not create");
+        throw terminal(CreatePreflight.existingDiskSized(p));
       }
       return new Prepared(
           Optional.empty(),
           new DomainWriter.Provisioned(
-              Optional.of(DomainWriter.Disk.existing(p)), marked, List.of()));
+              Optional.of(DomainWriter.Disk.existing(judged.source())), marked, List.of()));
     }
     if (size.isPresent()) {
       if (spec.isSet(Field.XML_FILE)) {

@@ -4,6 +4,7 @@ import io.virtd.core.config.Config;
 import io.virtd.core.manifest.DriverKind;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.manifest.XmlFile;
 import io.virtd.core.plan.FieldChange;
 import io.virtd.core.spi.Capabilities;
 import io.virtd.core.spi.DriverException;
@@ -354,24 +355,21 @@ public final class LibvirtDriver implements VmDriver {
         return DomainWriter.fromTemplate(
             prepared.template().get(), spec, mark, host, prepared.storage());
       }
-      Optional<String> template = spec.string(Field.XML_FILE);
-      return template.isPresent()
-          ? DomainWriter.fromTemplate(
-              Files.readString(Path.of(template.get())), spec, mark, host, prepared.storage())
-          : DomainWriter.create(spec, mark, host, prepared.storage());
+      if (spec.get(Field.XML_FILE).orElse(null) instanceof XmlFile template) {
+        // the text read and checked with the manifest, never the file again: it may have changed
+        String text =
+            template
+                .content()
+                .orElseThrow(
+                    () ->
+                        new DomainWriter.Unsupported(
+                            "cannot read `xml_file` " + template.path() + ": no such file"));
+        return DomainWriter.fromTemplate(text, spec, mark, host, prepared.storage());
+      }
+      return DomainWriter.create(spec, mark, host, prepared.storage());
     } catch (DomainWriter.Unsupported e) {
       throw new DriverException(
           Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw new DriverException(
-          Kind.TERMINAL,
-          "libvirt: create `"
-              + spec.name()
-              + "`: cannot read `xml_file` "
-              + spec.string(Field.XML_FILE).orElse("")
-              + ": "
-              + CreatePreflight.reason(e),
-          e);
     }
   }
 
@@ -435,11 +433,19 @@ public final class LibvirtDriver implements VmDriver {
 
   /** After a failed define: the seed goes too, but the define's own error is the one to report. */
   private void deleteSeedQuietly(String name) {
+    deleteSeedQuietly(name, Optional.empty());
+  }
+
+  private void deleteSeedQuietly(String name, Optional<Path> seed) {
     try {
-      removeSeed(name);
+      removeSeed(name, seed);
     } catch (DriverException again) {
-      log.debug("the seed of the guest that was not defined stays: {}", again.getMessage());
+      log.debug("a seed of {} stays: {}", name, again.getMessage());
     }
+  }
+
+  private static Path seedOf(String xml) {
+    return CloudInitSeed.recorded(xml).orElseThrow();
   }
 
   static boolean isRemote(String uri) {
@@ -452,13 +458,21 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   private void removeSeed(String name) throws DriverException {
+    removeSeed(name, Optional.empty());
+  }
+
+  /**
+   * Deletes the guest's seed: the one its mark {@code recorded}, wherever that is (storage_dir may
+   * have changed since); for a guest whose mark records none, the one in today's seed directory.
+   */
+  private void removeSeed(String name, Optional<Path> recorded) throws DriverException {
     Path dir = seedDir;
-    if (dir == null) {
+    if (recorded.isEmpty() && dir == null) {
       return; // test: with no seed written yet
     }
-    Path iso = CloudInitSeed.isoPath(dir, name);
+    Path iso = recorded.orElseGet(() -> CloudInitSeed.isoPath(dir, name));
     try {
-      Files.deleteIfExists(iso);
+      CloudInitSeed.delete(iso, name);
     } catch (IOException e) {
       throw new DriverException(
           Kind.TRANSIENT, "libvirt: remove `" + name + "`: cannot delete " + iso + ": " + e, e);
@@ -488,10 +502,16 @@ public final class LibvirtDriver implements VmDriver {
         throw new DriverException(
             Kind.TERMINAL, "libvirt: update `" + name + "`: " + e.getMessage(), e);
       }
+      Optional<Path> oldSeed = Optional.empty();
       if (CloudInitSeed.touches(changes)) {
         edited = seed(spec, edited, "update");
+        Path now = seedOf(edited);
+        oldSeed = CloudInitSeed.recorded(inactive).filter(p -> !p.equals(now));
       }
       free(c.domainDefineXML(edited));
+      if (oldSeed.isPresent()) {
+        deleteSeedQuietly(name, oldSeed); // written under an earlier storage_dir: replaced now
+      }
       boolean active = state(d.getInfo().state).isActive();
       Set<Field> notHonoured = EnumSet.noneOf(Field.class);
       for (FieldChange change : changes) {
@@ -724,25 +744,27 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public void remove(String name) throws DriverException {
-    withDomainIfPresent(
-        name,
-        "remove",
-        null,
-        d -> {
-          List<Marks.Volume> volumes = parse(d.getXMLDesc(XML_INACTIVE | XML_SECURE)).volumes();
-          Storage storage = new Storage(d.getConnect());
-          Optional<String> refusal = notRemovable(name, volumes, storage);
-          if (refusal.isPresent()) {
-            throw new DriverException(Kind.TERMINAL, refusal.get());
-          }
-          destroyQuietly(d); // undefine would leave a running guest behind as a transient domain
-          undefine(d);
-          for (Marks.Volume v : volumes) {
-            storage.delete(v); // exactly the volumes the mark says virtd made; nothing else
-          }
-          return null;
-        });
-    removeSeed(name);
+    Optional<Path> seed =
+        withDomainIfPresent(
+            name,
+            "remove",
+            Optional.<Path>empty(),
+            d -> {
+              String xml = d.getXMLDesc(XML_INACTIVE | XML_SECURE);
+              List<Marks.Volume> volumes = parse(xml).volumes();
+              Storage storage = new Storage(d.getConnect());
+              Optional<String> refusal = notRemovable(name, volumes, storage);
+              if (refusal.isPresent()) {
+                throw new DriverException(Kind.TERMINAL, refusal.get());
+              }
+              destroyQuietly(d); // undefine would leave a running guest behind as a transient one
+              undefine(d);
+              for (Marks.Volume v : volumes) {
+                storage.delete(v); // exactly the volumes the mark says virtd made; nothing else
+              }
+              return CloudInitSeed.recorded(xml);
+            });
+    removeSeed(name, seed);
   }
 
   @Override

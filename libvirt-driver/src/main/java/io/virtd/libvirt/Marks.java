@@ -46,7 +46,21 @@ public final class Marks {
   static final String BOOT_OPTIONS = "boot_options";
   static final String KICKSTART = "kickstart";
   static final String XML_FILE = "xml_file";
+
+  /**
+   * A salted digest of the text of the {@code xml_file} the guest was defined from: an edited file
+   * is a create-time difference, as a changed path is.
+   */
+  static final String XML_FILE_DIGEST = "xml_file_digest";
+
   static final String DISK = "disk";
+
+  /**
+   * The cloud-init seed image virtd wrote for the guest, wherever {@code storage_dir} was then: the
+   * one file besides its volumes that removing the guest deletes.
+   */
+  static final String SEED = "seed";
+
   static final String VOLUME = "volume";
   static final String POOL = "pool";
   static final String NAME = "name";
@@ -67,7 +81,9 @@ public final class Marks {
           BOOT_OPTIONS,
           KICKSTART,
           XML_FILE,
+          XML_FILE_DIGEST,
           DISK,
+          SEED,
           USER_DATA,
           META_DATA,
           NETWORK_CONFIG);

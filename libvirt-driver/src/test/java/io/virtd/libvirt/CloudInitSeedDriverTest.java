@@ -62,19 +62,25 @@ class CloudInitSeedDriverTest {
     }
   }
 
-  /** The seed image the guest's definition names. */
-  private static Path seedOf(String name) throws Exception {
+  /** The guest's persistent definition. */
+  private static String inactiveXml(String name) throws Exception {
     org.libvirt.Connect conn = new org.libvirt.Connect(URI);
     try {
       org.libvirt.Domain d = conn.domainLookupByName(name);
       String xml = d.getXMLDesc(LibvirtDriver.XML_INACTIVE);
       d.free();
-      var m = java.util.regex.Pattern.compile("<source file='([^']*-cidata\\.iso)'/>").matcher(xml);
-      assertTrue(m.find(), xml);
-      return Path.of(m.group(1));
+      return xml;
     } finally {
       conn.close();
     }
+  }
+
+  /** The seed image the guest's definition names. */
+  private static Path seedOf(String name) throws Exception {
+    String xml = inactiveXml(name);
+    var m = java.util.regex.Pattern.compile("<source file='([^']*-cidata\\.iso)'/>").matcher(xml);
+    assertTrue(m.find(), xml);
+    return Path.of(m.group(1));
   }
 
   @Test
@@ -172,9 +178,13 @@ class CloudInitSeedDriverTest {
 
   /** Plans {@code spec} against the guest as it is now, then applies the plan's field changes. */
   private ResourcePlan planAndUpdate(VmSpec spec) throws Exception {
-    ObservedVm vm = driver.observe(spec.name()).orElseThrow();
-    ResourcePlan p = plan(driver, spec, Optional.of(vm));
-    driver.update(spec, vm, changes(p), mark(spec, OwnershipMark.Origin.CREATED));
+    return planAndUpdate(driver, spec);
+  }
+
+  private static ResourcePlan planAndUpdate(VmDriver through, VmSpec spec) throws Exception {
+    ObservedVm vm = through.observe(spec.name()).orElseThrow();
+    ResourcePlan p = plan(through, spec, Optional.of(vm));
+    through.update(spec, vm, changes(p), mark(spec, OwnershipMark.Origin.CREATED));
     return p;
   }
 
@@ -219,5 +229,72 @@ class CloudInitSeedDriverTest {
     driver.stop(spec.name(), java.time.Duration.ofSeconds(5));
     driver.start(spec.name());
     assertEquals(List.of(), replan(more).restartPending(), "booted with the new seed");
+  }
+
+  /**
+   * A driver whose seed directory is another (the configuration's storage_dir changed, or here:
+   * another driver's scratch directory on the same test hypervisor).
+   */
+  private VmDriver another() throws Exception {
+    return new LibvirtDriverFactory()
+        .open(URI, CloudInitBootIT.withStorage(Config.defaults(), storage.resolve("other")));
+  }
+
+  private static long seedDisks(String name) throws Exception {
+    return java.util.regex.Pattern.compile("-cidata\\.iso'")
+        .matcher(inactiveXml(name))
+        .results()
+        .count();
+  }
+
+  /** A guest with a seed, created through the test's own driver. */
+  private VmSpec createSeeded(String name) throws Exception {
+    VmSpec spec = spec(name, VirtType.KVM, Field.MEMORY, mib(64), Field.USER_DATA, SECRET_DOC);
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    return spec;
+  }
+
+  @Test
+  void aSeedWrittenUnderAnotherSeedDirectoryGoesWithItsGuest() throws Exception {
+    VmSpec spec = createSeeded(prefix + "e");
+    Path iso = seedOf(spec.name());
+    VmDriver later = another();
+    try {
+      later.remove(spec.name());
+    } finally {
+      later.close();
+    }
+    assertFalse(Files.exists(iso), "the seed the mark lists is removed, wherever it is");
+  }
+
+  @Test
+  void aSeedRewrittenUnderAnotherSeedDirectoryReplacesTheOldOne() throws Exception {
+    VmSpec spec = createSeeded(prefix + "f");
+    Path first = seedOf(spec.name());
+    VmDriver later = another();
+    try {
+      planAndUpdate(later, with(spec, Field.USER_DATA, Map.of("password", "other")));
+      Path second = seedOf(spec.name());
+      assertFalse(second.equals(first), "written in the new directory");
+      assertEquals(1, seedDisks(spec.name()), "one seed CD-ROM, not two");
+      assertFalse(Files.exists(first), "the old seed is not left behind");
+      assertTrue(Files.isRegularFile(second));
+      later.remove(spec.name());
+      assertFalse(Files.exists(second));
+    } finally {
+      later.close();
+    }
+  }
+
+  @Test
+  void aMarkNamingAFileVirtdDoesNotNameSeedsDeletesNothing(@TempDir Path elsewhere)
+      throws Exception {
+    Path precious = Files.writeString(elsewhere.resolve("precious.iso"), "x");
+    CloudInitSeed.delete(precious, "g");
+    Path link = elsewhere.resolve("g-cidata.iso");
+    Files.createSymbolicLink(link, precious);
+    CloudInitSeed.delete(link, "g");
+    assertTrue(Files.exists(precious), "only a file by a seed's name, never through a link");
+    assertTrue(Files.isSymbolicLink(link));
   }
 }

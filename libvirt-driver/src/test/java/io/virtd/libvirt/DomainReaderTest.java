@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.LifecycleAction;
 import io.virtd.core.manifest.VirtType;
+import io.virtd.core.manifest.XmlFile;
+import io.virtd.core.spi.DocumentDigest;
 import io.virtd.core.spi.OwnershipMark;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** How libvirt's own spellings become the manifest model's values. */
@@ -146,7 +149,7 @@ class DomainReaderTest {
     Map<Field, Object> f = DomainReader.read(kernelBoot).fields();
     assertEquals("/srv/boot", f.get(Field.BOOT_LOCATION));
     assertEquals("debian12", f.get(Field.OS_VARIANT));
-    assertEquals("/t.xml", f.get(Field.XML_FILE));
+    assertEquals(new XmlFileMark("/t.xml", Optional.empty()), f.get(Field.XML_FILE));
     assertFalse(f.containsKey(Field.BOOT_OPTIONS), "the planner reads it as created without");
     assertFalse(f.containsKey(Field.IMAGE));
   }
@@ -282,5 +285,20 @@ class DomainReaderTest {
                 + body
                 + "</domain>")
         .fields();
+  }
+
+  @Test
+  void anXmlFileMatchesByPathAndByTheDigestOfItsText() {
+    XmlFile now = new XmlFile("/t.xml", Optional.of("<domain/>"));
+    XmlFileMark made = new XmlFileMark("/t.xml", Optional.of(DocumentDigest.of("<domain/>")));
+    assertTrue(made.matches(now));
+    assertFalse(made.matches(new XmlFile("/t.xml", Optional.of("<domain />"))), "edited");
+    assertFalse(made.matches(new XmlFile("/u.xml", Optional.of("<domain/>"))), "another file");
+    assertTrue(
+        made.matches(new XmlFile("/t.xml", Optional.empty())), "a file gone cannot be compared");
+    assertTrue(
+        new XmlFileMark("/t.xml", Optional.empty())
+            .matches(new XmlFile("/t.xml", Optional.of("x"))),
+        "a guest made before the digest was recorded: by path");
   }
 }

@@ -17,8 +17,10 @@ import io.virtd.core.manifest.DriverKind;
 import io.virtd.core.manifest.Ensure;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.LifecycleAction;
+import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.VirtType;
 import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.manifest.XmlFile;
 import io.virtd.core.plan.ResourcePlan;
 import io.virtd.core.spi.Capabilities;
 import io.virtd.core.spi.DriverException;
@@ -360,19 +362,19 @@ class LibvirtDriverTest {
   @Test
   void definesFromAnXmlFileWithTheManifestOnTop(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("guest.xml");
-    Files.writeString(
-        file,
+    String text =
         "<domain type='qemu'><name>template</name><memory"
             + " unit='KiB'>65536</memory><vcpu>1</vcpu><os><type"
             + " arch='x86_64'>hvm</type></os><on_crash>restart</on_crash><devices><interface"
             + " type='network'><mac address='52:54:00:aa:bb:cc'/><source"
-            + " network='default'/></interface></devices></domain>");
+            + " network='default'/></interface></devices></domain>";
+    Files.writeString(file, text);
     VmSpec spec =
         spec(
             prefix + "fromxml",
             VirtType.KVM,
             Field.XML_FILE,
-            file.toString(),
+            new XmlFile(file.toString(), Optional.of(text)),
             Field.MEMORY,
             mib(128));
     driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
@@ -383,6 +385,35 @@ class LibvirtDriverTest {
         LifecycleAction.RESTART, vm.persistent().get(Field.ON_CRASH), "the file's own values stay");
     assertTrue(rawXml(spec.name()).contains("52:54:00:aa:bb:cc"));
     assertTrue(vm.mark().isPresent());
+  }
+
+  @Test
+  void anEditedXmlFileIsARecreateOfAGuestVirtdCreated(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("guest.xml");
+    String text =
+        "<domain type='kvm'>\n  <name>t</name>\n  <memory unit='KiB'>65536</memory>\n"
+            + "  <os><type arch='x86_64'>hvm</type></os>\n</domain>\n";
+    Files.writeString(file, text);
+    Path m = dir.resolve("m.yaml");
+    Files.writeString(
+        m, "virt: " + prefix + "xe\nvirt_type: kvm\nensure: installed\nxml_file: guest.xml\n");
+    VmSpec spec = new ManifestLoader().load(m).get(prefix + "xe").orElseThrow();
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    ObservedVm vm = driver.observe(spec.name()).orElseThrow();
+    assertFalse(plan(driver, spec, Optional.of(vm)).hasChanges(), "the file as it was");
+
+    Files.writeString(file, text.replace("65536", "131072"));
+    VmSpec edited = new ManifestLoader().load(m).get(prefix + "xe").orElseThrow();
+    ResourcePlan p = plan(driver, edited, Optional.of(vm));
+    assertEquals(List.of(), p.steps(), "never applied without --replace");
+    assertEquals(1, p.recreateRequired().size(), p::toString);
+    assertEquals(Field.XML_FILE, p.recreateRequired().get(0).field());
+    assertEquals(file + " (as it was at creation)", p.recreateRequired().get(0).before());
+    assertEquals(file.toString(), p.recreateRequired().get(0).after().toString());
+
+    Files.writeString(file, text);
+    VmSpec back = new ManifestLoader().load(m).get(prefix + "xe").orElseThrow();
+    assertFalse(plan(driver, back, Optional.of(vm)).hasChanges(), "the same text again");
   }
 
   @Test

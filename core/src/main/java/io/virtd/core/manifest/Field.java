@@ -49,10 +49,17 @@ public enum Field {
   DISK_SIZE("disk_size", Kind.CREATE_TIME, libvirt(), Values.integer(1, 1024 * 1024)),
   BOOT_LOCATION("boot_location", Kind.CREATE_TIME, libvirt(), Values.PATH),
   BOOT_OPTIONS("boot_options", Kind.CREATE_TIME, libvirt(), Values.STRING),
-  KICKSTART("kickstart", Kind.CREATE_TIME, libvirt(), Values.URI),
+  KICKSTART(
+      "kickstart",
+      Kind.CREATE_TIME,
+      libvirt(),
+      // one word of the kernel command line it is appended to: no blanks
+      Values.matching(
+          Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:[^\\s]+"),
+          "a URL such as http://example.org/ks.cfg")),
   PXE("pxe", Kind.CREATE_TIME, libvirt(), Values.BOOL),
   INTERFACES("interfaces", Kind.CHANGEABLE, both(), Values.INTERFACES),
-  XML_FILE("xml_file", Kind.CREATE_TIME, libvirt(), Values.PATH),
+  XML_FILE("xml_file", Kind.CREATE_TIME, libvirt(), Values.XML_FILE),
   HOSTNAME(
       "hostname",
       Kind.CHANGEABLE,

@@ -97,6 +97,13 @@ final class Values {
   static final Parser DURATION =
       described(Values::duration, type("string").put("pattern", anchored(Sizes.DURATION_PATTERN)));
   static final Parser PATH = described(Values::path, type("string").put("minLength", 1));
+
+  /** A path whose file is read and checked when the manifest is loaded ({@link XmlFile}). */
+  static final Parser XML_FILE =
+      described(
+          (node, ctx) -> XmlFile.read(path(node, ctx), node.pos(), ctx.key()),
+          type("string").put("minLength", 1));
+
   static final Parser URI =
       described(Values::uri, type("string").put("pattern", "^[A-Za-z][A-Za-z0-9+.-]*:"));
   static final Parser DOCUMENT = described(Values::document, type("object", "string"));

@@ -380,7 +380,14 @@ class FieldTableTest {
             BOOT,
             3,
             12,
-            "`kickstart` must be a URI such as qemu:///system, not `not a url`"),
+            "`kickstart` must be a URL such as http://example.org/ks.cfg, not `not a url`"),
+        bad(
+            Field.KICKSTART,
+            "\"http://example.org/ks.cfg init=/bin/sh\"",
+            BOOT,
+            3,
+            12,
+            "`kickstart` must be a URL such as http://example.org/ks.cfg, not"),
         bad(
             Field.KICKSTART,
             "http://example.com/ks.cfg",
@@ -593,7 +600,8 @@ class FieldTableTest {
         c.expected() instanceof Rel r
             ? dir.toAbsolutePath().resolve(r.path()).normalize().toString()
             : c.expected();
-    assertEquals(expected, spec.values().get(c.field()));
+    Object actual = spec.values().get(c.field());
+    assertEquals(expected, actual instanceof XmlFile x ? x.path() : actual);
   }
 
   @ParameterizedTest(name = "{0}")

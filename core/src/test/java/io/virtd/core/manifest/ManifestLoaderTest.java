@@ -146,7 +146,7 @@ class ManifestLoaderTest {
         s.get("web02").orElseThrow().values().get(Field.IMAGE));
     assertEquals(
         site.resolve("web03.xml").toString(),
-        s.get("web03").orElseThrow().values().get(Field.XML_FILE));
+        s.get("web03").orElseThrow().values().get(Field.XML_FILE).toString());
   }
 
   @Test
