@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,12 @@ public final class Virtd implements Callable<Integer> {
 
   /** How long SIGTERM waits for running steps; the unit's TimeoutStopSec is longer. */
   static final Duration DRAIN = Duration.ofSeconds(60);
+
+  /**
+   * How long a manifest must stay unchanged before it is read, by every path that reads it (the
+   * watcher's debounce too), so that a file caught half-written is never applied.
+   */
+  static final Duration SETTLE = Duration.ofMillis(250);
 
   enum Request {
     STOP,
@@ -95,7 +102,7 @@ public final class Virtd implements Callable<Integer> {
     try {
       while (true) {
         if (store == null || !store.dir().equals(cfg.manifests())) {
-          store = new DesiredStore(cfg.manifests());
+          store = new DesiredStore(cfg.manifests(), SETTLE);
         }
         if (control == null || !control.path().equals(cfg.socket())) {
           if (control != null) {
@@ -192,40 +199,65 @@ public final class Virtd implements Callable<Integer> {
                   e.getMessage());
             }
           });
+      AtomicBoolean rereadPending = new AtomicBoolean();
       Runnable reloadManifests =
-          () -> {
-            var delta = store.reload(clock.instant());
-            store.problems().forEach((f, ps) -> ps.forEach(p -> log.warn("{}", p)));
-            delta
-                .changed()
-                .forEach(
-                    n -> {
-                      queue.forget(n);
-                      queue.add(n);
-                    });
-            if (delta.emptied() && cfg.prune()) {
-              log.warn(
-                  "{} is another, empty directory now (unmounted?): its {} guest(s) are left as"
-                      + " they are and not pruned; remove guests with ensure: absent",
-                  store.dir(),
-                  delta.removed().size());
+          new Runnable() {
+            @Override
+            public void run() {
+              var delta = store.reload(clock.instant());
+              // a file not settled yet keeps its last state; it is read once it has settled
+              if (!delta.unsettled().isEmpty()
+                  && !timer.isShutdown()
+                  && rereadPending.compareAndSet(false, true)) {
+                log.debug("{} changing: read again in {} ms", delta.unsettled(), SETTLE.toMillis());
+                try {
+                  timer.schedule(
+                      () -> {
+                        rereadPending.set(false);
+                        run();
+                      },
+                      SETTLE.toMillis(),
+                      TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                  // stopping or reloading: the next run reads everything again
+                }
+              }
+              react(delta);
             }
-            delta
-                .removed()
-                .forEach(
-                    n -> {
-                      if (cfg.prune() && !delta.emptied()) {
-                        log.info(
-                            "resource={} manifest removed: pruned in {} s unless it comes back",
-                            n,
-                            cfg.pruneGrace().toSeconds());
+
+            private void react(DesiredStore.Delta delta) {
+              store.problems().forEach((f, ps) -> ps.forEach(p -> log.warn("{}", p)));
+              delta
+                  .changed()
+                  .forEach(
+                      n -> {
+                        queue.forget(n);
                         queue.add(n);
-                      } else {
-                        reconciler.unmanaged(n);
-                        log.info(
-                            "resource={} manifest removed: guest left as it is (unmanaged)", n);
-                      }
-                    });
+                      });
+              if (delta.emptied() && cfg.prune()) {
+                log.warn(
+                    "{} is another, empty directory now (unmounted?): its {} guest(s) are left as"
+                        + " they are and not pruned; remove guests with ensure: absent",
+                    store.dir(),
+                    delta.removed().size());
+              }
+              delta
+                  .removed()
+                  .forEach(
+                      n -> {
+                        if (cfg.prune() && !delta.emptied()) {
+                          log.info(
+                              "resource={} manifest removed: pruned in {} s unless it comes back",
+                              n,
+                              cfg.pruneGrace().toSeconds());
+                          queue.add(n);
+                        } else {
+                          reconciler.unmanaged(n);
+                          log.info(
+                              "resource={} manifest removed: guest left as it is (unmanaged)", n);
+                        }
+                      });
+            }
           };
       Runnable fullPass =
           () -> {
@@ -250,7 +282,7 @@ public final class Virtd implements Callable<Integer> {
               },
               clock);
       try (ManifestWatcher watcher =
-          new ManifestWatcher(cfg.manifests(), Duration.ofMillis(250), reloadManifests)) {
+          new ManifestWatcher(cfg.manifests(), SETTLE, reloadManifests)) {
         // until the next run replaces it, this one answers, also while it drains on SIGHUP
         control.handleWith(
             new Control(store, reconciler, queue::add, () -> health.states().values()));
