@@ -142,6 +142,41 @@ class ApplyTest {
     assertEquals(List.of(), events, "the stale plan's steps were not run");
   }
 
+  /**
+   * Another run converged the guest after this plan was made and released the lock before this run
+   * asked for it: no wait, but the plan is stale all the same, and is made again under the lock.
+   */
+  @Test
+  void aPlanMadeStaleBeforeTheLockWasTakenIsPlannedAgainUnderIt() throws Exception {
+    DesiredState d = Specs.load("virt: a\nvirt_type: kvm\nmemory: 256\n");
+    var spec = d.get("a").orElseThrow();
+    PlanPolicy policy = PlanPolicy.of("host1");
+    Drivers drivers = drivers();
+    Plan plan = Planning.plan(d.resources().values(), drivers, policy); // create, then start
+    try (GuestLocks.Held other = new GuestLocks(locks).acquire("a", Duration.ofSeconds(1))) {
+      fake.create(
+          spec,
+          io.virtd.core.spi.OwnershipMark.forSpec(
+              spec, "host1", io.virtd.core.spi.OwnershipMark.Origin.CREATED));
+      fake.start("a");
+    }
+    List<String> waiting = new ArrayList<>();
+    Apply.Result r =
+        Apply.run(
+            plan,
+            drivers,
+            new Executor("host1", new GuestLocks(locks), Duration.ofSeconds(10)),
+            policy,
+            events::add,
+            1,
+            Executor.Gate.OPEN,
+            waiting::add);
+    assertEquals(List.of(), waiting, "the lock was free");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals(List.of("create a", "start a"), fake.calls, "only the other run acted");
+    assertEquals(List.of(), events, "the stale plan's steps were not run");
+  }
+
   @Test
   void thePlanAfterApplyStillShowsAResourceThatCouldNotBePlanned() {
     fake.add("a", RunState.RUNNING).mark =
@@ -187,7 +222,12 @@ class ApplyTest {
     PlanPolicy policy = PlanPolicy.of("host1");
     Drivers drivers = drivers();
     Plan plan = Planning.plan(d.resources().values(), drivers, policy);
-    fake.guests.get("a").state = RunState.RUNNING; // started behind our back: start now fails
+    fake.onCall =
+        call -> {
+          if (call.equals("start a")) {
+            throw new IllegalStateException("the hypervisor refused to start a");
+          }
+        };
     Apply.Result r =
         Apply.run(
             plan,
