@@ -97,11 +97,18 @@ class ControlTest {
     assertEquals(List.of("a", "a"), queued);
   }
 
+  /** The socket served again with this client time-out and cap. */
+  void serveWith(Duration clientTimeout, int maxClients) throws Exception {
+    server.close();
+    server =
+        new ControlServer(
+            socket, new Control(store, reconciler, queued::add), clientTimeout, maxClients);
+  }
+
   @Test
   void anIdleClientDoesNotDelayAnotherClientsStatus() throws Exception {
-    server.close();
     Duration readTimeout = Duration.ofSeconds(20);
-    server = new ControlServer(socket, new Control(store, reconciler, queued::add), readTimeout, 4);
+    serveWith(readTimeout, 4);
     try (SocketChannel idle = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       idle.connect(UnixDomainSocketAddress.of(socket)); // connects and says nothing
       long t0 = System.nanoTime();
@@ -119,9 +126,8 @@ class ControlTest {
 
   @Test
   void aClientThatSendsNoRequestIsDisconnectedAfterTheReadTimeout() throws Exception {
-    server.close();
     Duration readTimeout = Duration.ofMillis(300);
-    server = new ControlServer(socket, new Control(store, reconciler, queued::add), readTimeout, 4);
+    serveWith(readTimeout, 4);
     try (SocketChannel idle = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       idle.connect(UnixDomainSocketAddress.of(socket));
       long t0 = System.nanoTime();
@@ -144,10 +150,7 @@ class ControlTest {
 
   @Test
   void clientsBeyondTheCapAreToldTheDaemonIsBusyAtOnce() throws Exception {
-    server.close();
-    server =
-        new ControlServer(
-            socket, new Control(store, reconciler, queued::add), Duration.ofSeconds(30), 2);
+    serveWith(Duration.ofSeconds(30), 2);
     List<SocketChannel> idle = new ArrayList<>();
     try {
       for (int i = 0; i < 2; i++) {
