@@ -3,6 +3,7 @@ package io.virtd.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.virtd.core.config.RunDirectories;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -11,15 +12,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -53,8 +51,6 @@ public final class ControlServer implements AutoCloseable {
   /** The longest request line read; a request is a command and a few names. */
   static final int MAX_REQUEST = 64 * 1024;
 
-  private static final Set<PosixFilePermission> DIR_MODE =
-      PosixFilePermissions.fromString("rwxr-x---");
   private static final Set<PosixFilePermission> SOCKET_MODE =
       PosixFilePermissions.fromString("rw-rw----");
 
@@ -81,7 +77,7 @@ public final class ControlServer implements AutoCloseable {
     this.path = path;
     this.handler = handler;
     this.clientTimeout = clientTimeout;
-    createDirectories(path.getParent());
+    RunDirectories.create(path.getParent());
     server = bindWithFinalMode(path);
     clients =
         new ThreadPoolExecutor(
@@ -97,28 +93,6 @@ public final class ControlServer implements AutoCloseable {
     thread = new Thread(this::serve, "virtd-control");
     thread.setDaemon(true);
     thread.start();
-  }
-
-  /**
-   * The missing directories above the socket, each 0750 whatever the umask: made with that mode
-   * (which the umask can only narrow) and then set to it exactly. Existing directories are left as
-   * they are.
-   */
-  private static void createDirectories(Path dir) throws IOException {
-    List<Path> missing = new ArrayList<>();
-    for (Path d = dir.toAbsolutePath(); d != null && !Files.isDirectory(d); d = d.getParent()) {
-      missing.add(0, d);
-    }
-    for (Path d : missing) {
-      try {
-        Files.createDirectory(d, PosixFilePermissions.asFileAttribute(DIR_MODE));
-        Files.setPosixFilePermissions(d, DIR_MODE);
-      } catch (FileAlreadyExistsException e) {
-        if (!Files.isDirectory(d)) {
-          throw e;
-        }
-      }
-    }
   }
 
   /**
