@@ -149,7 +149,7 @@ class DesiredStoreTest {
    */
   @Test
   void aFileWrittenInPiecesIsNeverTakenAsDesiredHalfWritten() throws Exception {
-    Duration settle = Duration.ofMillis(250);
+    Duration settle = Duration.ofSeconds(1); // well above the pauses, even on a loaded machine
     DesiredStore store = new DesiredStore(dir, settle);
     write("a.yaml", "virt: a\nvirt_type: kvm\nensure: running\ndesc: before\n");
     assertTrue(store.reload(Instant.EPOCH).unsettled().contains(dir.resolve("a.yaml")));

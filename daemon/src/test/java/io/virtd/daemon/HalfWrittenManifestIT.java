@@ -19,14 +19,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A stopped guest's manifest rewritten in place, in three pieces 150 ms apart, again and again,
- * under a daemon whose full pass runs every second with prune on: every piece but the last declares
- * the guest running (no {@code ensure:} yet), or nothing at all (just truncated). No pass may take
- * such a file as desired: the guest is never started, never pruned, and ends with the last complete
- * contents.
+ * A stopped guest's manifest rewritten in place, in three pieces 100 ms apart (well inside the
+ * daemon's 250 ms settle time, even on a loaded machine), again and again, under a daemon whose
+ * full pass runs every second with prune on: every piece but the last declares the guest running
+ * (no {@code ensure:} yet), or nothing at all (just truncated). No pass may take such a file as
+ * desired: the guest is never started, never pruned, and ends with the last complete contents.
  */
 class HalfWrittenManifestIT {
-  static final int ROUNDS = 8;
+  static final int ROUNDS = 10;
   @TempDir Path dir;
   final String name = "virtd-it-h3-" + UUID.randomUUID().toString().substring(0, 8) + "-hw";
   DaemonProcess daemon;
@@ -64,7 +64,7 @@ class HalfWrittenManifestIT {
     for (int round = 0; round < ROUNDS; round++) {
       try (var out = Files.newOutputStream(f, StandardOpenOption.TRUNCATE_EXISTING)) {
         for (String piece : List.of(head(), "desc: round " + round + "\n", "ensure: stopped\n")) {
-          Thread.sleep(150);
+          Thread.sleep(100);
           out.write(piece.getBytes(StandardCharsets.UTF_8));
           out.flush();
         }
