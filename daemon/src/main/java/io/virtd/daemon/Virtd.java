@@ -22,9 +22,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -199,66 +201,45 @@ public final class Virtd implements Callable<Integer> {
                   e.getMessage());
             }
           });
+      AtomicReference<Runnable> reload = new AtomicReference<>();
       AtomicBoolean rereadPending = new AtomicBoolean();
       Runnable reloadManifests =
-          new Runnable() {
-            @Override
-            public void run() {
-              var delta = store.reload(clock.instant());
-              // a file not settled yet keeps its last state; it is read once it has settled
-              if (!delta.unsettled().isEmpty()
-                  && !timer.isShutdown()
-                  && rereadPending.compareAndSet(false, true)) {
-                log.debug("{} changing: read again in {} ms", delta.unsettled(), SETTLE.toMillis());
-                try {
-                  timer.schedule(
-                      () -> {
-                        rereadPending.set(false);
-                        run();
-                      },
-                      SETTLE.toMillis(),
-                      TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                  // stopping or reloading: the next run reads everything again
-                }
-              }
-              react(delta);
+          () -> {
+            var delta = store.reload(clock.instant());
+            rereadOnceSettled(timer, delta, rereadPending, () -> reload.get().run());
+            store.problems().forEach((f, ps) -> ps.forEach(p -> log.warn("{}", p)));
+            delta
+                .changed()
+                .forEach(
+                    n -> {
+                      queue.forget(n);
+                      queue.add(n);
+                    });
+            if (delta.emptied() && cfg.prune()) {
+              log.warn(
+                  "{} is another, empty directory now (unmounted?): its {} guest(s) are left as"
+                      + " they are and not pruned; remove guests with ensure: absent",
+                  store.dir(),
+                  delta.removed().size());
             }
-
-            private void react(DesiredStore.Delta delta) {
-              store.problems().forEach((f, ps) -> ps.forEach(p -> log.warn("{}", p)));
-              delta
-                  .changed()
-                  .forEach(
-                      n -> {
-                        queue.forget(n);
+            delta
+                .removed()
+                .forEach(
+                    n -> {
+                      if (cfg.prune() && !delta.emptied()) {
+                        log.info(
+                            "resource={} manifest removed: pruned in {} s unless it comes back",
+                            n,
+                            cfg.pruneGrace().toSeconds());
                         queue.add(n);
-                      });
-              if (delta.emptied() && cfg.prune()) {
-                log.warn(
-                    "{} is another, empty directory now (unmounted?): its {} guest(s) are left as"
-                        + " they are and not pruned; remove guests with ensure: absent",
-                    store.dir(),
-                    delta.removed().size());
-              }
-              delta
-                  .removed()
-                  .forEach(
-                      n -> {
-                        if (cfg.prune() && !delta.emptied()) {
-                          log.info(
-                              "resource={} manifest removed: pruned in {} s unless it comes back",
-                              n,
-                              cfg.pruneGrace().toSeconds());
-                          queue.add(n);
-                        } else {
-                          reconciler.unmanaged(n);
-                          log.info(
-                              "resource={} manifest removed: guest left as it is (unmanaged)", n);
-                        }
-                      });
-            }
+                      } else {
+                        reconciler.unmanaged(n);
+                        log.info(
+                            "resource={} manifest removed: guest left as it is (unmanaged)", n);
+                      }
+                    });
           };
+      reload.set(reloadManifests);
       Runnable fullPass =
           () -> {
             reloadManifests.run();
@@ -329,6 +310,32 @@ public final class Virtd implements Callable<Integer> {
     } finally {
       timer.shutdownNow();
       healthThread.shutdownNow();
+    }
+  }
+
+  /**
+   * A file not settled yet keeps its last state: {@code reload} runs again once the settle time has
+   * passed (once, however many reloads found files changing meanwhile).
+   */
+  private static void rereadOnceSettled(
+      ScheduledExecutorService timer,
+      DesiredStore.Delta delta,
+      AtomicBoolean pending,
+      Runnable reload) {
+    if (delta.unsettled().isEmpty() || !pending.compareAndSet(false, true)) {
+      return;
+    }
+    log.debug("{} changing: read again in {} ms", delta.unsettled(), SETTLE.toMillis());
+    try {
+      timer.schedule(
+          () -> {
+            pending.set(false);
+            reload.run();
+          },
+          SETTLE.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      pending.set(false); // stopping or reloading: the next run reads everything again
     }
   }
 
