@@ -26,8 +26,13 @@ final class ControlClient {
       if (names.isEmpty()) {
         req.putArray("names");
       }
-      ch.write(
-          ByteBuffer.wrap((JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8)));
+      try {
+        ch.write(
+            ByteBuffer.wrap(
+                (JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8)));
+      } catch (IOException e) {
+        // a daemon too busy to read the request answers so at once and closes: read that answer
+      }
       var in =
           new java.io.BufferedReader(
               new java.io.InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));

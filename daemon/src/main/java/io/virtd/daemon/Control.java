@@ -35,7 +35,9 @@ public final class Control implements ControlServer.Handler {
   public ObjectNode handle(String cmd, List<String> names) {
     ObjectNode reply = ControlServer.JSON.createObjectNode();
     for (String n : names) {
-      if (store.get(n).isEmpty()) {
+      // a held guest whose manifest went since is released all the same, or it never would be
+      boolean releasable = cmd.equals("release") && reconciler.isHeld(n);
+      if (store.get(n).isEmpty() && !releasable) {
         return reply
             .put("ok", false)
             .put("error", "unknown name `" + n + "`: no manifest declares it");

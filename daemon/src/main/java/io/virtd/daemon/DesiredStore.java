@@ -5,6 +5,8 @@ import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.Problem;
 import io.virtd.core.manifest.VmSpec;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,26 +31,50 @@ public final class DesiredStore {
   private final Map<String, VmSpec> gone = new HashMap<>();
   private final Map<String, Instant> goneSince = new HashMap<>();
   private boolean trackGone = true;
+  private final SettledFiles settled;
 
+  /** A store that reads every file as it is: for files known to be complete. */
   public DesiredStore(Path dir) {
+    this(dir, Duration.ZERO);
+  }
+
+  /**
+   * A store that reads a file only once it has settled: unchanged for {@code settle} (see {@link
+   * SettledFiles}); until then the file's resources keep their last state.
+   */
+  public DesiredStore(Path dir, Duration settle) {
     this.dir = dir;
+    this.settled = new SettledFiles(settle, Clock.systemUTC());
   }
 
   /**
    * What a reload changed: resources whose desired state differs, and those that went away. {@code
    * emptied}: the manifests directory is another, empty directory now (the file system it was on
    * unmounted, say), so the removed resources are not remembered as gone and are never pruned. A
-   * file removed from the same directory is a removal as usual, the last one too.
+   * file removed from the same directory is a removal as usual, the last one too. {@code
+   * unsettled}: files not read this time because they changed too recently; read again once the
+   * settle time has passed.
    */
-  public record Delta(Set<String> changed, Set<String> removed, boolean emptied) {}
+  public record Delta(
+      Set<String> changed, Set<String> removed, boolean emptied, Set<Path> unsettled) {}
 
   public synchronized Delta reload(Instant now) {
+    Map<Path, SettledFiles.Stat> before = settled.enabled() ? SettledFiles.statAll(dir) : Map.of();
     DesiredState fresh = loader.load(List.of(dir));
+    Set<Path> unsettled =
+        settled.enabled() ? settled.unsettled(before, SettledFiles.statAll(dir)) : Set.of();
     Map<Path, List<Problem>> byFile = new LinkedHashMap<>();
     for (Problem p : fresh.problems()) {
-      byFile.computeIfAbsent(p.file(), f -> new ArrayList<>()).add(p);
+      if (!unsettled.contains(p.file())) {
+        byFile.computeIfAbsent(p.file(), f -> new ArrayList<>()).add(p);
+      }
     }
-    Set<Path> badFiles = new HashSet<>();
+    for (Path f : unsettled) { // what was said of it before still holds
+      if (problems.containsKey(f)) {
+        byFile.put(f, problems.get(f));
+      }
+    }
+    Set<Path> badFiles = new HashSet<>(unsettled);
     byFile.forEach(
         (f, ps) -> {
           if (ps.stream().anyMatch(Problem::isError)) {
@@ -61,8 +87,9 @@ public final class DesiredStore {
         next.put(s.name(), s);
       }
     }
-    // a broken file keeps what it last declared validly; so does every file of a directory that
-    // cannot be read (gone, unmounted, permission denied): that is no evidence of a removal
+    // a broken file keeps what it last declared validly; so do a file not settled yet and every
+    // file of a directory that cannot be read (gone, unmounted, permission denied): that is no
+    // evidence of a removal
     for (VmSpec old : current.values()) {
       if (underAny(badFiles, old.file()) && !next.containsKey(old.name())) {
         next.put(old.name(), old);
@@ -99,7 +126,7 @@ public final class DesiredStore {
     }
     current = next;
     problems = byFile;
-    return new Delta(changed, removed, emptied);
+    return new Delta(changed, removed, emptied, Set.copyOf(unsettled));
   }
 
   private static boolean underAny(Set<Path> bad, Path file) {

@@ -122,6 +122,10 @@ public final class Reconciler {
     status.computeIfPresent(name, (n, s) -> withHeld(s, false));
   }
 
+  public boolean isHeld(String name) {
+    return holds.isHeld(name);
+  }
+
   public Map<String, GuestStatus> status() {
     return Map.copyOf(status);
   }

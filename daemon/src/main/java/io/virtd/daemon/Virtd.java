@@ -22,8 +22,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +52,12 @@ public final class Virtd implements Callable<Integer> {
 
   /** How long SIGTERM waits for running steps; the unit's TimeoutStopSec is longer. */
   static final Duration DRAIN = Duration.ofSeconds(60);
+
+  /**
+   * How long a manifest must stay unchanged before it is read, by every path that reads it (the
+   * watcher's debounce too), so that a file caught half-written is never applied.
+   */
+  static final Duration SETTLE = Duration.ofMillis(250);
 
   enum Request {
     STOP,
@@ -95,7 +104,7 @@ public final class Virtd implements Callable<Integer> {
     try {
       while (true) {
         if (store == null || !store.dir().equals(cfg.manifests())) {
-          store = new DesiredStore(cfg.manifests());
+          store = new DesiredStore(cfg.manifests(), SETTLE);
         }
         if (control == null || !control.path().equals(cfg.socket())) {
           if (control != null) {
@@ -193,9 +202,12 @@ public final class Virtd implements Callable<Integer> {
                   e.getMessage());
             }
           });
+      AtomicReference<Runnable> reload = new AtomicReference<>();
+      AtomicBoolean rereadPending = new AtomicBoolean();
       Runnable reloadManifests =
           () -> {
             var delta = store.reload(clock.instant());
+            rereadOnceSettled(timer, delta, rereadPending, () -> reload.get().run());
             store.problems().forEach((f, ps) -> ps.forEach(p -> log.warn("{}", p)));
             delta
                 .changed()
@@ -228,6 +240,7 @@ public final class Virtd implements Callable<Integer> {
                       }
                     });
           };
+      reload.set(reloadManifests);
       Runnable fullPass =
           () -> {
             reloadManifests.run();
@@ -251,7 +264,7 @@ public final class Virtd implements Callable<Integer> {
               },
               clock);
       try (ManifestWatcher watcher =
-          new ManifestWatcher(cfg.manifests(), Duration.ofMillis(250), reloadManifests)) {
+          new ManifestWatcher(cfg.manifests(), SETTLE, reloadManifests)) {
         // until the next run replaces it, this one answers, also while it drains on SIGHUP
         control.handleWith(
             new Control(store, reconciler, queue::add, () -> health.states().values()));
@@ -298,6 +311,32 @@ public final class Virtd implements Callable<Integer> {
     } finally {
       timer.shutdownNow();
       healthThread.shutdownNow();
+    }
+  }
+
+  /**
+   * A file not settled yet keeps its last state: {@code reload} runs again once the settle time has
+   * passed (once, however many reloads found files changing meanwhile).
+   */
+  private static void rereadOnceSettled(
+      ScheduledExecutorService timer,
+      DesiredStore.Delta delta,
+      AtomicBoolean pending,
+      Runnable reload) {
+    if (delta.unsettled().isEmpty() || !pending.compareAndSet(false, true)) {
+      return;
+    }
+    log.debug("{} changing: read again in {} ms", delta.unsettled(), SETTLE.toMillis());
+    try {
+      timer.schedule(
+          () -> {
+            pending.set(false);
+            reload.run();
+          },
+          SETTLE.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      pending.set(false); // stopping or reloading: the next run reads everything again
     }
   }
 

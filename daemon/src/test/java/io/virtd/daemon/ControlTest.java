@@ -1,18 +1,26 @@
 package io.virtd.daemon;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.virtd.cli.CliRunner;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.testing.FakeDriver;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +32,7 @@ class ControlTest {
   final FakeDriver fake = new FakeDriver();
   final List<String> queued = new ArrayList<>();
   Reconciler reconciler;
+  DesiredStore store;
   ControlServer server;
   Path socket;
 
@@ -33,7 +42,7 @@ class ControlTest {
     Files.writeString(m.resolve("a.yaml"), "virt: a\nvirt_type: kvm\n");
     Files.setPosixFilePermissions(
         m.resolve("a.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
-    DesiredStore store = new DesiredStore(m);
+    store = new DesiredStore(m);
     store.reload(Instant.EPOCH);
     reconciler = FakeReconcilers.over(store, fake, dir.resolve("locks"), Clock.systemUTC());
     socket = dir.resolve("run/virtd.sock");
@@ -86,6 +95,84 @@ class ControlTest {
     assertEquals(List.of("a"), queued, "release queues the guest again");
     assertEquals(0, CliRunner.run("reconcile", "--socket", socket.toString()).exit());
     assertEquals(List.of("a", "a"), queued);
+  }
+
+  /** The socket served again with this client time-out and cap. */
+  void serveWith(Duration clientTimeout, int maxClients) throws Exception {
+    server.close();
+    server =
+        new ControlServer(
+            socket, new Control(store, reconciler, queued::add), clientTimeout, maxClients);
+  }
+
+  @Test
+  void anIdleClientDoesNotDelayAnotherClientsStatus() throws Exception {
+    Duration readTimeout = Duration.ofSeconds(20);
+    serveWith(readTimeout, 4);
+    try (SocketChannel idle = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      idle.connect(UnixDomainSocketAddress.of(socket)); // connects and says nothing
+      long t0 = System.nanoTime();
+      var status =
+          CompletableFuture.supplyAsync(
+                  () -> CliRunner.run("status", "--socket", socket.toString()))
+              .get(readTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      assertEquals(0, status.exit(), status.err());
+      assertTrue(
+          took.compareTo(readTimeout.dividedBy(4)) < 0,
+          "status took " + took + " while another client sat idle");
+    }
+  }
+
+  @Test
+  void aClientThatSendsNoRequestIsDisconnectedAfterTheReadTimeout() throws Exception {
+    Duration readTimeout = Duration.ofMillis(300);
+    serveWith(readTimeout, 4);
+    try (SocketChannel idle = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      idle.connect(UnixDomainSocketAddress.of(socket));
+      long t0 = System.nanoTime();
+      // blocks until the server gives up on this client and closes its end
+      int n =
+          CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return idle.read(ByteBuffer.allocate(64));
+                    } catch (java.io.IOException e) {
+                      return -2;
+                    }
+                  })
+              .get(10, TimeUnit.SECONDS);
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      assertEquals(-1, n, "the server closed the connection without an answer");
+      assertTrue(took.compareTo(readTimeout.dividedBy(2)) >= 0, "closed after " + took);
+    }
+  }
+
+  @Test
+  void clientsBeyondTheCapAreToldTheDaemonIsBusyAtOnce() throws Exception {
+    serveWith(Duration.ofSeconds(30), 2);
+    List<SocketChannel> idle = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+        idle.add(c);
+        c.connect(UnixDomainSocketAddress.of(socket));
+      }
+      var busy =
+          CompletableFuture.supplyAsync(
+                  () -> CliRunner.run("status", "--socket", socket.toString()))
+              .get(10, TimeUnit.SECONDS);
+      assertEquals(1, busy.exit());
+      assertTrue(busy.err().contains("busy"), busy.err());
+      idle.get(0).close();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> CliRunner.run("status", "--socket", socket.toString()).exit() == 0);
+    } finally {
+      for (SocketChannel c : idle) {
+        c.close();
+      }
+    }
   }
 
   @Test

@@ -26,13 +26,20 @@ final class DaemonProcess implements AutoCloseable {
   final Path log;
   private Process process;
 
+  /** The umask the daemon starts with (e.g. {@code 000}); null: this JVM's. */
+  String umask;
+
   /** Extra environment for the daemon (e.g. NOTIFY_SOCKET). */
   final Map<String, String> env = new java.util.HashMap<>();
 
   DaemonProcess(Path dir, String extraConfig) throws IOException {
+    this(dir, dir.resolve("virtd.sock"), extraConfig);
+  }
+
+  DaemonProcess(Path dir, Path socket, String extraConfig) throws IOException {
     this.dir = dir;
     this.manifests = Files.createDirectories(dir.resolve("m"));
-    this.socket = dir.resolve("virtd.sock");
+    this.socket = socket;
     this.config = dir.resolve("virtd.yaml");
     this.log = dir.resolve("virtd.log");
     writeConfig(
@@ -100,6 +107,9 @@ final class DaemonProcess implements AutoCloseable {
                 "io.virtd.daemon.Virtd",
                 "--config",
                 config.toString()));
+    if (umask != null) {
+      argv.addAll(0, List.of("/bin/sh", "-c", "umask " + umask + " && exec \"$@\"", "sh"));
+    }
     ProcessBuilder pb =
         new ProcessBuilder(argv)
             .redirectErrorStream(true)

@@ -1,14 +1,23 @@
 package io.virtd.daemon;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.virtd.core.manifest.Field;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -131,5 +140,53 @@ class DesiredStoreTest {
     DesiredStore.Delta d = store.reload(Instant.EPOCH);
     assertEquals(Set.of(), d.removed());
     assertTrue(store.get("a").isPresent());
+  }
+
+  /**
+   * A file written in pieces while full passes reload the store every few milliseconds: no pass
+   * takes a half-written file as desired; each sees the last complete state until the file has
+   * stayed unchanged for the settle time.
+   */
+  @Test
+  void aFileWrittenInPiecesIsNeverTakenAsDesiredHalfWritten() throws Exception {
+    Duration settle = Duration.ofSeconds(1); // well above the pauses, even on a loaded machine
+    DesiredStore store = new DesiredStore(dir, settle);
+    write("a.yaml", "virt: a\nvirt_type: kvm\nensure: running\ndesc: before\n");
+    assertTrue(store.reload(Instant.EPOCH).unsettled().contains(dir.resolve("a.yaml")));
+    assertTrue(store.get("a").isEmpty(), "not read before it has settled");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> store.reload(Instant.EPOCH).unsettled().isEmpty());
+    assertEquals("before", store.get("a").orElseThrow().string(Field.DESC).orElse(null));
+
+    Set<String> desired = ConcurrentHashMap.newKeySet();
+    AtomicBoolean writing = new AtomicBoolean(true);
+    Thread passes =
+        new Thread(
+            () -> {
+              while (writing.get()) {
+                store.reload(Instant.EPOCH);
+                store
+                    .get("a")
+                    .ifPresent(
+                        s ->
+                            desired.add(s.ensure().key() + " " + s.string(Field.DESC).orElse("-")));
+                LockSupport.parkNanos(5_000_000);
+              }
+            });
+    passes.start();
+    Path f = dir.resolve("a.yaml");
+    try (var out = Files.newOutputStream(f, StandardOpenOption.TRUNCATE_EXISTING)) {
+      for (String piece :
+          List.of("virt: a\nvirt_type: kvm\n", "ensure: stopped\n", "desc: tripwi", "re\n")) {
+        out.write(piece.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        Thread.sleep(150);
+      }
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> desired.contains("stopped tripwire"));
+    writing.set(false);
+    passes.join();
+    assertEquals(Set.of("running before", "stopped tripwire"), desired);
   }
 }

@@ -135,4 +135,30 @@ class PruneTest {
     noPrune.reconcile("a");
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
   }
+
+  /**
+   * A guest held while its manifest is removed is left alone while held; {@code release} accepts
+   * its name though no manifest declares it any more, and the prune then runs by its usual rules.
+   */
+  @Test
+  void aHeldGuestWhoseManifestIsRemovedCanBeReleasedAndIsThenPruned() throws Exception {
+    manifest("virt: a\nvirt_type: kvm\n");
+    reconciler.reconcile("a");
+    List<String> queued = new java.util.ArrayList<>();
+    Control control = new Control(store, reconciler, queued::add);
+    assertTrue(control.handle("hold", List.of("a")).path("ok").asBoolean());
+    removeManifest();
+    clock.now = T0.plusSeconds(3600);
+    reconciler.reconcile("a");
+    assertTrue(fake.guests.containsKey("a"), "held: left as it is");
+
+    var released = control.handle("release", List.of("a"));
+    assertTrue(released.path("ok").asBoolean(), released.toString());
+    assertEquals(List.of("a"), queued, "queued again");
+    assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
+    assertFalse(fake.guests.containsKey("a"), "pruned once released");
+
+    var again = control.handle("release", List.of("a"));
+    assertFalse(again.path("ok").asBoolean(), "neither declared nor held: unknown");
+  }
 }

@@ -10,7 +10,9 @@ import io.virtd.core.spi.DocumentDigest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -145,8 +147,11 @@ final class CloudInitSeed {
    * running guest keeps reading the image it booted with (QEMU holds it open) and sees the new one
    * at its next boot. Readable by its owner only: libvirt hands it to the QEMU user when the guest
    * starts (dynamic ownership), and user-data may hold passwords.
+   *
+   * @return whether this call made the file (there was none at {@code iso}); only then may a failed
+   *     create delete it: an existing one may be another run's, in use by its guest
    */
-  static void write(VmSpec spec, Path iso) throws IOException {
+  static boolean write(VmSpec spec, Path iso) throws IOException {
     Path dir = iso.getParent();
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(
@@ -166,12 +171,28 @@ final class CloudInitSeed {
       run(genisoimageArgs(out, List.copyOf(files.keySet())), work);
       Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rw-------"));
       try {
-        Files.move(out, iso, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(out, iso, StandardCopyOption.REPLACE_EXISTING);
+        Files.createLink(iso, out); // link(2) never replaces: made here, or there already
+        return true;
+      } catch (FileAlreadyExistsException e) {
+        // replaced below
+      } catch (UnsupportedOperationException | IOException e) {
+        // no hard links on this file system: tell "made here" by looking first
+        boolean existed = Files.exists(iso, LinkOption.NOFOLLOW_LINKS);
+        replace(out, iso);
+        return !existed;
       }
+      replace(out, iso);
+      return false;
     } finally {
       deleteTree(work);
+    }
+  }
+
+  private static void replace(Path out, Path iso) throws IOException {
+    try {
+      Files.move(out, iso, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(out, iso, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 

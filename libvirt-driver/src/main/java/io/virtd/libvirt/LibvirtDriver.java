@@ -325,12 +325,14 @@ public final class LibvirtDriver implements VmDriver {
           Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: " + e.getMessage(), e);
     }
     List<Marks.Volume> made = prepared.storage().volumes();
-    boolean seeded = CloudInitSeed.wanted(spec);
+    boolean seedMade = false; // by this attempt: a seed found there may be another run's
     Domain d = null;
     try {
       String xml = definition(spec, mark, prepared);
-      if (seeded) {
-        xml = seed(spec, xml, "create");
+      if (CloudInitSeed.wanted(spec)) {
+        Seeded seeded = seed(spec, xml, "create");
+        xml = seeded.xml();
+        seedMade = seeded.madeFile();
       }
       d = c.domainDefineXML(xml);
       Object autoboot = spec.managed().get(Field.AUTOBOOT);
@@ -338,10 +340,10 @@ public final class LibvirtDriver implements VmDriver {
         d.setAutostart(b);
       }
     } catch (LibvirtException e) {
-      discardIfUndefined(d, storage, made, seeded, spec.name());
+      discardIfUndefined(d, storage, made, seedMade, spec.name());
       throw fail(e, "define", spec.name());
     } catch (DriverException | RuntimeException e) {
-      discardIfUndefined(d, storage, made, seeded, spec.name());
+      discardIfUndefined(d, storage, made, seedMade, spec.name());
       throw e;
     } finally {
       free(d);
@@ -374,10 +376,16 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   /**
+   * A definition with the seed attached; {@code madeFile}: the seed image did not exist before (see
+   * {@link CloudInitSeed#write}).
+   */
+  private record Seeded(String xml, boolean madeFile) {}
+
+  /**
    * Writes the guest's cloud-init seed image and returns {@code xml} with it attached and the
    * documents' digests in the mark. Never logs the documents: user-data holds passwords.
    */
-  private String seed(VmSpec spec, String xml, String action) throws DriverException {
+  private Seeded seed(VmSpec spec, String xml, String action) throws DriverException {
     if (isRemote(uri)) {
       throw new DriverException(
           Kind.TERMINAL,
@@ -392,9 +400,10 @@ public final class LibvirtDriver implements VmDriver {
               + uri);
     }
     Path iso = null;
+    boolean made;
     try {
       iso = CloudInitSeed.isoPath(seedDir(), spec.name());
-      CloudInitSeed.write(spec, iso);
+      made = CloudInitSeed.write(spec, iso);
     } catch (IOException | RuntimeException e) {
       throw new DriverException(
           Kind.TERMINAL,
@@ -409,8 +418,12 @@ public final class LibvirtDriver implements VmDriver {
           e);
     }
     try {
-      return CloudInitSeed.attach(xml, iso, spec.virtType(), CloudInitSeed.digests(spec));
+      return new Seeded(
+          CloudInitSeed.attach(xml, iso, spec.virtType(), CloudInitSeed.digests(spec)), made);
     } catch (DomainWriter.Unsupported e) {
+      if (made) {
+        deleteSeedQuietly(spec.name());
+      }
       throw new DriverException(
           Kind.TERMINAL, "libvirt: " + action + " `" + spec.name() + "`: " + e.getMessage(), e);
     }
@@ -418,15 +431,16 @@ public final class LibvirtDriver implements VmDriver {
 
   /**
    * After a failed create: when no guest was defined, nothing holds the volumes and seed it made,
-   * so they go (no orphans on retry); the create's own error is the one to report.
+   * so they go (no orphans on retry); the create's own error is the one to report. Only what this
+   * attempt made: a seed image that was there already may be another run's guest's.
    */
   private void discardIfUndefined(
-      Domain defined, Storage storage, List<Marks.Volume> made, boolean seeded, String name) {
+      Domain defined, Storage storage, List<Marks.Volume> made, boolean seedMade, String name) {
     if (defined != null) {
       return;
     }
     GuestStorage.deleteQuietly(storage, made);
-    if (seeded) {
+    if (seedMade) {
       deleteSeedQuietly(name);
     }
   }
@@ -504,7 +518,7 @@ public final class LibvirtDriver implements VmDriver {
       }
       Optional<Path> oldSeed = Optional.empty();
       if (CloudInitSeed.touches(changes)) {
-        edited = seed(spec, edited, "update");
+        edited = seed(spec, edited, "update").xml();
         Path now = seedOf(edited);
         oldSeed = CloudInitSeed.recorded(inactive).filter(p -> !p.equals(now));
       }

@@ -8,6 +8,7 @@ import static io.virtd.core.testing.DriverContract.spec;
 import static io.virtd.core.testing.DriverContract.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.virtd.core.config.Config;
@@ -296,5 +297,49 @@ class CloudInitSeedDriverTest {
     CloudInitSeed.delete(link, "g");
     assertTrue(Files.exists(precious), "only a file by a seed's name, never through a link");
     assertTrue(Files.isSymbolicLink(link));
+  }
+
+  /**
+   * A create that fails because the guest exists already (another run made it first) leaves that
+   * guest's seed image in place: a create's cleanup removes only what it wrote itself.
+   */
+  @Test
+  void aCreateThatFindsTheGuestMadeAlreadyLeavesItsSeed() throws Exception {
+    VmSpec spec =
+        spec(prefix + "h", VirtType.KVM, Field.MEMORY, mib(64), Field.USER_DATA, SECRET_DOC);
+    driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED));
+    Path iso = seedOf(spec.name());
+
+    assertThrows(
+        io.virtd.core.spi.DriverException.class,
+        () -> driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED)));
+    assertTrue(Files.isRegularFile(iso), "the existing guest's seed is still there");
+    driver.start(spec.name()); // and the guest still boots with it
+  }
+
+  /** A create whose define fails removes the seed image it wrote: nothing is left for a retry. */
+  @Test
+  void aCreateWhoseDefineFailsRemovesTheSeedItWrote() throws Exception {
+    VmSpec other =
+        spec(prefix + "i", VirtType.KVM, Field.MEMORY, mib(64), Field.USER_DATA, SECRET_DOC);
+    driver.create(other, mark(other, OwnershipMark.Origin.CREATED));
+    Path seeds = seedOf(other.name()).getParent();
+
+    String name = prefix + "j"; // defined out of band, unseeded, under another UUID
+    org.libvirt.Connect conn = new org.libvirt.Connect(URI);
+    try {
+      conn.domainDefineXML(
+              "<domain type='test'><name>"
+                  + name
+                  + "</name><memory>65536</memory><os><type>hvm</type></os></domain>")
+          .free();
+    } finally {
+      conn.close();
+    }
+    VmSpec spec = spec(name, VirtType.KVM, Field.MEMORY, mib(64), Field.USER_DATA, SECRET_DOC);
+    assertThrows(
+        io.virtd.core.spi.DriverException.class,
+        () -> driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED)));
+    assertFalse(Files.exists(CloudInitSeed.isoPath(seeds, name)), "the seed it wrote is gone");
   }
 }

@@ -49,8 +49,10 @@ public final class Executor {
   }
 
   /**
-   * Another process (the daemon, another {@code virtctl apply}) held the guest's lock: the plan
-   * made before waiting may be stale, so the guest is planned again once the lock is free.
+   * Other processes (the daemon, another {@code virtctl apply}) act on guests too: a plan made
+   * before the guest's lock was taken may be stale, whether or not this run had to wait for the
+   * lock (the other may have finished just before), so the guest is planned again under its lock,
+   * always, and only that plan is carried out.
    */
   public interface Contention {
     Contention NONE =
@@ -67,7 +69,7 @@ public final class Executor {
     /** About to wait for the guest's lock. */
     void waiting(String name);
 
-    /** The guest planned again, as it is now. */
+    /** The guest planned again, as it is now (called under its lock). */
     ResourcePlan replan(ResourcePlan stale);
   }
 
@@ -100,20 +102,18 @@ public final class Executor {
     }
     try (GuestLocks.Held lock =
         locks.acquire(spec.name(), lockWait, () -> contention.waiting(spec.name()))) {
-      if (lock.waited()) {
-        plan = contention.replan(plan);
-        if (plan.error().isPresent()) {
-          events.accept(
-              new ApplyEvent(
-                  spec.name(),
-                  plan.driver(),
-                  "plan",
-                  false,
-                  Duration.ZERO,
-                  Optional.empty(),
-                  plan.error()));
-          return new Outcome(false, unhonoured, false);
-        }
+      plan = contention.replan(plan);
+      if (plan.error().isPresent()) {
+        events.accept(
+            new ApplyEvent(
+                spec.name(),
+                plan.driver(),
+                "plan",
+                false,
+                Duration.ZERO,
+                Optional.empty(),
+                plan.error()));
+        return new Outcome(false, unhonoured, false);
       }
       boolean adopting = plan.has(Step.Adopt.class);
       for (Step step : plan.steps()) {

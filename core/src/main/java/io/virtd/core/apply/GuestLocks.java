@@ -1,13 +1,15 @@
 package io.virtd.core.apply;
 
+import io.virtd.core.config.RunDirectories;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * Per-guest advisory locks, one file per guest under the lock directory ({@code /run/virtd/locks}),
@@ -41,10 +43,12 @@ public final class GuestLocks {
    * process holds it.
    */
   public Held acquire(String name, Duration wait, Runnable onWait) throws IOException {
-    Files.createDirectories(dir);
+    RunDirectories.create(dir);
     FileChannel ch =
         FileChannel.open(
-            dir.resolve(name + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            dir.resolve(name + ".lock"),
+            Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     long deadline = System.nanoTime() + wait.toNanos();
     boolean waited = false;
     try {

@@ -96,10 +96,36 @@ class ApplyTest {
     assertTrue(r.after().hasChanges(), "what was not begun is still to do");
   }
 
+  static final String ONE = "virt: a\nvirt_type: kvm\nmemory: 256\n";
+
+  /** What another process does to guest {@code a} meanwhile: converge it itself. */
+  void otherProcessConvergesA() throws Exception {
+    var spec = Specs.load(ONE).get("a").orElseThrow();
+    fake.create(
+        spec,
+        io.virtd.core.spi.OwnershipMark.forSpec(
+            spec, "host1", io.virtd.core.spi.OwnershipMark.Origin.CREATED));
+    fake.start("a");
+  }
+
+  /**
+   * Applies {@code plan} (made earlier) with a 10 s lock wait, reporting waits to {@code waiting}.
+   */
+  Apply.Result applyStale(Plan plan, Drivers drivers, PlanPolicy policy, List<String> waiting) {
+    return Apply.run(
+        plan,
+        drivers,
+        new Executor("host1", new GuestLocks(locks), Duration.ofSeconds(10)),
+        policy,
+        events::add,
+        1,
+        Executor.Gate.OPEN,
+        waiting::add);
+  }
+
   @Test
   void aGuestLockedByAnotherProcessIsWaitedForSaidAndPlannedAgain() throws Exception {
-    DesiredState d = Specs.load("virt: a\nvirt_type: kvm\nmemory: 256\n");
-    var spec = d.get("a").orElseThrow();
+    DesiredState d = Specs.load(ONE);
     PlanPolicy policy = PlanPolicy.of("host1");
     Drivers drivers = drivers();
     Plan plan = Planning.plan(d.resources().values(), drivers, policy); // create, then start
@@ -112,12 +138,7 @@ class ApplyTest {
                 while (waiting.isEmpty()) {
                   Thread.sleep(10);
                 }
-                // meanwhile the other process converges the guest itself
-                fake.create(
-                    spec,
-                    io.virtd.core.spi.OwnershipMark.forSpec(
-                        spec, "host1", io.virtd.core.spi.OwnershipMark.Origin.CREATED));
-                fake.start("a");
+                otherProcessConvergesA();
               } catch (Exception e) {
                 throw new IllegalStateException(e);
               } finally {
@@ -125,20 +146,32 @@ class ApplyTest {
               }
             });
     daemon.start();
-    Apply.Result r =
-        Apply.run(
-            plan,
-            drivers,
-            new Executor("host1", new GuestLocks(locks), Duration.ofSeconds(10)),
-            policy,
-            events::add,
-            1,
-            Executor.Gate.OPEN,
-            waiting::add);
+    Apply.Result r = applyStale(plan, drivers, policy, waiting);
     daemon.join(10_000);
     assertEquals(List.of("a"), waiting, "apply said it was waiting");
     assertEquals(0, r.exitCode(), r.toString());
     assertEquals(List.of("create a", "start a"), fake.calls, "only the other process acted");
+    assertEquals(List.of(), events, "the stale plan's steps were not run");
+  }
+
+  /**
+   * Another run converged the guest after this plan was made and released the lock before this run
+   * asked for it: no wait, but the plan is stale all the same, and is made again under the lock.
+   */
+  @Test
+  void aPlanMadeStaleBeforeTheLockWasTakenIsPlannedAgainUnderIt() throws Exception {
+    DesiredState d = Specs.load(ONE);
+    PlanPolicy policy = PlanPolicy.of("host1");
+    Drivers drivers = drivers();
+    Plan plan = Planning.plan(d.resources().values(), drivers, policy); // create, then start
+    try (GuestLocks.Held other = new GuestLocks(locks).acquire("a", Duration.ofSeconds(1))) {
+      otherProcessConvergesA();
+    }
+    List<String> waiting = new ArrayList<>();
+    Apply.Result r = applyStale(plan, drivers, policy, waiting);
+    assertEquals(List.of(), waiting, "the lock was free");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals(List.of("create a", "start a"), fake.calls, "only the other run acted");
     assertEquals(List.of(), events, "the stale plan's steps were not run");
   }
 
@@ -187,7 +220,12 @@ class ApplyTest {
     PlanPolicy policy = PlanPolicy.of("host1");
     Drivers drivers = drivers();
     Plan plan = Planning.plan(d.resources().values(), drivers, policy);
-    fake.guests.get("a").state = RunState.RUNNING; // started behind our back: start now fails
+    fake.onCall =
+        call -> {
+          if (call.equals("start a")) {
+            throw new IllegalStateException("the hypervisor refused to start a");
+          }
+        };
     Apply.Result r =
         Apply.run(
             plan,
