@@ -11,6 +11,9 @@ import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.Problem;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
+import io.virtd.daemon.http.BearerToken;
+import io.virtd.daemon.http.HttpEndpoint;
+import io.virtd.daemon.http.Metrics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -71,6 +74,12 @@ public final class Virtd implements Callable<Integer> {
   /** systemd's notify protocol; a no-op without $NOTIFY_SOCKET. */
   SdNotify sd = SdNotify.fromEnvironment();
 
+  /** Counters and gauges outlive configuration reloads. */
+  private final Metrics metrics = new Metrics();
+
+  /** The status page, API and metrics; empty with {@code http.listen: off}. */
+  private Optional<HttpEndpoint> http = Optional.empty();
+
   private int runs; // configurations run so far: the first started, the others reloaded
 
   /** What SIGTERM does: stop taking work, let running steps finish, return 0. */
@@ -103,6 +112,10 @@ public final class Virtd implements Callable<Integer> {
           }
           control = new ControlServer(cfg.socket(), Virtd::starting);
         }
+        applyLogLevel(cfg.logLevel());
+        if (!openHttp(cfg.http()) && runs == 0) {
+          return 1;
+        }
         if (run(cfg, store, control) == Request.STOP) {
           return 0;
         }
@@ -119,6 +132,26 @@ public final class Virtd implements Callable<Integer> {
       if (control != null) {
         control.close();
       }
+      http.ifPresent(HttpEndpoint::close);
+    }
+  }
+
+  /**
+   * Opens the HTTP endpoint unless it already listens as {@code want} says; false (logged) when it
+   * cannot, in which case a reload keeps the endpoint it had.
+   */
+  private boolean openHttp(Config.Http want) {
+    if (http.map(h -> h.config().equals(want)).orElse(want.listen().isEmpty())) {
+      return true;
+    }
+    try {
+      Optional<HttpEndpoint> next = HttpEndpoint.open(want, config, metrics);
+      http.ifPresent(HttpEndpoint::close);
+      http = next;
+      return true;
+    } catch (BearerToken.Refused e) {
+      log.error("{}", e.problem);
+      return false;
     }
   }
 
@@ -174,6 +207,8 @@ public final class Virtd implements Callable<Integer> {
           new WorkQueue(
               cfg.workers(), Duration.ofSeconds(1), Duration.ofMinutes(5), reconciler::reconcile);
       reconciler.attach(queue);
+      reconciler.tell(metrics);
+      queue.tell(metrics);
       drivers.onOpen(
           d -> {
             try {
@@ -195,6 +230,7 @@ public final class Virtd implements Callable<Integer> {
       Runnable reloadManifests =
           () -> {
             var delta = store.reload(clock.instant());
+            metrics.manifestProblems(store.problems().values().stream().mapToInt(List::size).sum());
             store.problems().forEach((f, ps) -> ps.forEach(p -> log.warn("{}", p)));
             delta
                 .changed()
@@ -229,6 +265,7 @@ public final class Virtd implements Callable<Integer> {
           };
       Runnable fullPass =
           () -> {
+            metrics.fullPass(clock.instant());
             reloadManifests.run();
             // a failing guest is left to its backoff; a terminal one waits for its manifest
             store.names().forEach(queue::addUnlessFailing);
@@ -249,11 +286,14 @@ public final class Virtd implements Callable<Integer> {
                 fullPass.run();
               },
               clock);
+      health.tell(metrics);
       try (ManifestWatcher watcher =
           new ManifestWatcher(cfg.manifests(), Duration.ofMillis(250), reloadManifests)) {
         // until the next run replaces it, this one answers, also while it drains on SIGHUP
-        control.handleWith(
-            new Control(store, reconciler, queue::add, () -> health.states().values()));
+        Control answers =
+            new Control(store, reconciler, queue::add, () -> health.states().values());
+        control.handleWith(answers);
+        http.ifPresent(h -> h.serveWith(answers, () -> overdue(schedule)));
         schedulePasses(timer, schedule, fullPass);
         window.ifPresent(w -> scheduleWindows(timer, w, fullPass));
         healthThread.scheduleWithFixedDelay(health::tick, 1, 1, TimeUnit.SECONDS);
@@ -286,6 +326,7 @@ public final class Virtd implements Callable<Integer> {
             r == Request.STOP ? "stopping" : "reloading",
             DRAIN.toSeconds());
         reconciler.drain();
+        http.ifPresent(h -> h.down(r == Request.STOP ? "stopping" : "reloading"));
         timer.shutdownNow();
         healthThread.shutdownNow();
         health.close();
@@ -298,6 +339,18 @@ public final class Virtd implements Callable<Integer> {
       timer.shutdownNow();
       healthThread.shutdownNow();
     }
+  }
+
+  /** Why the reconcile loop looks stuck: the next full pass is over a minute late. */
+  private Optional<String> overdue(PassSchedule schedule) {
+    Optional<Instant> last = metrics.lastFullPass();
+    if (last.isEmpty()) {
+      return Optional.of("no full pass has begun yet");
+    }
+    Instant due = last.get().plus(schedule.untilNext(last.get())).plus(Duration.ofMinutes(1));
+    return clock.instant().isAfter(due)
+        ? Optional.of("the full pass due at " + due + " has not begun")
+        : Optional.empty();
   }
 
   /**

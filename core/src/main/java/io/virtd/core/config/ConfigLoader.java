@@ -39,7 +39,8 @@ public final class ConfigLoader {
           "vzlist",
           "vz_conf_dir",
           "storage_dir",
-          "lock_dir");
+          "lock_dir",
+          "http");
 
   private ConfigLoader() {}
 
@@ -93,7 +94,7 @@ public final class ConfigLoader {
   }
 
   /** A bad value inside a key's value (a key of {@code maintenance_window}), with its own place. */
-  private static final class BadAt extends IllegalArgumentException {
+  static final class BadAt extends IllegalArgumentException {
     final transient Pos pos;
 
     BadAt(Pos pos, String message) {
@@ -108,7 +109,7 @@ public final class ConfigLoader {
     }
   }
 
-  private static final class Builder {
+  static final class Builder {
     Path manifests;
     String connect;
     String connectXen;
@@ -125,6 +126,7 @@ public final class ConfigLoader {
     Path vzConfDir;
     Path storageDir;
     Path lockDir;
+    Config.Http http;
 
     Builder(Config d) {
       manifests = d.manifests();
@@ -143,6 +145,7 @@ public final class ConfigLoader {
       vzConfDir = d.vzConfDir();
       storageDir = d.storageDir();
       lockDir = d.lockDir();
+      http = d.http();
     }
 
     void set(YNode.Entry e) throws UnknownKey {
@@ -164,6 +167,7 @@ public final class ConfigLoader {
         case "vz_conf_dir" -> vzConfDir = path(v);
         case "storage_dir" -> storageDir = path(v);
         case "lock_dir" -> lockDir = path(v);
+        case "http" -> http = HttpKey.read(v, http);
         default -> throw new UnknownKey();
       }
     }
@@ -185,10 +189,11 @@ public final class ConfigLoader {
           vzlist,
           vzConfDir,
           storageDir,
-          lockDir);
+          lockDir,
+          http);
     }
 
-    private static String text(YNode v) {
+    static String text(YNode v) {
       if (v instanceof YNode.YScalar s && s.value() != null && !(s.value() instanceof Boolean)) {
         String t = s.text(); // as written, not as YAML read it (`1.10`, not 1.1)
         if (!t.isBlank()) {
@@ -198,7 +203,7 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("must be a non-empty string, not " + v.kindName());
     }
 
-    private static Path path(YNode v) {
+    static Path path(YNode v) {
       String t = text(v);
       if (!t.startsWith("/")) {
         throw new IllegalArgumentException("must be an absolute path, not `" + t + "`");

@@ -160,7 +160,12 @@ class ConfigLoaderTest {
             "lock_dir",
             "/var/lock/virtd",
             (Function<Config, Object>) Config::lockDir,
-            Path.of("/var/lock/virtd")));
+            Path.of("/var/lock/virtd")),
+        Arguments.of(
+            "http",
+            "{listen: off}",
+            (Function<Config, Object>) c -> c.http().listen(),
+            Optional.empty()));
   }
 
   @ParameterizedTest(name = "{0}: {1}")
@@ -269,7 +274,13 @@ class ConfigLoaderTest {
             14,
             "`storage_dir`: must be an absolute path, not `images`"),
         Arguments.of(
-            "lock_dir", "{a: b}", 2, 11, "`lock_dir`: must be a non-empty string, not a map"));
+            "lock_dir", "{a: b}", 2, 11, "`lock_dir`: must be a non-empty string, not a map"),
+        Arguments.of(
+            "http",
+            "{listen: 0.0.0.0:9477}",
+            2,
+            8,
+            "`http`: `listen: 0.0.0.0:9477` is reachable from other hosts: set `token_file` too"));
   }
 
   @ParameterizedTest(name = "{0}: {1}")
