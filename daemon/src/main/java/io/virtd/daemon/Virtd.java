@@ -137,14 +137,18 @@ public final class Virtd implements Callable<Integer> {
   }
 
   /**
-   * Opens the HTTP endpoint unless it already listens as {@code want} says; false (logged) when it
-   * cannot, in which case a reload keeps the endpoint it had.
+   * Opens the HTTP endpoint unless it already listens as {@code want} says (then it re-reads the
+   * token file); false (logged) when it cannot, in which case a reload keeps what it had.
    */
   private boolean openHttp(Config.Http want) {
-    if (http.map(h -> h.config().equals(want)).orElse(want.listen().isEmpty())) {
-      return true;
-    }
     try {
+      if (http.isPresent() && http.get().config().equals(want)) {
+        http.get().rereadToken(config);
+        return true;
+      }
+      if (http.isEmpty() && want.listen().isEmpty()) {
+        return true;
+      }
       Optional<HttpEndpoint> next = HttpEndpoint.open(want, config, metrics);
       http.ifPresent(HttpEndpoint::close);
       http = next;

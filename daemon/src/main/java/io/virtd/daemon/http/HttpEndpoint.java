@@ -47,7 +47,7 @@ public final class HttpEndpoint implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService threads;
-  private final Optional<BearerToken> token;
+  private volatile Optional<BearerToken> token;
   private final Metrics metrics;
   private final Config.Http config;
   private volatile ControlServer.Handler handler;
@@ -123,6 +123,17 @@ public final class HttpEndpoint implements AutoCloseable {
   /** The configuration this endpoint was opened with (a reload re-opens it when that changes). */
   public Config.Http config() {
     return config;
+  }
+
+  /**
+   * Reads the token file again (a reload: the operator may have replaced the token); a file that is
+   * now unsafe or unreadable is refused and the token in use is kept.
+   */
+  public void rereadToken(Path configFile) throws BearerToken.Refused {
+    if (config.tokenFile().isPresent()) {
+      token =
+          Optional.of(BearerToken.read(config.tokenFile().get(), configFile, config.tokenFileAt()));
+    }
   }
 
   /** The port it listens on (the configured one, or the one chosen for port 0). */
@@ -232,6 +243,7 @@ public final class HttpEndpoint implements AutoCloseable {
       error(ex, 405, method + " is not allowed here; use POST");
       return;
     }
+    Optional<BearerToken> token = this.token;
     if (token.isEmpty() || !token.get().accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
       ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"virtd\"");
       error(

@@ -202,6 +202,83 @@ class HttpEndpointTest {
   }
 
   @Test
+  void aReloadReadsANewTokenAndRefusesAnUnsafeFileKeepingTheOld() throws Exception {
+    Path f = dir.resolve("token");
+    Files.writeString(f, "next-token\n");
+    endpoint.rereadToken(dir.resolve("virtd.yaml"));
+    assertEquals(401, send("POST", "/api/v1/guests/web01/hold", "Bearer " + TOKEN).statusCode());
+    assertEquals(200, send("POST", "/api/v1/guests/web01/hold", "Bearer next-token").statusCode());
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+    assertThrows(BearerToken.Refused.class, () -> endpoint.rereadToken(dir.resolve("virtd.yaml")));
+    assertEquals(200, send("POST", "/api/v1/guests/web01/hold", "Bearer next-token").statusCode());
+  }
+
+  @Test
+  void withTlsItSpeaksHttpsWithThePemCertificateAndKey() throws Exception {
+    Path cert = dir.resolve("tls.pem");
+    Path key = dir.resolve("tls-key.pem");
+    var openssl =
+        io.virtd.core.testing.Commands.run(
+            List.of(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                key.toString(),
+                "-out",
+                cert.toString(),
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1"),
+            java.time.Duration.ofSeconds(30));
+    assertEquals(0, openssl.exit(), openssl.err());
+    endpoint.close();
+    endpoint =
+        HttpEndpoint.open(
+                new Config.Http(
+                    Optional.of(new Config.Listen("127.0.0.1", 0)),
+                    Optional.empty(),
+                    Optional.of(new Config.Tls(cert, key)),
+                    Pos.START),
+                dir.resolve("virtd.yaml"),
+                new Metrics())
+            .orElseThrow();
+    endpoint.serveWith(this::answer, Optional::empty);
+    var trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var in = Files.newInputStream(cert)) {
+      trust.setCertificateEntry(
+          "virtd",
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    var tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    var r =
+        HttpClient.newBuilder()
+            .sslContext(ctx)
+            .build()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("https://127.0.0.1:" + endpoint.port() + "/api/v1/guests"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    assertEquals(JSON.createArrayNode().add(Control.guestJson(WEB)), JSON.readTree(r.body()));
+  }
+
+  @Test
   void healthzSaysWhyTheLoopIsNotRunning() throws Exception {
     assertEquals(200, send("GET", "/healthz", null).statusCode());
     endpoint.down("stopping");
