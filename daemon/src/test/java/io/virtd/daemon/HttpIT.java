@@ -204,6 +204,50 @@ class HttpIT {
   }
 
   @Test
+  void sighupReadsANewTokenAndTurnsTheEndpointOff() throws Exception {
+    port = freePort();
+    Path token = token();
+    String config =
+        "owner: it-h6-http\nschedule: 1h\nhttp:\n  listen: 127.0.0.1:%d\n  token_file: %s\n"
+            .formatted(port, token);
+    daemon = new DaemonProcess(dir, config).start();
+    assertEquals(
+        404,
+        http("POST", "/api/v1/guests/nope/reconcile", true).statusCode(),
+        "past the token: no manifest declares `nope`");
+    Files.writeString(token, "the-next-token\n");
+    daemon.signal("HUP");
+    daemon.awaitLog("reloaded", Duration.ofSeconds(30));
+    assertEquals(401, http("POST", "/api/v1/guests/nope/reconcile", true).statusCode());
+    var next =
+        client.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/api/v1/guests/nope/reconcile"))
+                .header("Authorization", "Bearer the-next-token")
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, next.statusCode(), "past the token: no manifest declares `nope`");
+
+    daemon.writeConfig(
+        Files.readString(daemon.config)
+            .replaceFirst("listen: 127.0.0.1:[0-9]+", "listen: \"off\""));
+    daemon.signal("HUP");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              try {
+                http("GET", "/healthz", false);
+                return false;
+              } catch (java.net.ConnectException e) {
+                return true;
+              }
+            });
+    assertTrue(daemon.alive());
+  }
+
+  @Test
   void aListenOtherThanLoopbackWithoutTokenRefusesToStart() throws Exception {
     daemon =
         new DaemonProcess(dir, "owner: it-h6-http\nschedule: 1h\nhttp:\n  listen: 0.0.0.0:9477\n");
