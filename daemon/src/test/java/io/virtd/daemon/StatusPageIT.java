@@ -80,6 +80,16 @@ class StatusPageIT {
         .until(d -> condition.get());
   }
 
+  /** Clicks a row's button; the table is redrawn every 2 s, so a stale button is found again. */
+  void click(String name, String action) {
+    await(
+        action + " clicked",
+        () -> {
+          row(name).findElement(By.cssSelector("button[data-action=" + action + "]")).click();
+          return true;
+        });
+  }
+
   @Test
   void theTableFollowsTheGuestsAndTheButtonsNeedTheToken() throws Exception {
     assumeTrue(Virsh.available(), "qemu:///system is not reachable");
@@ -135,18 +145,31 @@ class StatusPageIT {
     browser.findElement(By.id("token")).sendKeys(TOKEN);
     browser.findElement(By.cssSelector("#tokenform button[type=submit]")).click();
     await("buttons appear", () -> row(web).findElements(By.cssSelector("button")).size() == 3);
-    row(web).findElement(By.cssSelector("button[data-action=release]")).click();
+    click(web, "release");
     await("released and healed", () -> row(web).getAttribute("class").equals("in_sync"));
     assertEquals("running", Virsh.run("domstate", web));
 
     String at = cell(db, "at");
     Thread.sleep(1100); // the time shown is in whole seconds
-    row(db).findElement(By.cssSelector("button[data-action=reconcile]")).click();
+    click(db, "reconcile");
     await(
         "the reconcile is queued",
         () -> browser.findElement(By.id("message")).getText().equals("queued 1 resource(s)"));
     await("db reconciled again", () -> !cell(db, "at").equals(at));
     assertNotEquals(at, cell(db, "at"));
+
+    // a manifest problem shows too, without a reload
+    Path broken =
+        daemon.manifest(
+            "broken.yaml", "virt: %s\nvirt_type: kvm\nmemory: [64\n".formatted(prefix + "x"));
+    await(
+        "the problem shows",
+        () ->
+            browser.findElements(By.cssSelector("#problems li")).stream()
+                .anyMatch(li -> li.getText().startsWith(broken + ":")));
+    assertEquals(
+        Boolean.TRUE,
+        ((JavascriptExecutor) browser).executeScript("return window.notReloaded === true;"));
 
     Path shot = Path.of("target/status-page.png");
     Files.copy(

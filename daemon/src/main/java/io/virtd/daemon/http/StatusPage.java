@@ -62,6 +62,7 @@ final class StatusPage {
       b.append("<li>none checked yet</li>");
     }
     b.append("</ul></section>\n");
+    b.append("<div id=\"problemsbox\">");
     if (!status.path("manifest_problems").isEmpty()) {
       b.append("<section><h2>Manifest problems</h2><ul id=\"problems\">");
       for (JsonNode p : status.path("manifest_problems")) {
@@ -73,6 +74,7 @@ final class StatusPage {
       }
       b.append("</ul></section>\n");
     }
+    b.append("</div>");
     b.append("<section><h2>Guests</h2>")
         .append("<form id=\"tokenform\" hidden><label>Token for actions ")
         .append("<input id=\"token\" type=\"password\" autocomplete=\"off\"></label> ")

@@ -92,6 +92,25 @@
       });
   }
 
+  // The drivers, the manifest problems and the loop's health, from the page as the daemon renders
+  // it now (its own escaped HTML, parsed inertly): swapped in without a reload.
+  function refreshHeader() {
+    fetch("./", { cache: "no-store" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        ["health", "drivers", "problemsbox"].forEach(function (id) {
+          var now = document.getElementById(id);
+          var next = fresh.getElementById(id);
+          if (now && next) now.replaceWith(document.importNode(next, true));
+        });
+      })
+      .catch(function () {});
+  }
+
   function act(action, name) {
     fetch("api/v1/guests/" + encodeURIComponent(name) + "/" + action, {
       method: "POST",
@@ -134,5 +153,6 @@
     });
     showTokenForm();
     setInterval(refresh, 2000);
+    setInterval(refreshHeader, 10000);
   });
 })();
