@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * {@code virtctl status --check}: the daemon's status answer reduced to one exit code for a
  * monitoring check (0 everything in sync, 2 anything an operator should look at).
  */
-final class StatusCheck {
+public final class StatusCheck {
   static final int IN_SYNC = 0;
   static final int ATTENTION = 2;
 
@@ -29,7 +29,8 @@ final class StatusCheck {
     return IN_SYNC;
   }
 
-  private static boolean inSync(JsonNode guest) {
+  /** Whether the guest (as {@code status --json} shows it) needs no one's attention. */
+  public static boolean inSync(JsonNode guest) {
     return !guest.path("held").asBoolean()
         && guest.path("restart_pending").size() == 0
         && guest.path("last_error").asText("").isEmpty()

@@ -31,6 +31,24 @@ public final class Control implements ControlServer.Handler {
     this.drivers = drivers;
   }
 
+  /** One guest as {@code virtctl status --json} shows it (the HTTP API shows the same). */
+  public static ObjectNode guestJson(GuestStatus s) {
+    ObjectNode g = ControlServer.JSON.createObjectNode();
+    g.put("name", s.name());
+    g.put("desired", s.desired());
+    g.put("observed", s.observed());
+    g.put("last_result", s.lastResult());
+    g.put("at", s.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    s.restartPending().forEach(g.putArray("restart_pending")::add);
+    if (s.restartPending().isEmpty()) {
+      g.putArray("restart_pending");
+    }
+    g.put("last_error", s.lastError().orElse(null));
+    g.put("retries", s.retries());
+    g.put("held", s.held());
+    return g;
+  }
+
   @Override
   public ObjectNode handle(String cmd, List<String> names) {
     ObjectNode reply = ControlServer.JSON.createObjectNode();
@@ -72,24 +90,7 @@ public final class Control implements ControlServer.Handler {
                           o.put("problem", p.toString());
                         }));
         ArrayNode guests = reply.putArray("guests");
-        new TreeMap<>(reconciler.status())
-            .values()
-            .forEach(
-                s -> {
-                  ObjectNode g = guests.addObject();
-                  g.put("name", s.name());
-                  g.put("desired", s.desired());
-                  g.put("observed", s.observed());
-                  g.put("last_result", s.lastResult());
-                  g.put("at", s.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-                  s.restartPending().forEach(g.putArray("restart_pending")::add);
-                  if (s.restartPending().isEmpty()) {
-                    g.putArray("restart_pending");
-                  }
-                  g.put("last_error", s.lastError().orElse(null));
-                  g.put("retries", s.retries());
-                  g.put("held", s.held());
-                });
+        new TreeMap<>(reconciler.status()).values().forEach(s -> guests.add(guestJson(s)));
       }
       case "reconcile" -> {
         targets.forEach(enqueue);

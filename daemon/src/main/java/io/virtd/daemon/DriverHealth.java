@@ -53,6 +53,7 @@ final class DriverHealth {
   private final Map<Target, Entry> entries = new LinkedHashMap<>();
   private final Map<Target, Future<Boolean>> pending = new ConcurrentHashMap<>();
   private final Duration pingTimeout;
+  private volatile ReconcileEvents events = ReconcileEvents.NONE;
   private final ExecutorService probes =
       Executors.newCachedThreadPool(r -> WorkQueue.daemonThread(r, "virtd-ping"));
 
@@ -72,6 +73,11 @@ final class DriverHealth {
     this.onBack = onBack;
     this.clock = clock;
     this.pingTimeout = pingTimeout;
+  }
+
+  /** From now on {@code events} hears of every check's verdict. */
+  void tell(ReconcileEvents events) {
+    this.events = events;
   }
 
   /** Stops the probe threads (a ping stuck on a frozen hypervisor is abandoned). */
@@ -136,6 +142,7 @@ final class DriverHealth {
         e.failures = 0;
         e.nextTry = clock.instant().plus(CHECK_EVERY);
       }
+      events.driver(t, true);
     } catch (DriverException ex) {
       down(t, e, ex.getMessage(), "reconnecting with backoff", backoff(e.failures + 1));
       drivers.drop(t); // the next get() opens it again and the open hooks re-subscribe to events
@@ -164,6 +171,7 @@ final class DriverHealth {
     e.error = error;
     e.failures++;
     e.nextTry = clock.instant().plus(retryIn);
+    events.driver(t, false);
   }
 
   static Duration backoff(int failures) {

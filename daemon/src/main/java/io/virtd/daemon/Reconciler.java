@@ -45,6 +45,7 @@ public final class Reconciler {
   private final Map<String, GuestStatus> status = new ConcurrentHashMap<>();
   private WorkQueue queue;
   private volatile boolean draining;
+  private volatile ReconcileEvents events = ReconcileEvents.NONE;
 
   /** The configuration's {@code prune} and {@code prune_grace}. */
   public record Prune(boolean enabled, Duration grace) {
@@ -90,13 +91,19 @@ public final class Reconciler {
     this.queue = queue;
   }
 
+  /** From now on {@code events} hears of every reconcile and status change. */
+  void tell(ReconcileEvents events) {
+    this.events = events;
+  }
+
   /**
    * From now on no step begins on the guest until it is released. A step already under way
    * finishes; it is returned so that the operator is told.
    */
   public Optional<String> hold(String name) {
     Optional<String> running = holds.hold(name);
-    status.computeIfPresent(name, (n, s) -> withHeld(s, true));
+    Optional.ofNullable(status.computeIfPresent(name, (n, s) -> withHeld(s, true)))
+        .ifPresent(events::status);
     return running;
   }
 
@@ -119,7 +126,8 @@ public final class Reconciler {
 
   public void release(String name) {
     holds.release(name);
-    status.computeIfPresent(name, (n, s) -> withHeld(s, false));
+    Optional.ofNullable(status.computeIfPresent(name, (n, s) -> withHeld(s, false)))
+        .ifPresent(events::status);
   }
 
   public boolean isHeld(String name) {
@@ -149,7 +157,7 @@ public final class Reconciler {
     }
     Optional<VmSpec> spec = store.get(name);
     if (spec.isEmpty()) {
-      status.remove(name);
+      forget(name);
       return prune.enabled()
           ? pruneIfDue(name)
           : WorkQueue.Result.DONE; // otherwise unmanaged: left as it is
@@ -170,7 +178,13 @@ public final class Reconciler {
 
   /** The guest's manifest is gone and it is left unmanaged: status no longer lists it. */
   void unmanaged(String name) {
-    status.remove(name);
+    forget(name);
+  }
+
+  private void forget(String name) {
+    if (status.remove(name) != null) {
+      events.forgotten(name);
+    }
   }
 
   /**
@@ -239,24 +253,28 @@ public final class Reconciler {
           name,
           prune.grace().toSeconds());
       store.forgetGone(name);
-      status.remove(name);
+      forget(name);
     }
     return r;
   }
 
   private WorkQueue.Result converge(VmSpec desired, String success) {
     String name = desired.name();
+    long started = System.nanoTime();
     PlanPolicy policy = policy();
     ResourcePlan before = Planning.plan(desired, drivers, policy);
+    events.planned(before);
     if (before.error().isPresent()) {
       String err = before.error().get();
       boolean terminal = err.contains("owned by") || err.contains("protect");
       record(desired, before, "error", Optional.of(err));
       log.warn("resource={} cannot plan: {}", name, err);
+      ended(name, ReconcileEvents.Outcome.FAILED, started);
       return terminal ? WorkQueue.Result.TERMINAL : WorkQueue.Result.RETRY;
     }
     if (before.steps().isEmpty()) {
       record(desired, before, settled(before, "in sync"), Optional.empty());
+      ended(name, ReconcileEvents.Outcome.NOOP, started);
       return WorkQueue.Result.DONE;
     }
     Executor.Outcome outcome;
@@ -296,6 +314,7 @@ public final class Reconciler {
               });
     } catch (DriverException e) {
       record(desired, before, "error", Optional.of(e.getMessage()));
+      ended(name, ReconcileEvents.Outcome.FAILED, started);
       return WorkQueue.Result.RETRY;
     } finally {
       holds.ended(name);
@@ -314,10 +333,16 @@ public final class Reconciler {
               ? now.error().orElse("still differs after apply")
               : Optional.ofNullable(failure.get()).orElse("a step failed");
       record(desired, now, "error", Optional.of(why));
+      ended(name, ReconcileEvents.Outcome.FAILED, started);
       return WorkQueue.Result.RETRY;
     }
     record(desired, now, settled(now, success), Optional.empty());
+    ended(name, ReconcileEvents.Outcome.OK, started);
     return WorkQueue.Result.DONE;
+  }
+
+  private void ended(String name, ReconcileEvents.Outcome outcome, long startedNanos) {
+    events.reconciled(name, outcome, Duration.ofNanos(System.nanoTime() - startedNanos));
   }
 
   /**
@@ -330,8 +355,7 @@ public final class Reconciler {
 
   private void record(VmSpec spec, ResourcePlan plan, String result, Optional<String> error) {
     int retries = queue == null ? 0 : queue.failures(spec.name()) + (error.isPresent() ? 1 : 0);
-    status.put(
-        spec.name(),
+    GuestStatus s =
         new GuestStatus(
             spec.name(),
             spec.ensure().key(),
@@ -341,7 +365,9 @@ public final class Reconciler {
             plan.restartPending().stream().map(Field::key).toList(),
             error,
             error.isPresent() ? retries : 0,
-            holds.isHeld(spec.name())));
+            holds.isHeld(spec.name()));
+    status.put(spec.name(), s);
+    events.status(s);
   }
 
   private static GuestStatus withHeld(GuestStatus s, boolean held) {

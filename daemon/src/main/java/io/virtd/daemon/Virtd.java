@@ -11,6 +11,9 @@ import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.Problem;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
+import io.virtd.daemon.http.BearerToken;
+import io.virtd.daemon.http.HttpEndpoint;
+import io.virtd.daemon.http.Metrics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -80,6 +83,12 @@ public final class Virtd implements Callable<Integer> {
   /** systemd's notify protocol; a no-op without $NOTIFY_SOCKET. */
   SdNotify sd = SdNotify.fromEnvironment();
 
+  /** Counters and gauges outlive configuration reloads. */
+  private final Metrics metrics = new Metrics();
+
+  /** The status page, API and metrics; empty with {@code http.listen: off}. */
+  private Optional<HttpEndpoint> http = Optional.empty();
+
   private int runs; // configurations run so far: the first started, the others reloaded
 
   /** What SIGTERM does: stop taking work, let running steps finish, return 0. */
@@ -112,6 +121,10 @@ public final class Virtd implements Callable<Integer> {
           }
           control = new ControlServer(cfg.socket(), Virtd::starting);
         }
+        applyLogLevel(cfg.logLevel());
+        if (!openHttp(cfg.http()) && runs == 0) {
+          return 1;
+        }
         if (run(cfg, store, control) == Request.STOP) {
           return 0;
         }
@@ -128,6 +141,30 @@ public final class Virtd implements Callable<Integer> {
       if (control != null) {
         control.close();
       }
+      http.ifPresent(HttpEndpoint::close);
+    }
+  }
+
+  /**
+   * Opens the HTTP endpoint unless it already listens as {@code want} says (then it re-reads the
+   * token file); false (logged) when it cannot, in which case a reload keeps what it had.
+   */
+  private boolean openHttp(Config.Http want) {
+    try {
+      if (http.isPresent() && http.get().config().equals(want)) {
+        http.get().rereadToken(config);
+        return true;
+      }
+      if (http.isEmpty() && want.listen().isEmpty()) {
+        return true;
+      }
+      Optional<HttpEndpoint> next = HttpEndpoint.open(want, config, metrics);
+      http.ifPresent(HttpEndpoint::close);
+      http = next;
+      return true;
+    } catch (BearerToken.Refused e) {
+      log.error("{}", e.problem);
+      return false;
     }
   }
 
@@ -184,6 +221,8 @@ public final class Virtd implements Callable<Integer> {
           new WorkQueue(
               cfg.workers(), Duration.ofSeconds(1), Duration.ofMinutes(5), reconciler::reconcile);
       reconciler.attach(queue);
+      reconciler.tell(metrics);
+      queue.tell(metrics);
       drivers.onOpen(
           d -> {
             try {
@@ -208,6 +247,7 @@ public final class Virtd implements Callable<Integer> {
           () -> {
             var delta = store.reload(clock.instant());
             rereadOnceSettled(timer, delta, rereadPending, () -> reload.get().run());
+            metrics.manifestProblems(store.problems().values().stream().mapToInt(List::size).sum());
             store.problems().forEach((f, ps) -> ps.forEach(p -> log.warn("{}", p)));
             delta
                 .changed()
@@ -243,6 +283,7 @@ public final class Virtd implements Callable<Integer> {
       reload.set(reloadManifests);
       Runnable fullPass =
           () -> {
+            metrics.fullPass(clock.instant());
             reloadManifests.run();
             // a failing guest is left to its backoff; a terminal one waits for its manifest
             store.names().forEach(queue::addUnlessFailing);
@@ -263,11 +304,14 @@ public final class Virtd implements Callable<Integer> {
                 fullPass.run();
               },
               clock);
+      health.tell(metrics);
       try (ManifestWatcher watcher =
           new ManifestWatcher(cfg.manifests(), SETTLE, reloadManifests)) {
         // until the next run replaces it, this one answers, also while it drains on SIGHUP
-        control.handleWith(
-            new Control(store, reconciler, queue::add, () -> health.states().values()));
+        Control answers =
+            new Control(store, reconciler, queue::add, () -> health.states().values());
+        control.handleWith(answers);
+        http.ifPresent(h -> h.serveWith(answers, () -> overdue(schedule)));
         schedulePasses(timer, schedule, fullPass);
         window.ifPresent(w -> scheduleWindows(timer, w, fullPass));
         healthThread.scheduleWithFixedDelay(health::tick, 1, 1, TimeUnit.SECONDS);
@@ -300,6 +344,7 @@ public final class Virtd implements Callable<Integer> {
             r == Request.STOP ? "stopping" : "reloading",
             DRAIN.toSeconds());
         reconciler.drain();
+        http.ifPresent(h -> h.down(r == Request.STOP ? "stopping" : "reloading"));
         timer.shutdownNow();
         healthThread.shutdownNow();
         health.close();
@@ -312,6 +357,18 @@ public final class Virtd implements Callable<Integer> {
       timer.shutdownNow();
       healthThread.shutdownNow();
     }
+  }
+
+  /** Why the reconcile loop looks stuck: the next full pass is over a minute late. */
+  private Optional<String> overdue(PassSchedule schedule) {
+    Optional<Instant> last = metrics.lastFullPass();
+    if (last.isEmpty()) {
+      return Optional.of("no full pass has begun yet");
+    }
+    Instant due = last.get().plus(schedule.untilNext(last.get())).plus(Duration.ofMinutes(1));
+    return clock.instant().isAfter(due)
+        ? Optional.of("the full pass due at " + due + " has not begun")
+        : Optional.empty();
   }
 
   /**

@@ -54,6 +54,7 @@ public final class WorkQueue implements AutoCloseable {
   private final Set<String> terminal = new HashSet<>();
 
   private boolean closed;
+  private volatile ReconcileEvents events = ReconcileEvents.NONE;
 
   public WorkQueue(
       int workers, Duration baseDelay, Duration maxDelay, Function<String, Result> reconcile) {
@@ -62,6 +63,11 @@ public final class WorkQueue implements AutoCloseable {
     this.maxDelay = maxDelay;
     this.workers = Executors.newFixedThreadPool(workers, r -> daemonThread(r, "virtd-worker"));
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "virtd-retry"));
+  }
+
+  /** From now on {@code events} hears how many keys wait. */
+  void tell(ReconcileEvents events) {
+    this.events = events;
   }
 
   /** The daemon's threads never keep the JVM alive on their own: shutdown is explicit. */
@@ -73,6 +79,7 @@ public final class WorkQueue implements AutoCloseable {
 
   /** Queues {@code key} now; no-op when it is already queued. */
   public void add(String key) {
+    int depth;
     synchronized (lock) {
       if (closed) {
         return;
@@ -84,7 +91,9 @@ public final class WorkQueue implements AutoCloseable {
       if (!queued.add(key)) {
         return;
       }
+      depth = queued.size();
     }
+    events.queueDepth(depth);
     workers.execute(() -> runOne(key));
   }
 
@@ -137,12 +146,15 @@ public final class WorkQueue implements AutoCloseable {
   }
 
   private void runOne(String key) {
+    int depth;
     synchronized (lock) {
       if (!queued.remove(key)) {
         return;
       }
       running.add(key);
+      depth = queued.size();
     }
+    events.queueDepth(depth);
     Result result;
     try {
       result = reconcile.apply(key);
@@ -188,6 +200,7 @@ public final class WorkQueue implements AutoCloseable {
       closed = true;
       queued.clear();
     }
+    events.queueDepth(0);
     timer.shutdownNow();
     workers.shutdown();
     return workers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);

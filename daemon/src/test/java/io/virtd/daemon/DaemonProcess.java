@@ -53,8 +53,12 @@ final class DaemonProcess implements AutoCloseable {
             + extraConfig);
   }
 
+  /**
+   * Writes the configuration; without an {@code http} key of its own the endpoint is off, so that
+   * daemons of parallel tests do not compete for its default port.
+   */
   void writeConfig(String text) throws IOException {
-    writePrivate(config, text);
+    writePrivate(config, text.contains("\nhttp:") ? text : text + "http: {listen: \"off\"}\n");
   }
 
   /** A manifest file as an operator writes it: readable by all, writable by its owner only. */

@@ -43,6 +43,7 @@ class EventsIT {
         owner: it-events
         schedule: 1h
         connect: qemu:///system
+        http: {listen: "off"}
         """
             .formatted(manifests, socket, dir.resolve("locks")));
     virtd = new Virtd();

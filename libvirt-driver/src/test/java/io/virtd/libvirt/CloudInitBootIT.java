@@ -340,6 +340,7 @@ class CloudInitBootIT {
         c.vzConfDir(),
         storageDir,
         c.lockDir(),
-        c.formerOwners());
+        c.formerOwners(),
+        c.http());
   }
 }

@@ -43,7 +43,8 @@ final class StorageFlows {
         d.vzConfDir(),
         dir,
         d.lockDir(),
-        d.formerOwners());
+        d.formerOwners(),
+        d.http());
   }
 
   /** Plans {@code spec} against the guest as it is and carries the plan out; fails on an error. */

@@ -56,7 +56,8 @@ final class Sim {
         confDir,
         d.storageDir(),
         d.lockDir(),
-        d.formerOwners());
+        d.formerOwners(),
+        d.http());
   }
 
   static boolean python3() {

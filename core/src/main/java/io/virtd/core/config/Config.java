@@ -26,13 +26,102 @@ public record Config(
     Path vzConfDir,
     Path storageDir,
     Path lockDir,
-    List<String> formerOwners) {
+    List<String> formerOwners,
+    Http http) {
 
   public Config {
     formerOwners = List.copyOf(formerOwners);
   }
 
   public static final Path DEFAULT_FILE = Path.of("/etc/virtd/virtd.yaml");
+
+  /** Every key but {@code former_owners} and {@code http}, which keep their defaults. */
+  public Config(
+      Path manifests,
+      String connect,
+      String connectXen,
+      String owner,
+      Schedule schedule,
+      Optional<MaintenanceWindow> maintenanceWindow,
+      int workers,
+      Path socket,
+      boolean prune,
+      Duration pruneGrace,
+      String logLevel,
+      Path vzctl,
+      Path vzlist,
+      Path vzConfDir,
+      Path storageDir,
+      Path lockDir) {
+    this(
+        manifests,
+        connect,
+        connectXen,
+        owner,
+        schedule,
+        maintenanceWindow,
+        workers,
+        socket,
+        prune,
+        pruneGrace,
+        logLevel,
+        vzctl,
+        vzlist,
+        vzConfDir,
+        storageDir,
+        lockDir,
+        List.of(),
+        Http.DEFAULT);
+  }
+
+  /**
+   * The {@code http} key: the status page, JSON API and metrics endpoint.
+   *
+   * @param listen where to listen; empty when {@code listen: off}
+   * @param tokenFile the file holding the bearer token every POST needs
+   * @param tls certificate and key (PEM) to serve HTTPS instead of HTTP
+   * @param tokenFileAt where {@code token_file} is written in the configuration file, for errors
+   */
+  public record Http(
+      Optional<Listen> listen,
+      Optional<Path> tokenFile,
+      Optional<Tls> tls,
+      io.virtd.core.manifest.Pos tokenFileAt) {
+    public static final Http DEFAULT =
+        new Http(
+            Optional.of(new Listen("127.0.0.1", 9477)),
+            Optional.empty(),
+            Optional.empty(),
+            io.virtd.core.manifest.Pos.START);
+  }
+
+  /** A host (name or address literal) and a TCP port. */
+  public record Listen(String host, int port) {
+    /** Whether only this host can connect: a loopback address literal or {@code localhost}. */
+    public boolean loopback() {
+      if (host.equals("localhost")) {
+        return true;
+      }
+      String h =
+          host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+      if (!h.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+        return false; // a name: it may resolve to anything, so it counts as not loopback
+      }
+      try {
+        return java.net.InetAddress.getByName(h).isLoopbackAddress();
+      } catch (java.net.UnknownHostException e) {
+        return false;
+      }
+    }
+
+    @Override
+    public String toString() {
+      return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
+  /** PEM files: the certificate (chain) and its private key (PKCS#8). */
+  public record Tls(Path cert, Path key) {}
 
   /** Either a fixed interval or a Quartz cron expression. */
   public record Schedule(Optional<Duration> interval, Optional<String> cron) {
@@ -61,7 +150,8 @@ public record Config(
         Path.of("/etc/vz/conf"),
         Path.of("/var/lib/virtd/images"),
         Path.of("/run/virtd/locks"),
-        List.of());
+        List.of(),
+        Http.DEFAULT);
   }
 
   /** This configuration with both libvirt URIs replaced, as {@code --connect} does. */
@@ -83,7 +173,8 @@ public record Config(
         vzConfDir,
         storageDir,
         lockDir,
-        formerOwners);
+        formerOwners,
+        http);
   }
 
   public Config withLockDir(Path dir) {
@@ -104,7 +195,8 @@ public record Config(
         vzConfDir,
         storageDir,
         dir,
-        formerOwners);
+        formerOwners,
+        http);
   }
 
   static String hostName() {

@@ -40,7 +40,8 @@ public final class ConfigLoader {
           "vz_conf_dir",
           "storage_dir",
           "lock_dir",
-          "former_owners");
+          "former_owners",
+          "http");
 
   private ConfigLoader() {}
 
@@ -94,7 +95,7 @@ public final class ConfigLoader {
   }
 
   /** A bad value inside a key's value (a key of {@code maintenance_window}), with its own place. */
-  private static final class BadAt extends IllegalArgumentException {
+  static final class BadAt extends IllegalArgumentException {
     final transient Pos pos;
 
     BadAt(Pos pos, String message) {
@@ -109,7 +110,7 @@ public final class ConfigLoader {
     }
   }
 
-  private static final class Builder {
+  static final class Builder {
     Path manifests;
     String connect;
     String connectXen;
@@ -127,6 +128,7 @@ public final class ConfigLoader {
     Path storageDir;
     Path lockDir;
     List<String> formerOwners;
+    Config.Http http;
 
     Builder(Config d) {
       manifests = d.manifests();
@@ -146,6 +148,7 @@ public final class ConfigLoader {
       storageDir = d.storageDir();
       lockDir = d.lockDir();
       formerOwners = d.formerOwners();
+      http = d.http();
     }
 
     void set(YNode.Entry e) throws UnknownKey {
@@ -168,6 +171,7 @@ public final class ConfigLoader {
         case "storage_dir" -> storageDir = path(v);
         case "lock_dir" -> lockDir = path(v);
         case "former_owners" -> formerOwners = owners(v);
+        case "http" -> http = HttpKey.read(v, http);
         default -> throw new UnknownKey();
       }
     }
@@ -190,10 +194,11 @@ public final class ConfigLoader {
           vzConfDir,
           storageDir,
           lockDir,
-          formerOwners);
+          formerOwners,
+          http);
     }
 
-    private static String text(YNode v) {
+    static String text(YNode v) {
       if (v instanceof YNode.YScalar s && s.value() != null && !(s.value() instanceof Boolean)) {
         String t = s.text(); // as written, not as YAML read it (`1.10`, not 1.1)
         if (!t.isBlank()) {
@@ -203,7 +208,7 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("must be a non-empty string, not " + v.kindName());
     }
 
-    private static Path path(YNode v) {
+    static Path path(YNode v) {
       String t = text(v);
       if (!t.startsWith("/")) {
         throw new IllegalArgumentException("must be an absolute path, not `" + t + "`");

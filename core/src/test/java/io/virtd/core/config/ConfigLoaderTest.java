@@ -170,7 +170,12 @@ class ConfigLoaderTest {
             "former_owners",
             "hv-old",
             (Function<Config, Object>) Config::formerOwners,
-            List.of("hv-old")));
+            List.of("hv-old")),
+        Arguments.of(
+            "http",
+            "{listen: off}",
+            (Function<Config, Object>) c -> c.http().listen(),
+            Optional.empty()));
   }
 
   @ParameterizedTest(name = "{0}: {1}")
@@ -291,7 +296,13 @@ class ConfigLoaderTest {
             "{hv-old: 1}",
             2,
             16,
-            "`former_owners`: must be a list of owner names, not a map"));
+            "`former_owners`: must be a list of owner names, not a map"),
+        Arguments.of(
+            "http",
+            "{listen: 0.0.0.0:9477}",
+            2,
+            8,
+            "`http`: `listen: 0.0.0.0:9477` is reachable from other hosts: set `token_file` too"));
   }
 
   @ParameterizedTest(name = "{0}: {1}")
