@@ -3,6 +3,7 @@ package io.virtd.daemon;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.virtd.cli.CliRunner;
@@ -26,12 +27,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Eight guests with disks removed at once, by {@code ensure: absent}, by {@code --replace} and by
- * prune, ten times in a row, while a parallel virsh loop defines and undefines other guests: the
- * check that no other guest is built on a removed disk must not mistake a guest that vanished
- * during its walk (one removed by the same apply, one undefined by anyone) for a user of the disk.
+ * Removing guests whose disks virtd made. Eight guests with disks removed at once, by {@code
+ * ensure: absent}, by {@code --replace} and by prune, ten times in a row, while a parallel virsh
+ * loop defines and undefines other guests: the check that no other guest is built on a removed disk
+ * must not mistake a guest that vanished during its walk (one removed by the same apply, one
+ * undefined by anyone) for a user of the disk. And a disk whose path XML has to escape is still
+ * found as another guest's base.
  */
-class ParallelRemovalIT {
+class DiskRemovalIT {
   static final int GUESTS = 8;
   static final int ROUNDS = 10;
 
@@ -181,6 +184,34 @@ class ParallelRemovalIT {
       assertEquals(List.of(), disks(), "round " + round + ": every disk virtd made is deleted");
     }
     assertFalse(churned.get() < ROUNDS, "the virsh loop ran alongside: " + churned.get());
+  }
+
+  @Test
+  void aDiskWhosePathXmlEscapesIsStillFoundAsTheBaseOfAnotherGuest() throws Exception {
+    Path odd = root.resolve("it's \"odd\" & <images>");
+    write(config, configText("").replace("storage_dir: " + images, "storage_dir: " + odd));
+    String base = prefix + "g0";
+    String user = prefix + "g1";
+    Path disk = odd.resolve(base + ".qcow2");
+    write(
+        manifests.resolve("g0.yaml"),
+        "virt: %s\nvirt_type: %s\nensure: stopped\nmemory: 32\ndisk_size: 1\n"
+            .formatted(base, Virsh.domainType()));
+    assertApplied(virtctl("apply"), "base");
+    write(
+        manifests.resolve("g1.yaml"),
+        "virt: %s\nvirt_type: %s\nensure: stopped\nmemory: 32\nimage: '%s'\n"
+            .formatted(user, Virsh.domainType(), disk.toString().replace("'", "''")));
+    assertApplied(virtctl("apply"), "a guest whose image is the base's disk");
+
+    write(
+        manifests.resolve("g0.yaml"),
+        "virt: %s\nvirt_type: %s\nensure: absent\n".formatted(base, Virsh.domainType()));
+    CliRunner.Result r = virtctl("apply");
+    assertEquals(1, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("is the base of `" + user + "`"), "the user is named: " + r.out());
+    assertTrue(Files.exists(disk), "the base's disk is still there");
+    assertEquals(List.of(base, user), ours().stream().sorted().toList());
   }
 
   @Test
