@@ -240,10 +240,9 @@ public final class Reconciler {
     ResourcePlan before = Planning.plan(desired, drivers, policy);
     if (before.error().isPresent()) {
       String err = before.error().get();
-      boolean terminal = err.contains("owned by") || err.contains("protect");
       record(desired, before, "error", Optional.of(err));
       log.warn("resource={} cannot plan: {}", name, err);
-      return terminal ? WorkQueue.Result.TERMINAL : WorkQueue.Result.RETRY;
+      return before.refused() ? WorkQueue.Result.TERMINAL : WorkQueue.Result.RETRY;
     }
     if (before.steps().isEmpty()) {
       record(desired, before, "in sync", Optional.empty());

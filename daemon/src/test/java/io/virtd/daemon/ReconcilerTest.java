@@ -159,4 +159,21 @@ class ReconcilerTest {
     assertEquals(WorkQueue.Result.TERMINAL, reconciler.reconcile("a"));
     assertTrue(reconciler.status().get("a").lastError().orElseThrow().contains("other"));
   }
+
+  @Test
+  void absentOnAGuestVirtdNeverMarkedIsATerminalRefusalAndTheGuestStays() throws Exception {
+    Path f = dir.resolve("m").resolve("a.yaml");
+    Files.writeString(f, "virt: a\nvirt_type: kvm\nensure: absent\n");
+    store.reload(Instant.EPOCH.plusSeconds(1));
+    fake.add("a", RunState.RUNNING); // no mark: defined by someone else
+    fake.calls.clear();
+
+    assertEquals(WorkQueue.Result.TERMINAL, reconciler.reconcile("a"));
+    assertTrue(fake.guests.containsKey("a"), "not removed");
+    assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+    assertTrue(fake.guests.get("a").mark == null, "not even adopted");
+    assertEquals(List.of(), fake.calls);
+    String error = reconciler.status().get("a").lastError().orElseThrow();
+    assertTrue(error.startsWith(f + ":3:1: "), error);
+  }
 }
