@@ -70,6 +70,8 @@ public final class Control implements ControlServer.Handler {
                           o.put("problem", p.toString());
                         }));
         ArrayNode guests = reply.putArray("guests");
+        java.util.Set<String> down = new java.util.HashSet<>();
+        drivers.get().stream().filter(d -> !d.up()).forEach(d -> down.add(d.target().label()));
         new TreeMap<>(reconciler.status())
             .values()
             .forEach(
@@ -77,7 +79,12 @@ public final class Control implements ControlServer.Handler {
                   ObjectNode g = guests.addObject();
                   g.put("name", s.name());
                   g.put("desired", s.desired());
-                  g.put("observed", s.observed());
+                  // what was seen before the outage says nothing about the guest now
+                  boolean unreachable = down.contains(s.driver());
+                  g.put(
+                      "observed",
+                      unreachable ? "unknown: " + s.driver() + " is down" : s.observed());
+                  g.put("state", unreachable ? "unknown" : s.state());
                   g.put("last_result", s.lastResult());
                   g.put("at", s.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
                   s.restartPending().forEach(g.putArray("restart_pending")::add);

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -44,6 +45,7 @@ public final class Reconciler {
   private final Map<String, GuestStatus> status = new ConcurrentHashMap<>();
   private WorkQueue queue;
   private volatile boolean draining;
+  private volatile Consumer<Drivers.Target> reached = t -> {};
 
   /** The configuration's {@code prune} and {@code prune_grace}. */
   public record Prune(boolean enabled, Duration grace) {
@@ -82,6 +84,11 @@ public final class Reconciler {
 
   void attach(WorkQueue queue) {
     this.queue = queue;
+  }
+
+  /** Told of each target a reconcile has just read a guest through (so it answers). */
+  void onReached(Consumer<Drivers.Target> reached) {
+    this.reached = reached;
   }
 
   /**
@@ -149,8 +156,7 @@ public final class Reconciler {
 
   /** A held guest is looked at, never acted on, so that status shows it as it is. */
   private void observeHeld(VmSpec spec) {
-    ResourcePlan now = Planning.plan(spec, drivers, policy());
-    record(spec, now, "held", Optional.empty());
+    record(spec, Planning.planned(spec, drivers, policy()), "held", Optional.empty());
   }
 
   /** How the daemon plans: as this owner, never re-creating, restarting when allowed now. */
@@ -237,15 +243,16 @@ public final class Reconciler {
   private WorkQueue.Result converge(VmSpec desired, String success) {
     String name = desired.name();
     PlanPolicy policy = policy();
-    ResourcePlan before = Planning.plan(desired, drivers, policy);
+    Planning.Planned planned = Planning.planned(desired, drivers, policy);
+    ResourcePlan before = planned.plan();
     if (before.error().isPresent()) {
       String err = before.error().get();
-      record(desired, before, "error", Optional.of(err));
+      record(desired, planned, "error", Optional.of(err));
       log.warn("resource={} cannot plan: {}", name, err);
       return before.refused() ? WorkQueue.Result.TERMINAL : WorkQueue.Result.RETRY;
     }
     if (before.steps().isEmpty()) {
-      record(desired, before, "in sync", Optional.empty());
+      record(desired, planned, "in sync", Optional.empty());
       return WorkQueue.Result.DONE;
     }
     Executor.Outcome outcome;
@@ -284,7 +291,7 @@ public final class Reconciler {
                 }
               });
     } catch (DriverException e) {
-      record(desired, before, "error", Optional.of(e.getMessage()));
+      record(desired, planned, "error", Optional.of(e.getMessage()));
       return WorkQueue.Result.RETRY;
     } finally {
       holds.ended(name);
@@ -296,20 +303,26 @@ public final class Reconciler {
           draining ? "virtd is stopping or reloading" : "held");
       return WorkQueue.Result.DONE;
     }
-    ResourcePlan now = Planning.plan(desired, drivers, policy);
+    Planning.Planned after = Planning.planned(desired, drivers, policy);
+    ResourcePlan now = after.plan();
     if (!outcome.ok() || now.error().isPresent() || !now.steps().isEmpty()) {
       String why =
           outcome.ok()
               ? now.error().orElse("still differs after apply")
               : Optional.ofNullable(failure.get()).orElse("a step failed");
-      record(desired, now, "error", Optional.of(why));
+      record(desired, after, "error", Optional.of(why));
       return WorkQueue.Result.RETRY;
     }
-    record(desired, now, success, Optional.empty());
+    record(desired, after, success, Optional.empty());
     return WorkQueue.Result.DONE;
   }
 
-  private void record(VmSpec spec, ResourcePlan plan, String result, Optional<String> error) {
+  private void record(
+      VmSpec spec, Planning.Planned planned, String result, Optional<String> error) {
+    ResourcePlan plan = planned.plan();
+    if (plan.error().isEmpty() || plan.refused()) {
+      reached.accept(drivers.targetOf(spec)); // the guest was read: its driver answers
+    }
     int retries = queue == null ? 0 : queue.failures(spec.name()) + (error.isPresent() ? 1 : 0);
     status.put(
         spec.name(),
@@ -324,7 +337,11 @@ public final class Reconciler {
             plan.restartPending().stream().map(Field::key).toList(),
             error,
             error.isPresent() ? retries : 0,
-            holds.isHeld(spec.name())));
+            holds.isHeld(spec.name()),
+            plan.driver(),
+            plan.error().isPresent() && !plan.refused()
+                ? "unknown"
+                : planned.guest().map(g -> g.state().key()).orElse("missing")));
   }
 
   private static GuestStatus withHeld(GuestStatus s, boolean held) {
@@ -337,6 +354,8 @@ public final class Reconciler {
         s.restartPending(),
         s.lastError(),
         s.retries(),
-        held);
+        held,
+        s.driver(),
+        s.state());
   }
 }

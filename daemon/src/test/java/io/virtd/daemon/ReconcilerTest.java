@@ -39,9 +39,16 @@ class ReconcilerTest {
 
   @Test
   void convergesAndIsThenANoOp() {
+    List<io.virtd.core.spi.Drivers.Target> reached = new java.util.ArrayList<>();
+    reconciler.onReached(reached::add);
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
+    assertEquals(
+        "libvirt",
+        reached.get(0).kind().toString(),
+        "the driver it read the guest through is known to answer");
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
     assertEquals("applied", reconciler.status().get("a").lastResult());
+    assertEquals("running", reconciler.status().get("a").state());
     fake.calls.clear();
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
     assertEquals(List.of(), fake.calls);
@@ -140,6 +147,7 @@ class ReconcilerTest {
     assertEquals(List.of(), fake.calls, "nothing was done to it");
     GuestStatus s = reconciler.status().get("a");
     assertEquals("differs", s.observed());
+    assertEquals("shutoff", s.state(), "the guest's state as read, not only how it compares");
     assertEquals("held", s.lastResult());
     assertTrue(s.held());
   }
