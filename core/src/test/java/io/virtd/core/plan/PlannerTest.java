@@ -324,19 +324,16 @@ class PlannerTest {
     assertTrue(p.error().orElseThrow().contains("hostB"));
   }
 
+  /** A running guest that says nothing but its autoboot and {@code mark}. */
+  static ObservedVm markedOnly(Optional<OwnershipMark> mark) {
+    return new ObservedVm(
+        "g1", RunState.RUNNING, Map.of(Field.AUTOBOOT, true), Map.of(), mark, 0, 0);
+  }
+
   @Test
   void absentOnAnUnmarkedGuestIsRefusedAtTheEnsureKeyUnlessReplaceConsents() {
     Capabilities caps = every(Field.DESC, Mutability.CONFIG);
-    var bare =
-        Optional.of(
-            new ObservedVm(
-                "g1",
-                RunState.RUNNING,
-                Map.of(Field.AUTOBOOT, true),
-                Map.of(),
-                Optional.empty(),
-                0,
-                0));
+    var bare = Optional.of(markedOnly(Optional.empty()));
     Map<Field, Object> v = new EnumMap<>(Field.class);
     v.put(Field.VIRT_TYPE, VirtType.KVM);
     v.put(Field.ENSURE, Ensure.ABSENT);
@@ -358,14 +355,8 @@ class PlannerTest {
 
     var adopted =
         Optional.of(
-            new ObservedVm(
-                "g1",
-                RunState.RUNNING,
-                Map.of(Field.AUTOBOOT, true),
-                Map.of(),
-                Optional.of(new OwnershipMark(OWNER, OwnershipMark.Origin.ADOPTED, "", "")),
-                0,
-                0));
+            markedOnly(
+                Optional.of(new OwnershipMark(OWNER, OwnershipMark.Origin.ADOPTED, "", ""))));
     assertEquals(
         List.of(new Step.Remove()),
         plan(absent, adopted, caps).steps(),
@@ -378,14 +369,8 @@ class PlannerTest {
     Capabilities caps = every(Field.DESC, Mutability.CONFIG);
     var other =
         Optional.of(
-            new ObservedVm(
-                "g1",
-                RunState.RUNNING,
-                Map.of(),
-                Map.of(),
-                Optional.of(new OwnershipMark("hostB", OwnershipMark.Origin.CREATED, "", "")),
-                0,
-                0));
+            markedOnly(
+                Optional.of(new OwnershipMark("hostB", OwnershipMark.Origin.CREATED, "", ""))));
     assertTrue(plan(spec(Ensure.RUNNING, Map.of()), other, caps).refused());
     var vm = Optional.of(observed(RunState.RUNNING, Map.of()));
     assertTrue(plan(spec(Ensure.ABSENT, Map.of(Field.PROTECT, true)), vm, caps).refused());
