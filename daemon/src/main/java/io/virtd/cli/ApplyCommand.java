@@ -39,7 +39,9 @@ public final class ApplyCommand implements Callable<Integer> {
   @Option(
       names = "--replace",
       paramLabel = "NAME",
-      description = "allow re-creating this guest to settle create-time differences (repeatable)")
+      description =
+          "allow re-creating this guest to settle create-time differences, or removing it with"
+              + " `ensure: absent` though virtd does not manage it (repeatable)")
   List<String> replace = new ArrayList<>();
 
   @Override

@@ -116,7 +116,7 @@ final class DaemonCommands {
         out.printf("%s: %s%n", p.path("severity").asText(), p.path("problem").asText());
       }
       out.printf(
-          "%-24s %-10s %-11s %-9s %-20s %-7s %-5s %s%n",
+          "%-24s %-10s %-20s %-9s %-20s %-7s %-5s %s%n",
           "NAME", "DESIRED", "OBSERVED", "RESULT", "AT", "RETRIES", "HELD", "PENDING / ERROR");
       for (JsonNode g : reply.path("guests")) {
         String extra =
@@ -126,11 +126,14 @@ final class DaemonCommands {
         if (!g.path("last_error").isNull() && !g.path("last_error").asText("").isEmpty()) {
           extra = (extra.isEmpty() ? "" : extra + "; ") + g.path("last_error").asText();
         }
+        String state = g.path("state").asText("unknown");
         out.printf(
-            "%-24s %-10s %-11s %-9s %-20s %-7d %-5s %s%n",
+            "%-24s %-10s %-20s %-9s %-20s %-7d %-5s %s%n",
             g.path("name").asText(),
             g.path("desired").asText(),
-            g.path("observed").asText(),
+            state.equals("unknown")
+                ? g.path("observed").asText()
+                : state + ", " + g.path("observed").asText(),
             g.path("last_result").asText(),
             g.path("at").asText(),
             g.path("retries").asInt(),

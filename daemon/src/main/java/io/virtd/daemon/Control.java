@@ -33,10 +33,19 @@ public final class Control implements ControlServer.Handler {
 
   /** One guest as {@code virtctl status --json} shows it (the HTTP API shows the same). */
   public static ObjectNode guestJson(GuestStatus s) {
+    return guestJson(s, false);
+  }
+
+  /**
+   * {@code unreachable}: the guest's driver is down now, so what was seen before the outage says
+   * nothing about the guest.
+   */
+  public static ObjectNode guestJson(GuestStatus s, boolean unreachable) {
     ObjectNode g = ControlServer.JSON.createObjectNode();
     g.put("name", s.name());
     g.put("desired", s.desired());
-    g.put("observed", s.observed());
+    g.put("observed", unreachable ? "unknown: " + s.driver() + " is down" : s.observed());
+    g.put("state", unreachable ? "unknown" : s.state());
     g.put("last_result", s.lastResult());
     g.put("at", s.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
     s.restartPending().forEach(g.putArray("restart_pending")::add);
@@ -90,7 +99,11 @@ public final class Control implements ControlServer.Handler {
                           o.put("problem", p.toString());
                         }));
         ArrayNode guests = reply.putArray("guests");
-        new TreeMap<>(reconciler.status()).values().forEach(s -> guests.add(guestJson(s)));
+        java.util.Set<String> down = new java.util.HashSet<>();
+        drivers.get().stream().filter(d -> !d.up()).forEach(d -> down.add(d.target().label()));
+        new TreeMap<>(reconciler.status())
+            .values()
+            .forEach(s -> guests.add(guestJson(s, down.contains(s.driver()))));
       }
       case "reconcile" -> {
         targets.forEach(enqueue);

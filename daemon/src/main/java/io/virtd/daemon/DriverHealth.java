@@ -25,15 +25,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches every driver target the manifests use: a target that stops answering is reported down and
  * re-opened with capped exponential backoff (re-opening re-registers event listeners); when it
- * answers again — or had to reconnect behind our back — {@code onBack} runs a full pass, because
- * events were lost meanwhile. A ping that does not return within {@code pingTimeout} (a frozen
- * libvirtd accepts connections but never answers) counts as down too; it is left to finish on its
- * own thread, and its eventual answer brings the target back.
+ * answers again — or had to reconnect behind our back, or a reconcile reached it first ({@link
+ * #reached}) — {@code onBack} runs a full pass, because events were lost meanwhile. A ping that
+ * does not return within {@code pingTimeout} (a frozen libvirtd accepts connections but never
+ * answers) counts as down too; it is left to finish on its own thread, and its eventual answer
+ * brings the target back.
  */
 final class DriverHealth {
   private static final Logger log = LoggerFactory.getLogger(DriverHealth.class);
   static final Duration CHECK_EVERY = Duration.ofSeconds(5);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+  static final Duration PING_TIMEOUT = Duration.ofSeconds(10);
 
   /** What status shows per target. */
   record State(Target target, boolean up, Optional<String> error, Instant since) {}
@@ -44,6 +46,7 @@ final class DriverHealth {
     Instant since;
     int failures;
     Instant nextTry = Instant.MIN;
+    boolean missedEvents;
   }
 
   private final Drivers drivers;
@@ -59,7 +62,7 @@ final class DriverHealth {
 
   DriverHealth(
       Drivers drivers, Supplier<Set<Target>> targets, Consumer<Target> onBack, Clock clock) {
-    this(drivers, targets, onBack, clock, Duration.ofSeconds(10));
+    this(drivers, targets, onBack, clock, PING_TIMEOUT, Map.of());
   }
 
   DriverHealth(
@@ -68,11 +71,33 @@ final class DriverHealth {
       Consumer<Target> onBack,
       Clock clock,
       Duration pingTimeout) {
+    this(drivers, targets, onBack, clock, pingTimeout, Map.of());
+  }
+
+  /**
+   * @param known what the previous run's health knew (a configuration reload): shown until this one
+   *     has checked for itself, so status never goes blank
+   */
+  DriverHealth(
+      Drivers drivers,
+      Supplier<Set<Target>> targets,
+      Consumer<Target> onBack,
+      Clock clock,
+      Duration pingTimeout,
+      Map<Target, State> known) {
     this.drivers = drivers;
     this.targets = targets;
     this.onBack = onBack;
     this.clock = clock;
     this.pingTimeout = pingTimeout;
+    known.forEach(
+        (t, st) -> {
+          Entry e = new Entry();
+          e.up = st.up();
+          e.error = st.error().orElse(null);
+          e.since = st.since();
+          entries.put(t, e); // nextTry stays in the past: checked at the first tick
+        });
   }
 
   /** From now on {@code events} hears of every check's verdict. */
@@ -130,7 +155,8 @@ final class DriverHealth {
     try {
       boolean reconnected = ping(t);
       synchronized (this) {
-        back = !e.up || reconnected;
+        back = !e.up || reconnected || e.missedEvents;
+        e.missedEvents = false;
         if (!e.up) {
           log.info("{} is back after {} failed check(s)", t.label(), e.failures);
           e.since = clock.instant();
@@ -172,6 +198,24 @@ final class DriverHealth {
     e.failures++;
     e.nextTry = clock.instant().plus(retryIn);
     events.driver(t, false);
+  }
+
+  /**
+   * A call through {@code t} just succeeded (a reconcile read its guest): a target shown down is up
+   * again now, not at its next backed-off check, and a full pass runs for the events it missed.
+   */
+  synchronized void reached(Target t) {
+    Entry e = entries.get(t);
+    if (e == null || e.up) {
+      return;
+    }
+    log.info("{} is back (reached by a reconcile) after {} failed check(s)", t.label(), e.failures);
+    e.up = true;
+    e.error = null;
+    e.failures = 0;
+    e.since = clock.instant();
+    e.missedEvents = true; // the full pass runs from the next tick, on the health thread
+    e.nextTry = clock.instant();
   }
 
   static Duration backoff(int failures) {

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -46,6 +47,7 @@ public final class Reconciler {
   private WorkQueue queue;
   private volatile boolean draining;
   private volatile ReconcileEvents events = ReconcileEvents.NONE;
+  private volatile Consumer<Drivers.Target> reached = t -> {};
 
   /** The configuration's {@code prune} and {@code prune_grace}. */
   public record Prune(boolean enabled, Duration grace) {
@@ -94,6 +96,11 @@ public final class Reconciler {
   /** From now on {@code events} hears of every reconcile and status change. */
   void tell(ReconcileEvents events) {
     this.events = events;
+  }
+
+  /** Told of each target a reconcile has just read a guest through (so it answers). */
+  void onReached(Consumer<Drivers.Target> reached) {
+    this.reached = reached;
   }
 
   /**
@@ -167,8 +174,7 @@ public final class Reconciler {
 
   /** A held guest is looked at, never acted on, so that status shows it as it is. */
   private void observeHeld(VmSpec spec) {
-    ResourcePlan now = Planning.plan(spec, drivers, policy());
-    record(spec, now, "held", Optional.empty());
+    record(spec, Planning.planned(spec, drivers, policy()), "held", Optional.empty());
   }
 
   /** How the daemon plans: as this owner, never re-creating, restarting when allowed now. */
@@ -262,18 +268,18 @@ public final class Reconciler {
     String name = desired.name();
     long started = System.nanoTime();
     PlanPolicy policy = policy();
-    ResourcePlan before = Planning.plan(desired, drivers, policy);
+    Planning.Planned planned = Planning.planned(desired, drivers, policy);
+    ResourcePlan before = planned.plan();
     events.planned(before);
     if (before.error().isPresent()) {
       String err = before.error().get();
-      boolean terminal = err.contains("owned by") || err.contains("protect");
-      record(desired, before, "error", Optional.of(err));
+      record(desired, planned, "error", Optional.of(err));
       log.warn("resource={} cannot plan: {}", name, err);
       ended(name, ReconcileEvents.Outcome.FAILED, started);
-      return terminal ? WorkQueue.Result.TERMINAL : WorkQueue.Result.RETRY;
+      return before.refused() ? WorkQueue.Result.TERMINAL : WorkQueue.Result.RETRY;
     }
     if (before.steps().isEmpty()) {
-      record(desired, before, settled(before, "in sync"), Optional.empty());
+      record(desired, planned, settled(before, "in sync"), Optional.empty());
       ended(name, ReconcileEvents.Outcome.NOOP, started);
       return WorkQueue.Result.DONE;
     }
@@ -313,7 +319,7 @@ public final class Reconciler {
                 }
               });
     } catch (DriverException e) {
-      record(desired, before, "error", Optional.of(e.getMessage()));
+      record(desired, planned, "error", Optional.of(e.getMessage()));
       ended(name, ReconcileEvents.Outcome.FAILED, started);
       return WorkQueue.Result.RETRY;
     } finally {
@@ -326,17 +332,18 @@ public final class Reconciler {
           draining ? "virtd is stopping or reloading" : "held");
       return WorkQueue.Result.DONE;
     }
-    ResourcePlan now = Planning.plan(desired, drivers, policy);
+    Planning.Planned after = Planning.planned(desired, drivers, policy);
+    ResourcePlan now = after.plan();
     if (!outcome.ok() || now.error().isPresent() || !now.steps().isEmpty()) {
       String why =
           outcome.ok()
               ? now.error().orElse("still differs after apply")
               : Optional.ofNullable(failure.get()).orElse("a step failed");
-      record(desired, now, "error", Optional.of(why));
+      record(desired, after, "error", Optional.of(why));
       ended(name, ReconcileEvents.Outcome.FAILED, started);
       return WorkQueue.Result.RETRY;
     }
-    record(desired, now, settled(now, success), Optional.empty());
+    record(desired, after, settled(now, success), Optional.empty());
     ended(name, ReconcileEvents.Outcome.OK, started);
     return WorkQueue.Result.DONE;
   }
@@ -353,7 +360,12 @@ public final class Reconciler {
     return plan.recreateRequired().isEmpty() ? result : "recreate required";
   }
 
-  private void record(VmSpec spec, ResourcePlan plan, String result, Optional<String> error) {
+  private void record(
+      VmSpec spec, Planning.Planned planned, String result, Optional<String> error) {
+    ResourcePlan plan = planned.plan();
+    if (plan.error().isEmpty() || plan.refused()) {
+      reached.accept(drivers.targetOf(spec)); // the guest was read: its driver answers
+    }
     int retries = queue == null ? 0 : queue.failures(spec.name()) + (error.isPresent() ? 1 : 0);
     GuestStatus s =
         new GuestStatus(
@@ -365,7 +377,11 @@ public final class Reconciler {
             plan.restartPending().stream().map(Field::key).toList(),
             error,
             error.isPresent() ? retries : 0,
-            holds.isHeld(spec.name()));
+            holds.isHeld(spec.name()),
+            plan.driver(),
+            plan.error().isPresent() && !plan.refused()
+                ? "unknown"
+                : planned.guest().map(g -> g.state().key()).orElse("missing"));
     status.put(spec.name(), s);
     events.status(s);
   }
@@ -380,6 +396,8 @@ public final class Reconciler {
         s.restartPending(),
         s.lastError(),
         s.retries(),
-        held);
+        held,
+        s.driver(),
+        s.state());
   }
 }

@@ -20,7 +20,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
@@ -90,6 +92,9 @@ public final class Virtd implements Callable<Integer> {
   private Optional<HttpEndpoint> http = Optional.empty();
 
   private int runs; // configurations run so far: the first started, the others reloaded
+
+  /** What the last run knew of its drivers: status shows it until a reloaded run checks. */
+  private Map<Drivers.Target, DriverHealth.State> driversKnown = Map.of();
 
   /** What SIGTERM does: stop taking work, let running steps finish, return 0. */
   void shutdown() {
@@ -294,17 +299,17 @@ public final class Virtd implements Callable<Integer> {
       DriverHealth health =
           new DriverHealth(
               drivers,
-              () ->
-                  store.specs().stream()
-                      .map(drivers::targetOf)
-                      .collect(Collectors.toCollection(java.util.LinkedHashSet::new)),
+              () -> healthTargets(cfg, store, drivers),
               t -> {
                 log.info("{}: full pass, events may have been missed", t.label());
                 store.names().forEach(queue::forget); // their failures were the outage's
                 fullPass.run();
               },
-              clock);
+              clock,
+              DriverHealth.PING_TIMEOUT,
+              driversKnown);
       health.tell(metrics);
+      reconciler.onReached(health::reached);
       try (ManifestWatcher watcher =
           new ManifestWatcher(cfg.manifests(), SETTLE, reloadManifests)) {
         // until the next run replaces it, this one answers, also while it drains on SIGHUP
@@ -348,6 +353,7 @@ public final class Virtd implements Callable<Integer> {
         timer.shutdownNow();
         healthThread.shutdownNow();
         health.close();
+        driversKnown = health.states();
         if (!queue.shutdown(DRAIN)) {
           log.warn("steps still running after {} s; leaving them", DRAIN.toSeconds());
         }
@@ -395,6 +401,20 @@ public final class Virtd implements Callable<Integer> {
     } catch (RejectedExecutionException e) {
       pending.set(false); // stopping or reloading: the next run reads everything again
     }
+  }
+
+  /**
+   * The targets whose health status shows: those the manifests use, or, with no guest at all, the
+   * configuration's {@code connect}, so an empty host still says whether its hypervisor answers.
+   */
+  static Set<Drivers.Target> healthTargets(Config cfg, DesiredStore store, Drivers drivers) {
+    Set<Drivers.Target> used =
+        store.specs().stream()
+            .map(drivers::targetOf)
+            .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+    return used.isEmpty()
+        ? Set.of(new Drivers.Target(io.virtd.core.manifest.DriverKind.LIBVIRT, cfg.connect()))
+        : used;
   }
 
   /**

@@ -51,17 +51,7 @@ class ExamplesIT {
     try {
       if (Virsh.available()) {
         Virsh.removeAll(prefix);
-        for (String pool :
-            Virsh.run("pool-list", "--all", "--name")
-                .lines()
-                .map(String::strip)
-                .filter(s -> !s.isEmpty())
-                .toList()) {
-          if (Virsh.run("pool-dumpxml", pool).contains("<path>" + root)) {
-            Virsh.run("pool-destroy", pool);
-            Virsh.run("pool-undefine", pool);
-          }
-        }
+        Virsh.removePoolsUnder(root);
       }
     } finally {
       if (Files.exists(root)) {

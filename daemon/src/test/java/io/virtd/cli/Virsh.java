@@ -49,6 +49,21 @@ public final class Virsh {
     }
   }
 
+  /** Stops and undefines every storage pool whose directory is {@code root} or below it. */
+  public static void removePoolsUnder(java.nio.file.Path root) {
+    for (String pool :
+        run("pool-list", "--all", "--name")
+            .lines()
+            .map(String::strip)
+            .filter(s -> !s.isEmpty())
+            .toList()) {
+      if (run("pool-dumpxml", pool).contains("<path>" + root)) {
+        run("pool-destroy", pool);
+        run("pool-undefine", pool);
+      }
+    }
+  }
+
   private static String domainType;
 
   /**

@@ -184,4 +184,43 @@ class ControlTest {
     assertEquals(1, none.exit());
     assertTrue(none.err().contains("no daemon answers"), none.err());
   }
+
+  @Test
+  void aGuestOnADriverThatIsDownIsNotShownAsItWasBefore() throws Exception {
+    reconciler.reconcile("a");
+    var fakeTarget =
+        new io.virtd.core.spi.Drivers.Target(io.virtd.core.manifest.DriverKind.LIBVIRT, "fake:///");
+    var label = reconciler.status().get("a").driver();
+    var target =
+        new io.virtd.core.spi.Drivers.Target(
+            io.virtd.core.manifest.DriverKind.LIBVIRT, label.substring(label.indexOf(' ') + 1));
+    assertEquals(label, target.label());
+    var down = new DriverHealth.State(target, false, java.util.Optional.of("gone"), Instant.EPOCH);
+    var elsewhere =
+        new DriverHealth.State(fakeTarget, true, java.util.Optional.empty(), Instant.EPOCH);
+    server.handleWith(
+        new Control(
+            new DesiredStore(dir.resolve("m")),
+            reconciler,
+            queued::add,
+            () -> List.of(down, elsewhere)));
+    var json = CliRunner.run("status", "--json", "--socket", socket.toString());
+    assertTrue(
+        json.out().contains("\"observed\" : \"unknown: " + label + " is down\""), json.out());
+    assertTrue(json.out().contains("\"state\" : \"unknown\""), json.out());
+    var text = CliRunner.run("status", "--socket", socket.toString());
+    assertTrue(
+        text.out().lines().anyMatch(l -> l.startsWith("a ") && l.contains("unknown: " + label)),
+        text.out());
+    server.handleWith(
+        new Control(
+            new DesiredStore(dir.resolve("m")), reconciler, queued::add, () -> List.of(elsewhere)));
+    json = CliRunner.run("status", "--json", "--socket", socket.toString());
+    assertTrue(json.out().contains("\"observed\" : \"as desired\""), json.out());
+    assertTrue(json.out().contains("\"state\" : \"running\""), json.out());
+    text = CliRunner.run("status", "--socket", socket.toString());
+    assertTrue(
+        text.out().lines().anyMatch(l -> l.startsWith("a ") && l.contains("running, as desired")),
+        text.out());
+  }
 }

@@ -93,6 +93,53 @@ class DriverHealthTest {
   }
 
   @Test
+  void aReconcileThatReachesADownTargetShowsItUpAtOnceAndAFullPassFollows() {
+    health.tick();
+    fake.down = new DriverException(DriverException.Kind.UNAVAILABLE, "libvirtd restarting");
+    for (int i = 0; i < 5; i++) { // backed off: the next check is 16 s away
+      clock.advance(Duration.ofSeconds(31));
+      health.tick();
+    }
+    assertFalse(state().up());
+    fake.down = null;
+    clock.advance(Duration.ofSeconds(1));
+    health.tick();
+    assertFalse(state().up(), "not due yet");
+
+    health.reached(target);
+    assertTrue(state().up(), "a successful reconcile through it is proof enough");
+    assertEquals(clock.instant(), state().since());
+    assertEquals(List.of(), back, "the full pass runs on the health thread");
+    health.tick();
+    assertEquals(List.of(target), back, "events were missed: a full pass");
+    health.reached(target);
+    clock.advance(Duration.ofSeconds(5));
+    health.tick();
+    assertEquals(List.of(target), back, "an up target reached again changes nothing");
+  }
+
+  @Test
+  void aReloadedRunShowsWhatTheLastOneKnewUntilItHasCheckedItself() {
+    health.tick();
+    fake.down = new DriverException(DriverException.Kind.UNAVAILABLE, "down");
+    clock.advance(Duration.ofSeconds(5));
+    health.tick();
+    var known = health.states();
+    DriverHealth next =
+        new DriverHealth(
+            new Drivers(Config.defaults(), List.of(fake.factory())),
+            () -> Set.of(target),
+            back::add,
+            clock,
+            Duration.ofMillis(200),
+            known);
+    assertEquals(known, next.states(), "nothing blank right after the reload");
+    fake.down = null;
+    next.tick();
+    assertTrue(next.states().get(target).up(), "checked at its first tick");
+  }
+
+  @Test
   void retriesBackOffExponentiallyUpToThirtySeconds() {
     assertEquals(Duration.ofSeconds(1), DriverHealth.backoff(1));
     assertEquals(Duration.ofSeconds(2), DriverHealth.backoff(2));

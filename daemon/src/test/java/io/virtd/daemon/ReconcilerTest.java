@@ -39,9 +39,16 @@ class ReconcilerTest {
 
   @Test
   void convergesAndIsThenANoOp() {
+    List<io.virtd.core.spi.Drivers.Target> reached = new java.util.ArrayList<>();
+    reconciler.onReached(reached::add);
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
+    assertEquals(
+        "libvirt",
+        reached.get(0).kind().toString(),
+        "the driver it read the guest through is known to answer");
     assertEquals(RunState.RUNNING, fake.guests.get("a").state);
     assertEquals("applied", reconciler.status().get("a").lastResult());
+    assertEquals("running", reconciler.status().get("a").state());
     fake.calls.clear();
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
     assertEquals(List.of(), fake.calls);
@@ -154,6 +161,7 @@ class ReconcilerTest {
     assertEquals(List.of(), fake.calls, "nothing was done to it");
     GuestStatus s = reconciler.status().get("a");
     assertEquals("differs", s.observed());
+    assertEquals("shutoff", s.state(), "the guest's state as read, not only how it compares");
     assertEquals("held", s.lastResult());
     assertTrue(s.held());
   }
@@ -172,5 +180,22 @@ class ReconcilerTest {
             "other", io.virtd.core.spi.OwnershipMark.Origin.CREATED, "", "");
     assertEquals(WorkQueue.Result.TERMINAL, reconciler.reconcile("a"));
     assertTrue(reconciler.status().get("a").lastError().orElseThrow().contains("other"));
+  }
+
+  @Test
+  void absentOnAGuestVirtdNeverMarkedIsATerminalRefusalAndTheGuestStays() throws Exception {
+    Path f = dir.resolve("m").resolve("a.yaml");
+    Files.writeString(f, "virt: a\nvirt_type: kvm\nensure: absent\n");
+    store.reload(Instant.EPOCH.plusSeconds(1));
+    fake.add("a", RunState.RUNNING); // no mark: defined by someone else
+    fake.calls.clear();
+
+    assertEquals(WorkQueue.Result.TERMINAL, reconciler.reconcile("a"));
+    assertTrue(fake.guests.containsKey("a"), "not removed");
+    assertEquals(RunState.RUNNING, fake.guests.get("a").state);
+    assertTrue(fake.guests.get("a").mark == null, "not even adopted");
+    assertEquals(List.of(), fake.calls);
+    String error = reconciler.status().get("a").lastError().orElseThrow();
+    assertTrue(error.startsWith(f + ":3:1: "), error);
   }
 }

@@ -38,4 +38,39 @@ class VirtdConfigTest {
     v.config = dir.resolve("nope.yaml");
     assertEquals(1, v.call());
   }
+
+  @Test
+  void withNoGuestAtAllStatusStillWatchesTheConfiguredHypervisor() throws Exception {
+    Path m = Files.createDirectories(dir.resolve("m"));
+    var cfg =
+        io.virtd.core.config.ConfigLoader.load(
+                writeConfig("manifests: " + m + "\nconnect: qemu:///system\n"), false)
+            .config();
+    var store = new DesiredStore(m);
+    store.reload(java.time.Instant.EPOCH);
+    try (var drivers = new io.virtd.core.spi.Drivers(cfg)) {
+      assertEquals(
+          java.util.Set.of(
+              new io.virtd.core.spi.Drivers.Target(
+                  io.virtd.core.manifest.DriverKind.LIBVIRT, "qemu:///system")),
+          Virtd.healthTargets(cfg, store, drivers));
+      Path f = m.resolve("a.yaml");
+      Files.writeString(f, "virt: a\nvirt_type: kvm\nconnect: test:///default\n");
+      Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+      store.reload(java.time.Instant.EPOCH.plusSeconds(1));
+      assertEquals(
+          java.util.Set.of("test:///default"),
+          Virtd.healthTargets(cfg, store, drivers).stream()
+              .map(io.virtd.core.spi.Drivers.Target::uri)
+              .collect(java.util.stream.Collectors.toSet()),
+          "the targets the guests use");
+    }
+  }
+
+  private Path writeConfig(String text) throws Exception {
+    Path cfg = dir.resolve("virtd.yaml");
+    Files.writeString(cfg, text);
+    Files.setPosixFilePermissions(cfg, PosixFilePermissions.fromString("rw-r--r--"));
+    return cfg;
+  }
 }

@@ -794,9 +794,13 @@ public final class LibvirtDriver implements VmDriver {
                 new Storage(d.getConnect())));
   }
 
-  /** Refuses while another guest uses one of the volumes virtd made for this one. */
+  /**
+   * Refuses while another guest uses one of the volumes virtd made for this one. A guest or volume
+   * that cannot be read is thrown, not taken for "no user": the removal then fails, nothing
+   * deleted.
+   */
   private static Optional<String> notRemovable(
-      String name, List<Marks.Volume> volumes, Storage storage) {
+      String name, List<Marks.Volume> volumes, Storage storage) throws LibvirtException {
     if (volumes.isEmpty()) {
       return Optional.empty();
     }

@@ -12,7 +12,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
@@ -166,7 +165,7 @@ final class Storage {
         continue; // gone since the listing
       }
       String xml = p.getXMLDesc(0);
-      if (xml.contains("type='dir'") || xml.contains("type=\"dir\"")) {
+      if (DomainWriter.parse(xml).getDocumentElement().getAttribute("type").equals("dir")) {
         String t = targetPath(xml);
         if (!t.isEmpty() && Path.of(t).normalize().equals(dir)) {
           return p;
@@ -278,57 +277,110 @@ final class Storage {
         throw e;
       }
       Path file = dir.toAbsolutePath().normalize().resolve(name);
-      List<String> users = guestsUsing(file);
+      String whose;
+      try {
+        List<String> users = guestsUsing(Set.of(file.toString()), null);
+        whose =
+            users.isEmpty()
+                ? "; no guest uses it: if a create that was cut off left it, remove it (virsh"
+                    + " vol-delete "
+                    + file
+                    + ") and apply again, or name it in `virt_path` to use it"
+                : ": it is the disk of " + String.join(", ", users);
+      } catch (LibvirtException listing) {
+        whose = "; the guests using it could not be listed: " + Errors.message(listing);
+      }
       throw new DriverException(
           Kind.TERMINAL,
-          "libvirt: "
-              + file
-              + " exists already and virtd never overwrites a disk"
-              + (users.isEmpty()
-                  ? "; no guest uses it: if a create that was cut off left it, remove it (virsh"
-                      + " vol-delete "
-                      + file
-                      + ") and apply again, or name it in `virt_path` to use it"
-                  : ": it is the disk of " + String.join(", ", users)),
+          "libvirt: " + file + " exists already and virtd never overwrites a disk" + whose,
           e);
     }
-  }
-
-  private static final Pattern DISK_SOURCE = Pattern.compile("<source (?:file|dev)='([^']+)'");
-  private static final Pattern BACKING = Pattern.compile("<backingStore>\\s*<path>([^<]+)</path>");
-
-  /** The guests (defined or running) whose definition names {@code file}. */
-  private List<String> guestsUsing(Path file) {
-    return guestsUsing(Set.of(file.toString()), null);
   }
 
   /**
    * The guests other than {@code except} (defined or running) that use one of {@code paths}: as a
    * disk, or as a disk's backing file, however deep in the chain (a cow clone of a guest, a guest
-   * whose {@code image} is another guest's disk). Named in backquotes, for errors.
+   * whose {@code image} is another guest's disk). Named in backquotes, for errors. A guest that
+   * vanishes during the walk (undefined meanwhile, by anyone) uses nothing; any other failure to
+   * read a guest or a volume is thrown, so a caller about to delete the disk refuses.
    */
-  List<String> guestsUsing(Set<String> paths, String except) {
+  List<String> guestsUsing(Set<String> paths, String except) throws LibvirtException {
     List<String> users = new ArrayList<>();
-    try {
-      for (Domain d : conn.listAllDomains(0)) {
-        try {
-          if (!d.getName().equals(except) && usesAny(d.getXMLDesc(0), paths)) {
-            users.add("`" + d.getName() + "`");
-          }
-        } finally {
-          d.free();
+    for (Domain d : conn.listAllDomains(0)) {
+      try {
+        if (d.getName().equals(except)) {
+          continue;
         }
+        String xml =
+            orMissing(() -> d.getXMLDesc(0), ErrorNumber.VIR_ERR_NO_DOMAIN); // gone: no user
+        if (xml != null && usesAny(DiskRefs.of(xml), paths)) {
+          users.add("`" + d.getName() + "`");
+        }
+      } finally {
+        d.free();
       }
-    } catch (LibvirtException e) {
-      users.add("(the guests could not be listed: " + Errors.message(e) + ")");
     }
     return users;
   }
 
-  private boolean usesAny(String domainXml, Set<String> paths) {
-    var sources = DISK_SOURCE.matcher(domainXml);
-    while (sources.find()) {
-      String path = sources.group(1);
+  /**
+   * What a domain's disks read, from its XML: the {@code file} or {@code dev} of every {@code
+   * <source>} under a {@code <disk>} (its backing chain and a block copy's mirror included), and
+   * the storage volumes named by pool and volume.
+   */
+  record DiskRefs(Set<String> paths, Set<Marks.Volume> volumes) {
+    DiskRefs {
+      paths = Set.copyOf(paths);
+      volumes = Set.copyOf(volumes);
+    }
+
+    static DiskRefs of(String domainXml) {
+      Set<String> paths = new java.util.LinkedHashSet<>();
+      Set<Marks.Volume> volumes = new java.util.LinkedHashSet<>();
+      Element domain = DomainWriter.parse(domainXml).getDocumentElement();
+      Element devices = DomainWriter.first(domain, "devices");
+      for (Element disk :
+          devices == null ? List.<Element>of() : DomainWriter.children(devices, "disk")) {
+        var sources = disk.getElementsByTagName("source");
+        for (int i = 0; i < sources.getLength(); i++) {
+          Element src = (Element) sources.item(i);
+          if (src.getNamespaceURI() != null) {
+            continue;
+          }
+          for (String attr : List.of("file", "dev")) {
+            if (!src.getAttribute(attr).isEmpty()) {
+              paths.add(src.getAttribute(attr));
+            }
+          }
+          if (!src.getAttribute("pool").isEmpty() && !src.getAttribute("volume").isEmpty()) {
+            volumes.add(new Marks.Volume(src.getAttribute("pool"), src.getAttribute("volume"), ""));
+          }
+        }
+      }
+      return new DiskRefs(paths, volumes);
+    }
+  }
+
+  /** The path of a volume's backing file, from the volume's XML, if it has one. */
+  static Optional<String> backingPath(String volumeXml) {
+    Element bs =
+        DomainWriter.first(DomainWriter.parse(volumeXml).getDocumentElement(), "backingStore");
+    Element path = bs == null ? null : DomainWriter.first(bs, "path");
+    return path == null || path.getTextContent().isBlank()
+        ? Optional.empty()
+        : Optional.of(path.getTextContent().strip());
+  }
+
+  private boolean usesAny(DiskRefs refs, Set<String> paths) throws LibvirtException {
+    List<String> starts = new ArrayList<>(refs.paths());
+    for (Marks.Volume v : refs.volumes()) {
+      String path = pathOf(v);
+      if (path != null) {
+        starts.add(path);
+      }
+    }
+    for (String start : starts) {
+      String path = start;
       for (int depth = 0; path != null && depth < 16; depth++) {
         if (paths.contains(path)) {
           return true;
@@ -339,18 +391,45 @@ final class Storage {
     return false;
   }
 
-  /** The backing file of the volume at {@code path}, as libvirt's storage reports it, or null. */
-  private String backingOf(String path) {
+  /** The path of the volume a disk names by pool and volume, or null when there is no such one. */
+  private String pathOf(Marks.Volume ref) throws LibvirtException {
+    StoragePool p =
+        orMissing(
+            () -> conn.storagePoolLookupByName(ref.pool()), ErrorNumber.VIR_ERR_NO_STORAGE_POOL);
+    if (p == null) {
+      return null;
+    }
     try {
-      StorageVol v = conn.storageVolLookupByPath(path);
+      StorageVol v =
+          orMissing(() -> p.storageVolLookupByName(ref.name()), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+      if (v == null) {
+        return null;
+      }
       try {
-        var m = BACKING.matcher(v.getXMLDesc(0));
-        return m.find() ? m.group(1).strip() : null;
+        return v.getPath();
       } finally {
         v.free();
       }
-    } catch (LibvirtException e) {
-      return null; // not a volume libvirt knows: no backing to follow
+    } finally {
+      p.free();
+    }
+  }
+
+  /**
+   * The backing file of the volume at {@code path}, as libvirt's storage reports it; null when it
+   * has none or libvirt knows no volume there (then there is no chain to follow).
+   */
+  private String backingOf(String path) throws LibvirtException {
+    StorageVol v =
+        orMissing(() -> conn.storageVolLookupByPath(path), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+    if (v == null) {
+      return null;
+    }
+    try {
+      String xml = orMissing(() -> v.getXMLDesc(0), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+      return xml == null ? null : backingPath(xml).orElse(null);
+    } finally {
+      v.free();
     }
   }
 

@@ -85,6 +85,58 @@ class StorageTest {
   }
 
   @Test
+  void theDisksOfADomainAreReadWithAnXmlParserWhateverTheQuotingAndEntities() {
+    String xml =
+        """
+        <domain type='kvm'><name>a</name>
+          <metadata><x:disk xmlns:x='urn:x'><source file='/not/a/disk'/></x:disk></metadata>
+          <devices>
+            <disk type='file' device='disk'>
+              <source file='/var/lib/virtd/images/it&apos;s.qcow2' index='2'/>
+              <backingStore type='file' index='3'>
+                <source file="/var/lib/virtd/base/&quot;b&quot; &amp; &lt;c&gt;.qcow2"/>
+                <backingStore type='file'><source file='/base/&#x2F;deep&#39;.raw'/></backingStore>
+              </backingStore>
+              <mirror type='file'><source file='/var/lib/virtd/images/copy.qcow2'/></mirror>
+            </disk>
+            <disk type="block" device="disk"><source dev="/dev/vg/web"/></disk>
+            <disk type='file' device='cdrom'><source file='/iso/seed.iso'/></disk>
+            <disk type='volume' device='disk'><source pool='images' volume='db&apos;01.qcow2'/></disk>
+            <disk type='network' device='disk'><source protocol='nbd' name='x'/></disk>
+            <interface type='bridge'><source bridge='/not/a/disk/either'/></interface>
+            <filesystem type='mount'><source dir='/srv/share'/></filesystem>
+          </devices>
+        </domain>
+        """;
+    Storage.DiskRefs refs = Storage.DiskRefs.of(xml);
+    assertEquals(
+        java.util.Set.of(
+            "/var/lib/virtd/images/it's.qcow2",
+            "/var/lib/virtd/base/\"b\" & <c>.qcow2",
+            "/base//deep'.raw",
+            "/var/lib/virtd/images/copy.qcow2",
+            "/dev/vg/web",
+            "/iso/seed.iso"),
+        refs.paths());
+    assertEquals(java.util.Set.of(new Marks.Volume("images", "db'01.qcow2", "")), refs.volumes());
+  }
+
+  @Test
+  void aVolumesBackingFileIsReadWithAnXmlParser() {
+    assertEquals(
+        Optional.of("/var/lib/virtd/base/it's \"b\".qcow2"),
+        Storage.backingPath(
+            "<volume type=\"file\"><name>x</name><backingStore>\n  <path>"
+                + "/var/lib/virtd/base/it&apos;s &quot;b&quot;.qcow2</path>\n"
+                + "<format type='qcow2'/></backingStore></volume>"));
+    assertEquals(
+        Optional.empty(),
+        Storage.backingPath("<volume><name>x</name><target><path>/p</path></target></volume>"));
+    assertEquals(
+        Optional.empty(), Storage.backingPath("<volume><name>x</name><backingStore/></volume>"));
+  }
+
+  @Test
   void diskSizeIsCountedInWholeGiB() {
     assertEquals(0, Storage.wholeGiB(64L << 20));
     assertEquals(1, Storage.wholeGiB(Storage.GIB));

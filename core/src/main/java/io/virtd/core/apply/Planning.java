@@ -43,7 +43,21 @@ public final class Planning {
 
   /** One guest's plan, as {@link #plan} makes it for a list of one. */
   public static ResourcePlan plan(VmSpec spec, Drivers drivers, PlanPolicy policy) {
-    return plan(List.of(spec), drivers, policy).resources().get(0);
+    return planned(spec, drivers, policy).plan();
+  }
+
+  /**
+   * One guest's plan and the guest as it was read for it.
+   *
+   * @param guest the guest as read, empty when it does not exist or could not be read ({@code
+   *     plan.error()} says which)
+   */
+  public record Planned(ResourcePlan plan, Optional<ObservedVm> guest) {}
+
+  /** As {@link #plan(VmSpec, Drivers, PlanPolicy)}, with the guest the plan was made from. */
+  public static Planned planned(VmSpec spec, Drivers drivers, PlanPolicy policy) {
+    Planner.Input in = inputs(drivers.targetOf(spec), List.of(spec), drivers).get(0);
+    return new Planned(Planner.planOne(in, policy), in.observed());
   }
 
   private static List<Planner.Input> inputs(

@@ -77,7 +77,7 @@ public final class Planner {
       if (policy.formerOwners().contains(mark.owner()) && !mark.owner().equals(policy.owner())) {
         claim = Optional.of(new Step.Reown(mark.owner(), policy.owner()));
       } else if (!mark.owner().equals(policy.owner())) {
-        return ResourcePlan.failed(
+        return ResourcePlan.refused(
             spec,
             in.driver(),
             "guest `"
@@ -102,8 +102,22 @@ public final class Planner {
 
     if (spec.ensure() == Ensure.ABSENT) {
       if (spec.protect()) {
-        return ResourcePlan.failed(
+        return ResourcePlan.refused(
             spec, in.driver(), "`protect: true` refuses to remove `" + spec.name() + "`");
+      }
+      if (vm.mark().isEmpty() && !policy.replace().contains(spec.name())) {
+        // a typo in a name must not remove a guest virtd never managed: removal needs consent
+        return ResourcePlan.refused(
+            spec,
+            in.driver(),
+            spec.origin(Field.ENSURE)
+                + ": `ensure: absent`: guest `"
+                + spec.name()
+                + "` is not managed by virtd (it carries no mark), and virtd removes only guests"
+                + " it manages; to adopt it and remove it (its NVRAM too; disks virtd did not make"
+                + " stay), run `virtctl apply --replace "
+                + spec.name()
+                + "`");
       }
       List<Step> s = new ArrayList<>();
       claim.filter(Step.Adopt.class::isInstance).ifPresent(s::add); // no mark to rewrite
@@ -168,7 +182,7 @@ public final class Planner {
     List<Step> s = new ArrayList<>();
     if (!recreate.isEmpty() && policy.replace().contains(spec.name())) {
       if (spec.protect()) {
-        return ResourcePlan.failed(
+        return ResourcePlan.refused(
             spec, in.driver(), "`protect: true` refuses to re-create `" + spec.name() + "`");
       }
       claim.ifPresent(s::add); // every unmarked guest shows as adopt, replaced or not

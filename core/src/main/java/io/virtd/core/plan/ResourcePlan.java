@@ -14,6 +14,9 @@ import java.util.Optional;
  * @param restartPending fields the running guest will only get at its next boot
  * @param error why nothing can be planned for this resource (driver unavailable, owned by another)
  * @param warnings things the operator should know that do not stop the plan
+ * @param refused whether {@code error} is a refusal: the manifest asks for what virtd will not do
+ *     (act on another owner's guest, remove a protected guest or one it does not manage), so trying
+ *     again cannot help until the manifest, the policy or the guest's mark changes
  */
 public record ResourcePlan(
     VmSpec spec,
@@ -22,7 +25,8 @@ public record ResourcePlan(
     List<FieldChange> recreateRequired,
     List<Field> restartPending,
     Optional<String> error,
-    List<String> warnings) {
+    List<String> warnings,
+    boolean refused) {
 
   public ResourcePlan {
     steps = List.copyOf(steps);
@@ -31,9 +35,28 @@ public record ResourcePlan(
     warnings = List.copyOf(warnings);
   }
 
+  /** A plan that is not a refusal. */
+  public ResourcePlan(
+      VmSpec spec,
+      String driver,
+      List<Step> steps,
+      List<FieldChange> recreateRequired,
+      List<Field> restartPending,
+      Optional<String> error,
+      List<String> warnings) {
+    this(spec, driver, steps, recreateRequired, restartPending, error, warnings, false);
+  }
+
+  /** Nothing could be planned: the guest could not be read, or its driver is not available. */
   public static ResourcePlan failed(VmSpec spec, String driver, String error) {
     return new ResourcePlan(
         spec, driver, List.of(), List.of(), List.of(), Optional.of(error), List.of());
+  }
+
+  /** The manifest asks for what virtd will not do; see {@link #refused()}. */
+  public static ResourcePlan refused(VmSpec spec, String driver, String why) {
+    return new ResourcePlan(
+        spec, driver, List.of(), List.of(), List.of(), Optional.of(why), List.of(), true);
   }
 
   public String name() {

@@ -310,9 +310,6 @@ class PlannerTest {
     assertEquals(
         List.of(new Step.Adopt()),
         plan(spec(Ensure.RUNNING, Map.of()), Optional.of(bare), caps).steps());
-    assertEquals(
-        List.of(new Step.Adopt(), new Step.Remove()),
-        plan(spec(Ensure.ABSENT, Map.of()), Optional.of(bare), caps).steps());
     var other =
         new ObservedVm(
             "g1",
@@ -325,6 +322,64 @@ class PlannerTest {
     var p = plan(spec(Ensure.ABSENT, Map.of()), Optional.of(other), caps);
     assertTrue(p.steps().isEmpty());
     assertTrue(p.error().orElseThrow().contains("hostB"));
+  }
+
+  /** A running guest that says nothing but its autoboot and {@code mark}. */
+  static ObservedVm markedOnly(Optional<OwnershipMark> mark) {
+    return new ObservedVm(
+        "g1", RunState.RUNNING, Map.of(Field.AUTOBOOT, true), Map.of(), mark, 0, 0);
+  }
+
+  @Test
+  void absentOnAnUnmarkedGuestIsRefusedAtTheEnsureKeyUnlessReplaceConsents() {
+    Capabilities caps = every(Field.DESC, Mutability.CONFIG);
+    var bare = Optional.of(markedOnly(Optional.empty()));
+    Map<Field, Object> v = new EnumMap<>(Field.class);
+    v.put(Field.VIRT_TYPE, VirtType.KVM);
+    v.put(Field.ENSURE, Ensure.ABSENT);
+    VmSpec absent = new VmSpec("g1", v, FILE, Pos.START, Map.of(Field.ENSURE, new Pos(4, 9)));
+
+    var refused = plan(absent, bare, caps);
+    assertTrue(refused.refused(), refused.toString());
+    assertEquals(List.of(), refused.steps());
+    String why = refused.error().orElseThrow();
+    assertTrue(why.startsWith(FILE + ":4:9: "), why);
+    assertTrue(why.contains("virtctl apply --replace g1"), "says how to consent: " + why);
+
+    var consented =
+        Planner.planOne(
+            Planner.Input.of(absent, "fake", caps, bare),
+            new PlanPolicy(OWNER, Set.of("g1"), true));
+    assertEquals(List.of(new Step.Adopt(), new Step.Remove()), consented.steps());
+    assertTrue(consented.error().isEmpty());
+
+    var adopted =
+        Optional.of(
+            markedOnly(
+                Optional.of(new OwnershipMark(OWNER, OwnershipMark.Origin.ADOPTED, "", ""))));
+    assertEquals(
+        List.of(new Step.Remove()),
+        plan(absent, adopted, caps).steps(),
+        "a guest adopted earlier is managed: absent removes it");
+    assertTrue(plan(absent, Optional.empty(), caps).steps().isEmpty(), "nothing to remove");
+  }
+
+  @Test
+  void refusalsAreTypedAndAGuestThatCannotBeReadIsNot() {
+    Capabilities caps = every(Field.DESC, Mutability.CONFIG);
+    var other =
+        Optional.of(
+            markedOnly(
+                Optional.of(new OwnershipMark("hostB", OwnershipMark.Origin.CREATED, "", ""))));
+    assertTrue(plan(spec(Ensure.RUNNING, Map.of()), other, caps).refused());
+    var vm = Optional.of(observed(RunState.RUNNING, Map.of()));
+    assertTrue(plan(spec(Ensure.ABSENT, Map.of(Field.PROTECT, true)), vm, caps).refused());
+    var unreadable =
+        Planner.planOne(
+            Planner.Input.failed(spec(Ensure.RUNNING, Map.of()), "fake", "libvirtd is down"),
+            PlanPolicy.of(OWNER));
+    assertTrue(unreadable.error().isPresent());
+    assertFalse(unreadable.refused(), "worth retrying");
   }
 
   @Test

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.virtd.core.apply.Executor;
+import io.virtd.core.apply.GuestLocks;
 import io.virtd.core.manifest.Ensure;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.Pos;
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every driver must do, written once and run against each (libvirt's test driver, a real QEMU,
@@ -135,7 +138,11 @@ public abstract class DriverContract {
   @BeforeEach
   void open() throws Exception {
     driver = openDriver();
-    prefix = "virtd-it-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    // -Dvirtd.it.prefix: where several test runs share one libvirtd, each keeps to its own names
+    prefix =
+        System.getProperty("virtd.it.prefix", "virtd-it-")
+            + UUID.randomUUID().toString().substring(0, 8)
+            + "-";
   }
 
   @AfterEach
@@ -405,6 +412,36 @@ public abstract class DriverContract {
     ObservedVm after = driver.observe(spec.name()).orElseThrow();
     assertEquals(adopted, after.mark().orElseThrow());
     assertAdoptionKeptTheRest(spec, before, after);
+  }
+
+  @Test
+  void absentOnAnUnmarkedGuestRemovesNothingUnlessReplaceConsents(@TempDir Path locks)
+      throws Exception {
+    VmSpec spec = small("unmarked");
+    defineUnmarked(spec);
+    VmSpec absent = with(spec, Field.ENSURE, Ensure.ABSENT);
+    Executor executor = new Executor(OWNER, new GuestLocks(locks), Duration.ofSeconds(5));
+
+    ResourcePlan refused = plan(driver, absent, driver.observe(spec.name()));
+    assertTrue(refused.refused(), refused::toString);
+    assertEquals(List.of(), refused.steps(), "nothing to carry out");
+    assertTrue(
+        refused.error().orElseThrow().contains("--replace " + spec.name()),
+        "says how to consent: " + refused.error());
+    ObservedVm still = driver.observe(spec.name()).orElseThrow();
+    assertEquals(Optional.empty(), still.mark(), "not even adopted");
+
+    ResourcePlan consented =
+        Planner.planOne(
+            Planner.Input.of(
+                absent,
+                driver.kind() + " " + driver.target(),
+                driver.capabilities(),
+                Optional.of(still)),
+            new PlanPolicy(OWNER, Set.of(spec.name()), true));
+    assertEquals(List.of(new Step.Adopt(), new Step.Remove()), consented.steps());
+    assertTrue(executor.run(consented, driver, e -> {}).ok());
+    assertEquals(Optional.empty(), driver.observe(spec.name()));
   }
 
   // ------------------------------------------------------------------ helpers

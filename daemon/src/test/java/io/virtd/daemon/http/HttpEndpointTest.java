@@ -50,7 +50,9 @@ class HttpEndpointTest {
           List.of("cpus"),
           Optional.of("define failed: <script>alert(1)</script>"),
           2,
-          false);
+          false,
+          "libvirt qemu:///system",
+          "running");
 
   ObjectNode answer(String cmd, List<String> names) {
     asked.add(cmd + " " + names);

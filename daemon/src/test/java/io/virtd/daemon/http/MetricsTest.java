@@ -84,16 +84,56 @@ class MetricsTest {
     Instant at = Instant.parse("2026-12-05T10:00:00Z");
     var ok =
         new GuestStatus(
-            "a", "running", "as desired", "in sync", at, List.of(), Optional.empty(), 0, false);
+            "a",
+            "running",
+            "as desired",
+            "in sync",
+            at,
+            List.of(),
+            Optional.empty(),
+            0,
+            false,
+            "libvirt qemu:///system",
+            "running");
     var drifted =
         new GuestStatus(
-            "b", "running", "differs", "applied", at, List.of("cpus"), Optional.empty(), 0, false);
+            "b",
+            "running",
+            "differs",
+            "applied",
+            at,
+            List.of("cpus"),
+            Optional.empty(),
+            0,
+            false,
+            "libvirt qemu:///system",
+            "running");
     var failed =
         new GuestStatus(
-            "c", "stopped", "differs", "error", at, List.of(), Optional.of("boom"), 3, false);
+            "c",
+            "stopped",
+            "differs",
+            "error",
+            at,
+            List.of(),
+            Optional.of("boom"),
+            3,
+            false,
+            "libvirt qemu:///system",
+            "shutoff");
     var held =
         new GuestStatus(
-            "d", "running", "as desired", "held", at, List.of(), Optional.empty(), 0, true);
+            "d",
+            "running",
+            "as desired",
+            "held",
+            at,
+            List.of(),
+            Optional.empty(),
+            0,
+            true,
+            "libvirt qemu:///system",
+            "running");
     List.of(ok, drifted, failed, held).forEach(metrics::status);
     String text = scrape();
     assertTrue(text.contains("virtd_guests{desired=\"running\",state=\"in_sync\"} 1.0\n"), text);
