@@ -99,6 +99,10 @@ final class Values {
   static final Parser PATH = described(Values::path, type("string").put("minLength", 1));
   static final Parser URI =
       described(Values::uri, type("string").put("pattern", "^[A-Za-z][A-Za-z0-9+.-]*:"));
+  static final Parser CONNECT =
+      described(
+          Values::connect,
+          type("string").put("pattern", "^(qemu|xen|test)(\\+(unix|ssh|tls))?://"));
   static final Parser DOCUMENT = described(Values::document, type("object", "string"));
   static final Parser USER_PASSWORD =
       described(
@@ -462,6 +466,17 @@ final class Values {
       throw new BadValue(
           node.pos(), "`" + ctx.key() + "` must be a URI such as qemu:///system, not `" + s + "`");
     }
+  }
+
+  /** A libvirt URI a manifest may name: see {@link ConnectUri}. */
+  static String connect(YNode node, Ctx ctx) {
+    String s = string(node, ctx);
+    ConnectUri.refusal(s)
+        .ifPresent(
+            why -> {
+              throw new BadValue(node.pos(), "`" + ctx.key() + "`: " + why);
+            });
+    return s;
   }
 
   /** Interfaces: a list of libvirt network or bridge names, or {@code disable} for none. */
