@@ -8,13 +8,16 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,19 +61,58 @@ public final class YamlReader {
     }
   }
 
+  /**
+   * Reads {@code file} when it is a regular file of at most {@link #MAX_FILE_BYTES}: its type is
+   * checked before it is opened (a FIFO would block the reader, {@code /dev/zero} never ends), and
+   * no more than the limit is read even if it grows meanwhile.
+   */
   public Result read(Path file) {
     byte[] bytes;
     try {
-      long size = Files.size(file);
-      if (size > MAX_FILE_BYTES) {
-        return failed(
-            file, Pos.START, "file is " + size + " bytes; the limit is " + MAX_FILE_BYTES);
+      BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+      if (!attrs.isRegularFile()) {
+        return failed(file, Pos.START, notRegular(file, attrs));
       }
-      bytes = Files.readAllBytes(file);
+      if (attrs.size() > MAX_FILE_BYTES) {
+        return failed(
+            file, Pos.START, "file is " + attrs.size() + " bytes; the limit is " + MAX_FILE_BYTES);
+      }
+      try (InputStream in = Files.newInputStream(file)) {
+        bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
+      }
+      if (bytes.length > MAX_FILE_BYTES) {
+        return failed(file, Pos.START, "file is over the limit of " + MAX_FILE_BYTES + " bytes");
+      }
+    } catch (FileSystemException e) {
+      return failed(
+          file, Pos.START, "cannot read: " + (e.getReason() == null ? "error" : e.getReason()));
     } catch (IOException e) {
-      return failed(file, Pos.START, "cannot read: " + e.getMessage());
+      return failed(file, Pos.START, "cannot read: " + e.getClass().getSimpleName());
     }
     return read(file, bytes);
+  }
+
+  /** What {@code file} is instead of a regular file, as an error message. */
+  static String notRegular(Path file, BasicFileAttributes attrs) {
+    String kind = "not a regular file";
+    if (attrs.isDirectory()) {
+      kind = "a directory";
+    } else {
+      try {
+        int type = (Integer) Files.getAttribute(file, "unix:mode") & 0170000;
+        kind =
+            switch (type) {
+              case 0010000 -> "a FIFO (named pipe)";
+              case 0020000 -> "a character device";
+              case 0060000 -> "a block device";
+              case 0140000 -> "a socket";
+              default -> kind;
+            };
+      } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+        // the generic word will do
+      }
+    }
+    return kind + ", not a regular file: only regular files are read";
   }
 
   public Result read(Path file, byte[] bytes) {
