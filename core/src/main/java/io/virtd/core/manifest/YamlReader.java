@@ -35,6 +35,13 @@ public final class YamlReader {
 
   private static final int MAX_DEPTH = 64;
 
+  /**
+   * A key quoted back in an error: one a manifest or cloud-init document could hold. Anything else
+   * (a line of a file that is no manifest, read through a link) is not repeated.
+   */
+  private static final java.util.regex.Pattern PLAIN_KEY =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}");
+
   private final YAMLFactory factory;
 
   public YamlReader() {
@@ -174,7 +181,11 @@ public final class YamlReader {
                 Problem.error(
                     file,
                     keyPos,
-                    "duplicate key `" + key + "` (first set at line " + first.line() + ")"));
+                    "duplicate key "
+                        + (PLAIN_KEY.matcher(key).matches() ? "`" + key + "` " : "")
+                        + "(first set at line "
+                        + first.line()
+                        + ")"));
           } else {
             entries.add(new YNode.Entry(key, keyPos, value));
           }

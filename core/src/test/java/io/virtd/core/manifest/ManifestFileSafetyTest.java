@@ -175,7 +175,10 @@ class ManifestFileSafetyTest {
   @Test
   void aLinkToShadowNeverEchoesItsContent() throws Exception {
     Path secret =
-        write(tmp, "shadow", "root:$6$s3cr3tHash$abcdef:19000:0:99999:7:::\nbin:*:19000::::::\n");
+        write(
+            tmp,
+            "shadow",
+            "root:$6$s3cr3tHash$abcdef:19000:0:99999:7:::\nbin:*:19000::::::\nroot:$6$s3cr3tHash$abcdef:19000:0:99999:7:::\n");
     Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
     Path link = Files.createSymbolicLink(dir.resolve("shadow.yaml"), secret);
     for (ManifestLoader.Permissions perms : ManifestLoader.Permissions.values()) {
