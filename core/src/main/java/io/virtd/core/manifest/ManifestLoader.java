@@ -351,10 +351,7 @@ public final class ManifestLoader {
                 .orElse("");
         String shown = e.key().length() > 40 ? e.key().substring(0, 37) + "..." : e.key();
         problems.add(
-            Problem.error(
-                file,
-                e.keyPos(),
-                "unknown key `" + shown.replaceAll("\\p{Cntrl}", "?") + "`" + hint));
+            Problem.error(file, e.keyPos(), "unknown key `" + SafeText.of(shown) + "`" + hint));
         continue;
       }
       try {
@@ -419,7 +416,7 @@ public final class ManifestLoader {
               file,
               v.pos(),
               "`"
-                  + shown.replaceAll("\\p{Cntrl}", "?")
+                  + SafeText.of(shown)
                   + "` is not a valid resource name: use 1-64 of A-Z a-z 0-9 _ . -, not starting with - or ."));
       return null;
     }

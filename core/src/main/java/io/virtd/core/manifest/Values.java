@@ -618,11 +618,11 @@ final class Values {
     return node.kindName();
   }
 
-  /** A value quoted back in an error: shortened, control characters hidden. */
+  /** A value quoted back in an error: shortened, made safe to print ({@link SafeText}). */
   static String describeText(String text) {
     if (text.length() > 60) {
       text = text.substring(0, 57) + "...";
     }
-    return text.replaceAll("\\p{Cntrl}", "?");
+    return SafeText.of(text);
   }
 }
