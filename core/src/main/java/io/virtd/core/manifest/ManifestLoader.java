@@ -260,16 +260,15 @@ public final class ManifestLoader {
     List<YNode> docs = result.documents();
     for (int i = 0; i < docs.size(); i++) {
       VmSpec spec = interpret(file, baseDir, docs.get(i), problems);
-      // A document the reader found a problem in (a duplicate key) is not a valid resource either.
+      // A document the reader found an error in (a duplicate key, a tag, an ambiguous integer) is
+      // not a valid resource either.
       Pos from = docs.get(i).pos();
       Pos to = i + 1 < docs.size() ? docs.get(i + 1).pos() : null;
       boolean spoiled =
           result.problems().stream()
               .anyMatch(
                   p ->
-                      p.message().startsWith("duplicate key")
-                          && !before(p.pos(), from)
-                          && (to == null || before(p.pos(), to)));
+                      p.isError() && !before(p.pos(), from) && (to == null || before(p.pos(), to)));
       YNode.Entry title = titleOf(docs.get(i));
       if (title != null) {
         declared.add(

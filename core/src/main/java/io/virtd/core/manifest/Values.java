@@ -231,6 +231,14 @@ final class Values {
   static Object decimal(YNode.YScalar s) {
     if ((s.value() instanceof Long || s.value() instanceof BigInteger)
         && s.text() != null
+        && s.text().contains("_")) {
+      throw new BadValue(
+          s.pos(),
+          "an integer with `_` is ambiguous: YAML 1.1 reads 1_000 as 1000, YAML 1.2 as text;"
+              + " write it without `_`");
+    }
+    if ((s.value() instanceof Long || s.value() instanceof BigInteger)
+        && s.text() != null
         && s.text().strip().matches("[-+]?[0-9]+")) {
       BigInteger b = new BigInteger(s.text().strip());
       return b.bitLength() < 64 ? (Object) b.longValue() : b;
@@ -570,7 +578,33 @@ final class Values {
       throw new BadValue(
           node.pos(), "`" + ctx.key() + "` must be a YAML map or a string, not " + node.kindName());
     }
+    refuseAmbiguousIntegers(node, ctx);
     return YNode.toPlain(node);
+  }
+
+  /**
+   * cloud-init reads the document virtd writes with YAML 1.1, where {@code 0644} is octal 420 and
+   * {@code 1_000} is 1000; virtd reads them as 644 and text. Either way one of the two would get a
+   * number the author did not mean, so such integers must be quoted or written plainly.
+   */
+  private static void refuseAmbiguousIntegers(YNode node, Ctx ctx) {
+    if (node instanceof YNode.YMap m) {
+      m.entries().forEach(e -> refuseAmbiguousIntegers(e.value(), ctx));
+    } else if (node instanceof YNode.YSeq q) {
+      q.items().forEach(i -> refuseAmbiguousIntegers(i, ctx));
+    } else if (node instanceof YNode.YScalar s
+        && (s.value() instanceof Long || s.value() instanceof BigInteger)
+        && s.text() != null
+        && s.text().strip().matches("[-+]?0[0-9_]+|.*_.*")) {
+      throw new BadValue(
+          s.pos(),
+          "`"
+              + ctx.key()
+              + "`: `"
+              + describeText(s.text())
+              + "` is ambiguous: cloud-init (YAML 1.1) reads a leading 0 as octal and drops"
+              + " `_`; quote it (\"0644\") or write it in decimal");
+    }
   }
 
   static String userPassword(YNode node, Ctx ctx) {

@@ -166,6 +166,15 @@ public final class YamlReader {
       // location)
       throw new TooDeepException(p);
     }
+    if (p instanceof YAMLParser yp && yp.getTypeId() != null) {
+      // a tag asks a YAML library to build an object (`!!python/object`) or to convert (`!!str`):
+      // virtd and cloud-init would disagree on what the value is
+      problems.add(
+          Problem.error(
+              file,
+              here,
+              "YAML tags (`!name`, `!!type`) are not allowed in manifests: write the value plainly"));
+    }
     switch (token) {
       case START_OBJECT -> {
         List<YNode.Entry> entries = new ArrayList<>();
@@ -176,7 +185,14 @@ public final class YamlReader {
           Pos keyPos = pos(p.currentTokenLocation());
           YNode value = readNode(p, p.nextToken(), file, problems, depth + 1);
           Pos first = seen.putIfAbsent(key, keyPos);
-          if (first != null) {
+          if (key.equals("<<")) {
+            // YAML 1.1's merge key: cloud-init's loader would merge, virtd would see a key
+            problems.add(
+                Problem.error(
+                    file,
+                    keyPos,
+                    "YAML merge keys (`<<`) are not allowed in manifests: write the keys out"));
+          } else if (first != null) {
             problems.add(
                 Problem.error(
                     file,
