@@ -27,6 +27,7 @@ final class FileTrust {
 
   private final int self;
   private final Map<Path, Optional<String>> judgedDirs = new HashMap<>();
+  private final Map<Path, Path> resolved = new HashMap<>();
 
   FileTrust() {
     this.self = currentUid();
@@ -47,12 +48,10 @@ final class FileTrust {
     Set<Path> dirs = new LinkedHashSet<>();
     addAncestors(real, dirs);
     for (Path a = file.toAbsolutePath().getParent(); a != null; a = a.getParent()) {
-      try {
-        Path r = a.toRealPath();
+      Path r = resolved.computeIfAbsent(a, FileTrust::realOrNull);
+      if (r != null) {
         dirs.add(r);
         addAncestors(r, dirs);
-      } catch (IOException e) {
-        // a directory above the file that cannot be resolved is not one an attacker can write
       }
     }
     for (Path d : dirs) {
@@ -62,6 +61,15 @@ final class FileTrust {
       }
     }
     return Optional.empty();
+  }
+
+  /** Null for a directory that cannot be resolved: not one an attacker can write either. */
+  private static Path realOrNull(Path dir) {
+    try {
+      return dir.toRealPath();
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private static void addAncestors(Path real, Set<Path> dirs) {
