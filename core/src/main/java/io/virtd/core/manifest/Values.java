@@ -600,10 +600,8 @@ final class Values {
           s.pos(),
           "`"
               + ctx.key()
-              + "`: `"
-              + describeText(s.text())
-              + "` is ambiguous: cloud-init (YAML 1.1) reads a leading 0 as octal and drops"
-              + " `_`; quote it (\"0644\") or write it in decimal");
+              + "`: an integer with a leading 0 or `_` is ambiguous: cloud-init (YAML 1.1) reads"
+              + " 0644 as octal 420 and 1_000 as 1000; quote it (\"0644\") or write it in decimal");
     }
   }
 
