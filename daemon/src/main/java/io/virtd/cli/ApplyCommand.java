@@ -7,6 +7,7 @@ import io.virtd.core.apply.Executor;
 import io.virtd.core.apply.GuestLocks;
 import io.virtd.core.apply.Planning;
 import io.virtd.core.manifest.ManifestLoader;
+import io.virtd.core.manifest.SafeText;
 import io.virtd.core.plan.Plan;
 import io.virtd.core.plan.PlanJson;
 import io.virtd.core.plan.PlanPolicy;
@@ -63,8 +64,12 @@ public final class ApplyCommand implements Callable<Integer> {
         out.flush();
       }
       for (var r : plan.resources()) {
-        r.warnings().forEach(w -> err.println("virtctl: warning: virt/" + r.name() + ": " + w));
-        r.error().ifPresent(e -> err.println("virtctl: error: virt/" + r.name() + ": " + e));
+        r.warnings()
+            .forEach(
+                w -> err.println("virtctl: warning: virt/" + r.name() + ": " + SafeText.of(w)));
+        r.error()
+            .ifPresent(
+                e -> err.println("virtctl: error: virt/" + r.name() + ": " + SafeText.of(e)));
       }
       Executor executor =
           new Executor(
@@ -153,7 +158,8 @@ public final class ApplyCommand implements Callable<Integer> {
           e.step(),
           e.ok() ? "ok" : "FAILED",
           e.took().toMillis(),
-          e.error().map(x -> ": " + x).or(() -> e.detail().map(x -> ": " + x)).orElse(""));
+          SafeText.of(
+              e.error().map(x -> ": " + x).or(() -> e.detail().map(x -> ": " + x)).orElse("")));
     }
     out.flush();
   }

@@ -2,6 +2,7 @@ package io.virtd.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.virtd.core.config.Config;
+import io.virtd.core.manifest.SafeText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -110,10 +111,11 @@ final class DaemonCommands {
             d.path("target").asText(),
             d.path("up").asBoolean() ? "up" : "DOWN",
             d.path("since").asText(),
-            d.path("error").isTextual() ? " (" + d.path("error").asText() + ")" : "");
+            d.path("error").isTextual() ? " (" + SafeText.of(d.path("error").asText()) + ")" : "");
       }
       for (JsonNode p : reply.path("manifest_problems")) {
-        out.printf("%s: %s%n", p.path("severity").asText(), p.path("problem").asText());
+        out.printf(
+            "%s: %s%n", p.path("severity").asText(), SafeText.of(p.path("problem").asText()));
       }
       out.printf(
           "%-24s %-10s %-20s %-9s %-20s %-7s %-5s %s%n",
@@ -138,7 +140,7 @@ final class DaemonCommands {
             g.path("at").asText(),
             g.path("retries").asInt(),
             g.path("held").asBoolean() ? "yes" : "no",
-            extra);
+            SafeText.of(extra));
       }
       return exit;
     }

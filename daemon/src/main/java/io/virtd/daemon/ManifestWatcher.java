@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,21 +58,34 @@ public final class ManifestWatcher implements AutoCloseable {
     if (!Files.isDirectory(root)) {
       return;
     }
-    try (Stream<Path> dirs = Files.walk(root)) {
-      dirs.filter(Files::isDirectory)
-          .forEach(
-              d -> {
-                try {
-                  keys.add(
-                      d.register(
-                          watch,
-                          StandardWatchEventKinds.ENTRY_CREATE,
-                          StandardWatchEventKinds.ENTRY_MODIFY,
-                          StandardWatchEventKinds.ENTRY_DELETE));
-                } catch (IOException e) {
-                  log.warn("cannot watch {}: {}", d, e.getMessage());
-                }
-              });
+    // through symbolic links, as the loader reads them; a loop ends at the directory seen twice
+    try {
+      Files.walkFileTree(
+          root,
+          java.util.Set.of(java.nio.file.FileVisitOption.FOLLOW_LINKS),
+          Integer.MAX_VALUE,
+          new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(
+                Path d, java.nio.file.attribute.BasicFileAttributes attrs) {
+              try {
+                keys.add(
+                    d.register(
+                        watch,
+                        StandardWatchEventKinds.ENTRY_CREATE,
+                        StandardWatchEventKinds.ENTRY_MODIFY,
+                        StandardWatchEventKinds.ENTRY_DELETE));
+              } catch (IOException e) {
+                log.warn("cannot watch {}: {}", d, e.getMessage());
+              }
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
+          });
     } catch (IOException | java.io.UncheckedIOException e) {
       log.warn("cannot watch {}: {}", root, e.getMessage());
     }

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The bad-manifest corpus ({@code core/src/test/resources/bad}, its expected errors written by hand
  * in {@code expected.tsv}) through the real {@code virtctl}: {@code validate} exits 1 and names
- * every error as FILE:LINE:COL; {@code apply} on a directory holding a good manifest beside the bad
- * one exits 1 and leaves every guest on qemu:///system exactly as it was (dominfo, inactive XML,
- * autostart), byte for byte — the spec's "fix the manifests first: nothing was planned or changed".
+ * every error as FILE:LINE:COL, and so does {@code plan}; {@code apply} on a directory holding a
+ * good manifest beside the bad one exits 1 and leaves every guest on qemu:///system exactly as it
+ * was (dominfo, inactive XML, autostart), byte for byte — the spec's "fix the manifests first:
+ * nothing was planned or changed".
  */
 class BadManifestsIT {
   static final Path CORPUS = Path.of("../core/src/test/resources/bad").toAbsolutePath().normalize();
@@ -121,16 +122,16 @@ class BadManifestsIT {
   private void corpusCase(String name, List<Row> rows) throws Exception {
     Path caseDir = Files.createDirectories(dir.resolve("cases").resolve(name));
     Path bad = copy(CORPUS.resolve(name), caseDir.resolve(name));
-    Cli validate = Cli.run("validate", "--config", config.toString(), "-m", bad.toString());
-    assertEquals(1, validate.exit(), validate.out() + validate.err());
-    for (Row r : rows) {
-      String at = caseDir.resolve(r.file()) + ":" + r.line() + ":" + r.col() + ": ";
-      String msg = r.message().replace("{dir}", caseDir.toString());
-      assertTrue(
-          validate.err().contains(at), () -> "no error at " + at + " in:\n" + validate.err());
-      assertTrue(
-          validate.err().lines().anyMatch(l -> l.startsWith(at) && l.contains(msg)),
-          () -> "no `" + msg + "` at " + at + " in:\n" + validate.err());
+    for (String command : List.of("validate", "plan")) {
+      Cli run = Cli.run(command, "--config", config.toString(), "-m", bad.toString());
+      assertEquals(1, run.exit(), command + ": " + run.out() + run.err());
+      for (Row r : rows) {
+        String at = caseDir.resolve(r.file()) + ":" + r.line() + ":" + r.col() + ": ";
+        String msg = r.message().replace("{dir}", caseDir.toString());
+        assertTrue(
+            run.err().lines().anyMatch(l -> l.startsWith(at) && l.contains(msg)),
+            () -> command + ": no `" + msg + "` at " + at + " in:\n" + run.err());
+      }
     }
     applyLeavesEveryGuestUntouched(caseDir);
   }

@@ -70,4 +70,21 @@ class ManifestWatcherTest {
       awaitReloadAfter(before);
     }
   }
+
+  @Test
+  void aDirectoryInsideASymlinkedOneIsWatchedAndALoopDoesNotStopTheWatch() throws Exception {
+    Path root = Files.createDirectory(dir.resolve("m"));
+    Path shared = Files.createDirectory(dir.resolve("shared"));
+    Path deep = Files.createDirectory(shared.resolve("deep"));
+    Files.createSymbolicLink(root.resolve("again"), root);
+    Files.createSymbolicLink(root.resolve("shared"), shared);
+    Path later = Files.createDirectory(root.resolve("z"));
+    try (ManifestWatcher w = watch(root)) {
+      Files.writeString(deep.resolve("a.yaml"), "virt: a\n");
+      awaitReloadAfter(0);
+      int before = reloads.get();
+      Files.writeString(later.resolve("b.yaml"), "virt: b\n");
+      awaitReloadAfter(before);
+    }
+  }
 }

@@ -162,7 +162,7 @@ public enum Field {
       Kind.CREATE_TIME,
       libvirt(),
       Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a video model such as virtio or vga")),
-  CONNECT("connect", Kind.POLICY, libvirt(), Values.URI),
+  CONNECT("connect", Kind.POLICY, libvirt(), Values.CONNECT),
   PROTECT("protect", Kind.POLICY, both(), Values.BOOL);
 
   /** How a key behaves over a guest's life. */

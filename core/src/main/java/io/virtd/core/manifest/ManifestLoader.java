@@ -1,17 +1,21 @@
 package io.virtd.core.manifest;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Reads manifest files and directories into a {@link DesiredState}. Never stops at the first
@@ -43,8 +47,9 @@ public final class ManifestLoader {
   public DesiredState load(List<Path> paths) {
     List<Problem> problems = new ArrayList<>();
     List<Declared> declared = new ArrayList<>();
+    FileTrust trust = new FileTrust();
     for (Path file : manifestFiles(paths, problems)) {
-      loadFile(file, declared, problems);
+      loadFile(file, trust, declared, problems);
     }
     return collect(declared, problems);
   }
@@ -63,27 +68,124 @@ public final class ManifestLoader {
     return load(List.of(paths));
   }
 
-  /** The files that {@code paths} name: files as given, directories walked for *.yaml and *.yml. */
+  /**
+   * The files that {@code paths} name: files as given, directories walked for *.yaml and *.yml,
+   * following symbolic links (a release directory swapped in by a link loads like any other). A
+   * manifest name that is not a regular file (a FIFO, a device, a broken link, a link loop) is a
+   * problem at that path, never skipped: skipping it would read as the file being removed.
+   */
   public static List<Path> manifestFiles(List<Path> paths, List<Problem> problems) {
     List<Path> files = new ArrayList<>();
     for (Path p : paths) {
       if (Files.isDirectory(p)) {
-        try (Stream<Path> walk = Files.walk(p)) {
-          walk.filter(f -> !f.equals(p))
-              .filter(f -> isManifestName(p.relativize(f)))
-              .filter(Files::isRegularFile)
-              .sorted()
-              .forEach(files::add);
-        } catch (IOException | java.io.UncheckedIOException e) {
-          problems.add(Problem.error(p, Pos.START, "cannot read directory: " + e.getMessage()));
-        }
-      } else if (Files.exists(p)) {
-        files.add(p);
+        walk(p, files, problems);
+      } else if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        notRegular(p)
+            .ifPresentOrElse(
+                why -> problems.add(Problem.error(p, Pos.START, why)), () -> files.add(p));
       } else {
         problems.add(Problem.error(p, Pos.START, "no such file or directory"));
       }
     }
     return once(files);
+  }
+
+  private static void walk(Path root, List<Path> files, List<Problem> problems) {
+    List<Path> found = new ArrayList<>();
+    try {
+      Files.walkFileTree(
+          root,
+          Set.of(FileVisitOption.FOLLOW_LINKS),
+          Integer.MAX_VALUE,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+              return dir.equals(root) || isManifestDirName(dir.getFileName().toString())
+                  ? FileVisitResult.CONTINUE
+                  : FileVisitResult.SKIP_SUBTREE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+              if (isManifestName(root.relativize(file))) {
+                if (attrs.isRegularFile()) {
+                  found.add(file);
+                } else {
+                  notRegular(file)
+                      .ifPresentOrElse(
+                          why -> problems.add(Problem.error(file, Pos.START, why)),
+                          () -> found.add(file));
+                }
+              }
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+              // a sub-directory that cannot be read is a problem like a broken file: its
+              // manifests are not removed
+              if (file.equals(root)) {
+                problems.add(
+                    Problem.error(
+                        file,
+                        Pos.START,
+                        "cannot read directory: "
+                            + unreadable(e).replaceFirst("^cannot read: ", "")));
+              } else if (isManifestName(root.relativize(file))) {
+                problems.add(Problem.error(file, Pos.START, unreadable(e)));
+              } else if (isManifestDirName(file.getFileName().toString())) {
+                problems.add(
+                    Problem.error(
+                        file,
+                        Pos.START,
+                        e instanceof FileSystemLoopException
+                            ? "a symbolic link loop: this directory contains itself"
+                            : unreadable(e)));
+              }
+              return FileVisitResult.CONTINUE;
+            }
+          });
+    } catch (IOException | java.io.UncheckedIOException e) {
+      problems.add(Problem.error(root, Pos.START, "cannot read directory: " + e.getMessage()));
+    }
+    found.sort(null);
+    files.addAll(found);
+  }
+
+  /**
+   * Why {@code file} (a manifest name) cannot be read as a manifest, or empty for a regular file.
+   */
+  static java.util.Optional<String> notRegular(Path file) {
+    BasicFileAttributes target;
+    try {
+      target = Files.readAttributes(file, BasicFileAttributes.class);
+    } catch (FileSystemException e) {
+      if (Files.isSymbolicLink(file)) {
+        return java.util.Optional.of(
+            e.getReason() != null && e.getReason().contains("symbolic links")
+                ? "a symbolic link loop, not a manifest file"
+                : Files.exists(file)
+                    ? unreadable(e)
+                    : "a broken symbolic link, not a manifest file");
+      }
+      return java.util.Optional.of(unreadable(e));
+    } catch (IOException e) {
+      return java.util.Optional.of(unreadable(e));
+    }
+    if (target.isRegularFile()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(YamlReader.notRegular(file, target));
+  }
+
+  private static String unreadable(IOException e) {
+    if (e instanceof FileSystemLoopException) {
+      return "a symbolic link loop, not a manifest file";
+    }
+    if (e instanceof FileSystemException fse && fse.getReason() != null) {
+      return "cannot read: " + fse.getReason();
+    }
+    return "cannot read: " + e.getClass().getSimpleName();
   }
 
   /**
@@ -110,8 +212,7 @@ public final class ManifestLoader {
   /** Every path component is not hidden, and the file ends in .yaml or .yml. */
   static boolean isManifestName(Path relative) {
     for (Path part : relative) {
-      String s = part.toString();
-      if (s.startsWith(".") || s.endsWith("~") || s.contains(".dpkg-") || s.endsWith(".swp")) {
+      if (!isManifestDirName(part.toString())) {
         return false;
       }
     }
@@ -119,23 +220,34 @@ public final class ManifestLoader {
     return name.endsWith(".yaml") || name.endsWith(".yml");
   }
 
-  /**
-   * The StrictModes check for a manifest or configuration file: an error under REFUSE, a warning
-   * under WARN, nothing when the file is safe (or missing).
-   */
-  public static java.util.Optional<Problem> permissionProblem(Path file, Permissions permissions) {
-    if (!writableByOthers(file)) {
-      return java.util.Optional.empty();
-    }
-    String msg = "writable by group or others; run chmod go-w on it";
-    return java.util.Optional.of(
-        permissions == Permissions.REFUSE
-            ? Problem.error(file, Pos.START, msg + " (refused, as sshd's StrictModes does)")
-            : Problem.warning(file, Pos.START, msg + " (apply and the daemon refuse such files)"));
+  /** Not hidden, not an editor's or dpkg's leftover. */
+  private static boolean isManifestDirName(String s) {
+    return !(s.startsWith(".") || s.endsWith("~") || s.contains(".dpkg-") || s.endsWith(".swp"));
   }
 
-  private void loadFile(Path file, List<Declared> declared, List<Problem> problems) {
-    java.util.Optional<Problem> unsafe = permissionProblem(file, permissions);
+  /**
+   * The StrictModes check for a manifest or configuration file (see {@link FileTrust}): an error
+   * under REFUSE, a warning under WARN, nothing when the file is safe (or missing).
+   */
+  public static java.util.Optional<Problem> permissionProblem(Path file, Permissions permissions) {
+    return permissionProblem(file, permissions, new FileTrust());
+  }
+
+  private static java.util.Optional<Problem> permissionProblem(
+      Path file, Permissions permissions, FileTrust trust) {
+    return trust
+        .distrust(file)
+        .map(
+            msg ->
+                permissions == Permissions.REFUSE
+                    ? Problem.error(file, Pos.START, msg + " (refused, as sshd's StrictModes does)")
+                    : Problem.warning(
+                        file, Pos.START, msg + " (apply and the daemon refuse such files)"));
+  }
+
+  private void loadFile(
+      Path file, FileTrust trust, List<Declared> declared, List<Problem> problems) {
+    java.util.Optional<Problem> unsafe = permissionProblem(file, permissions, trust);
     if (unsafe.isPresent()) {
       problems.add(unsafe.get());
       if (unsafe.get().isError()) {
@@ -148,16 +260,15 @@ public final class ManifestLoader {
     List<YNode> docs = result.documents();
     for (int i = 0; i < docs.size(); i++) {
       VmSpec spec = interpret(file, baseDir, docs.get(i), problems);
-      // A document the reader found a problem in (a duplicate key) is not a valid resource either.
+      // A document the reader found an error in (a duplicate key, a tag, an ambiguous integer) is
+      // not a valid resource either.
       Pos from = docs.get(i).pos();
       Pos to = i + 1 < docs.size() ? docs.get(i + 1).pos() : null;
       boolean spoiled =
           result.problems().stream()
               .anyMatch(
                   p ->
-                      p.message().startsWith("duplicate key")
-                          && !before(p.pos(), from)
-                          && (to == null || before(p.pos(), to)));
+                      p.isError() && !before(p.pos(), from) && (to == null || before(p.pos(), to)));
       YNode.Entry title = titleOf(docs.get(i));
       if (title != null) {
         declared.add(
@@ -188,17 +299,6 @@ public final class ManifestLoader {
     return a.line() < b.line() || (a.line() == b.line() && a.col() < b.col());
   }
 
-  public static boolean writableByOthers(Path file) {
-    try {
-      Set<PosixFilePermission> perms =
-          Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
-      return perms.contains(PosixFilePermission.GROUP_WRITE)
-          || perms.contains(PosixFilePermission.OTHERS_WRITE);
-    } catch (IOException | UnsupportedOperationException e) {
-      return false;
-    }
-  }
-
   /**
    * One document as a resource, or null (its problems added) when it declares none or is invalid.
    */
@@ -219,17 +319,21 @@ public final class ManifestLoader {
     }
     YNode.Entry title = map.entries().get(0);
     if (!title.key().equals("virt")) {
+      // the file may be anything (a link to /etc/shadow): its key is quoted only when it is one
+      // a manifest could hold
+      boolean nearVirt =
+          title.key().equalsIgnoreCase("virt") || DidYouMean.distance(title.key(), "virt") <= 1;
+      String shown =
+          nearVirt || Field.byKey(title.key()).isPresent()
+              ? ", not `" + title.key() + "`"
+              : " (this document starts with another key)";
       problems.add(
           Problem.error(
               file,
               title.keyPos(),
-              "a resource must start with `virt: NAME`, not `"
-                  + title.key()
-                  + "`"
-                  + (title.key().equalsIgnoreCase("virt")
-                          || DidYouMean.distance(title.key(), "virt") <= 1
-                      ? "; did you mean `virt`?"
-                      : "")));
+              "a resource must start with `virt: NAME`"
+                  + shown
+                  + (nearVirt ? "; did you mean `virt`?" : "")));
       return null;
     }
     int before = problems.size();
@@ -246,10 +350,7 @@ public final class ManifestLoader {
                 .orElse("");
         String shown = e.key().length() > 40 ? e.key().substring(0, 37) + "..." : e.key();
         problems.add(
-            Problem.error(
-                file,
-                e.keyPos(),
-                "unknown key `" + shown.replaceAll("\\p{Cntrl}", "?") + "`" + hint));
+            Problem.error(file, e.keyPos(), "unknown key `" + SafeText.of(shown) + "`" + hint));
         continue;
       }
       try {
@@ -314,7 +415,7 @@ public final class ManifestLoader {
               file,
               v.pos(),
               "`"
-                  + shown.replaceAll("\\p{Cntrl}", "?")
+                  + SafeText.of(shown)
                   + "` is not a valid resource name: use 1-64 of A-Z a-z 0-9 _ . -, not starting with - or ."));
       return null;
     }

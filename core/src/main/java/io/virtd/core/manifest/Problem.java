@@ -7,6 +7,11 @@ import java.nio.file.Path;
  * Messages never contain secret values.
  */
 public record Problem(Path file, Pos pos, Severity severity, String message) {
+  /** The message as printed: whatever it quotes from a manifest cannot steer a terminal. */
+  public Problem {
+    message = SafeText.of(message);
+  }
+
   public enum Severity {
     ERROR,
     WARNING
@@ -26,6 +31,11 @@ public record Problem(Path file, Pos pos, Severity severity, String message) {
 
   @Override
   public String toString() {
-    return file + ":" + pos + ": " + (isError() ? "" : "warning: ") + message;
+    return SafeText.of(String.valueOf(file))
+        + ":"
+        + pos
+        + ": "
+        + (isError() ? "" : "warning: ")
+        + message;
   }
 }

@@ -106,6 +106,10 @@ final class Values {
 
   static final Parser URI =
       described(Values::uri, type("string").put("pattern", "^[A-Za-z][A-Za-z0-9+.-]*:"));
+  static final Parser CONNECT =
+      described(
+          Values::connect,
+          type("string").put("pattern", "^(qemu|xen|test)(\\+(unix|ssh|tls))?://"));
   static final Parser DOCUMENT = described(Values::document, type("object", "string"));
   static final Parser USER_PASSWORD =
       described(
@@ -232,6 +236,14 @@ final class Values {
    * 0101} the octal 65, which no operator means.
    */
   static Object decimal(YNode.YScalar s) {
+    if ((s.value() instanceof Long || s.value() instanceof BigInteger)
+        && s.text() != null
+        && s.text().contains("_")) {
+      throw new BadValue(
+          s.pos(),
+          "an integer with `_` is ambiguous: YAML 1.1 reads 1_000 as 1000, YAML 1.2 as text;"
+              + " write it without `_`");
+    }
     if ((s.value() instanceof Long || s.value() instanceof BigInteger)
         && s.text() != null
         && s.text().strip().matches("[-+]?[0-9]+")) {
@@ -471,6 +483,17 @@ final class Values {
     }
   }
 
+  /** A libvirt URI a manifest may name: see {@link ConnectUri}. */
+  static String connect(YNode node, Ctx ctx) {
+    String s = string(node, ctx);
+    ConnectUri.refusal(s)
+        .ifPresent(
+            why -> {
+              throw new BadValue(node.pos(), "`" + ctx.key() + "`: " + why);
+            });
+    return s;
+  }
+
   /** Interfaces: a list of libvirt network or bridge names, or {@code disable} for none. */
   static List<String> interfaces(YNode node, Ctx ctx) {
     if (node instanceof YNode.YScalar s && "disable".equals(s.value())) {
@@ -562,7 +585,31 @@ final class Values {
       throw new BadValue(
           node.pos(), "`" + ctx.key() + "` must be a YAML map or a string, not " + node.kindName());
     }
+    refuseAmbiguousIntegers(node, ctx);
     return YNode.toPlain(node);
+  }
+
+  /**
+   * cloud-init reads the document virtd writes with YAML 1.1, where {@code 0644} is octal 420 and
+   * {@code 1_000} is 1000; virtd reads them as 644 and text. Either way one of the two would get a
+   * number the author did not mean, so such integers must be quoted or written plainly.
+   */
+  private static void refuseAmbiguousIntegers(YNode node, Ctx ctx) {
+    if (node instanceof YNode.YMap m) {
+      m.entries().forEach(e -> refuseAmbiguousIntegers(e.value(), ctx));
+    } else if (node instanceof YNode.YSeq q) {
+      q.items().forEach(i -> refuseAmbiguousIntegers(i, ctx));
+    } else if (node instanceof YNode.YScalar s
+        && (s.value() instanceof Long || s.value() instanceof BigInteger)
+        && s.text() != null
+        && s.text().strip().matches("[-+]?0[0-9_]+|.*_.*")) {
+      throw new BadValue(
+          s.pos(),
+          "`"
+              + ctx.key()
+              + "`: an integer with a leading 0 or `_` is ambiguous: cloud-init (YAML 1.1) reads"
+              + " 0644 as octal 420 and 1_000 as 1000; quote it (\"0644\") or write it in decimal");
+    }
   }
 
   static String userPassword(YNode node, Ctx ctx) {
@@ -610,11 +657,11 @@ final class Values {
     return node.kindName();
   }
 
-  /** A value quoted back in an error: shortened, control characters hidden. */
+  /** A value quoted back in an error: shortened, made safe to print ({@link SafeText}). */
   static String describeText(String text) {
     if (text.length() > 60) {
       text = text.substring(0, 57) + "...";
     }
-    return text.replaceAll("\\p{Cntrl}", "?");
+    return SafeText.of(text);
   }
 }

@@ -8,13 +8,16 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,6 +34,13 @@ public final class YamlReader {
   public static final long MAX_FILE_BYTES = 4L * 1024 * 1024;
 
   private static final int MAX_DEPTH = 64;
+
+  /**
+   * A key quoted back in an error: one a manifest or cloud-init document could hold. Anything else
+   * (a line of a file that is no manifest, read through a link) is not repeated.
+   */
+  private static final java.util.regex.Pattern PLAIN_KEY =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}");
 
   private final YAMLFactory factory;
 
@@ -58,19 +68,58 @@ public final class YamlReader {
     }
   }
 
+  /**
+   * Reads {@code file} when it is a regular file of at most {@link #MAX_FILE_BYTES}: its type is
+   * checked before it is opened (a FIFO would block the reader, {@code /dev/zero} never ends), and
+   * no more than the limit is read even if it grows meanwhile.
+   */
   public Result read(Path file) {
     byte[] bytes;
     try {
-      long size = Files.size(file);
-      if (size > MAX_FILE_BYTES) {
-        return failed(
-            file, Pos.START, "file is " + size + " bytes; the limit is " + MAX_FILE_BYTES);
+      BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+      if (!attrs.isRegularFile()) {
+        return failed(file, Pos.START, notRegular(file, attrs));
       }
-      bytes = Files.readAllBytes(file);
+      if (attrs.size() > MAX_FILE_BYTES) {
+        return failed(
+            file, Pos.START, "file is " + attrs.size() + " bytes; the limit is " + MAX_FILE_BYTES);
+      }
+      try (InputStream in = Files.newInputStream(file)) {
+        bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
+      }
+      if (bytes.length > MAX_FILE_BYTES) {
+        return failed(file, Pos.START, "file is over the limit of " + MAX_FILE_BYTES + " bytes");
+      }
+    } catch (FileSystemException e) {
+      return failed(
+          file, Pos.START, "cannot read: " + (e.getReason() == null ? "error" : e.getReason()));
     } catch (IOException e) {
-      return failed(file, Pos.START, "cannot read: " + e.getMessage());
+      return failed(file, Pos.START, "cannot read: " + e.getClass().getSimpleName());
     }
     return read(file, bytes);
+  }
+
+  /** What {@code file} is instead of a regular file, as an error message. */
+  static String notRegular(Path file, BasicFileAttributes attrs) {
+    String kind = "not a regular file";
+    if (attrs.isDirectory()) {
+      kind = "a directory";
+    } else {
+      try {
+        int type = (Integer) Files.getAttribute(file, "unix:mode") & 0170000;
+        kind =
+            switch (type) {
+              case 0010000 -> "a FIFO (named pipe)";
+              case 0020000 -> "a character device";
+              case 0060000 -> "a block device";
+              case 0140000 -> "a socket";
+              default -> kind;
+            };
+      } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+        // the generic word will do
+      }
+    }
+    return kind + ", not a regular file: only regular files are read";
   }
 
   public Result read(Path file, byte[] bytes) {
@@ -117,6 +166,15 @@ public final class YamlReader {
       // location)
       throw new TooDeepException(p);
     }
+    if (p instanceof YAMLParser yp && yp.getTypeId() != null) {
+      // a tag asks a YAML library to build an object (`!!python/object`) or to convert (`!!str`):
+      // virtd and cloud-init would disagree on what the value is
+      problems.add(
+          Problem.error(
+              file,
+              here,
+              "YAML tags (`!name`, `!!type`) are not allowed in manifests: write the value plainly"));
+    }
     switch (token) {
       case START_OBJECT -> {
         List<YNode.Entry> entries = new ArrayList<>();
@@ -127,12 +185,23 @@ public final class YamlReader {
           Pos keyPos = pos(p.currentTokenLocation());
           YNode value = readNode(p, p.nextToken(), file, problems, depth + 1);
           Pos first = seen.putIfAbsent(key, keyPos);
-          if (first != null) {
+          if (key.equals("<<")) {
+            // YAML 1.1's merge key: cloud-init's loader would merge, virtd would see a key
             problems.add(
                 Problem.error(
                     file,
                     keyPos,
-                    "duplicate key `" + key + "` (first set at line " + first.line() + ")"));
+                    "YAML merge keys (`<<`) are not allowed in manifests: write the keys out"));
+          } else if (first != null) {
+            problems.add(
+                Problem.error(
+                    file,
+                    keyPos,
+                    "duplicate key "
+                        + (PLAIN_KEY.matcher(key).matches() ? "`" + key + "` " : "")
+                        + "(first set at line "
+                        + first.line()
+                        + ")"));
           } else {
             entries.add(new YNode.Entry(key, keyPos, value));
           }

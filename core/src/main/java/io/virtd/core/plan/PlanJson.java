@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.SafeText;
 import io.virtd.core.manifest.Sizes;
 import io.virtd.core.manifest.VmSpec;
 import java.time.Duration;
@@ -146,7 +147,7 @@ public final class PlanJson {
       return Sizes.formatDuration(d);
     }
     if (v instanceof List<?> l) {
-      return "[" + String.join(", ", l.stream().map(Object::toString).toList()) + "]";
+      return SafeText.of("[" + String.join(", ", l.stream().map(Object::toString).toList()) + "]");
     }
     if (v instanceof java.util.Map<?, ?>) {
       return "(document)";
@@ -155,6 +156,6 @@ public final class PlanJson {
     if (s.contains("\n")) {
       return "(document)";
     }
-    return s;
+    return SafeText.of(s);
   }
 }

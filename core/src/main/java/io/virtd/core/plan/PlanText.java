@@ -1,6 +1,7 @@
 package io.virtd.core.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.virtd.core.manifest.SafeText;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,13 +34,13 @@ public final class PlanText {
     }
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < blocks.size(); i++) {
-      out.append(headers.get(i)).append('\n');
+      out.append(SafeText.of(headers.get(i))).append('\n');
       for (Line l : blocks.get(i)) {
-        out.append(l.text());
+        out.append(SafeText.of(l.text()));
         if (l.note() != null) {
           out.append(" ".repeat(width - l.text().length() + 3))
               .append('(')
-              .append(l.note())
+              .append(SafeText.of(l.note()))
               .append(')');
         }
         out.append('\n');

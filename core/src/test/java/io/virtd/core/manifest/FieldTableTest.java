@@ -586,7 +586,7 @@ class FieldTableTest {
             "/var/run/libvirt/libvirt-sock",
             3,
             10,
-            "`connect` must be a URI such as qemu:///system, not `/var/run/libvirt/libvirt-sock`"),
+            "`connect`: `/var/run/libvirt/libvirt-sock` is not a libvirt URI such as qemu:///system"),
         bad(Field.PROTECT, "\"yes\"", 3, 10, "`protect` must be true or false, not `yes`"));
   }
 
