@@ -140,29 +140,7 @@ public final class Planner {
           continue;
         }
       }
-      if (!same(f, desired, before)) {
-        before = shown(before);
-        Mutability m = in.capabilities().mutability(f, desired, vm);
-        if (m == Mutability.REPLACE) {
-          recreate.add(new FieldChange(f, before, desired, m));
-          continue;
-        }
-        if (m == Mutability.UNSUPPORTED) {
-          warnings.add("`" + f.key() + "` cannot be changed by the " + in.driver() + " driver");
-          continue;
-        }
-        if (!runsThroughFlush && (m == Mutability.LIVE || m == Mutability.RESTART)) {
-          m = Mutability.CONFIG;
-        }
-        changes.add(new FieldChange(f, before, desired, m));
-        if (m == Mutability.RESTART) {
-          pending.add(f);
-        }
-      } else if (runsThroughFlush
-          && vm.live().containsKey(f)
-          && !same(f, desired, vm.live().get(f))) {
-        pending.add(f); // written earlier, not yet booted with
-      }
+      planHalves(f, desired, vm, in, runsThroughFlush, changes, recreate, pending, warnings);
     }
 
     List<Step> s = new ArrayList<>();
@@ -200,6 +178,73 @@ public final class Planner {
       s.add(new Step.Lifecycle(Step.Action.RESTART));
     }
     return new ResourcePlan(spec, in.driver(), s, recreate, pending, Optional.empty(), warnings);
+  }
+
+  /**
+   * Plans one field as the two halves a running guest has: the persistent definition (what it boots
+   * with) and the running guest. The definition differing alone is a write of the definition
+   * ({@code config}), never a restart; the running guest differing is a live change where the
+   * driver can make one, otherwise it waits for a restart. When both differ from different values,
+   * both halves are shown, each with its own value before.
+   */
+  private static void planHalves(
+      Field f,
+      Object desired,
+      ObservedVm vm,
+      Input in,
+      boolean runsThroughFlush,
+      List<FieldChange> changes,
+      List<FieldChange> recreate,
+      List<Field> pending,
+      List<String> warnings) {
+    Object before = vm.persistent().get(f);
+    boolean configDiffers = !same(f, desired, before);
+    boolean liveKnown = runsThroughFlush && vm.live().containsKey(f);
+    Object liveBefore = liveKnown ? vm.live().get(f) : null;
+    boolean liveDiffers = liveKnown && !same(f, desired, liveBefore);
+    if (!configDiffers && !liveDiffers) {
+      return;
+    }
+    Mutability m = in.capabilities().mutability(f, desired, vm);
+    if (m == Mutability.REPLACE) {
+      recreate.add(new FieldChange(f, shown(configDiffers ? before : liveBefore), desired, m));
+      return;
+    }
+    if (m == Mutability.UNSUPPORTED) {
+      warnings.add("`" + f.key() + "` cannot be changed by the " + in.driver() + " driver");
+      return;
+    }
+    if (!runsThroughFlush) {
+      changes.add(new FieldChange(f, shown(before), desired, Mutability.CONFIG));
+      return;
+    }
+    if (!liveKnown || m == Mutability.CONFIG) {
+      // the running guest has no value of its own to compare: the definition speaks for it
+      if (configDiffers) {
+        changes.add(new FieldChange(f, shown(before), desired, m));
+        if (m == Mutability.RESTART) {
+          pending.add(f);
+        }
+      }
+      return;
+    }
+    if (!liveDiffers) {
+      changes.add(new FieldChange(f, shown(before), desired, Mutability.CONFIG));
+      return;
+    }
+    // a live change the guest refused since it started is not tried again until the definition
+    // changes: it waits for the restart
+    boolean live = m == Mutability.LIVE && (configDiffers || !vm.refusedLive().contains(f));
+    Mutability liveHalf = live ? Mutability.LIVE : Mutability.RESTART;
+    if (live || configDiffers) {
+      changes.add(new FieldChange(f, shown(liveBefore), desired, liveHalf));
+    }
+    if (configDiffers && !Objects.equals(shown(before), shown(liveBefore))) {
+      changes.add(new FieldChange(f, shown(before), desired, Mutability.CONFIG));
+    }
+    if (!live) {
+      pending.add(f);
+    }
   }
 
   /** The lifecycle action {@code ensure} asks of a guest in {@code state}, or null. */
