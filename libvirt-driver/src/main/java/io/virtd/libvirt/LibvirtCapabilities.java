@@ -27,8 +27,8 @@ final class LibvirtCapabilities {
                     ((Number) desired).intValue() <= guest.maxVcpus()
                         ? Mutability.LIVE
                         : Mutability.RESTART)
-            .set(Mutability.LIVE, Field.AUTOBOOT)
-            .set(Mutability.CONFIG, Field.DESC)
+            // the description is metadata: libvirt sets the running guest's too
+            .set(Mutability.LIVE, Field.AUTOBOOT, Field.DESC)
             .set(
                 Mutability.RESTART,
                 Field.ON_POWEROFF,

@@ -102,7 +102,7 @@ class LibvirtDriverTest {
     assertEquals(Mutability.LIVE, caps.mutability(Field.CPUS, 4, guest));
     assertEquals(Mutability.RESTART, caps.mutability(Field.CPUS, 5, guest));
     assertEquals(Mutability.LIVE, caps.mutability(Field.AUTOBOOT, true, guest));
-    assertEquals(Mutability.CONFIG, caps.mutability(Field.DESC, "x", guest));
+    assertEquals(Mutability.LIVE, caps.mutability(Field.DESC, "x", guest));
     assertEquals(Mutability.RESTART, caps.mutability(Field.GRAPHICS, "enable", guest));
   }
 
