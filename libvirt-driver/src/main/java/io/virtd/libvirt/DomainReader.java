@@ -332,9 +332,15 @@ final class DomainReader {
       if (mem != null) {
         f.put(Field.MEMORY, mem);
       }
+      if (memory != null) {
+        f.put(Field.MAX_MEMORY, memory);
+      }
       Integer cpus = vcpuCurrent != null ? vcpuCurrent : vcpu;
       if (cpus != null) {
         f.put(Field.CPUS, cpus);
+      }
+      if (vcpu != null) {
+        f.put(Field.MAX_CPUS, vcpu);
       }
       if (arch != null) {
         f.put(Field.ARCH, DomainWriter.manifestArch(arch));

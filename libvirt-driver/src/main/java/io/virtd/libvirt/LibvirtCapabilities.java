@@ -44,6 +44,8 @@ final class LibvirtCapabilities {
                 Field.NETWORK_CONFIG);
     return b.defaultsFor(DriverKind.LIBVIRT)
         .rule(Field.DISK_SIZE, LibvirtCapabilities::diskSize) // after the create-time default
+        // a new maximum is written into the definition; QEMU fixes it when the guest starts
+        .set(Mutability.RESTART, Field.MAX_MEMORY, Field.MAX_CPUS)
         // only a disk virtd made reports its size: a diskless guest's is not compared (docs)
         .absentIsUnknown(Field.DISK_SIZE)
         .restUnsupported()

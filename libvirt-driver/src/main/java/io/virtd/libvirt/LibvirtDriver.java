@@ -256,7 +256,13 @@ public final class LibvirtDriver implements VmDriver {
     Map<Field, Object> l = new EnumMap<>(Field.class);
     if (live != null) {
       l.putAll(live.fields());
-      l.keySet().removeIf(f -> f.kind() == Field.Kind.CREATE_TIME);
+      // the maximums are create-time keys a running guest has its own value of, fixed at its start
+      l.keySet()
+          .removeIf(
+              f ->
+                  f.kind() == Field.Kind.CREATE_TIME
+                      && f != Field.MAX_MEMORY
+                      && f != Field.MAX_CPUS);
       if (List.of().equals(l.get(Field.INTERFACES))) {
         l.remove(Field.NETWORK_MODEL); // only the boot-time mark's record: nothing runs with it
       }

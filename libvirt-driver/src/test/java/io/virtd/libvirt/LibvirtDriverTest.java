@@ -87,7 +87,9 @@ class LibvirtDriverTest {
       } else {
         assertEquals(Mutability.UNSUPPORTED, m, f.key());
       }
-      if (f.kind() == Field.Kind.CREATE_TIME && f.supportedBy(DriverKind.LIBVIRT)) {
+      if (f == Field.MAX_MEMORY || f == Field.MAX_CPUS) {
+        assertEquals(Mutability.RESTART, m, f.key()); // rewritten, in effect at the next start
+      } else if (f.kind() == Field.Kind.CREATE_TIME && f.supportedBy(DriverKind.LIBVIRT)) {
         assertEquals(Mutability.REPLACE, m, f.key());
       }
     }

@@ -128,16 +128,14 @@ public final class Planner {
         if (!vm.persistent().containsKey(f) && !createdWithout(f, vm, in.capabilities())) {
           continue; // an adopted guest's creation inputs cannot be told
         }
-        if (same(f, desired, before)) {
-          continue;
-        }
-        before = shown(before);
         // A create-time difference re-creates the guest, unless the driver's rule says this
-        // value can be applied (a larger disk_size grows the disk).
-        Mutability m = in.capabilities().mutability(f, desired, vm);
-        if (m == Mutability.UNSUPPORTED || m == Mutability.REPLACE) {
-          recreate.add(new FieldChange(f, before, desired, Mutability.REPLACE));
-          continue;
+        // value can be applied (a larger disk_size grows the disk, a maximum is rewritten).
+        if (!same(f, desired, before)) {
+          Mutability m = in.capabilities().mutability(f, desired, vm);
+          if (m == Mutability.UNSUPPORTED || m == Mutability.REPLACE) {
+            recreate.add(new FieldChange(f, shown(before), desired, Mutability.REPLACE));
+            continue;
+          }
         }
       }
       planHalves(f, desired, vm, in, runsThroughFlush, changes, recreate, pending, warnings);
@@ -239,7 +237,7 @@ public final class Planner {
     if (live || configDiffers) {
       changes.add(new FieldChange(f, shown(liveBefore), desired, liveHalf));
     }
-    if (configDiffers && !Objects.equals(shown(before), shown(liveBefore))) {
+    if (configDiffers && !sameBefore(before, liveBefore)) {
       changes.add(new FieldChange(f, shown(before), desired, Mutability.CONFIG));
     }
     if (!live) {
@@ -269,6 +267,24 @@ public final class Planner {
   static boolean createdWithout(Field f, ObservedVm vm, Capabilities caps) {
     return vm.mark().map(m -> m.origin() == OwnershipMark.Origin.CREATED).orElse(false)
         && !caps.absentIsUnknown(f);
+  }
+
+  /**
+   * Whether the two halves had the same value before, so one change line tells both. A digest of a
+   * secret or a document shows no value either way, and two digests of one document differ by their
+   * salt: a single line.
+   */
+  private static boolean sameBefore(Object persistent, Object live) {
+    if (persistent instanceof io.virtd.core.spi.SecretDigest
+        || persistent instanceof io.virtd.core.spi.DocumentDigest) {
+      return live != null && live.getClass() == persistent.getClass();
+    }
+    Object a = shown(persistent);
+    Object b = shown(live);
+    if (a instanceof Number x && b instanceof Number y) {
+      return x.longValue() == y.longValue();
+    }
+    return Objects.equals(a, b);
   }
 
   /** An observed value as a plan holds it: null for none, a self-comparing value as its text. */
