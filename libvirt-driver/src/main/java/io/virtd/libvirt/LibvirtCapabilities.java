@@ -15,12 +15,7 @@ final class LibvirtCapabilities {
   private static Capabilities build() {
     Capabilities.Builder b =
         Capabilities.builder()
-            .rule(
-                Field.MEMORY,
-                (desired, guest) ->
-                    ((Number) desired).longValue() <= guest.maxMemoryKiB()
-                        ? Mutability.LIVE
-                        : Mutability.RESTART)
+            .rule(Field.MEMORY, LibvirtCapabilities::memory)
             .rule(
                 Field.CPUS,
                 (desired, guest) ->
@@ -50,6 +45,22 @@ final class LibvirtCapabilities {
         .absentIsUnknown(Field.DISK_SIZE)
         .restUnsupported()
         .build();
+  }
+
+  /**
+   * Live up to the running guest's maximum, by the balloon. A guest that refused the balloon (no
+   * balloon driver) has its whole maximum whatever the balloon says: a restart gives it the
+   * manifest's memory only when the saved maximum is that value; otherwise neither a live call nor
+   * a restart can, and the planner says so instead of restarting the guest on every pass.
+   */
+  static Mutability memory(Object desired, ObservedVm guest) {
+    long want = ((Number) desired).longValue();
+    if (guest.refusedLive().contains(Field.MEMORY)
+        && guest.persistent().get(Field.MAX_MEMORY) instanceof Number max
+        && max.longValue() != want) {
+      return Mutability.UNSUPPORTED;
+    }
+    return want <= guest.maxMemoryKiB() ? Mutability.LIVE : Mutability.RESTART;
   }
 
   /**

@@ -108,6 +108,38 @@ class LibvirtDriverTest {
     assertEquals(Mutability.RESTART, caps.mutability(Field.GRAPHICS, "enable", guest));
   }
 
+  /**
+   * A guest that refused the balloon keeps its whole maximum: a restart helps only when the saved
+   * maximum is the memory wanted, else neither a live call nor a restart does (no endless
+   * restarts).
+   */
+  @Test
+  void memoryAGuestRefusedLiveWaitsForARestartOnlyWhenTheRestartGivesIt() {
+    Capabilities caps = driver.capabilities();
+    ObservedVm atMaximum =
+        new ObservedVm(
+            "g",
+            RunState.RUNNING,
+            Map.of(Field.MAX_MEMORY, mib(64)),
+            Map.of(),
+            Optional.empty(),
+            mib(128),
+            1,
+            java.util.Set.of(Field.MEMORY));
+    assertEquals(Mutability.LIVE, caps.mutability(Field.MEMORY, mib(64), atMaximum));
+    ObservedVm headroom =
+        new ObservedVm(
+            "g",
+            RunState.RUNNING,
+            Map.of(Field.MAX_MEMORY, mib(128)),
+            Map.of(),
+            Optional.empty(),
+            mib(128),
+            1,
+            java.util.Set.of(Field.MEMORY));
+    assertEquals(Mutability.UNSUPPORTED, caps.mutability(Field.MEMORY, mib(64), headroom));
+  }
+
   // --- create and observe
 
   static Stream<VmSpec> everyField() {

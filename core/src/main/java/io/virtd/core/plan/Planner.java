@@ -209,7 +209,14 @@ public final class Planner {
       return;
     }
     if (m == Mutability.UNSUPPORTED) {
-      warnings.add("`" + f.key() + "` cannot be changed by the " + in.driver() + " driver");
+      warnings.add(
+          configDiffers
+              ? "`" + f.key() + "` cannot be changed by the " + in.driver() + " driver"
+              : "`"
+                  + f.key()
+                  + "` of the running guest cannot be brought to the manifest's value by the "
+                  + in.driver()
+                  + " driver, live or by a restart");
       return;
     }
     if (!runsThroughFlush) {
