@@ -40,7 +40,6 @@ import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -69,11 +68,7 @@ class DriftMatrixIT {
 
   @BeforeAll
   static void reachable() throws Exception {
-    try (var d = new LibvirtDriverFactory().open(URI, Config.defaults())) {
-      d.observeAll();
-    } catch (DriverException e) {
-      Assumptions.abort(URI + " is not reachable: " + e.getMessage());
-    }
+    DomainCleaner.assumeReachable(URI);
     biosType = LibvirtQemuContractIT.kvmUsable() ? VirtType.KVM : VirtType.QEMU;
   }
 
@@ -92,16 +87,7 @@ class DriftMatrixIT {
     try {
       driver.close();
     } finally {
-      DomainCleaner.removeAll(URI, prefix);
-      CloudInitSeed.deleteTree(storage);
-      Path logs = Path.of("/var/log/libvirt/qemu");
-      if (Files.isDirectory(logs)) {
-        try (var files = Files.list(logs)) {
-          for (Path p : files.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
-            Files.deleteIfExists(p);
-          }
-        }
-      }
+      DomainCleaner.removeAllWithFiles(URI, prefix, storage);
     }
   }
 
