@@ -289,7 +289,12 @@ class DriftMatrixIT {
             "graphics: saved definition only -> config",
             m(Field.GRAPHICS, "enable"),
             g -> redefine(g, x -> x.replaceAll("(?s)<graphics .*?</graphics>", "")),
-            new Expected(Field.GRAPHICS, "disable", "enable", Mutability.CONFIG)));
+            new Expected(Field.GRAPHICS, "disable", "enable", Mutability.CONFIG)),
+        heals(
+            "interfaces: a NIC added to the saved definition only -> config",
+            m(Field.INTERFACES, List.of()),
+            g -> redefine(g, x -> x.replace("</devices>", "<interface type='user'/></devices>")),
+            new Expected(Field.INTERFACES, "[(user)]", "[]", Mutability.CONFIG)));
   }
 
   @ParameterizedTest(name = "{0}")
