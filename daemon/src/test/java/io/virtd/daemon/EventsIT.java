@@ -2,6 +2,7 @@ package io.virtd.daemon;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.virtd.cli.CliRunner;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EventsIT {
   @TempDir Path dir;
+  static final String H5_PREFIX = "virtd-it-h5-ev-";
   final String name = "virtd-it-ev-" + UUID.randomUUID().toString().substring(0, 8);
   Virtd virtd;
   Thread thread;
@@ -70,6 +72,7 @@ class EventsIT {
     }
     if (Virsh.available()) {
       Virsh.removeAll(name);
+      Virsh.removeAll(H5_PREFIX); // once the daemon is gone: it would start them again
     }
   }
 
@@ -116,5 +119,43 @@ class EventsIT {
     assertEquals("running", Virsh.run("domstate", name), "an invalid manifest changes nothing");
     var status = CliRunner.run("status", "--json", "--socket", socket.toString());
     assertEquals(0, status.exit());
+  }
+
+  /**
+   * Libvirt's "defined" event with detail "updated" (the saved definition was rewritten behind
+   * virtd's back, here with virsh define) brings the guest's config-only drift back long before the
+   * hourly schedule, without restarting it.
+   */
+  @Test
+  void aDefinitionRewrittenOutOfBandIsWrittenBackAtOnceWithoutARestart() throws Exception {
+    String g = H5_PREFIX + UUID.randomUUID().toString().substring(0, 8);
+    Files.writeString(
+        manifests.resolve("h5.yaml"),
+        "virt: %s\nvirt_type: %s\nmemory: 64\non_crash: restart\nrestart: on_change\n"
+                .formatted(g, Virsh.domainType())
+            + "shutdown_timeout: 2s\n");
+    Files.setPosixFilePermissions(
+        manifests.resolve("h5.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> Virsh.run("domstate", g).equals("running"));
+    String id = Virsh.run("domid", g);
+    Path xml = dir.resolve("h5.xml");
+    String saved = Virsh.run("dumpxml", "--inactive", "--security-info", g);
+    assertTrue(saved.contains("<on_crash>restart</on_crash>"), saved);
+    Files.writeString(
+        xml, saved.replace("<on_crash>restart</on_crash>", "<on_crash>destroy</on_crash>"));
+    long t0 = System.nanoTime();
+    Virsh.run("define", xml.toString());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> Virsh.run("dumpxml", "--inactive", g).contains("<on_crash>restart</on_crash>"));
+    System.out.printf(
+        "virsh define (config-only drift) -> written back: %d ms%n",
+        (System.nanoTime() - t0) / 1_000_000);
+    assertEquals(id, Virsh.run("domid", g), "written back, never restarted");
   }
 }

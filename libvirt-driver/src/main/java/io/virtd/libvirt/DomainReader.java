@@ -36,6 +36,8 @@ final class DomainReader {
    * @param volumes the volumes virtd created for the guest, from the mark
    * @param seedAttached whether a disk shows the guest's cloud-init seed image ({@code
    *     NAME-cidata.iso})
+   * @param refusedLive the live changes the running guest refused ({@link
+   *     Marks#REFUSED_NAMESPACE}); only a running guest's XML has them
    */
   record Facts(
       String name,
@@ -45,9 +47,11 @@ final class DomainReader {
       Optional<OwnershipMark> mark,
       Optional<String> disk,
       List<Marks.Volume> volumes,
-      boolean seedAttached) {
+      boolean seedAttached,
+      java.util.Set<Field> refusedLive) {
     Facts {
       volumes = List.copyOf(volumes);
+      refusedLive = java.util.Set.copyOf(refusedLive);
     }
   }
 
@@ -106,6 +110,7 @@ final class DomainReader {
     String cpuMode;
     String cpuModel;
     Map<String, String> mark;
+    final java.util.Set<Field> refused = java.util.EnumSet.noneOf(Field.class);
     final List<Marks.Volume> volumes = new ArrayList<>();
     final List<String> diskFiles = new ArrayList<>();
 
@@ -199,6 +204,9 @@ final class DomainReader {
                 mark.put(r.getAttributeLocalName(i), r.getAttributeValue(i));
               }
             }
+          } else if (ln.equals(Marks.REFUSED)
+              && Marks.REFUSED_NAMESPACE.equals(r.getNamespaceURI())) {
+            refused.addAll(Marks.refusedFields(r.getAttributeValue(null, Marks.FIELDS)));
           }
         }
         case "devices" -> {
@@ -324,9 +332,15 @@ final class DomainReader {
       if (mem != null) {
         f.put(Field.MEMORY, mem);
       }
+      if (memory != null) {
+        f.put(Field.MAX_MEMORY, memory);
+      }
       Integer cpus = vcpuCurrent != null ? vcpuCurrent : vcpu;
       if (cpus != null) {
         f.put(Field.CPUS, cpus);
+      }
+      if (vcpu != null) {
+        f.put(Field.MAX_CPUS, vcpu);
       }
       if (arch != null) {
         f.put(Field.ARCH, DomainWriter.manifestArch(arch));
@@ -431,7 +445,8 @@ final class DomainReader {
           owned,
           disk,
           volumes,
-          seedAttached);
+          seedAttached,
+          refused);
     }
 
     /** The NIC model all interfaces share; a guest without NICs reports the one it was given. */

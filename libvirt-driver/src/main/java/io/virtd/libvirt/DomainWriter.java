@@ -115,9 +115,17 @@ final class DomainWriter {
     text(domain, "name", spec.name());
     spec.string(Field.DESC).ifPresent(d -> text(domain, "description", d));
     domain.appendChild(doc.createElement("metadata"));
-    text(domain, "memory", Long.toString(spec.memoryKiB())).setAttribute("unit", "KiB");
+    long maxMemory =
+        spec.values().containsKey(Field.MAX_MEMORY)
+            ? (Long) spec.values().get(Field.MAX_MEMORY)
+            : spec.memoryKiB();
+    text(domain, "memory", Long.toString(maxMemory)).setAttribute("unit", "KiB");
     text(domain, "currentMemory", Long.toString(spec.memoryKiB())).setAttribute("unit", "KiB");
-    text(domain, "vcpu", Integer.toString(spec.cpus()));
+    int maxCpus = (Integer) spec.values().getOrDefault(Field.MAX_CPUS, spec.cpus());
+    Element vcpu = text(domain, "vcpu", Integer.toString(maxCpus));
+    if (spec.cpus() < maxCpus) {
+      vcpu.setAttribute("current", Integer.toString(spec.cpus()));
+    }
     if (paravirt) {
       text(domain, "bootloader", "/usr/bin/pygrub");
     }
@@ -198,6 +206,7 @@ final class DomainWriter {
         apply(doc, e.getKey(), e.getValue(), host);
       }
     }
+    maximums(doc, spec, host);
     writeMark(
         doc,
         mark,
@@ -228,6 +237,7 @@ final class DomainWriter {
     for (FieldChange c : changes) {
       apply(doc, c.field(), c.after(), host);
     }
+    maximums(doc, spec, host);
     spec.string(Field.NETWORK_MODEL).ifPresent(m -> extras.put(Marks.NETWORK_MODEL, m));
     writeMark(doc, mark, extras, volumes);
     return serialize(doc);
@@ -238,11 +248,30 @@ final class DomainWriter {
     Element domain = doc.getDocumentElement();
     switch (f) {
       case MEMORY -> {
-        String kib = Long.toString(((Number) value).longValue());
-        setText(domain, "memory", kib).setAttribute("unit", "KiB");
-        setText(domain, "currentMemory", kib).setAttribute("unit", "KiB");
+        long kib = ((Number) value).longValue();
+        long max = kib(domain, "memory", kib);
+        // a maximum the manifest does not set is kept for growing into, but lowered with the
+        // memory: a guest without a balloon driver has its maximum, whatever the balloon says
+        long current = kib(domain, "currentMemory", max);
+        memory(domain, kib, kib > max || kib < current ? kib : max);
       }
-      case CPUS -> cpus(domain, ((Number) value).intValue());
+      case MAX_MEMORY -> {
+        long max = ((Number) value).longValue();
+        memory(domain, Math.min(kib(domain, "currentMemory", max), max), max);
+      }
+      case CPUS -> {
+        int n = ((Number) value).intValue();
+        vcpus(domain, n, Math.max(n, intText(domain, "vcpu", n)));
+      }
+      case MAX_CPUS -> {
+        int max = ((Number) value).intValue();
+        Element vcpu = first(domain, "vcpu");
+        int current =
+            vcpu != null && vcpu.hasAttribute("current")
+                ? intAttr(vcpu, "current")
+                : intText(domain, "vcpu", max);
+        vcpus(domain, Math.min(current, max), max);
+      }
       case DESC -> setText(domain, "description", value.toString());
       case ON_POWEROFF, ON_REBOOT, ON_CRASH ->
           setText(domain, f.key(), ((LifecycleAction) value).key());
@@ -293,9 +322,55 @@ final class DomainWriter {
     };
   }
 
-  private static void cpus(Element domain, int n) {
+  /**
+   * The maximums a manifest sets win over what a changed value did to them ({@code max_memory},
+   * {@code max_cpus} are create-time keys, applied on creation and when they change).
+   */
+  private static void maximums(Document doc, VmSpec spec, Host host) {
+    for (Field f : List.of(Field.MAX_MEMORY, Field.MAX_CPUS)) {
+      if (spec.values().containsKey(f)) {
+        apply(doc, f, spec.values().get(f), host);
+      }
+    }
+  }
+
+  private static void memory(Element domain, long current, long max) {
+    setText(domain, "memory", Long.toString(max)).setAttribute("unit", "KiB");
+    setText(domain, "currentMemory", Long.toString(current)).setAttribute("unit", "KiB");
+  }
+
+  /** A size element's value in KiB, or {@code otherwise} when it is missing or unreadable. */
+  private static long kib(Element domain, String name, long otherwise) {
+    Element e = first(domain, name);
+    if (e == null) {
+      return otherwise;
+    }
+    try {
+      return DomainReader.kib(
+          e.hasAttribute("unit") ? e.getAttribute("unit") : null, e.getTextContent());
+    } catch (IllegalArgumentException x) {
+      return otherwise;
+    }
+  }
+
+  private static int intText(Element domain, String name, int otherwise) {
+    Element e = first(domain, name);
+    try {
+      return e == null ? otherwise : Integer.parseInt(e.getTextContent().strip());
+    } catch (NumberFormatException x) {
+      return otherwise;
+    }
+  }
+
+  /** {@code current} vcpus online of {@code max}; the CPU topology follows the maximum. */
+  private static void vcpus(Element domain, int current, int max) {
+    int n = max;
     Element vcpu = setText(domain, "vcpu", Integer.toString(n));
-    vcpu.removeAttribute("current");
+    if (current < max) {
+      vcpu.setAttribute("current", Integer.toString(current));
+    } else {
+      vcpu.removeAttribute("current");
+    }
     for (Element e : children(domain, "vcpus")) {
       domain.removeChild(e);
     }

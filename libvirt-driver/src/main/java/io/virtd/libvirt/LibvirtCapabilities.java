@@ -15,20 +15,15 @@ final class LibvirtCapabilities {
   private static Capabilities build() {
     Capabilities.Builder b =
         Capabilities.builder()
-            .rule(
-                Field.MEMORY,
-                (desired, guest) ->
-                    ((Number) desired).longValue() <= guest.maxMemoryKiB()
-                        ? Mutability.LIVE
-                        : Mutability.RESTART)
+            .rule(Field.MEMORY, LibvirtCapabilities::memory)
             .rule(
                 Field.CPUS,
                 (desired, guest) ->
                     ((Number) desired).intValue() <= guest.maxVcpus()
                         ? Mutability.LIVE
                         : Mutability.RESTART)
-            .set(Mutability.LIVE, Field.AUTOBOOT)
-            .set(Mutability.CONFIG, Field.DESC)
+            // the description is metadata: libvirt sets the running guest's too
+            .set(Mutability.LIVE, Field.AUTOBOOT, Field.DESC)
             .set(
                 Mutability.RESTART,
                 Field.ON_POWEROFF,
@@ -44,10 +39,28 @@ final class LibvirtCapabilities {
                 Field.NETWORK_CONFIG);
     return b.defaultsFor(DriverKind.LIBVIRT)
         .rule(Field.DISK_SIZE, LibvirtCapabilities::diskSize) // after the create-time default
+        // a new maximum is written into the definition; QEMU fixes it when the guest starts
+        .set(Mutability.RESTART, Field.MAX_MEMORY, Field.MAX_CPUS)
         // only a disk virtd made reports its size: a diskless guest's is not compared (docs)
         .absentIsUnknown(Field.DISK_SIZE)
         .restUnsupported()
         .build();
+  }
+
+  /**
+   * Live up to the running guest's maximum, by the balloon. A guest that refused the balloon (no
+   * balloon driver) has its whole maximum whatever the balloon says: a restart gives it the
+   * manifest's memory only when the saved maximum is that value; otherwise neither a live call nor
+   * a restart can, and the planner says so instead of restarting the guest on every pass.
+   */
+  static Mutability memory(Object desired, ObservedVm guest) {
+    long want = ((Number) desired).longValue();
+    if (guest.refusedLive().contains(Field.MEMORY)
+        && guest.persistent().get(Field.MAX_MEMORY) instanceof Number max
+        && max.longValue() != want) {
+      return Mutability.UNSUPPORTED;
+    }
+    return want <= guest.maxMemoryKiB() ? Mutability.LIVE : Mutability.RESTART;
   }
 
   /**

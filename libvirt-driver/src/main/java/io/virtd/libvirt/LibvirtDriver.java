@@ -53,6 +53,7 @@ public final class LibvirtDriver implements VmDriver {
   static final int UNDEFINE_SNAPSHOTS_METADATA = 2;
   static final int UNDEFINE_NVRAM = 4;
   static final int METADATA_DESCRIPTION = 0;
+  static final int METADATA_ELEMENT = 2;
   static final int AFFECT_LIVE = 1;
 
   /**
@@ -256,7 +257,13 @@ public final class LibvirtDriver implements VmDriver {
     Map<Field, Object> l = new EnumMap<>(Field.class);
     if (live != null) {
       l.putAll(live.fields());
-      l.keySet().removeIf(f -> f.kind() == Field.Kind.CREATE_TIME);
+      // the maximums are create-time keys a running guest has its own value of, fixed at its start
+      l.keySet()
+          .removeIf(
+              f ->
+                  f.kind() == Field.Kind.CREATE_TIME
+                      && f != Field.MAX_MEMORY
+                      && f != Field.MAX_CPUS);
       if (List.of().equals(l.get(Field.INTERFACES))) {
         l.remove(Field.NETWORK_MODEL); // only the boot-time mark's record: nothing runs with it
       }
@@ -277,7 +284,8 @@ public final class LibvirtDriver implements VmDriver {
         l,
         persistent.mark(),
         live != null ? live.maxMemoryKiB() : persistent.maxMemoryKiB(),
-        live != null ? live.maxVcpus() : persistent.maxVcpus());
+        live != null ? live.maxVcpus() : persistent.maxVcpus(),
+        live != null ? live.refusedLive() : Set.of());
   }
 
   private DomainReader.Facts parse(String xml) throws DriverException {
@@ -528,38 +536,66 @@ public final class LibvirtDriver implements VmDriver {
       }
       boolean active = state(d.getInfo().state).isActive();
       Set<Field> notHonoured = EnumSet.noneOf(Field.class);
+      Set<Field> honoured = EnumSet.noneOf(Field.class);
       for (FieldChange change : changes) {
         boolean live = active && change.mutability() == Mutability.LIVE;
-        switch (change.field()) {
-          case AUTOBOOT -> d.setAutostart((Boolean) change.after());
-          case MEMORY -> {
-            if (live && !setMemory(d, ((Number) change.after()).longValue())) {
-              notHonoured.add(Field.MEMORY);
-            }
-          }
-          case CPUS -> {
-            if (live && !setVcpus(d, ((Number) change.after()).intValue())) {
-              notHonoured.add(Field.CPUS);
-            }
-          }
-          case DESC -> {
-            if (active && !liveDescription(d, change.after().toString())) {
-              notHonoured.add(Field.DESC);
-            }
-          }
-          case DISK_SIZE -> {
-            if (!growDisk(d, active, parse(inactive), ((Number) change.after()).longValue())) {
-              notHonoured.add(Field.DISK_SIZE);
-            }
-          }
-          default -> {}
+        boolean ok =
+            switch (change.field()) {
+              case AUTOBOOT -> {
+                d.setAutostart((Boolean) change.after());
+                yield true;
+              }
+              case MEMORY -> !live || setMemory(d, ((Number) change.after()).longValue());
+              case CPUS -> !live || setVcpus(d, ((Number) change.after()).intValue());
+              case DESC -> !live || liveDescription(d, change.after().toString());
+              case DISK_SIZE ->
+                  growDisk(d, active, parse(inactive), ((Number) change.after()).longValue());
+              default -> true;
+            };
+        if (!ok) {
+          notHonoured.add(change.field());
+        } else if (live) {
+          honoured.add(change.field());
         }
+      }
+      if (active && (!notHonoured.isEmpty() || !honoured.isEmpty())) {
+        recordRefused(d, notHonoured, honoured);
       }
       return notHonoured;
     } catch (LibvirtException e) {
       throw fail(e, "update", name);
     } finally {
       free(d);
+    }
+  }
+
+  /**
+   * Keeps the running guest's record of the live changes it refused ({@link
+   * Marks#REFUSED_NAMESPACE}) up to date: {@code refused} join it, {@code honoured} leave it.
+   */
+  private void recordRefused(Domain d, Set<Field> refused, Set<Field> honoured)
+      throws LibvirtException, DriverException {
+    Set<Field> before = parse(d.getXMLDesc(0)).refusedLive();
+    Set<Field> now = EnumSet.noneOf(Field.class);
+    now.addAll(before);
+    now.addAll(refused);
+    now.removeAll(honoured);
+    if (now.equals(before)) {
+      return;
+    }
+    try {
+      d.setMetadata(
+          METADATA_ELEMENT,
+          now.isEmpty() ? null : Marks.refusedElement(now),
+          Marks.REFUSED_PREFIX,
+          Marks.REFUSED_NAMESPACE,
+          AFFECT_LIVE);
+    } catch (LibvirtException e) {
+      rethrowIfLost(e);
+      log.warn(
+          "{}: cannot record the live changes it refused ({}); they are tried again",
+          d.getName(),
+          Errors.message(e));
     }
   }
 

@@ -112,6 +112,41 @@ public final class Marks {
           io.virtd.core.manifest.Field.BOOT_OPTIONS,
           io.virtd.core.manifest.Field.KICKSTART);
 
+  /**
+   * The live changes a running guest refused (a balloon without a driver in the guest, a vcpu it
+   * cannot unplug): an element of its own, written into the running guest's definition only, so it
+   * is gone once the guest starts again from its persistent definition. The planner then reports
+   * those fields as restart pending instead of trying them on every pass.
+   */
+  static final String REFUSED_NAMESPACE = "https://virtd.io/xmlns/refused/1";
+
+  static final String REFUSED_PREFIX = "virtd-refused";
+  static final String REFUSED = "refused";
+  static final String FIELDS = "fields";
+
+  /** The element that records {@code fields} as refused live, for {@code virDomainSetMetadata}. */
+  static String refusedElement(java.util.Set<io.virtd.core.manifest.Field> fields) {
+    return "<"
+        + REFUSED
+        + " "
+        + FIELDS
+        + "='"
+        + String.join(" ", fields.stream().map(io.virtd.core.manifest.Field::key).sorted().toList())
+        + "'/>";
+  }
+
+  /** The fields of a refused element's {@code fields} attribute; unknown words are skipped. */
+  static java.util.Set<io.virtd.core.manifest.Field> refusedFields(String words) {
+    java.util.Set<io.virtd.core.manifest.Field> out =
+        java.util.EnumSet.noneOf(io.virtd.core.manifest.Field.class);
+    if (words != null) {
+      for (String w : words.strip().split("\\s+")) {
+        io.virtd.core.manifest.Field.byKey(w).ifPresent(out::add);
+      }
+    }
+    return out;
+  }
+
   /** A volume virtd created for the guest, in the pool {@code pool}. */
   record Volume(String pool, String name, String path) {}
 

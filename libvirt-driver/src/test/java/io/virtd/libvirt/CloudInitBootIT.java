@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,11 +57,7 @@ class CloudInitBootIT {
 
   @BeforeAll
   static void reachableAndGuestBuilt() throws Exception {
-    try (var d = new LibvirtDriverFactory().open(URI, Config.defaults())) {
-      d.observeAll();
-    } catch (DriverException e) {
-      Assumptions.abort(URI + " is not reachable: " + e.getMessage());
-    }
+    DomainCleaner.assumeReachable(URI);
     guest = BootableGuest.bootLocation();
   }
 
@@ -80,13 +75,7 @@ class CloudInitBootIT {
     try {
       driver.close();
     } finally {
-      DomainCleaner.removeAll(URI, prefix);
-      CloudInitSeed.deleteTree(storage);
-      try (var logs = Files.list(Path.of("/var/log/libvirt/qemu"))) {
-        for (Path p : logs.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      DomainCleaner.removeAllWithFiles(URI, prefix, storage);
     }
   }
 

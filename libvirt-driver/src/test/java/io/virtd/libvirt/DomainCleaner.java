@@ -11,6 +11,35 @@ import org.libvirt.LibvirtException;
 final class DomainCleaner {
   private DomainCleaner() {}
 
+  /** Skips the calling test class where {@code uri} cannot be reached. */
+  static void assumeReachable(String uri) {
+    try (var d = new LibvirtDriverFactory().open(uri, io.virtd.core.config.Config.defaults())) {
+      d.observeAll();
+    } catch (io.virtd.core.spi.DriverException e) {
+      org.junit.jupiter.api.Assumptions.abort(uri + " is not reachable: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Removes the guests whose names start with {@code prefix}, the seeds and volumes under {@code
+   * storage}, and their QEMU log files.
+   */
+  static void removeAllWithFiles(String uri, String prefix, java.nio.file.Path storage)
+      throws LibvirtException, java.io.IOException {
+    removeAll(uri, prefix);
+    CloudInitSeed.deleteTree(storage);
+    java.nio.file.Path logs = java.nio.file.Path.of("/var/log/libvirt/qemu");
+    if (!java.nio.file.Files.isDirectory(logs)) {
+      return;
+    }
+    try (var files = java.nio.file.Files.list(logs)) {
+      for (java.nio.file.Path p :
+          files.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+        java.nio.file.Files.deleteIfExists(p);
+      }
+    }
+  }
+
   static int removeAll(String uri, String prefix) throws LibvirtException {
     EventLoop.ensureStarted();
     Connect c = new Connect(uri);

@@ -89,7 +89,9 @@ class LibvirtDriverTest {
       } else {
         assertEquals(Mutability.UNSUPPORTED, m, f.key());
       }
-      if (f.kind() == Field.Kind.CREATE_TIME && f.supportedBy(DriverKind.LIBVIRT)) {
+      if (f == Field.MAX_MEMORY || f == Field.MAX_CPUS) {
+        assertEquals(Mutability.RESTART, m, f.key()); // rewritten, in effect at the next start
+      } else if (f.kind() == Field.Kind.CREATE_TIME && f.supportedBy(DriverKind.LIBVIRT)) {
         assertEquals(Mutability.REPLACE, m, f.key());
       }
     }
@@ -104,8 +106,40 @@ class LibvirtDriverTest {
     assertEquals(Mutability.LIVE, caps.mutability(Field.CPUS, 4, guest));
     assertEquals(Mutability.RESTART, caps.mutability(Field.CPUS, 5, guest));
     assertEquals(Mutability.LIVE, caps.mutability(Field.AUTOBOOT, true, guest));
-    assertEquals(Mutability.CONFIG, caps.mutability(Field.DESC, "x", guest));
+    assertEquals(Mutability.LIVE, caps.mutability(Field.DESC, "x", guest));
     assertEquals(Mutability.RESTART, caps.mutability(Field.GRAPHICS, "enable", guest));
+  }
+
+  /**
+   * A guest that refused the balloon keeps its whole maximum: a restart helps only when the saved
+   * maximum is the memory wanted, else neither a live call nor a restart does (no endless
+   * restarts).
+   */
+  @Test
+  void memoryAGuestRefusedLiveWaitsForARestartOnlyWhenTheRestartGivesIt() {
+    Capabilities caps = driver.capabilities();
+    ObservedVm atMaximum =
+        new ObservedVm(
+            "g",
+            RunState.RUNNING,
+            Map.of(Field.MAX_MEMORY, mib(64)),
+            Map.of(),
+            Optional.empty(),
+            mib(128),
+            1,
+            java.util.Set.of(Field.MEMORY));
+    assertEquals(Mutability.LIVE, caps.mutability(Field.MEMORY, mib(64), atMaximum));
+    ObservedVm headroom =
+        new ObservedVm(
+            "g",
+            RunState.RUNNING,
+            Map.of(Field.MAX_MEMORY, mib(128)),
+            Map.of(),
+            Optional.empty(),
+            mib(128),
+            1,
+            java.util.Set.of(Field.MEMORY));
+    assertEquals(Mutability.UNSUPPORTED, caps.mutability(Field.MEMORY, mib(64), headroom));
   }
 
   // --- create and observe

@@ -1,12 +1,9 @@
 package io.virtd.libvirt;
 
-import io.virtd.core.config.Config;
 import io.virtd.core.manifest.VirtType;
-import io.virtd.core.spi.DriverException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.libvirt.Connect;
 import org.libvirt.LibvirtException;
@@ -24,11 +21,7 @@ class LibvirtQemuContractIT extends LibvirtContract {
 
   @BeforeAll
   static void reachable() throws Exception {
-    try (var d = new LibvirtDriverFactory().open(URI, Config.defaults())) {
-      d.observeAll();
-    } catch (DriverException e) {
-      Assumptions.abort(URI + " is not reachable: " + e.getMessage());
-    }
+    DomainCleaner.assumeReachable(URI);
     String forced = System.getProperty("virtd.it.virtType");
     type =
         forced != null

@@ -44,8 +44,15 @@ final class OpenVzCapabilities {
             .set(Mutability.RESTART, Field.CAPABILITY, Field.FEATURES, Field.IPTABLES)
             .rule(
                 Field.QUOTAUGIDLIMIT,
+                // what the running container has decides whether it can take the value live
                 (desired, guest) ->
-                    quotaUgid(desired, guest.persistent().get(Field.QUOTAUGIDLIMIT)));
+                    quotaUgid(
+                        desired,
+                        guest
+                            .live()
+                            .getOrDefault(
+                                Field.QUOTAUGIDLIMIT,
+                                guest.persistent().get(Field.QUOTAUGIDLIMIT))));
     return b.defaultsFor(DriverKind.OPENVZ).restUnsupported().build();
   }
 

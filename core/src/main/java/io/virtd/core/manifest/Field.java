@@ -23,6 +23,8 @@ public enum Field {
   DESC("desc", Kind.CHANGEABLE, both(), Values.STRING),
   MEMORY("memory", Kind.CHANGEABLE, both(), Values.MEMORY),
   CPUS("cpus", Kind.CHANGEABLE, both(), Values.intRange(1, 4096)),
+  MAX_MEMORY("max_memory", Kind.CREATE_TIME, libvirt(), Values.MEMORY),
+  MAX_CPUS("max_cpus", Kind.CREATE_TIME, libvirt(), Values.intRange(1, 4096)),
   ARCH("arch", Kind.CREATE_TIME, libvirt(), Values.oneOf(arches())),
   AUTOBOOT("autoboot", Kind.CHANGEABLE, both(), Values.BOOL),
   ON_POWEROFF("on_poweroff", Kind.CHANGEABLE, libvirt(), Values.oneOf(lifecycleActions())),

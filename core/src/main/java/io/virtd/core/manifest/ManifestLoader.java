@@ -502,6 +502,8 @@ public final class ManifestLoader {
               keyPos.get(Field.VIRT_PATH),
               "`virt_path` is a directory: `disk_size` is required to create a disk in it"));
     }
+    checkMaximum(file, values, keyPos, problems, Field.MAX_MEMORY, Field.MEMORY);
+    checkMaximum(file, values, keyPos, problems, Field.MAX_CPUS, Field.CPUS);
     for (Field f : List.of(Field.BOOT_OPTIONS, Field.KICKSTART)) {
       if (values.containsKey(f) && !values.containsKey(Field.BOOT_LOCATION)) {
         problems.add(
@@ -510,6 +512,43 @@ public final class ManifestLoader {
                 keyPos.get(f),
                 "`" + f.key() + "` needs `boot_location` (direct kernel boot)"));
       }
+    }
+  }
+
+  /**
+   * A maximum ({@code max_memory}, {@code max_cpus}) below its value: the value given, or the
+   * default a new guest would get, since the maximum is used when the guest is created.
+   */
+  private static void checkMaximum(
+      Path file,
+      Map<Field, Object> values,
+      Map<Field, Pos> keyPos,
+      List<Problem> problems,
+      Field max,
+      Field value) {
+    Object m = values.get(max);
+    if (m == null) {
+      return;
+    }
+    Object v = values.get(value);
+    long given =
+        v == null
+            ? (value == Field.MEMORY ? VmSpec.DEFAULT_MEMORY_KIB : 1)
+            : ((Number) v).longValue();
+    if (((Number) m).longValue() < given) {
+      String shown = value == Field.MEMORY ? Sizes.formatKiB(given) : Long.toString(given);
+      problems.add(
+          Problem.error(
+              file,
+              keyPos.get(max),
+              "`"
+                  + max.key()
+                  + "` is below `"
+                  + value.key()
+                  + "` ("
+                  + shown
+                  + (v == null ? ", the default" : "")
+                  + "): a maximum must be at least the value"));
     }
   }
 

@@ -140,7 +140,7 @@ public final class PlanJson {
     if (f.secret()) {
       return SENSITIVE;
     }
-    if (f == Field.MEMORY && v instanceof Number n) {
+    if ((f == Field.MEMORY || f == Field.MAX_MEMORY) && v instanceof Number n) {
       return Sizes.formatKiB(n.longValue());
     }
     if (v instanceof Duration d) {

@@ -142,41 +142,17 @@ public final class Planner {
         if (!vm.persistent().containsKey(f) && !createdWithout(f, vm, in.capabilities())) {
           continue; // an adopted guest's creation inputs cannot be told
         }
-        if (same(f, desired, before)) {
-          continue;
-        }
-        before = shown(before);
         // A create-time difference re-creates the guest, unless the driver's rule says this
-        // value can be applied (a larger disk_size grows the disk).
-        Mutability m = in.capabilities().mutability(f, desired, vm);
-        if (m == Mutability.UNSUPPORTED || m == Mutability.REPLACE) {
-          recreate.add(new FieldChange(f, before, desired, Mutability.REPLACE));
-          continue;
+        // value can be applied (a larger disk_size grows the disk, a maximum is rewritten).
+        if (!same(f, desired, before)) {
+          Mutability m = in.capabilities().mutability(f, desired, vm);
+          if (m == Mutability.UNSUPPORTED || m == Mutability.REPLACE) {
+            recreate.add(new FieldChange(f, shown(before), desired, Mutability.REPLACE));
+            continue;
+          }
         }
       }
-      if (!same(f, desired, before)) {
-        before = shown(before);
-        Mutability m = in.capabilities().mutability(f, desired, vm);
-        if (m == Mutability.REPLACE) {
-          recreate.add(new FieldChange(f, before, desired, m));
-          continue;
-        }
-        if (m == Mutability.UNSUPPORTED) {
-          warnings.add("`" + f.key() + "` cannot be changed by the " + in.driver() + " driver");
-          continue;
-        }
-        if (!runsThroughFlush && (m == Mutability.LIVE || m == Mutability.RESTART)) {
-          m = Mutability.CONFIG;
-        }
-        changes.add(new FieldChange(f, before, desired, m));
-        if (m == Mutability.RESTART) {
-          pending.add(f);
-        }
-      } else if (runsThroughFlush
-          && vm.live().containsKey(f)
-          && !same(f, desired, vm.live().get(f))) {
-        pending.add(f); // written earlier, not yet booted with
-      }
+      planHalves(f, desired, vm, in, runsThroughFlush, changes, recreate, pending, warnings);
     }
 
     List<Step> s = new ArrayList<>();
@@ -212,6 +188,80 @@ public final class Planner {
     return new ResourcePlan(spec, in.driver(), s, recreate, pending, Optional.empty(), warnings);
   }
 
+  /**
+   * Plans one field as the two halves a running guest has: the persistent definition (what it boots
+   * with) and the running guest. The definition differing alone is a write of the definition
+   * ({@code config}), never a restart; the running guest differing is a live change where the
+   * driver can make one, otherwise it waits for a restart. When both differ from different values,
+   * both halves are shown, each with its own value before.
+   */
+  private static void planHalves(
+      Field f,
+      Object desired,
+      ObservedVm vm,
+      Input in,
+      boolean runsThroughFlush,
+      List<FieldChange> changes,
+      List<FieldChange> recreate,
+      List<Field> pending,
+      List<String> warnings) {
+    Object before = vm.persistent().get(f);
+    boolean configDiffers = !same(f, desired, before);
+    boolean liveKnown = runsThroughFlush && vm.live().containsKey(f);
+    Object liveBefore = liveKnown ? vm.live().get(f) : null;
+    boolean liveDiffers = liveKnown && !same(f, desired, liveBefore);
+    if (!configDiffers && !liveDiffers) {
+      return;
+    }
+    Mutability m = in.capabilities().mutability(f, desired, vm);
+    if (m == Mutability.REPLACE) {
+      recreate.add(new FieldChange(f, shown(configDiffers ? before : liveBefore), desired, m));
+      return;
+    }
+    if (m == Mutability.UNSUPPORTED) {
+      warnings.add(
+          configDiffers
+              ? "`" + f.key() + "` cannot be changed by the " + in.driver() + " driver"
+              : "`"
+                  + f.key()
+                  + "` of the running guest cannot be brought to the manifest's value by the "
+                  + in.driver()
+                  + " driver, live or by a restart");
+      return;
+    }
+    if (!runsThroughFlush) {
+      changes.add(new FieldChange(f, shown(before), desired, Mutability.CONFIG));
+      return;
+    }
+    if (!liveKnown || m == Mutability.CONFIG) {
+      // the running guest has no value of its own to compare: the definition speaks for it
+      if (configDiffers) {
+        changes.add(new FieldChange(f, shown(before), desired, m));
+        if (m == Mutability.RESTART) {
+          pending.add(f);
+        }
+      }
+      return;
+    }
+    if (!liveDiffers) {
+      changes.add(new FieldChange(f, shown(before), desired, Mutability.CONFIG));
+      return;
+    }
+    // a live change the guest refused since it started is not tried again until the definition
+    // changes: it waits for the restart
+    boolean live = m == Mutability.LIVE && (configDiffers || !vm.refusedLive().contains(f));
+    Mutability liveHalf = live ? Mutability.LIVE : Mutability.RESTART;
+    if (live || configDiffers) {
+      changes.add(new FieldChange(f, shown(liveBefore), desired, liveHalf));
+    }
+    if (configDiffers && !sameBefore(before, liveBefore)) {
+      changes.add(new FieldChange(f, shown(before), desired, Mutability.CONFIG));
+    }
+    if (!live) {
+      pending.add(f);
+    }
+  }
+
   /** The lifecycle action {@code ensure} asks of a guest in {@code state}, or null. */
   static Step.Action lifecycle(Ensure ensure, RunState state) {
     return switch (ensure) {
@@ -234,6 +284,24 @@ public final class Planner {
   static boolean createdWithout(Field f, ObservedVm vm, Capabilities caps) {
     return vm.mark().map(m -> m.origin() == OwnershipMark.Origin.CREATED).orElse(false)
         && !caps.absentIsUnknown(f);
+  }
+
+  /**
+   * Whether the two halves had the same value before, so one change line tells both. A digest of a
+   * secret or a document shows no value either way, and two digests of one document differ by their
+   * salt: a single line.
+   */
+  private static boolean sameBefore(Object persistent, Object live) {
+    if (persistent instanceof io.virtd.core.spi.SecretDigest
+        || persistent instanceof io.virtd.core.spi.DocumentDigest) {
+      return live != null && live.getClass() == persistent.getClass();
+    }
+    Object a = shown(persistent);
+    Object b = shown(live);
+    if (a instanceof Number x && b instanceof Number y) {
+      return x.longValue() == y.longValue();
+    }
+    return Objects.equals(a, b);
   }
 
   /** An observed value as a plan holds it: null for none, a self-comparing value as its text. */

@@ -3,11 +3,16 @@ package io.virtd.core.spi;
 import io.virtd.core.manifest.Field;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * A guest as the driver read it from the hypervisor — never echoed from the desired state.
+ * A guest as the driver read it from the hypervisor — never echoed from the desired state. A field
+ * a running guest has twice, in its persistent definition and in the running guest, is observed as
+ * those two halves, and the planner decides each half on its own: a difference in the definition
+ * alone is a write of the definition, never a restart.
  *
  * @param persistent every field the driver can read from the persistent definition (what the guest
  *     boots with); a field the guest does not have (no description, say) is absent. A create-time
@@ -16,9 +21,13 @@ import java.util.Optional;
  *     creation; absent, it means "cannot be told", which the planner reads as "created without it"
  *     on a guest virtd created (see {@link Capabilities.Builder#absentIsUnknown}) and as unknown on
  *     any other guest
- * @param live the same fields read from the running guest, empty when it does not run
+ * @param live the same fields read from the running guest, empty when it does not run; a field
+ *     absent here has no live value of its own (the definition speaks for it)
  * @param maxMemoryKiB the running guest's maximum memory (live changes up to it need no restart)
  * @param maxVcpus the running guest's maximum vcpus
+ * @param refusedLive fields whose live change the running guest refused since it started (a balloon
+ *     without a driver in the guest, a vcpu it cannot unplug): the running guest gets them at its
+ *     next start, so the planner reports them as restart pending instead of trying again
  */
 public record ObservedVm(
     String name,
@@ -27,11 +36,26 @@ public record ObservedVm(
     Map<Field, Object> live,
     Optional<OwnershipMark> mark,
     long maxMemoryKiB,
-    int maxVcpus) {
+    int maxVcpus,
+    Set<Field> refusedLive) {
 
   public ObservedVm {
     persistent = copy(persistent);
     live = copy(live);
+    refusedLive =
+        refusedLive.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(refusedLive));
+  }
+
+  /** A guest that refused no live change (or does not run). */
+  public ObservedVm(
+      String name,
+      RunState state,
+      Map<Field, Object> persistent,
+      Map<Field, Object> live,
+      Optional<OwnershipMark> mark,
+      long maxMemoryKiB,
+      int maxVcpus) {
+    this(name, state, persistent, live, mark, maxMemoryKiB, maxVcpus, Set.of());
   }
 
   private static Map<Field, Object> copy(Map<Field, Object> m) {

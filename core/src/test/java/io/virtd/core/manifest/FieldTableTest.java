@@ -132,6 +132,10 @@ class FieldTableTest {
         ok(Field.MEMORY, "0512", 512L * 1024), // decimal, not YAML 1.1 octal
         ok(Field.CPUS, "2", 2),
         ok(Field.CPUS, "1", 1),
+        ok(Field.MAX_MEMORY, "2g", 2048L * 1024), // at least the 512 MiB default memory
+        ok(Field.MAX_MEMORY, "1024", "memory: 256\n", 1024L * 1024),
+        ok(Field.MAX_CPUS, "4", 4),
+        ok(Field.MAX_CPUS, "2", "cpus: 2\n", 2),
         ok(Field.ARCH, "i686", "i686"),
         ok(Field.ARCH, "i386", "i686"),
         ok(Field.ARCH, "x86_64", "x86_64"),
@@ -306,6 +310,28 @@ class FieldTableTest {
         bad(Field.CPUS, "0", 3, 7, "`cpus` must be between 1 and 4096, not 0"),
         bad(Field.CPUS, "two", 3, 7, "`cpus` must be an integer, not `two`"),
         bad(Field.CPUS, "{n: 2}", 3, 7, "`cpus` must be an integer, not a map"),
+        bad(
+            Field.MAX_MEMORY,
+            "256",
+            3,
+            1, // combination errors point at the key
+            "`max_memory` is below `memory` (512 MiB, the default): a maximum must be at least the"
+                + " value"),
+        new Invalid(
+            Field.MAX_MEMORY,
+            "1g",
+            "memory: 2g\n",
+            3,
+            1,
+            "`max_memory` is below `memory` (2048 MiB): a maximum must be at least the value"),
+        new Invalid(
+            Field.MAX_CPUS,
+            "2",
+            "cpus: 4\n",
+            3,
+            1,
+            "`max_cpus` is below `cpus` (4): a maximum must be at least the value"),
+        bad(Field.MAX_CPUS, "0", 3, 11, "`max_cpus` must be between 1 and 4096, not 0"),
         bad(
             Field.ARCH,
             "sparc",

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.virtd.core.manifest.Ensure;
 import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.LifecycleAction;
 import io.virtd.core.manifest.Pos;
 import io.virtd.core.manifest.VirtType;
 import io.virtd.core.manifest.VmSpec;
@@ -226,21 +227,140 @@ class PlannerTest {
     assertTrue(p.steps().isEmpty());
   }
 
+  /** A guest whose two halves differ: {@code persistent} as given, {@code live} over it. */
+  static ObservedVm halves(
+      Map<Field, Object> persistent, Map<Field, Object> live, Set<Field> refusedLive) {
+    Map<Field, Object> p = new EnumMap<>(Field.class);
+    p.put(Field.VIRT_TYPE, VirtType.KVM);
+    p.put(Field.AUTOBOOT, true);
+    p.putAll(persistent);
+    Map<Field, Object> l = new EnumMap<>(p);
+    l.putAll(live);
+    return new ObservedVm("g1", RunState.RUNNING, p, l, MARK, 1 << 20, 2, refusedLive);
+  }
+
+  static List<FieldChange> changes(ResourcePlan p) {
+    return p.steps().stream()
+        .filter(Step.Update.class::isInstance)
+        .flatMap(s -> ((Step.Update) s).changes().stream())
+        .toList();
+  }
+
   @Test
-  void aLiveChangeNotHonouredIsRestartPendingNotAStep() {
-    Map<Field, Object> persistent =
-        new EnumMap<>(
-            Map.of(Field.VIRT_TYPE, VirtType.KVM, Field.AUTOBOOT, true, Field.MEMORY, 512L * 1024));
-    Map<Field, Object> live = new EnumMap<>(persistent);
-    live.put(Field.MEMORY, 1024L * 1024);
-    var vm = new ObservedVm("g1", RunState.RUNNING, persistent, live, MARK, 1 << 20, 2);
+  void aLiveChangeTheGuestRefusedIsRestartPendingNotTriedAgain() {
+    var vm =
+        halves(
+            Map.of(Field.MEMORY, 512L * 1024),
+            Map.of(Field.MEMORY, 1024L * 1024),
+            Set.of(Field.MEMORY));
     ResourcePlan p =
         plan(
-            spec(Ensure.RUNNING, Map.of(Field.MEMORY, 512L * 1024)),
+            spec(Ensure.RUNNING, Map.of(Field.MEMORY, 512L * 1024, Field.RESTART, "on_change")),
             Optional.of(vm),
             every(Field.MEMORY, Mutability.LIVE));
-    assertTrue(p.steps().isEmpty());
+    assertEquals(List.of(new Step.Lifecycle(Step.Action.RESTART)), p.steps());
     assertEquals(List.of(Field.MEMORY), p.restartPending());
+  }
+
+  @Test
+  void driftInTheRunningGuestAloneIsALiveChange() {
+    var vm = halves(Map.of(Field.MEMORY, 100L * 1024), Map.of(Field.MEMORY, 80L * 1024), Set.of());
+    ResourcePlan p =
+        plan(
+            spec(Ensure.RUNNING, Map.of(Field.MEMORY, 100L * 1024, Field.RESTART, "on_change")),
+            Optional.of(vm),
+            every(Field.MEMORY, Mutability.LIVE));
+    assertEquals(
+        List.of(
+            new Step.Update(
+                List.of(new FieldChange(Field.MEMORY, 80L * 1024, 100L * 1024, Mutability.LIVE)))),
+        p.steps());
+    assertEquals(List.of(), p.restartPending());
+  }
+
+  @Test
+  void driftInTheRunningGuestOfARestartOnlyFieldWaitsForTheRestartWithNothingToWrite() {
+    var vm =
+        halves(
+            Map.of(Field.ON_CRASH, LifecycleAction.RESTART),
+            Map.of(Field.ON_CRASH, LifecycleAction.DESTROY),
+            Set.of());
+    ResourcePlan never =
+        plan(
+            spec(Ensure.RUNNING, Map.of(Field.ON_CRASH, LifecycleAction.RESTART)),
+            Optional.of(vm),
+            every(Field.ON_CRASH, Mutability.RESTART));
+    assertEquals(List.of(), never.steps());
+    assertEquals(List.of(Field.ON_CRASH), never.restartPending());
+  }
+
+  @ParameterizedTest(name = "declared {0}")
+  @CsvSource({"LIVE", "RESTART", "CONFIG"})
+  void driftInTheDefinitionAloneIsAConfigWriteNeverARestart(Mutability declared) {
+    var vm =
+        halves(
+            Map.of(Field.ON_CRASH, LifecycleAction.DESTROY),
+            Map.of(Field.ON_CRASH, LifecycleAction.RESTART),
+            Set.of());
+    ResourcePlan p =
+        plan(
+            spec(
+                Ensure.RUNNING,
+                Map.of(Field.ON_CRASH, LifecycleAction.RESTART, Field.RESTART, "on_change")),
+            Optional.of(vm),
+            every(Field.ON_CRASH, declared));
+    assertEquals(
+        List.of(
+            new Step.Update(
+                List.of(
+                    new FieldChange(
+                        Field.ON_CRASH,
+                        LifecycleAction.DESTROY,
+                        LifecycleAction.RESTART,
+                        Mutability.CONFIG)))),
+        p.steps());
+    assertEquals(List.of(), p.restartPending(), "nothing waits for a restart");
+  }
+
+  @Test
+  void vcpusWrittenToTheDefinitionAloneAreAConfigWriteNotALiveChange() {
+    var vm = halves(Map.of(Field.CPUS, 2), Map.of(Field.CPUS, 1), Set.of());
+    ResourcePlan p =
+        plan(
+            spec(Ensure.RUNNING, Map.of(Field.CPUS, 1)),
+            Optional.of(vm),
+            every(Field.CPUS, Mutability.LIVE));
+    assertEquals(List.of(new FieldChange(Field.CPUS, 2, 1, Mutability.CONFIG)), changes(p));
+  }
+
+  @ParameterizedTest(name = "declared {0}")
+  @CsvSource({"LIVE", "RESTART"})
+  void bothHalvesDifferingFromDifferentValuesAreBothShown(Mutability declared) {
+    var vm =
+        halves(
+            Map.of(Field.ON_CRASH, LifecycleAction.DESTROY),
+            Map.of(Field.ON_CRASH, LifecycleAction.PRESERVE),
+            Set.of());
+    ResourcePlan p =
+        plan(
+            spec(Ensure.RUNNING, Map.of(Field.ON_CRASH, LifecycleAction.RESTART)),
+            Optional.of(vm),
+            every(Field.ON_CRASH, declared));
+    assertEquals(
+        List.of(
+            new FieldChange(
+                Field.ON_CRASH, LifecycleAction.PRESERVE, LifecycleAction.RESTART, declared),
+            new FieldChange(
+                Field.ON_CRASH,
+                LifecycleAction.DESTROY,
+                LifecycleAction.RESTART,
+                Mutability.CONFIG)),
+        changes(p));
+    assertEquals(
+        declared == Mutability.RESTART ? List.of(Field.ON_CRASH) : List.of(), p.restartPending());
+    String text = PlanText.render(PlanJson.of(new Plan(List.of(p))));
+    assertTrue(text.contains("~ on_crash: preserve -> restart"), text);
+    assertTrue(text.contains("~ on_crash: destroy -> restart"), text);
   }
 
   @Test

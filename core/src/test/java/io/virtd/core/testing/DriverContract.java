@@ -97,7 +97,10 @@ public abstract class DriverContract {
     return Mutability.LIVE;
   }
 
-  /** Whether the running guest's own view includes its description. */
+  /**
+   * Whether the running guest's own view includes its description, which the driver then changes
+   * live; otherwise the description is configuration only.
+   */
   protected boolean liveShowsDescription() {
     return true;
   }
@@ -248,7 +251,7 @@ public abstract class DriverContract {
             Field.AUTOBOOT,
             autobootChange(),
             Field.DESC,
-            Mutability.CONFIG),
+            liveShowsDescription() ? Mutability.LIVE : Mutability.CONFIG),
         how);
 
     Set<Field> notHonoured =

@@ -35,6 +35,9 @@ public final class FakeDriver implements VmDriver {
     public long maxMemoryKiB;
     public int maxVcpus;
     public boolean ignoresAcpi;
+
+    /** Live changes the running guest refused since it started. */
+    public final Set<Field> refused = new LinkedHashSet<>();
   }
 
   public final Map<String, Guest> guests = new LinkedHashMap<>();
@@ -171,7 +174,8 @@ public final class FakeDriver implements VmDriver {
             g.state.isActive() ? g.live : Map.of(),
             Optional.ofNullable(g.mark),
             g.maxMemoryKiB,
-            g.maxVcpus));
+            g.maxVcpus,
+            g.state.isActive() ? g.refused : Set.of()));
   }
 
   @Override
@@ -224,6 +228,7 @@ public final class FakeDriver implements VmDriver {
       }
     }
     g.mark = mark;
+    g.refused.addAll(missed);
     return missed;
   }
 
@@ -235,6 +240,7 @@ public final class FakeDriver implements VmDriver {
       throw new DriverException(DriverException.Kind.CONFLICT, "already running");
     }
     g.state = RunState.RUNNING;
+    g.refused.clear();
     g.live.clear();
     g.live.putAll(g.persistent);
     g.maxMemoryKiB = (Long) g.persistent.getOrDefault(Field.MEMORY, g.maxMemoryKiB);
