@@ -11,6 +11,7 @@ import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.Problem;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
+import io.virtd.core.spi.VmDriver;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -175,6 +176,7 @@ public final class Virtd implements Callable<Integer> {
           new WorkQueue(
               cfg.workers(), Duration.ofSeconds(1), Duration.ofMinutes(5), reconciler::reconcile);
       reconciler.attach(queue);
+      drivers.onOpen(VmDriver::finishInterrupted);
       drivers.onOpen(
           d -> {
             try {

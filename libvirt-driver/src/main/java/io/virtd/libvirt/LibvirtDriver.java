@@ -135,12 +135,15 @@ public final class LibvirtDriver implements VmDriver {
             config.storageDir().toAbsolutePath().normalize(),
             config.owner());
     d.connection();
-    d.recoverIntents();
     return d;
   }
 
-  /** Finishes what a run of this owner killed half-way through a create or a remove left. */
-  private void recoverIntents() {
+  /**
+   * Rolls back or finishes the creates and removes that processes of this owner, now gone, left
+   * half-done ({@link Intents}).
+   */
+  @Override
+  public void finishInterrupted() {
     try (ConnectionPool.Lease<Connect> c = lease()) {
       intents.recover(c.connection(), Optional.empty());
     } catch (DriverException | RuntimeException e) {
