@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * Whatever the action, it deletes the listed volumes and seeds no defined guest uses (a volume only
  * while its pool and name still have the recorded path) and drops the record: a create that got as
  * far as defining its guest, or a remove that never undefined it, has every item in use, so nothing
- * goes; one cut off before that point has none in use, so everything it listed goes.
+ * goes; one cut off before that point has none in use, so everything it listed goes. A listed item
+ * another guest uses stays, and so does the record, to be looked at again.
  */
 final class Intents {
   private static final Logger log = LoggerFactory.getLogger(Intents.class);
