@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * directory goes when it is empty. A record names its owner, the hypervisor URI, the guest, the
  * action, the process that wrote it (pid and start time) and exactly the volumes (pool, name, path)
  * and seed images the step makes or deletes. A volume is recorded just before it is made, and only
- * when no file is at its path yet: a file that was there already is never listed.
+ * when no file is at its path yet, and so is a seed: a file that was there already is never listed.
  *
  * <p>Recovery ({@link #recover}) looks only at records of this owner and URI whose process is gone.
  * Whatever the action, it deletes the listed volumes and seeds no defined guest uses (a volume only
@@ -122,8 +122,14 @@ final class Intents {
       write();
     }
 
-    /** Called just before the seed image is written. */
+    /**
+     * Called just before the seed image is written; one there already is not listed (it may be
+     * another run's guest's, not yet defined).
+     */
     void seed(Path iso) throws DriverException {
+      if (Files.exists(iso, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
       seeds.add(iso.toString());
       write();
     }
