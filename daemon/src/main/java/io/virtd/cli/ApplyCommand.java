@@ -13,6 +13,7 @@ import io.virtd.core.plan.PlanJson;
 import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.PlanText;
 import io.virtd.core.spi.Drivers;
+import io.virtd.core.spi.VmDriver;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +59,7 @@ public final class ApplyCommand implements Callable<Integer> {
         new PlanPolicy(
             s.config.owner(), Set.copyOf(replace), true, Set.copyOf(s.config.formerOwners()));
     try (Drivers drivers = new Drivers(s.config)) {
+      drivers.onOpen(VmDriver::finishInterrupted); // before planning sees what a killed run left
       Plan plan = Planning.plan(s.specs, drivers, policy);
       if (!target.json) {
         out.print(PlanText.render(PlanJson.of(plan)));

@@ -11,6 +11,7 @@ import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.Problem;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
+import io.virtd.core.spi.VmDriver;
 import io.virtd.daemon.http.BearerToken;
 import io.virtd.daemon.http.HttpEndpoint;
 import io.virtd.daemon.http.Metrics;
@@ -228,6 +229,7 @@ public final class Virtd implements Callable<Integer> {
       reconciler.attach(queue);
       reconciler.tell(metrics);
       queue.tell(metrics);
+      drivers.onOpen(VmDriver::finishInterrupted);
       drivers.onOpen(
           d -> {
             try {

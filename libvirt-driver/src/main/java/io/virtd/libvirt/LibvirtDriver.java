@@ -69,6 +69,7 @@ public final class LibvirtDriver implements VmDriver {
   private final boolean keepAlive;
   private final DomainWriter.Host host;
   private final Path storageDir;
+  private final Intents intents;
 
   /**
    * Where virtd writes cloud-init seeds itself: {@code storage_dir}; for libvirt's in-process
@@ -104,11 +105,16 @@ public final class LibvirtDriver implements VmDriver {
   private volatile boolean lost;
   private boolean reconnected; // guarded by this; since the last ping
 
-  private LibvirtDriver(String uri, boolean keepAlive, DomainWriter.Host host, Path storageDir) {
+  private LibvirtDriver(
+      String uri, boolean keepAlive, DomainWriter.Host host, Path storageDir, String owner) {
     this.uri = uri;
     this.keepAlive = keepAlive;
     this.host = host;
     this.storageDir = storageDir;
+    this.intents =
+        uri.startsWith("test:")
+            ? Intents.none(owner, uri)
+            : new Intents(storageDir.resolve(Intents.DIRECTORY), owner, uri);
     this.seedDir = uri.startsWith("test:") ? null : storageDir;
     this.pooled = !uri.startsWith("test:");
   }
@@ -124,9 +130,26 @@ public final class LibvirtDriver implements VmDriver {
     }
     LibvirtDriver d =
         new LibvirtDriver(
-            uri, loop, DomainWriter.Host.local(), config.storageDir().toAbsolutePath().normalize());
+            uri,
+            loop,
+            DomainWriter.Host.local(),
+            config.storageDir().toAbsolutePath().normalize(),
+            config.owner());
     d.connection();
     return d;
+  }
+
+  /**
+   * Rolls back or finishes the creates and removes that processes of this owner, now gone, left
+   * half-done ({@link Intents}).
+   */
+  @Override
+  public void finishInterrupted() {
+    try (ConnectionPool.Lease<Connect> c = lease()) {
+      intents.recover(c.connection(), Optional.empty());
+    } catch (DriverException | RuntimeException e) {
+      log.warn("{}: interrupted creates and removes not finished now: {}", uri, e.getMessage());
+    }
   }
 
   private Path seedDir() throws IOException {
@@ -322,7 +345,18 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   private void create(Connect c, VmSpec spec, OwnershipMark mark) throws DriverException {
-    Storage storage = new Storage(c);
+    intents.recover(c, Optional.of(spec.name())); // a create of it killed before its define
+    Intents.Step intent = intents.begin(spec.name(), Intents.CREATE, List.of(), List.of());
+    try {
+      create(c, spec, mark, intent);
+    } finally {
+      intent.done();
+    }
+  }
+
+  private void create(Connect c, VmSpec spec, OwnershipMark mark, Intents.Step intent)
+      throws DriverException {
+    Storage storage = new Storage(c, intent::volume);
     GuestStorage.Prepared prepared;
     try {
       prepared = GuestStorage.prepare(spec, storage, storageDir, c);
@@ -332,17 +366,20 @@ public final class LibvirtDriver implements VmDriver {
       throw new DriverException(
           Kind.TERMINAL, "libvirt: create `" + spec.name() + "`: " + e.getMessage(), e);
     }
+    TestHalt.at("create:after-volumes");
     List<Marks.Volume> made = prepared.storage().volumes();
     boolean seedMade = false; // by this attempt: a seed found there may be another run's
     Domain d = null;
     try {
       String xml = definition(spec, mark, prepared);
       if (CloudInitSeed.wanted(spec)) {
-        Seeded seeded = seed(spec, xml, "create");
+        Seeded seeded = seed(spec, xml, "create", intent);
         xml = seeded.xml();
         seedMade = seeded.madeFile();
+        TestHalt.at("create:after-seed");
       }
       d = c.domainDefineXML(xml);
+      TestHalt.at("create:after-define");
       Object autoboot = spec.managed().get(Field.AUTOBOOT);
       if (autoboot instanceof Boolean b) {
         d.setAutostart(b);
@@ -393,7 +430,8 @@ public final class LibvirtDriver implements VmDriver {
    * Writes the guest's cloud-init seed image and returns {@code xml} with it attached and the
    * documents' digests in the mark. Never logs the documents: user-data holds passwords.
    */
-  private Seeded seed(VmSpec spec, String xml, String action) throws DriverException {
+  private Seeded seed(VmSpec spec, String xml, String action, Intents.Step intent)
+      throws DriverException {
     if (isRemote(uri)) {
       throw new DriverException(
           Kind.TERMINAL,
@@ -411,6 +449,9 @@ public final class LibvirtDriver implements VmDriver {
     boolean made;
     try {
       iso = CloudInitSeed.isoPath(seedDir(), spec.name());
+      if (intent != null) {
+        intent.seed(iso);
+      }
       made = CloudInitSeed.write(spec, iso);
     } catch (IOException | RuntimeException e) {
       throw new DriverException(
@@ -526,7 +567,7 @@ public final class LibvirtDriver implements VmDriver {
       }
       Optional<Path> oldSeed = Optional.empty();
       if (CloudInitSeed.touches(changes)) {
-        edited = seed(spec, edited, "update").xml();
+        edited = seed(spec, edited, "update", null).xml();
         Path now = seedOf(edited);
         oldSeed = CloudInitSeed.recorded(inactive).filter(p -> !p.equals(now));
       }
@@ -792,13 +833,16 @@ public final class LibvirtDriver implements VmDriver {
         });
   }
 
+  /** What a remove undefined its guest with: the seed to delete, the record to drop after. */
+  private record Removal(Optional<Path> seed, Optional<Intents.Step> intent) {}
+
   @Override
   public void remove(String name) throws DriverException {
-    Optional<Path> seed =
+    Removal removal =
         withDomainIfPresent(
             name,
             "remove",
-            Optional.<Path>empty(),
+            new Removal(Optional.empty(), Optional.empty()),
             d -> {
               String xml = d.getXMLDesc(XML_INACTIVE | XML_SECURE);
               List<Marks.Volume> volumes = parse(xml).volumes();
@@ -807,14 +851,31 @@ public final class LibvirtDriver implements VmDriver {
               if (refusal.isPresent()) {
                 throw new DriverException(Kind.TERMINAL, refusal.get());
               }
+              Optional<Path> seed = CloudInitSeed.recorded(xml);
+              Intents.Step intent =
+                  intents.begin(name, Intents.REMOVE, volumes, seedToRemove(name, seed));
               destroyQuietly(d); // undefine would leave a running guest behind as a transient one
+              TestHalt.at("remove:after-stop");
               undefine(d);
+              TestHalt.at("remove:after-undefine");
               for (Marks.Volume v : volumes) {
                 storage.delete(v); // exactly the volumes the mark says virtd made; nothing else
+                TestHalt.at("remove:after-volume-delete");
               }
-              return CloudInitSeed.recorded(xml);
+              return new Removal(seed, Optional.of(intent));
             });
-    removeSeed(name, seed);
+    removeSeed(name, removal.seed());
+    removal.intent().ifPresent(Intents.Step::done);
+  }
+
+  /** The seed {@link #removeSeed} deletes, for the intent record; none when there is none. */
+  private List<Path> seedToRemove(String name, Optional<Path> recorded) {
+    Path dir = seedDir;
+    if (recorded.isEmpty() && dir == null) {
+      return List.of();
+    }
+    Path iso = recorded.orElseGet(() -> CloudInitSeed.isoPath(dir, name));
+    return Files.exists(iso, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? List.of(iso) : List.of();
   }
 
   @Override

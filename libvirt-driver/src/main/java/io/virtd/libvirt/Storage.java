@@ -44,10 +44,22 @@ final class Storage {
   /** The image a qcow2 overlay reads through to. */
   record Backing(String path, String format) {}
 
+  /** Told of each volume just before it is made, so a create cut off can be rolled back. */
+  @FunctionalInterface
+  interface BeforeCreate {
+    void volume(Marks.Volume planned) throws DriverException;
+  }
+
   private final Connect conn;
+  private final BeforeCreate before;
 
   Storage(Connect conn) {
+    this(conn, planned -> {});
+  }
+
+  Storage(Connect conn, BeforeCreate before) {
     this.conn = conn;
+    this.before = before;
   }
 
   // --- pure: names and XML
@@ -210,7 +222,7 @@ final class Storage {
       throws LibvirtException, DriverException {
     StoragePool pool = poolFor(dir, build);
     String xml = volumeXml(name, "qcow2", bytes, Optional.empty());
-    return created(making(dir, name, () -> pool.storageVolCreateXML(xml, 0)));
+    return created(making(pool, dir, name, () -> pool.storageVolCreateXML(xml, 0)));
   }
 
   /** A qcow2 overlay {@code name} backed by {@code base}, at least as large as the base. */
@@ -220,7 +232,7 @@ final class Storage {
     long capacity = Math.max(bytes, base.capacity());
     String xml =
         volumeXml(name, "qcow2", capacity, Optional.of(new Backing(base.path(), base.format())));
-    return created(making(dir, name, () -> pool.storageVolCreateXML(xml, 0)));
+    return created(making(pool, dir, name, () -> pool.storageVolCreateXML(xml, 0)));
   }
 
   /** A full copy of {@code base} in its own format, grown to {@code bytes} when that is larger. */
@@ -232,7 +244,7 @@ final class Storage {
     StorageVol v;
     try {
       String xml = volumeXml(name, base.format(), base.capacity(), Optional.empty());
-      v = making(dir, name, () -> pool.storageVolCreateXMLFrom(xml, source, 0));
+      v = making(pool, dir, name, () -> pool.storageVolCreateXMLFrom(xml, source, 0));
     } finally {
       source.free();
       from.free();
@@ -267,8 +279,11 @@ final class Storage {
    * Runs a volume creation. A file already there under that name is never overwritten; the error
    * says whose disk it is, or, when no guest uses it, that a create cut off may have left it.
    */
-  private StorageVol making(Path dir, String name, VolumeCall call)
+  private StorageVol making(StoragePool pool, Path dir, String name, VolumeCall call)
       throws LibvirtException, DriverException {
+    before.volume(
+        new Marks.Volume(
+            pool.getName(), name, dir.toAbsolutePath().normalize().resolve(name).toString()));
     try {
       return call.make();
     } catch (LibvirtException e) {

@@ -82,6 +82,14 @@ public interface VmDriver extends AutoCloseable {
   void remove(String name) throws DriverException;
 
   /**
+   * Finishes what a run of this owner, killed half-way through a create or a remove, left: storage
+   * made for a guest that was never defined, volumes of a guest that was undefined. Called by apply
+   * and the daemon right after opening the driver, never by plan (which changes nothing); problems
+   * are logged, not thrown. The default: a driver whose steps leave nothing half-done.
+   */
+  default void finishInterrupted() {}
+
+  /**
    * Calls {@code onChange} with a guest's name whenever the hypervisor reports that it started,
    * stopped, crashed, was defined or undefined — also after the driver reconnects. The default
    * driver has no events: the daemon's scheduled passes still catch every drift.
