@@ -323,29 +323,32 @@ final class Intents {
     boolean clean = true;
     List<String> deleted = new ArrayList<>();
     for (Marks.Volume v : r.volumes()) {
-      if (!storage.guestsUsing(Set.of(v.path()), null).isEmpty()) {
-        clean &= defined;
-        continue;
-      }
       try {
+        if (!storage.guestsUsing(Set.of(v.path()), null).isEmpty()) {
+          clean &= defined;
+          continue;
+        }
         storage.delete(v);
         deleted.add(v.path());
-      } catch (LibvirtException e) {
+      } catch (LibvirtException e) { // in use, or not, cannot be told: it stays
         clean = false;
-        log.warn("could not delete volume {}: {}", v.path(), Errors.message(e));
+        log.warn("volume {} stays: {}", v.path(), Errors.message(e));
       }
     }
     for (String s : r.seeds()) {
-      if (!storage.guestsUsing(Set.of(s), null).isEmpty()) {
-        clean &= defined;
-        continue;
-      }
       try {
+        if (!storage.guestsUsing(Set.of(s), null).isEmpty()) {
+          clean &= defined;
+          continue;
+        }
         CloudInitSeed.delete(Path.of(s), r.guest());
         deleted.add(s);
+      } catch (LibvirtException e) {
+        clean = false;
+        log.warn("the seed {} stays: {}", s, Errors.message(e));
       } catch (IOException e) {
         clean = false;
-        log.warn("could not delete the seed {}: {}", s, e.toString());
+        log.warn("the seed {} stays: {}", s, e.toString());
       }
     }
     log.info(
