@@ -23,7 +23,7 @@ final class StatusPage {
     if (StatusCheck.inSync(g)) {
       return "in_sync";
     }
-    return "unknown".equals(g.path("observed").asText()) ? "unknown" : "drifted";
+    return g.path("observed").asText().startsWith("unknown") ? "unknown" : "drifted";
   }
 
   static String render(JsonNode status, Optional<String> unhealthy) {

@@ -13,7 +13,7 @@
     if (g.held) return "held";
     if ((g.last_error || "") !== "" || g.last_result === "error") return "failed";
     if (g.observed === "as desired" && (g.restart_pending || []).length === 0) return "in_sync";
-    return g.observed === "unknown" ? "unknown" : "drifted";
+    return String(g.observed).startsWith("unknown") ? "unknown" : "drifted";
   }
 
   function cell(tr, cls, text) {

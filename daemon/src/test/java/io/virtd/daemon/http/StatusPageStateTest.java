@@ -1,0 +1,32 @@
+package io.virtd.daemon.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** How the page and the metrics sum a guest up, from the status answer's fields. */
+class StatusPageStateTest {
+  @ParameterizedTest(name = "{0} / {1} / held {2} -> {3}")
+  @CsvSource({
+    "as desired, in sync, false, in_sync",
+    "differs, applied, false, drifted",
+    "unknown, error, false, failed",
+    "unknown, in sync, false, unknown",
+    "'unknown: libvirt qemu:///system is down', in sync, false, unknown",
+    "as desired, held, true, held"
+  })
+  void aGuestIsSummedUpByItsStatus(String observed, String result, boolean held, String state)
+      throws Exception {
+    var g =
+        new ObjectMapper()
+            .createObjectNode()
+            .put("observed", observed)
+            .put("last_result", result)
+            .put("held", held)
+            .putNull("last_error");
+    g.putArray("restart_pending");
+    assertEquals(state, StatusPage.state(g));
+  }
+}
