@@ -35,45 +35,6 @@ public record Config(
 
   public static final Path DEFAULT_FILE = Path.of("/etc/virtd/virtd.yaml");
 
-  /** Every key but {@code former_owners} and {@code http}, which keep their defaults. */
-  public Config(
-      Path manifests,
-      String connect,
-      String connectXen,
-      String owner,
-      Schedule schedule,
-      Optional<MaintenanceWindow> maintenanceWindow,
-      int workers,
-      Path socket,
-      boolean prune,
-      Duration pruneGrace,
-      String logLevel,
-      Path vzctl,
-      Path vzlist,
-      Path vzConfDir,
-      Path storageDir,
-      Path lockDir) {
-    this(
-        manifests,
-        connect,
-        connectXen,
-        owner,
-        schedule,
-        maintenanceWindow,
-        workers,
-        socket,
-        prune,
-        pruneGrace,
-        logLevel,
-        vzctl,
-        vzlist,
-        vzConfDir,
-        storageDir,
-        lockDir,
-        List.of(),
-        Http.DEFAULT);
-  }
-
   /**
    * The {@code http} key: the status page, JSON API and metrics endpoint.
    *
