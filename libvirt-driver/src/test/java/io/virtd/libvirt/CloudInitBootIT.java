@@ -156,7 +156,7 @@ class CloudInitBootIT {
   }
 
   /**
-   * QA: a seed added to a running guest that had none, and a document added to a seeded one, stay
+   * A seed added to a running guest that had none, and a document added to a seeded one, stay
    * "restart pending" after the apply, and {@code restart: on_change} restarts the guest into it.
    * The guest has no disk (it sits in the BIOS, ignores ACPI): only QEMU's live definition counts.
    */

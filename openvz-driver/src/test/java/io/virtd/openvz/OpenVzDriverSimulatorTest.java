@@ -368,7 +368,7 @@ class OpenVzDriverSimulatorTest {
 
   @Test
   void entriesDroppedFromFeaturesAndCapabilityAreSwitchedOff() throws Exception {
-    // QA: dropped entries stayed on, and the next plan said everything matched
+    // a regression seen: dropped entries stayed on, and the next plan said everything matched
     Sim sim = sim(Map.of());
     OpenVzDriver d = sim.driver();
     VmSpec before =
