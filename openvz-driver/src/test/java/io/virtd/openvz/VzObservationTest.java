@@ -29,7 +29,8 @@ class VzObservationTest {
 
   @Test
   void entriesTheManifestDoesNotListAreNotHidden() {
-    // a regression seen: capability [sys_time:on, net_admin:on] -> [net_admin:on] with SYS_TIME still on
+    // a regression seen: capability [sys_time:on, net_admin:on] -> [net_admin:on] with SYS_TIME
+    // still on
     assertEquals(
         List.of("net_admin:on", "sys_time:on"),
         onOff(List.of("net_admin:on"), "NET_ADMIN:on SYS_TIME:on"));
