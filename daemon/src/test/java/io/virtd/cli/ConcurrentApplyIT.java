@@ -29,7 +29,7 @@ class ConcurrentApplyIT {
   static final Path GENISOIMAGE = Path.of("/usr/bin/genisoimage");
 
   @TempDir Path dir;
-  final String prefix = "virtd-it-h3-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  final String prefix = "virtd-it-ca-" + UUID.randomUUID().toString().substring(0, 8) + "-";
   Path storage;
   Path config;
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConcurrentApplyTest {
   static final String URI = "test:///default";
-  static final String PREFIX = "virtd-it-h3-ca-";
+  static final String PREFIX = "virtd-it-ct-ca-";
   static final int ROUNDS = 25;
 
   @TempDir Path dir;

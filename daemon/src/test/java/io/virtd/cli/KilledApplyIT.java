@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * left in {@code storage_dir}.
  */
 class KilledApplyIT {
-  final String prefix = "virtd-it-h7-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  final String prefix = "virtd-it-ka-" + UUID.randomUUID().toString().substring(0, 8) + "-";
   final Path root = Path.of("/var/lib/virtd-test", prefix);
   final String guest = prefix + "g";
   Path manifests;

@@ -38,7 +38,7 @@ class DiskRemovalIT {
   static final int GUESTS = 8;
   static final int ROUNDS = 10;
 
-  final String prefix = "virtd-it-h4-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  final String prefix = "virtd-it-rm-" + UUID.randomUUID().toString().substring(0, 8) + "-";
   final Path root = Path.of("/var/lib/virtd-test", prefix);
   final Path images = root.resolve("images");
   final AtomicBoolean churning = new AtomicBoolean();

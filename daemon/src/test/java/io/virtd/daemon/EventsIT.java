@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EventsIT {
   @TempDir Path dir;
-  static final String H5_PREFIX = "virtd-it-h5-ev-";
+  static final String DEFINED_PREFIX = "virtd-it-dd-ev-";
   final String name = "virtd-it-ev-" + UUID.randomUUID().toString().substring(0, 8);
   Virtd virtd;
   Thread thread;
@@ -72,7 +72,7 @@ class EventsIT {
     }
     if (Virsh.available()) {
       Virsh.removeAll(name);
-      Virsh.removeAll(H5_PREFIX); // once the daemon is gone: it would start them again
+      Virsh.removeAll(DEFINED_PREFIX); // once the daemon is gone: it would start them again
     }
   }
 
@@ -128,7 +128,7 @@ class EventsIT {
    */
   @Test
   void aDefinitionRewrittenOutOfBandIsWrittenBackAtOnceWithoutARestart() throws Exception {
-    String g = H5_PREFIX + UUID.randomUUID().toString().substring(0, 8);
+    String g = DEFINED_PREFIX + UUID.randomUUID().toString().substring(0, 8);
     Files.writeString(
         manifests.resolve("h5.yaml"),
         "virt: %s\nvirt_type: %s\nmemory: 64\non_crash: restart\nrestart: on_change\n"

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HalfWrittenManifestIT {
   static final int ROUNDS = 10;
   @TempDir Path dir;
-  final String name = "virtd-it-h3-" + UUID.randomUUID().toString().substring(0, 8) + "-hw";
+  final String name = "virtd-it-hw-" + UUID.randomUUID().toString().substring(0, 8) + "-hw";
   DaemonProcess daemon;
 
   @BeforeEach
@@ -54,7 +54,8 @@ class HalfWrittenManifestIT {
   @Test
   void aManifestCaughtHalfWrittenByAScheduledPassIsNeverApplied() throws Exception {
     daemon =
-        new DaemonProcess(dir, "owner: it-h3\nschedule: 1s\nprune: true\nprune_grace: 1s\n")
+        new DaemonProcess(
+                dir, "owner: it-halfwritten\nschedule: 1s\nprune: true\nprune_grace: 1s\n")
             .start();
     Path f = daemon.manifest("hw.yaml", head() + "desc: round -1\nensure: stopped\n");
     await()

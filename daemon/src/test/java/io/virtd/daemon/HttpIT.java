@@ -40,7 +40,7 @@ class HttpIT {
   static final String TOKEN = "it-token-" + UUID.randomUUID();
 
   @TempDir Path dir;
-  final String prefix = "virtd-it-h6-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+  final String prefix = "virtd-it-ht-" + UUID.randomUUID().toString().substring(0, 6) + "-";
   final HttpClient client = HttpClient.newHttpClient();
   DaemonProcess daemon;
   int port;
@@ -143,7 +143,7 @@ class HttpIT {
     daemon =
         new DaemonProcess(
             dir,
-            "owner: it-h6-http\nschedule: 1h\nhttp:\n  listen: 127.0.0.1:%d\n  token_file: %s\n"
+            "owner: it-http\nschedule: 1h\nhttp:\n  listen: 127.0.0.1:%d\n  token_file: %s\n"
                 .formatted(port, token()));
     String a = prefix + "a";
     String b = prefix + "b";
@@ -208,7 +208,7 @@ class HttpIT {
     port = freePort();
     Path token = token();
     String config =
-        "owner: it-h6-http\nschedule: 1h\nhttp:\n  listen: 127.0.0.1:%d\n  token_file: %s\n"
+        "owner: it-http\nschedule: 1h\nhttp:\n  listen: 127.0.0.1:%d\n  token_file: %s\n"
             .formatted(port, token);
     daemon = new DaemonProcess(dir, config).start();
     assertEquals(
@@ -250,7 +250,7 @@ class HttpIT {
   @Test
   void aListenOtherThanLoopbackWithoutTokenRefusesToStart() throws Exception {
     daemon =
-        new DaemonProcess(dir, "owner: it-h6-http\nschedule: 1h\nhttp:\n  listen: 0.0.0.0:9477\n");
+        new DaemonProcess(dir, "owner: it-http\nschedule: 1h\nhttp:\n  listen: 0.0.0.0:9477\n");
     var e = assertThrows(IllegalStateException.class, daemon::start);
     assertTrue(
         e.getMessage()
@@ -269,7 +269,7 @@ class HttpIT {
     daemon =
         new DaemonProcess(
             dir,
-            "owner: it-h6-http\nschedule: 1h\nhttp:\n  listen: 127.0.0.1:%d\n  token_file: %s\n"
+            "owner: it-http\nschedule: 1h\nhttp:\n  listen: 127.0.0.1:%d\n  token_file: %s\n"
                 .formatted(freePort(), token));
     var e = assertThrows(IllegalStateException.class, daemon::start);
     assertTrue(

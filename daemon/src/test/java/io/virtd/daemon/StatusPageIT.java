@@ -38,7 +38,7 @@ class StatusPageIT {
   static final String TOKEN = "it-token-" + UUID.randomUUID();
 
   @TempDir Path dir;
-  final String prefix = "virtd-it-h6-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+  final String prefix = "virtd-it-sp-" + UUID.randomUUID().toString().substring(0, 6) + "-";
   DaemonProcess daemon;
   WebDriver browser;
 
@@ -103,7 +103,7 @@ class StatusPageIT {
     daemon =
         new DaemonProcess(
             dir,
-            "owner: it-h6-page\nschedule: 1h\nhttp:\n  listen: 127.0.0.1:%d\n  token_file: %s\n"
+            "owner: it-page\nschedule: 1h\nhttp:\n  listen: 127.0.0.1:%d\n  token_file: %s\n"
                 .formatted(port, token));
     String web = prefix + "web";
     String db = prefix + "db";

@@ -74,7 +74,7 @@ class DriftMatrixIT {
 
   @BeforeEach
   void open(@org.junit.jupiter.api.io.TempDir Path locks) throws Exception {
-    prefix = "virtd-it-h5-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    prefix = "virtd-it-dm-" + UUID.randomUUID().toString().substring(0, 8) + "-";
     storage = Path.of("/var/lib/virtd-test", prefix); // QEMU's user must reach the seed
     driver =
         new LibvirtDriverFactory()

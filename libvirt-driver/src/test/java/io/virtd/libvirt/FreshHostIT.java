@@ -82,7 +82,7 @@ class FreshHostIT {
     } catch (DriverException e) {
       Assumptions.abort(URI + " is not reachable: " + e.getMessage());
     }
-    String prefix = "virtd-it-h4-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    String prefix = "virtd-it-fh-" + UUID.randomUUID().toString().substring(0, 8) + "-";
     VirtType type = LibvirtQemuContractIT.kvmUsable() ? VirtType.KVM : VirtType.QEMU;
     VmSpec s = spec(prefix + "console", type, Field.MEMORY, mib(32), Field.CPUS, 1);
     Path log = DomainWriter.consoleLogPath(s.name());
