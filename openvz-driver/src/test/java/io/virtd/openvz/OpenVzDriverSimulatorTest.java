@@ -48,7 +48,7 @@ class OpenVzDriverSimulatorTest {
 
   @BeforeAll
   static void needPython() {
-    assumeTrue(Sim.python3(), "python3 is needed to run the vzctl/vzlist simulator");
+    assumeTrue(Sim.python3(), "/usr/bin/python3 is needed to run the vzctl/vzlist simulator");
   }
 
   private Sim sim(Map<String, String> env) throws Exception {

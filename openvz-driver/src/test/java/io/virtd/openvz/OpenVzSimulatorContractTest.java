@@ -31,7 +31,7 @@ class OpenVzSimulatorContractTest extends DriverContract {
 
   @BeforeAll
   static void needPython() {
-    assumeTrue(Sim.python3(), "python3 is needed to run the vzctl/vzlist simulator");
+    assumeTrue(Sim.python3(), "/usr/bin/python3 is needed to run the vzctl/vzlist simulator");
   }
 
   @Override

@@ -62,7 +62,8 @@ final class Sim {
 
   static boolean python3() {
     try {
-      return Commands.run(List.of("python3", "--version"), Duration.ofSeconds(20)).exit() == 0;
+      return Commands.run(List.of("/usr/bin/python3", "--version"), Duration.ofSeconds(20)).exit()
+          == 0;
     } catch (IOException | InterruptedException | IllegalStateException e) { // ISE: timed out
       return false;
     }

@@ -45,11 +45,13 @@ class VzSimulatorTest {
   static void needPython() {
     boolean ok;
     try {
-      ok = Commands.run(List.of("python3", "--version"), Duration.ofSeconds(20)).exit() == 0;
+      ok =
+          Commands.run(List.of("/usr/bin/python3", "--version"), Duration.ofSeconds(20)).exit()
+              == 0;
     } catch (IOException | InterruptedException | IllegalStateException e) { // ISE: timed out
       ok = false;
     }
-    assumeTrue(ok, "python3 is needed to run the vzctl/vzlist simulator");
+    assumeTrue(ok, "/usr/bin/python3 is needed to run the vzctl/vzlist simulator");
   }
 
   @BeforeEach
