@@ -175,6 +175,11 @@ class DomainXmlSchemaTest {
   }
 
   private void validate(String xml, String schema) throws Exception {
+    validate(dir, xml, schema);
+  }
+
+  /** Checks {@code xml} against libvirt's RelaxNG {@code schema} (domain, network, storagepool). */
+  static void validate(Path dir, String xml, String schema) throws Exception {
     Path file = Files.createTempFile(dir, schema, ".xml");
     Files.writeString(file, xml);
     Commands.Result r =

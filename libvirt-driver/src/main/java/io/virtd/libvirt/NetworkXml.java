@@ -1,0 +1,170 @@
+package io.virtd.libvirt;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/**
+ * A virtual network's definition as libvirt's {@code <network>} XML, and back: what a {@code
+ * network} manifest declares (forward mode, bridge, IPv4 address, DHCP range and hosts).
+ *
+ * <p>{@code isolated} has no {@code <forward>}; {@code bridge} forwards to an existing host bridge
+ * and has no address of its own. Only the first IPv4 {@code <ip>} is read; IPv6 addresses and other
+ * elements a network made by hand may have are not virtd's and are kept by an update (see {@link
+ * NetworkUpdate}).
+ */
+final class NetworkXml {
+  private NetworkXml() {}
+
+  enum Forward {
+    NAT,
+    ROUTE,
+    BRIDGE,
+    ISOLATED;
+
+    String word() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  record Address(String address, int prefix) {}
+
+  record Range(String start, String end) {}
+
+  /** One DHCP host: a fixed address (and name) for a MAC. */
+  record Host(String mac, String ip, Optional<String> name) {
+    /** The {@code <host>} element, as {@code virNetworkUpdate} takes it. */
+    String xml() {
+      Document doc = DomainWriter.newDocument();
+      Element host = doc.createElement("host");
+      doc.appendChild(host);
+      fill(host);
+      return DomainWriter.serialize(doc);
+    }
+
+    void fill(Element host) {
+      host.setAttribute("mac", mac);
+      name.ifPresent(n -> host.setAttribute("name", n));
+      host.setAttribute("ip", ip);
+    }
+  }
+
+  record Definition(
+      String name,
+      Forward forward,
+      Optional<String> bridge,
+      Optional<Address> ip,
+      Optional<Range> range,
+      List<Host> hosts) {
+    Definition {
+      hosts = List.copyOf(hosts);
+      if (forward == Forward.BRIDGE && (bridge.isEmpty() || ip.isPresent())) {
+        throw new IllegalArgumentException("a bridge network names a host bridge and no address");
+      }
+      if (ip.isEmpty() && (range.isPresent() || !hosts.isEmpty())) {
+        throw new IllegalArgumentException("DHCP needs the network's address");
+      }
+    }
+  }
+
+  static String write(Definition d) {
+    Document doc = DomainWriter.newDocument();
+    Element network = doc.createElement("network");
+    doc.appendChild(network);
+    DomainWriter.text(network, "name", d.name());
+    if (d.forward() != Forward.ISOLATED) {
+      DomainWriter.child(network, "forward").setAttribute("mode", d.forward().word());
+    }
+    d.bridge().ifPresent(b -> DomainWriter.child(network, "bridge").setAttribute("name", b));
+    d.ip()
+        .ifPresent(
+            a -> {
+              Element ip = DomainWriter.child(network, "ip");
+              ip.setAttribute("address", a.address());
+              ip.setAttribute("prefix", Integer.toString(a.prefix()));
+              if (d.range().isPresent() || !d.hosts().isEmpty()) {
+                Element dhcp = DomainWriter.child(ip, "dhcp");
+                d.range()
+                    .ifPresent(
+                        r -> {
+                          Element range = DomainWriter.child(dhcp, "range");
+                          range.setAttribute("start", r.start());
+                          range.setAttribute("end", r.end());
+                        });
+                for (Host h : d.hosts()) {
+                  h.fill(DomainWriter.child(dhcp, "host"));
+                }
+              }
+            });
+    return DomainWriter.serialize(doc);
+  }
+
+  /** Reads a network's XML (live or saved) back into what a manifest could have declared. */
+  static Definition read(String xml) {
+    Element network = DomainWriter.parse(xml).getDocumentElement();
+    Element nameElement = DomainWriter.first(network, "name");
+    String name = nameElement == null ? "" : nameElement.getTextContent().strip();
+    Element forwardElement = DomainWriter.first(network, "forward");
+    Forward forward = Forward.ISOLATED;
+    if (forwardElement != null) {
+      String mode = forwardElement.getAttribute("mode");
+      forward =
+          switch (mode.isEmpty() ? "nat" : mode) { // libvirt's default mode is nat
+            case "route" -> Forward.ROUTE;
+            case "bridge" -> Forward.BRIDGE;
+            default -> Forward.NAT;
+          };
+    }
+    Element bridgeElement = DomainWriter.first(network, "bridge");
+    Optional<String> bridge =
+        bridgeElement == null || bridgeElement.getAttribute("name").isEmpty()
+            ? Optional.empty()
+            : Optional.of(bridgeElement.getAttribute("name"));
+    Optional<Address> address = Optional.empty();
+    Optional<Range> range = Optional.empty();
+    List<Host> hosts = new ArrayList<>();
+    for (Element ip : DomainWriter.children(network, "ip")) {
+      String family = ip.getAttribute("family");
+      if (!family.isEmpty() && !family.equals("ipv4")) {
+        continue;
+      }
+      address = Optional.of(new Address(ip.getAttribute("address"), prefix(ip)));
+      Element dhcp = DomainWriter.first(ip, "dhcp");
+      if (dhcp != null) {
+        Element r = DomainWriter.first(dhcp, "range");
+        if (r != null) {
+          range = Optional.of(new Range(r.getAttribute("start"), r.getAttribute("end")));
+        }
+        for (Element h : DomainWriter.children(dhcp, "host")) {
+          hosts.add(
+              new Host(
+                  h.getAttribute("mac"),
+                  h.getAttribute("ip"),
+                  h.hasAttribute("name") ? Optional.of(h.getAttribute("name")) : Optional.empty()));
+        }
+      }
+      break;
+    }
+    return new Definition(name, forward, bridge, address, range, hosts);
+  }
+
+  /** The prefix length, from {@code prefix} or a dotted {@code netmask}. */
+  private static int prefix(Element ip) {
+    if (!ip.getAttribute("prefix").isEmpty()) {
+      return Integer.parseInt(ip.getAttribute("prefix"));
+    }
+    String mask = ip.getAttribute("netmask");
+    if (mask.isEmpty()) { // libvirt then takes the address's class
+      int first = Integer.parseInt(ip.getAttribute("address").split("\\.")[0]);
+      return first < 128 ? 8 : first < 192 ? 16 : 24;
+    }
+    int bits = 0;
+    for (String octet : mask.split("\\.")) {
+      bits += Integer.bitCount(Integer.parseInt(octet) & 0xff);
+    }
+    return bits;
+  }
+}
