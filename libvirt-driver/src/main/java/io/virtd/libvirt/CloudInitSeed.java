@@ -241,22 +241,18 @@ final class CloudInitSeed {
    * IDE; Xen paravirt guests see it as a xen disk.
    */
   static String attach(String xml, Path iso, VirtType vt, Map<String, String> digests) {
-    Document doc = DomainWriter.parse(xml);
+    Document doc = Dom.parse(xml);
     Element domain = doc.getDocumentElement();
-    Element devices = DomainWriter.first(domain, "devices");
-    if (devices == null) {
-      devices = doc.createElement("devices");
-      domain.appendChild(devices);
-    }
+    Element devices = Dom.firstOrChild(domain, "devices");
     boolean present = false;
     Set<String> taken = new java.util.HashSet<>();
-    for (Element disk : DomainWriter.children(devices, "disk")) {
-      Element source = DomainWriter.first(disk, "source");
+    for (Element disk : Dom.children(devices, "disk")) {
+      Element source = Dom.first(disk, "source");
       if (source != null && isSeed(source.getAttribute("file"), iso)) {
         source.setAttribute("file", iso.toString()); // one seed: one written elsewhere is moved
         present = true;
       }
-      Element target = DomainWriter.first(disk, "target");
+      Element target = Dom.first(disk, "target");
       if (target != null) {
         taken.add(target.getAttribute("dev"));
       }
@@ -264,12 +260,12 @@ final class CloudInitSeed {
     if (!present) {
       devices.appendChild(cdrom(doc, iso, vt, machine(domain), taken));
     }
-    for (Element mark : marks(domain)) {
+    for (Element mark : Marks.findAll(doc)) {
       MARKS.values().forEach(mark::removeAttribute); // the seed holds exactly these documents now
       digests.forEach(mark::setAttribute);
       mark.setAttribute(Marks.SEED, iso.toString());
     }
-    return DomainWriter.serialize(doc);
+    return Dom.serialize(doc);
   }
 
   /** Whether a disk's file is this guest's seed: the image's name is the guest's. */
@@ -279,7 +275,7 @@ final class CloudInitSeed {
 
   /** The seed image the mark in {@code xml} says virtd wrote for the guest. */
   static java.util.Optional<Path> recorded(String xml) {
-    return DomainWriter.existingMark(DomainWriter.parse(xml))
+    return Marks.find(Dom.parse(xml))
         .map(m -> m.getAttribute(Marks.SEED))
         .filter(s -> !s.isEmpty())
         .map(Path::of);
@@ -340,20 +336,8 @@ final class CloudInitSeed {
   }
 
   private static String machine(Element domain) {
-    Element os = DomainWriter.first(domain, "os");
-    Element type = os == null ? null : DomainWriter.first(os, "type");
+    Element os = Dom.first(domain, "os");
+    Element type = os == null ? null : Dom.first(os, "type");
     return type == null ? "" : type.getAttribute("machine");
-  }
-
-  private static List<Element> marks(Element domain) {
-    List<Element> out = new ArrayList<>();
-    Element metadata = DomainWriter.first(domain, "metadata");
-    if (metadata != null) {
-      var list = metadata.getElementsByTagNameNS(Marks.NAMESPACE, Marks.ELEMENT);
-      for (int i = 0; i < list.getLength(); i++) {
-        out.add((Element) list.item(i));
-      }
-    }
-    return out;
   }
 }

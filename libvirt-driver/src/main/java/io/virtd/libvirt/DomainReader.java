@@ -343,7 +343,7 @@ final class DomainReader {
         f.put(Field.MAX_CPUS, vcpu);
       }
       if (arch != null) {
-        f.put(Field.ARCH, DomainWriter.manifestArch(arch));
+        f.put(Field.ARCH, Arch.toManifest(arch));
       }
       // A full-virt guest's XML says only "hvm", which fits every os_type family (linux, windows,
       // ...): only the value recorded at creation is known. A paravirt guest can only be linux.

@@ -174,19 +174,18 @@ final class GuestStorage {
     } finally {
       base.free();
     }
-    Document doc = DomainWriter.parse(xml);
+    Document doc = Dom.parse(xml);
     Element domain = doc.getDocumentElement();
-    Element devices = DomainWriter.first(domain, "devices");
+    Element devices = Dom.first(domain, "devices");
     String first = null;
     int n = 0;
-    for (Element disk :
-        devices == null ? List.<Element>of() : DomainWriter.children(devices, "disk")) {
+    for (Element disk : devices == null ? List.<Element>of() : Dom.children(devices, "disk")) {
       String device = disk.getAttribute("device");
       if (!device.isEmpty() && !device.equals("disk")) {
         continue; // cdroms and floppies are shared read-only media
       }
-      Element source = DomainWriter.first(disk, "source");
-      Element target = DomainWriter.first(disk, "target");
+      Element source = Dom.first(disk, "source");
+      Element target = Dom.first(disk, "target");
       String dev = target == null ? "disk" + n : target.getAttribute("dev");
       if (!disk.getAttribute("type").equals("file")
           || source == null
@@ -212,10 +211,10 @@ final class GuestStorage {
               : storage.overlay(storageDir, stem + ".qcow2", src, bytes);
       made.add(ref(v));
       source.setAttribute("file", v.path());
-      for (Element bs : DomainWriter.children(disk, "backingStore")) {
+      for (Element bs : Dom.children(disk, "backingStore")) {
         disk.removeChild(bs);
       }
-      Element driver = DomainWriter.first(disk, "driver");
+      Element driver = Dom.first(disk, "driver");
       if (driver != null && driver.hasAttribute("type")) {
         driver.setAttribute("type", v.format());
       }
@@ -224,19 +223,19 @@ final class GuestStorage {
       }
       n++;
     }
-    for (Element uuid : DomainWriter.children(domain, "uuid")) {
+    for (Element uuid : Dom.children(domain, "uuid")) {
       domain.removeChild(uuid);
     }
     if (devices != null) {
-      for (Element nic : DomainWriter.children(devices, "interface")) {
-        for (Element mac : DomainWriter.children(nic, "mac")) {
+      for (Element nic : Dom.children(devices, "interface")) {
+        for (Element mac : Dom.children(nic, "mac")) {
           nic.removeChild(mac);
         }
       }
     }
-    Element os = DomainWriter.first(domain, "os");
+    Element os = Dom.first(domain, "os");
     if (os != null) {
-      for (Element nvram : DomainWriter.children(os, "nvram")) {
+      for (Element nvram : Dom.children(os, "nvram")) {
         os.removeChild(nvram);
       }
     }
@@ -249,7 +248,7 @@ final class GuestStorage {
       throw terminal("`disk_size`: the base domain `" + from + "` has no disk to grow");
     }
     return new Prepared(
-        Optional.of(DomainWriter.serialize(doc)),
+        Optional.of(Dom.serialize(doc)),
         new DomainWriter.Provisioned(Optional.empty(), marked, made));
   }
 

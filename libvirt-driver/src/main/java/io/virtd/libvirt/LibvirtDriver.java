@@ -67,7 +67,7 @@ public final class LibvirtDriver implements VmDriver {
 
   private final String uri;
   private final boolean keepAlive;
-  private final DomainWriter.Host host;
+  private final Host host;
   private final Path storageDir;
   private final Intents intents;
 
@@ -105,8 +105,7 @@ public final class LibvirtDriver implements VmDriver {
   private volatile boolean lost;
   private boolean reconnected; // guarded by this; since the last ping
 
-  private LibvirtDriver(
-      String uri, boolean keepAlive, DomainWriter.Host host, Path storageDir, String owner) {
+  private LibvirtDriver(String uri, boolean keepAlive, Host host, Path storageDir, String owner) {
     this.uri = uri;
     this.keepAlive = keepAlive;
     this.host = host;
@@ -132,7 +131,7 @@ public final class LibvirtDriver implements VmDriver {
         new LibvirtDriver(
             uri,
             loop,
-            DomainWriter.Host.local(),
+            Host.local(),
             config.storageDir().toAbsolutePath().normalize(),
             config.owner());
     d.connection();
@@ -822,7 +821,7 @@ public final class LibvirtDriver implements VmDriver {
         null,
         d -> {
           String xml = d.getXMLDesc(XML_INACTIVE | XML_SECURE);
-          String stripped = DomainWriter.withoutMark(xml);
+          String stripped = Marks.without(xml);
           if (!stripped.equals(xml)) {
             free(
                 d.getConnect()

@@ -1,5 +1,16 @@
 package io.virtd.libvirt;
 
+import io.virtd.core.spi.OwnershipMark;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.xml.XMLConstants;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
 /**
  * The ownership mark virtd keeps in a domain's {@code <metadata>}: one element in its own
  * namespace, beside whatever other tools keep there. Besides the {@link
@@ -158,6 +169,73 @@ public final class Marks {
       out.add(new Volume(e.getAttribute(POOL), e.getAttribute(NAME), e.getAttribute(PATH)));
     }
     return out;
+  }
+
+  /** The mark in the domain's {@code <metadata>}, if it has one. */
+  static Optional<Element> find(Document doc) {
+    return findAll(doc).stream().findFirst();
+  }
+
+  /** Every mark element in the domain's {@code <metadata>}, in document order. */
+  static List<Element> findAll(Document doc) {
+    List<Element> out = new ArrayList<>();
+    Element metadata = Dom.first(doc.getDocumentElement(), "metadata");
+    if (metadata != null) {
+      NodeList marks = metadata.getElementsByTagNameNS(NAMESPACE, ELEMENT);
+      for (int i = 0; i < marks.getLength(); i++) {
+        out.add((Element) marks.item(i));
+      }
+    }
+    return out;
+  }
+
+  /** {@code xml} without virtd's mark (and without an empty {@code <metadata>} left behind). */
+  static String without(String xml) {
+    Document doc = Dom.parse(xml);
+    Optional<Element> mark = find(doc);
+    if (mark.isEmpty()) {
+      return xml;
+    }
+    Element metadata = (Element) mark.get().getParentNode();
+    metadata.removeChild(mark.get());
+    if (metadata.getElementsByTagName("*").getLength() == 0) {
+      metadata.getParentNode().removeChild(metadata);
+    }
+    return Dom.serialize(doc);
+  }
+
+  /** Replaces virtd's element in {@code <metadata>}, leaving other tools' elements alone. */
+  static void write(
+      Document doc, OwnershipMark mark, Map<String, String> extras, List<Volume> volumes) {
+    Element domain = doc.getDocumentElement();
+    Element metadata = Dom.first(domain, "metadata");
+    if (metadata == null) {
+      metadata = doc.createElement("metadata");
+      Element name = Dom.first(domain, "name");
+      domain.insertBefore(metadata, name == null ? domain.getFirstChild() : name.getNextSibling());
+    }
+    for (Node n = metadata.getFirstChild(); n != null; ) {
+      Node next = n.getNextSibling();
+      if (n instanceof Element e && NAMESPACE.equals(e.getNamespaceURI())) {
+        metadata.removeChild(e);
+      }
+      n = next;
+    }
+    Element m = doc.createElementNS(NAMESPACE, PREFIX + ":" + ELEMENT);
+    m.setAttributeNS(XMLConstants.XMLNS_ATTRIBUTE_NS_URI, "xmlns:" + PREFIX, NAMESPACE);
+    m.setAttribute(OWNER, mark.owner());
+    m.setAttribute(ORIGIN, mark.origin().key());
+    m.setAttribute(MANIFEST, mark.manifest());
+    m.setAttribute(HASH, mark.hash());
+    extras.forEach(m::setAttribute);
+    for (Volume v : volumes) {
+      Element e = doc.createElementNS(NAMESPACE, PREFIX + ":" + VOLUME);
+      e.setAttribute(POOL, v.pool());
+      e.setAttribute(NAME, v.name());
+      e.setAttribute(PATH, v.path());
+      m.appendChild(e);
+    }
+    metadata.appendChild(m);
   }
 
   private Marks() {}

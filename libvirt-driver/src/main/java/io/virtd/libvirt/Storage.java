@@ -80,14 +80,13 @@ final class Storage {
   }
 
   static String poolXml(String name, Path dir) {
-    Document doc = DomainWriter.newDocument();
+    Document doc = Dom.newDocument();
     Element pool = doc.createElement("pool");
     pool.setAttribute("type", "dir");
     doc.appendChild(pool);
-    DomainWriter.text(pool, "name", name);
-    DomainWriter.text(
-        DomainWriter.child(pool, "target"), "path", dir.toAbsolutePath().normalize().toString());
-    return DomainWriter.serialize(doc);
+    Dom.text(pool, "name", name);
+    Dom.text(Dom.child(pool, "target"), "path", dir.toAbsolutePath().normalize().toString());
+    return Dom.serialize(doc);
   }
 
   /**
@@ -96,36 +95,35 @@ final class Storage {
    */
   static String volumeXml(
       String name, String format, long capacityBytes, Optional<Backing> backing) {
-    Document doc = DomainWriter.newDocument();
+    Document doc = Dom.newDocument();
     Element vol = doc.createElement("volume");
     vol.setAttribute("type", "file");
     doc.appendChild(vol);
-    DomainWriter.text(vol, "name", name);
-    DomainWriter.text(vol, "capacity", Long.toString(capacityBytes)).setAttribute("unit", "bytes");
-    DomainWriter.text(vol, "allocation", "0").setAttribute("unit", "bytes");
-    DomainWriter.child(DomainWriter.child(vol, "target"), "format").setAttribute("type", format);
+    Dom.text(vol, "name", name);
+    Dom.text(vol, "capacity", Long.toString(capacityBytes)).setAttribute("unit", "bytes");
+    Dom.text(vol, "allocation", "0").setAttribute("unit", "bytes");
+    Dom.child(Dom.child(vol, "target"), "format").setAttribute("type", format);
     backing.ifPresent(
         b -> {
-          Element bs = DomainWriter.child(vol, "backingStore");
-          DomainWriter.text(bs, "path", b.path());
-          DomainWriter.child(bs, "format").setAttribute("type", b.format());
+          Element bs = Dom.child(vol, "backingStore");
+          Dom.text(bs, "path", b.path());
+          Dom.child(bs, "format").setAttribute("type", b.format());
         });
-    return DomainWriter.serialize(doc);
+    return Dom.serialize(doc);
   }
 
   /** The format a volume's XML names ({@code raw} when it names none, as libvirt assumes). */
   static String formatOf(String volumeXml) {
-    Element target =
-        DomainWriter.first(DomainWriter.parse(volumeXml).getDocumentElement(), "target");
-    Element format = target == null ? null : DomainWriter.first(target, "format");
+    Element target = Dom.first(Dom.parse(volumeXml).getDocumentElement(), "target");
+    Element format = target == null ? null : Dom.first(target, "format");
     return format == null || format.getAttribute("type").isEmpty()
         ? "raw"
         : format.getAttribute("type");
   }
 
   static String targetPath(String poolXml) {
-    Element target = DomainWriter.first(DomainWriter.parse(poolXml).getDocumentElement(), "target");
-    Element path = target == null ? null : DomainWriter.first(target, "path");
+    Element target = Dom.first(Dom.parse(poolXml).getDocumentElement(), "target");
+    Element path = target == null ? null : Dom.first(target, "path");
     return path == null ? "" : path.getTextContent().strip();
   }
 
@@ -177,7 +175,7 @@ final class Storage {
         continue; // gone since the listing
       }
       String xml = p.getXMLDesc(0);
-      if (DomainWriter.parse(xml).getDocumentElement().getAttribute("type").equals("dir")) {
+      if (Dom.parse(xml).getDocumentElement().getAttribute("type").equals("dir")) {
         String t = targetPath(xml);
         if (!t.isEmpty() && Path.of(t).normalize().equals(dir)) {
           return p;
@@ -352,10 +350,9 @@ final class Storage {
     static DiskRefs of(String domainXml) {
       Set<String> paths = new java.util.LinkedHashSet<>();
       Set<Marks.Volume> volumes = new java.util.LinkedHashSet<>();
-      Element domain = DomainWriter.parse(domainXml).getDocumentElement();
-      Element devices = DomainWriter.first(domain, "devices");
-      for (Element disk :
-          devices == null ? List.<Element>of() : DomainWriter.children(devices, "disk")) {
+      Element domain = Dom.parse(domainXml).getDocumentElement();
+      Element devices = Dom.first(domain, "devices");
+      for (Element disk : devices == null ? List.<Element>of() : Dom.children(devices, "disk")) {
         var sources = disk.getElementsByTagName("source");
         for (int i = 0; i < sources.getLength(); i++) {
           Element src = (Element) sources.item(i);
@@ -378,9 +375,8 @@ final class Storage {
 
   /** The path of a volume's backing file, from the volume's XML, if it has one. */
   static Optional<String> backingPath(String volumeXml) {
-    Element bs =
-        DomainWriter.first(DomainWriter.parse(volumeXml).getDocumentElement(), "backingStore");
-    Element path = bs == null ? null : DomainWriter.first(bs, "path");
+    Element bs = Dom.first(Dom.parse(volumeXml).getDocumentElement(), "backingStore");
+    Element path = bs == null ? null : Dom.first(bs, "path");
     return path == null || path.getTextContent().isBlank()
         ? Optional.empty()
         : Optional.of(path.getTextContent().strip());

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CloudInitSeedTest {
   static final Path ISOINFO = Path.of("/usr/bin/isoinfo");
-  static final DomainWriter.Host HOST = new DomainWriter.Host("x86_64", n -> false, "UTC");
+  static final Host HOST = new Host("x86_64", n -> false, "UTC");
 
   @TempDir Path dir;
 

@@ -71,7 +71,7 @@ class DomainReaderTest {
         DomainWriter.create(
             spec,
             io.virtd.core.testing.DriverContract.mark(spec, OwnershipMark.Origin.CREATED),
-            new DomainWriter.Host("x86_64", n -> false, "UTC"));
+            new Host("x86_64", n -> false, "UTC"));
     String asLibvirtKeepsIt = written.replace("machine=\"q35\"", "machine=\"pc-q35-7.2\"");
     org.junit.jupiter.api.Assertions.assertNotEquals(written, asLibvirtKeepsIt, written);
     var observed =

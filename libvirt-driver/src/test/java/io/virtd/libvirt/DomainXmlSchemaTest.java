@@ -32,8 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DomainXmlSchemaTest {
   static final Path TOOL = Path.of("/usr/bin/virt-xml-validate");
-  static final DomainWriter.Host HOST =
-      new DomainWriter.Host("x86_64", "br0"::equals, "Europe/Paris");
+  static final Host HOST = new Host("x86_64", "br0"::equals, "Europe/Paris");
 
   @TempDir Path dir;
 

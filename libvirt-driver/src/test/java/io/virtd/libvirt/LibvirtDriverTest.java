@@ -241,7 +241,7 @@ class LibvirtDriverTest {
     Map<Field, Object> p = driver.observe(spec.name()).orElseThrow().persistent();
     assertEquals(VmSpec.DEFAULT_MEMORY_KIB, p.get(Field.MEMORY));
     assertEquals(1, p.get(Field.CPUS));
-    assertEquals(DomainWriter.manifestArch(DomainWriter.hostArch()), p.get(Field.ARCH));
+    assertEquals(Arch.toManifest(Host.localArch()), p.get(Field.ARCH));
     assertEquals(LifecycleAction.DESTROY, p.get(Field.ON_POWEROFF));
     assertEquals(LifecycleAction.RESTART, p.get(Field.ON_REBOOT));
     assertEquals(LifecycleAction.DESTROY, p.get(Field.ON_CRASH));
@@ -273,9 +273,7 @@ class LibvirtDriverTest {
         "</description><on_crash>restart</on_crash><description>&amp; \"x\" 'y' <!-- z -->";
     String name = prefix + "a<b&c\"d'e";
     VmSpec spec = spec(name, VirtType.KVM, Field.DESC, desc, Field.MEMORY, mib(64));
-    String xml =
-        DomainWriter.create(
-            spec, mark(spec, OwnershipMark.Origin.CREATED), DomainWriter.Host.local());
+    String xml = DomainWriter.create(spec, mark(spec, OwnershipMark.Origin.CREATED), Host.local());
     assertEquals(1, count(xml, "<on_crash>"), xml);
     assertFalse(xml.contains("<!--"), xml);
 
@@ -466,9 +464,7 @@ class LibvirtDriverTest {
             "http://example.org/ks.cfg",
             Field.PXE,
             true);
-    String xml =
-        DomainWriter.create(
-            spec, mark(spec, OwnershipMark.Origin.CREATED), DomainWriter.Host.local());
+    String xml = DomainWriter.create(spec, mark(spec, OwnershipMark.Origin.CREATED), Host.local());
     assertTrue(xml.contains("<kernel>" + dir.resolve("vmlinuz") + "</kernel>"), xml);
     assertTrue(xml.contains("<initrd>" + dir.resolve("initrd.gz") + "</initrd>"), xml);
     assertTrue(xml.contains("<cmdline>console=ttyS0 ks=http://example.org/ks.cfg</cmdline>"), xml);
@@ -480,7 +476,7 @@ class LibvirtDriverTest {
   @Test
   void interfacesNamingABridgeBecomeBridgeInterfaces() {
     VmSpec spec = spec("br", VirtType.KVM, Field.INTERFACES, List.of("br0", "default"));
-    DomainWriter.Host host = new DomainWriter.Host("x86_64", "br0"::equals, "UTC");
+    Host host = new Host("x86_64", "br0"::equals, "UTC");
     String xml = DomainWriter.create(spec, mark(spec, OwnershipMark.Origin.CREATED), host);
     assertTrue(xml.contains("<interface type=\"bridge\"><source bridge=\"br0\"/>"), xml);
     assertTrue(xml.contains("<interface type=\"network\"><source network=\"default\"/>"), xml);
@@ -660,9 +656,7 @@ class LibvirtDriverTest {
 
     String xml =
         DomainWriter.create(
-            spec,
-            mark(spec, OwnershipMark.Origin.CREATED),
-            new DomainWriter.Host("x86_64", n -> false, "UTC"));
+            spec, mark(spec, OwnershipMark.Origin.CREATED), new Host("x86_64", n -> false, "UTC"));
     assertTrue(xml.contains("arch=\"" + libvirtName + "\""), xml);
     assertEquals(manifestValue, DomainReader.read(xml).fields().get(Field.ARCH));
 
@@ -687,7 +681,7 @@ class LibvirtDriverTest {
             template,
             spec,
             mark(spec, OwnershipMark.Origin.CREATED),
-            new DomainWriter.Host("x86_64", n -> false, "UTC"));
+            new Host("x86_64", n -> false, "UTC"));
     assertTrue(xml.contains("file=\"/var/log/libvirt/qemu/new01-console.log\""), xml);
     assertTrue(xml.contains("file=\"/srv/logs/new01-console-1.log\""), xml);
     assertFalse(xml.contains("base-console") || xml.contains("base-2"), xml);

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * {@code cpus} within the maximum leaves it as it is.
  */
 class MaximumsTest {
-  static final DomainWriter.Host HOST = CloudInitSeedTest.HOST;
+  static final Host HOST = CloudInitSeedTest.HOST;
 
   /** A guest made elsewhere: 128 of 192 MiB, 1 of 4 vcpus. */
   static final String ADOPTED =

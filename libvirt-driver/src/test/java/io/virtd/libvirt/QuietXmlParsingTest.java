@@ -21,11 +21,8 @@ class QuietXmlParsingTest {
     DomainWriter.Unsupported e;
     try {
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      e =
-          assertThrows(
-              DomainWriter.Unsupported.class, () -> DomainWriter.parse("not xml at all\n"));
-      assertThrows(
-          DomainWriter.Unsupported.class, () -> DomainWriter.parse("<domain><a></domain>"));
+      e = assertThrows(DomainWriter.Unsupported.class, () -> Dom.parse("not xml at all\n"));
+      assertThrows(DomainWriter.Unsupported.class, () -> Dom.parse("<domain><a></domain>"));
     } finally {
       System.setErr(saved);
     }

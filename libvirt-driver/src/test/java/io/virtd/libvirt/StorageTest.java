@@ -143,7 +143,7 @@ class StorageTest {
     assertEquals(1, Storage.wholeGiB(2 * Storage.GIB - 1));
   }
 
-  private static final DomainWriter.Host HOST = new DomainWriter.Host("x86_64", n -> false, "UTC");
+  private static final Host HOST = new Host("x86_64", n -> false, "UTC");
 
   private static DomainWriter.Provisioned overlay() {
     return new DomainWriter.Provisioned(

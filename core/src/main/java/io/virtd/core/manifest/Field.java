@@ -18,154 +18,170 @@ import java.util.regex.Pattern;
  * resource title ({@code virt: NAME}) is not a field.
  */
 public enum Field {
-  VIRT_TYPE("virt_type", Kind.CREATE_TIME, both(), Values.oneOf(virtTypes())),
-  ENSURE("ensure", Kind.ENSURE, both(), Values.oneOf(enumWords(Ensure.values()))),
-  DESC("desc", Kind.CHANGEABLE, both(), Values.STRING),
-  MEMORY("memory", Kind.CHANGEABLE, both(), Values.MEMORY),
-  CPUS("cpus", Kind.CHANGEABLE, both(), Values.intRange(1, 4096)),
-  MAX_MEMORY("max_memory", Kind.CREATE_TIME, libvirt(), Values.MEMORY),
-  MAX_CPUS("max_cpus", Kind.CREATE_TIME, libvirt(), Values.intRange(1, 4096)),
-  ARCH("arch", Kind.CREATE_TIME, libvirt(), Values.oneOf(arches())),
-  AUTOBOOT("autoboot", Kind.CHANGEABLE, both(), Values.BOOL),
-  ON_POWEROFF("on_poweroff", Kind.CHANGEABLE, libvirt(), Values.oneOf(lifecycleActions())),
-  ON_REBOOT("on_reboot", Kind.CHANGEABLE, libvirt(), Values.oneOf(lifecycleActions())),
-  ON_CRASH("on_crash", Kind.CHANGEABLE, libvirt(), Values.oneOf(lifecycleActions())),
-  GRAPHICS("graphics", Kind.CHANGEABLE, libvirt(), Values.GRAPHICS),
+  VIRT_TYPE("virt_type", Kind.CREATE_TIME, both(), WordValues.oneOf(virtTypes())),
+  ENSURE("ensure", Kind.ENSURE, both(), WordValues.oneOf(enumWords(Ensure.values()))),
+  DESC("desc", Kind.CHANGEABLE, both(), TextValues.STRING),
+  MEMORY("memory", Kind.CHANGEABLE, both(), NumberValues.MEMORY),
+  CPUS("cpus", Kind.CHANGEABLE, both(), NumberValues.intRange(1, 4096)),
+  MAX_MEMORY("max_memory", Kind.CREATE_TIME, libvirt(), NumberValues.MEMORY),
+  MAX_CPUS("max_cpus", Kind.CREATE_TIME, libvirt(), NumberValues.intRange(1, 4096)),
+  ARCH("arch", Kind.CREATE_TIME, libvirt(), WordValues.oneOf(arches())),
+  AUTOBOOT("autoboot", Kind.CHANGEABLE, both(), WordValues.BOOL),
+  ON_POWEROFF("on_poweroff", Kind.CHANGEABLE, libvirt(), WordValues.oneOf(lifecycleActions())),
+  ON_REBOOT("on_reboot", Kind.CHANGEABLE, libvirt(), WordValues.oneOf(lifecycleActions())),
+  ON_CRASH("on_crash", Kind.CHANGEABLE, libvirt(), WordValues.oneOf(lifecycleActions())),
+  GRAPHICS("graphics", Kind.CHANGEABLE, libvirt(), WordValues.GRAPHICS),
   CLOCKSYNC(
       "clocksync",
       Kind.CHANGEABLE,
       libvirt(),
-      Values.oneOf(Values.words("UTC", "localtime", "timezone", "variable"))),
+      WordValues.oneOf(WordValues.words("UTC", "localtime", "timezone", "variable"))),
   OS_TYPE(
       "os_type",
       Kind.CREATE_TIME,
       libvirt(),
-      Values.oneOf(Values.words("linux", "other", "solaris", "unix", "windows", "hvm"))),
+      WordValues.oneOf(WordValues.words("linux", "other", "solaris", "unix", "windows", "hvm"))),
   OS_VARIANT(
       "os_variant",
       Kind.CREATE_TIME,
       libvirt(),
-      Values.matching(
+      TextValues.matching(
           Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "an OS name such as debian12")),
-  VIRT_PATH("virt_path", Kind.CREATE_TIME, libvirt(), Values.PATH),
-  DISK_SIZE("disk_size", Kind.CREATE_TIME, libvirt(), Values.integer(1, 1024 * 1024)),
-  BOOT_LOCATION("boot_location", Kind.CREATE_TIME, libvirt(), Values.PATH),
-  BOOT_OPTIONS("boot_options", Kind.CREATE_TIME, libvirt(), Values.STRING),
+  VIRT_PATH("virt_path", Kind.CREATE_TIME, libvirt(), TextValues.PATH),
+  DISK_SIZE("disk_size", Kind.CREATE_TIME, libvirt(), NumberValues.integer(1, 1024 * 1024)),
+  BOOT_LOCATION("boot_location", Kind.CREATE_TIME, libvirt(), TextValues.PATH),
+  BOOT_OPTIONS("boot_options", Kind.CREATE_TIME, libvirt(), TextValues.STRING),
   KICKSTART(
       "kickstart",
       Kind.CREATE_TIME,
       libvirt(),
       // one word of the kernel command line it is appended to: no blanks
-      Values.matching(
+      TextValues.matching(
           Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:[^\\s]+"),
           "a URL such as http://example.org/ks.cfg")),
-  PXE("pxe", Kind.CREATE_TIME, libvirt(), Values.BOOL),
-  INTERFACES("interfaces", Kind.CHANGEABLE, both(), Values.INTERFACES),
-  XML_FILE("xml_file", Kind.CREATE_TIME, libvirt(), Values.XML_FILE),
+  PXE("pxe", Kind.CREATE_TIME, libvirt(), WordValues.BOOL),
+  INTERFACES("interfaces", Kind.CHANGEABLE, both(), NetworkValues.INTERFACES),
+  XML_FILE("xml_file", Kind.CREATE_TIME, libvirt(), TextValues.XML_FILE),
   HOSTNAME(
       "hostname",
       Kind.CHANGEABLE,
       openvz(),
-      Values.matching(Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})"), "a host name")),
-  ID("id", Kind.CREATE_TIME, openvz(), Values.integer(101, 2_147_483_647)),
-  USER("user", Kind.CHANGEABLE, openvz(), Values.USER_PASSWORD, true),
+      TextValues.matching(Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})"), "a host name")),
+  ID("id", Kind.CREATE_TIME, openvz(), NumberValues.integer(101, 2_147_483_647)),
+  USER("user", Kind.CHANGEABLE, openvz(), SecretValues.USER_PASSWORD, true),
   IPADDR(
       "ipaddr",
       Kind.CHANGEABLE,
       openvz(),
-      Values.checkedList(Values::isIp, "an IPv4 or IPv6 address")),
+      TextValues.checkedList(NetworkValues::isIp, "an IPv4 or IPv6 address")),
   NAMESERVER(
       "nameserver",
       Kind.CHANGEABLE,
       openvz(),
-      Values.checkedList(Values::isIp, "an IPv4 or IPv6 address")),
+      TextValues.checkedList(NetworkValues::isIp, "an IPv4 or IPv6 address")),
   SEARCHDOMAIN(
       "searchdomain",
       Kind.CHANGEABLE,
       openvz(),
-      Values.matching(Pattern.compile("[A-Za-z0-9.-]+( [A-Za-z0-9.-]+)*"), "a DNS domain")),
-  CPUUNITS("cpuunits", Kind.CHANGEABLE, openvz(), Values.integer(8, 500_000)),
-  CPULIMIT("cpulimit", Kind.CHANGEABLE, openvz(), Values.integer(0, 100_000)),
-  IOPRIO("ioprio", Kind.CHANGEABLE, openvz(), Values.integer(0, 7)),
-  DISKSPACE("diskspace", Kind.CHANGEABLE, openvz(), Values.integer(1, Long.MAX_VALUE / 1024)),
-  DISKINODES("diskinodes", Kind.CHANGEABLE, openvz(), Values.integer(1, Long.MAX_VALUE / 1024)),
-  QUOTATIME("quotatime", Kind.CHANGEABLE, openvz(), Values.integer(0, Integer.MAX_VALUE)),
-  QUOTAUGIDLIMIT("quotaugidlimit", Kind.CHANGEABLE, openvz(), Values.integer(0, Integer.MAX_VALUE)),
-  NOATIME("noatime", Kind.CHANGEABLE, openvz(), Values.BOOL),
+      TextValues.matching(Pattern.compile("[A-Za-z0-9.-]+( [A-Za-z0-9.-]+)*"), "a DNS domain")),
+  CPUUNITS("cpuunits", Kind.CHANGEABLE, openvz(), NumberValues.integer(8, 500_000)),
+  CPULIMIT("cpulimit", Kind.CHANGEABLE, openvz(), NumberValues.integer(0, 100_000)),
+  IOPRIO("ioprio", Kind.CHANGEABLE, openvz(), NumberValues.integer(0, 7)),
+  DISKSPACE("diskspace", Kind.CHANGEABLE, openvz(), NumberValues.integer(1, Long.MAX_VALUE / 1024)),
+  DISKINODES(
+      "diskinodes", Kind.CHANGEABLE, openvz(), NumberValues.integer(1, Long.MAX_VALUE / 1024)),
+  QUOTATIME("quotatime", Kind.CHANGEABLE, openvz(), NumberValues.integer(0, Integer.MAX_VALUE)),
+  QUOTAUGIDLIMIT(
+      "quotaugidlimit", Kind.CHANGEABLE, openvz(), NumberValues.integer(0, Integer.MAX_VALUE)),
+  NOATIME("noatime", Kind.CHANGEABLE, openvz(), WordValues.BOOL),
   FEATURES(
       "features",
       Kind.CHANGEABLE,
       openvz(),
-      Values.checkedList(Pattern.compile("[a-z0-9_]+:(on|off)"), "a feature such as nfs:on")),
+      TextValues.checkedList(Pattern.compile("[a-z0-9_]+:(on|off)"), "a feature such as nfs:on")),
   CAPABILITY(
       "capability",
       Kind.CHANGEABLE,
       openvz(),
-      Values.checkedList(Pattern.compile("[a-z_]+:(on|off)"), "a capability such as net_admin:on")),
+      TextValues.checkedList(
+          Pattern.compile("[a-z_]+:(on|off)"), "a capability such as net_admin:on")),
   DEVICES(
       "devices",
       Kind.CHANGEABLE,
       openvz(),
-      Values.checkedList(
+      TextValues.checkedList(
           Pattern.compile("([bc]:[0-9]+:([0-9]+|all)|all):[rwq]*|none"),
           "a device such as c:10:200:rw")),
   IPTABLES(
       "iptables",
       Kind.CHANGEABLE,
       openvz(),
-      Values.checkedList(
+      TextValues.checkedList(
           Pattern.compile("[A-Za-z][A-Za-z0-9_]*"), "an iptables module such as ipt_REJECT")),
   RESOURCES_PARAMETERS(
       "resources_parameters",
       Kind.CHANGEABLE,
       openvz(),
-      Values.checkedList(
+      TextValues.checkedList(
           Pattern.compile("[a-z]+=([0-9]+|unlimited)(:([0-9]+|unlimited))?"),
           "NAME=barrier:limit, e.g. kmemsize=14372700:14790164")),
-  DISABLED("disabled", Kind.CHANGEABLE, openvz(), Values.BOOL),
+  DISABLED("disabled", Kind.CHANGEABLE, openvz(), WordValues.BOOL),
   OSTEMPLATE(
       "ostemplate",
       Kind.CREATE_TIME,
       openvz(),
-      Values.matching(
+      TextValues.matching(
           Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}"),
           "an OS template name such as debian-12-x86_64")),
-  SHUTDOWN_TIMEOUT("shutdown_timeout", Kind.POLICY, both(), Values.DURATION),
-  RESTART("restart", Kind.POLICY, both(), Values.oneOf(Values.words("never", "on_change"))),
-  IMAGE("image", Kind.CREATE_TIME, libvirt(), Values.PATH),
-  IMAGE_MODE("image_mode", Kind.CREATE_TIME, libvirt(), Values.oneOf(Values.words("cow", "clone"))),
+  SHUTDOWN_TIMEOUT("shutdown_timeout", Kind.POLICY, both(), NumberValues.DURATION),
+  RESTART("restart", Kind.POLICY, both(), WordValues.oneOf(WordValues.words("never", "on_change"))),
+  IMAGE("image", Kind.CREATE_TIME, libvirt(), TextValues.PATH),
+  IMAGE_MODE(
+      "image_mode",
+      Kind.CREATE_TIME,
+      libvirt(),
+      WordValues.oneOf(WordValues.words("cow", "clone"))),
   CLONE_FROM(
-      "clone_from", Kind.CREATE_TIME, libvirt(), Values.matching(Names.PATTERN, "a domain name")),
+      "clone_from",
+      Kind.CREATE_TIME,
+      libvirt(),
+      TextValues.matching(Names.PATTERN, "a domain name")),
   USER_DATA(
-      "user_data", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT, true), // often holds passwords
-  META_DATA("meta_data", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT),
-  NETWORK_CONFIG("network_config", Kind.CHANGEABLE, libvirt(), Values.DOCUMENT),
+      "user_data",
+      Kind.CHANGEABLE,
+      libvirt(),
+      DocumentValues.DOCUMENT,
+      true), // often holds passwords
+  META_DATA("meta_data", Kind.CHANGEABLE, libvirt(), DocumentValues.DOCUMENT),
+  NETWORK_CONFIG("network_config", Kind.CHANGEABLE, libvirt(), DocumentValues.DOCUMENT),
   NETWORK_MODEL(
       "network_model",
       Kind.CHANGEABLE,
       libvirt(),
-      Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a NIC model such as virtio or e1000")),
-  VNC_PASSWORD("vnc_password", Kind.CHANGEABLE, libvirt(), Values.VNC_PASSWORD, true),
+      TextValues.matching(
+          Pattern.compile("[a-z0-9_-]{1,32}"), "a NIC model such as virtio or e1000")),
+  VNC_PASSWORD("vnc_password", Kind.CHANGEABLE, libvirt(), SecretValues.VNC_PASSWORD, true),
   MACHINE_TYPE(
       "machine_type",
       Kind.CREATE_TIME,
       libvirt(),
-      Values.matching(
+      TextValues.matching(
           Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"), "a machine type such as q35")),
   CPU_MODEL(
       "cpu_model",
       Kind.CREATE_TIME,
       libvirt(),
-      Values.matching(
+      TextValues.matching(
           Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"),
           "a CPU model such as host-passthrough")),
   VIDEO_MODEL(
       "video_model",
       Kind.CREATE_TIME,
       libvirt(),
-      Values.matching(Pattern.compile("[a-z0-9_-]{1,32}"), "a video model such as virtio or vga")),
-  CONNECT("connect", Kind.POLICY, libvirt(), Values.CONNECT),
-  PROTECT("protect", Kind.POLICY, both(), Values.BOOL);
+      TextValues.matching(
+          Pattern.compile("[a-z0-9_-]{1,32}"), "a video model such as virtio or vga")),
+  CONNECT("connect", Kind.POLICY, libvirt(), NetworkValues.CONNECT),
+  PROTECT("protect", Kind.POLICY, both(), WordValues.BOOL);
 
   /** How a key behaves over a guest's life. */
   public enum Kind {
