@@ -38,11 +38,11 @@ final class NetworkXml {
   record Host(String mac, String ip, Optional<String> name) {
     /** The {@code <host>} element, as {@code virNetworkUpdate} takes it. */
     String xml() {
-      Document doc = DomainWriter.newDocument();
+      Document doc = Dom.newDocument();
       Element host = doc.createElement("host");
       doc.appendChild(host);
       fill(host);
-      return DomainWriter.serialize(doc);
+      return Dom.serialize(doc);
     }
 
     void fill(Element host) {
@@ -71,43 +71,43 @@ final class NetworkXml {
   }
 
   static String write(Definition d) {
-    Document doc = DomainWriter.newDocument();
+    Document doc = Dom.newDocument();
     Element network = doc.createElement("network");
     doc.appendChild(network);
-    DomainWriter.text(network, "name", d.name());
+    Dom.text(network, "name", d.name());
     if (d.forward() != Forward.ISOLATED) {
-      DomainWriter.child(network, "forward").setAttribute("mode", d.forward().word());
+      Dom.child(network, "forward").setAttribute("mode", d.forward().word());
     }
-    d.bridge().ifPresent(b -> DomainWriter.child(network, "bridge").setAttribute("name", b));
+    d.bridge().ifPresent(b -> Dom.child(network, "bridge").setAttribute("name", b));
     d.ip()
         .ifPresent(
             a -> {
-              Element ip = DomainWriter.child(network, "ip");
+              Element ip = Dom.child(network, "ip");
               ip.setAttribute("address", a.address());
               ip.setAttribute("prefix", Integer.toString(a.prefix()));
               if (d.range().isPresent() || !d.hosts().isEmpty()) {
-                Element dhcp = DomainWriter.child(ip, "dhcp");
+                Element dhcp = Dom.child(ip, "dhcp");
                 d.range()
                     .ifPresent(
                         r -> {
-                          Element range = DomainWriter.child(dhcp, "range");
+                          Element range = Dom.child(dhcp, "range");
                           range.setAttribute("start", r.start());
                           range.setAttribute("end", r.end());
                         });
                 for (Host h : d.hosts()) {
-                  h.fill(DomainWriter.child(dhcp, "host"));
+                  h.fill(Dom.child(dhcp, "host"));
                 }
               }
             });
-    return DomainWriter.serialize(doc);
+    return Dom.serialize(doc);
   }
 
   /** Reads a network's XML (live or saved) back into what a manifest could have declared. */
   static Definition read(String xml) {
-    Element network = DomainWriter.parse(xml).getDocumentElement();
-    Element nameElement = DomainWriter.first(network, "name");
+    Element network = Dom.parse(xml).getDocumentElement();
+    Element nameElement = Dom.first(network, "name");
     String name = nameElement == null ? "" : nameElement.getTextContent().strip();
-    Element forwardElement = DomainWriter.first(network, "forward");
+    Element forwardElement = Dom.first(network, "forward");
     Forward forward = Forward.ISOLATED;
     if (forwardElement != null) {
       String mode = forwardElement.getAttribute("mode");
@@ -118,7 +118,7 @@ final class NetworkXml {
             default -> Forward.NAT;
           };
     }
-    Element bridgeElement = DomainWriter.first(network, "bridge");
+    Element bridgeElement = Dom.first(network, "bridge");
     Optional<String> bridge =
         bridgeElement == null || bridgeElement.getAttribute("name").isEmpty()
             ? Optional.empty()
@@ -126,19 +126,19 @@ final class NetworkXml {
     Optional<Address> address = Optional.empty();
     Optional<Range> range = Optional.empty();
     List<Host> hosts = new ArrayList<>();
-    for (Element ip : DomainWriter.children(network, "ip")) {
+    for (Element ip : Dom.children(network, "ip")) {
       String family = ip.getAttribute("family");
       if (!family.isEmpty() && !family.equals("ipv4")) {
         continue;
       }
       address = Optional.of(new Address(ip.getAttribute("address"), prefix(ip)));
-      Element dhcp = DomainWriter.first(ip, "dhcp");
+      Element dhcp = Dom.first(ip, "dhcp");
       if (dhcp != null) {
-        Element r = DomainWriter.first(dhcp, "range");
+        Element r = Dom.first(dhcp, "range");
         if (r != null) {
           range = Optional.of(new Range(r.getAttribute("start"), r.getAttribute("end")));
         }
-        for (Element h : DomainWriter.children(dhcp, "host")) {
+        for (Element h : Dom.children(dhcp, "host")) {
           hosts.add(
               new Host(
                   h.getAttribute("mac"),

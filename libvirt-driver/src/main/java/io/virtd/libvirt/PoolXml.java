@@ -80,42 +80,42 @@ final class PoolXml {
   }
 
   static String write(Definition d) {
-    Document doc = DomainWriter.newDocument();
+    Document doc = Dom.newDocument();
     Element pool = doc.createElement("pool");
     doc.appendChild(pool);
     pool.setAttribute("type", d.type().xmlName());
-    DomainWriter.text(pool, "name", d.name());
+    Dom.text(pool, "name", d.name());
     switch (d.type()) {
       case DIR -> target(pool, d.path().orElseThrow());
       case FS -> {
-        Element source = DomainWriter.child(pool, "source");
-        DomainWriter.child(source, "device").setAttribute("path", d.source().orElseThrow());
-        DomainWriter.child(source, "format").setAttribute("type", "auto");
+        Element source = Dom.child(pool, "source");
+        Dom.child(source, "device").setAttribute("path", d.source().orElseThrow());
+        Dom.child(source, "format").setAttribute("type", "auto");
         target(pool, d.path().orElseThrow());
       }
       case NETFS -> {
         String[] hostAndDir = d.source().orElseThrow().split(":", 2);
-        Element source = DomainWriter.child(pool, "source");
-        DomainWriter.child(source, "host").setAttribute("name", hostAndDir[0]);
-        DomainWriter.child(source, "dir").setAttribute("path", hostAndDir[1]);
-        DomainWriter.child(source, "format").setAttribute("type", "auto");
+        Element source = Dom.child(pool, "source");
+        Dom.child(source, "host").setAttribute("name", hostAndDir[0]);
+        Dom.child(source, "dir").setAttribute("path", hostAndDir[1]);
+        Dom.child(source, "format").setAttribute("type", "auto");
         target(pool, d.path().orElseThrow());
       }
       case LOGICAL -> {
-        Element source = DomainWriter.child(pool, "source");
+        Element source = Dom.child(pool, "source");
         for (String device : devices(d.source())) {
-          DomainWriter.child(source, "device").setAttribute("path", device);
+          Dom.child(source, "device").setAttribute("path", device);
         }
-        DomainWriter.text(source, "name", d.name());
-        DomainWriter.child(source, "format").setAttribute("type", "lvm2");
+        Dom.text(source, "name", d.name());
+        Dom.child(source, "format").setAttribute("type", "lvm2");
         target(pool, "/dev/" + d.name());
       }
       case ZFS -> {
-        Element source = DomainWriter.child(pool, "source");
-        DomainWriter.text(source, "name", d.source().orElse(d.name()));
+        Element source = Dom.child(pool, "source");
+        Dom.text(source, "name", d.source().orElse(d.name()));
       }
     }
-    return DomainWriter.serialize(doc);
+    return Dom.serialize(doc);
   }
 
   /**
@@ -123,14 +123,14 @@ final class PoolXml {
    * not manage (iscsi, rbd, …), which is never changed.
    */
   static Optional<Definition> read(String xml) {
-    Element pool = DomainWriter.parse(xml).getDocumentElement();
+    Element pool = Dom.parse(xml).getDocumentElement();
     Optional<Type> type = Type.of(pool.getAttribute("type"));
     if (type.isEmpty()) {
       return Optional.empty();
     }
     String name = textOf(pool, "name").orElse("");
-    Element source = DomainWriter.first(pool, "source");
-    Element target = DomainWriter.first(pool, "target");
+    Element source = Dom.first(pool, "source");
+    Element target = Dom.first(pool, "target");
     Optional<String> path = target == null ? Optional.empty() : textOf(target, "path");
     Optional<String> src =
         switch (type.get()) {
@@ -142,7 +142,7 @@ final class PoolXml {
           case LOGICAL -> {
             List<String> devices = new ArrayList<>();
             if (source != null) {
-              for (Element e : DomainWriter.children(source, "device")) {
+              for (Element e : Dom.children(source, "device")) {
                 devices.add(e.getAttribute("path"));
               }
             }
@@ -157,7 +157,7 @@ final class PoolXml {
   }
 
   private static void target(Element pool, String path) {
-    DomainWriter.text(DomainWriter.child(pool, "target"), "path", path);
+    Dom.text(Dom.child(pool, "target"), "path", path);
   }
 
   private static List<String> devices(Optional<String> source) {
@@ -174,12 +174,12 @@ final class PoolXml {
   }
 
   private static Optional<String> textOf(Element parent, String name) {
-    Element e = DomainWriter.first(parent, name);
+    Element e = Dom.first(parent, name);
     return e == null ? Optional.empty() : Optional.of(e.getTextContent().strip());
   }
 
   private static Optional<String> attribute(Element parent, String child, String attribute) {
-    Element e = parent == null ? null : DomainWriter.first(parent, child);
+    Element e = parent == null ? null : Dom.first(parent, child);
     return e == null || !e.hasAttribute(attribute)
         ? Optional.empty()
         : Optional.of(e.getAttribute(attribute));

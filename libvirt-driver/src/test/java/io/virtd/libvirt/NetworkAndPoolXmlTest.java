@@ -164,7 +164,7 @@ class NetworkAndPoolXmlTest {
 
   @Test
   void aHostIsTheElementNetworkUpdateTakes() {
-    var host = DomainWriter.parse(DB.xml()).getDocumentElement();
+    var host = Dom.parse(DB.xml()).getDocumentElement();
     assertEquals("host", host.getTagName());
     assertEquals("52:54:00:00:00:10", host.getAttribute("mac"));
     assertEquals("192.168.50.10", host.getAttribute("ip"));
