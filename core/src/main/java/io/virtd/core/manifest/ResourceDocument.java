@@ -126,12 +126,14 @@ final class ResourceDocument {
     return new VmSpec(name, values, file, title.keyPos(), keyPos);
   }
 
-  private static String resourceName(Path file, YNode.Entry title, List<Problem> problems) {
+  static String resourceName(Path file, YNode.Entry title, List<Problem> problems) {
     YNode v = title.value();
     if (!(v instanceof YNode.YScalar s) || s.value() == null || s.value() instanceof Boolean) {
       problems.add(
           Problem.error(
-              file, v.pos(), "`virt` must be followed by the resource name, not " + v.kindName()));
+              file,
+              v.pos(),
+              "`" + title.key() + "` must be followed by the resource name, not " + v.kindName()));
       return null;
     }
     String name = s.text(); // as written: `virt: 1.10` is named "1.10", not "1.1"
