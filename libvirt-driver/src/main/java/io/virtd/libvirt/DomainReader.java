@@ -402,35 +402,8 @@ final class DomainReader {
       } else if (cpuModel != null) {
         f.put(Field.CPU_MODEL, cpuModel);
       }
-      Optional<OwnershipMark> owned = Optional.empty();
-      if (mark != null) {
-        // creation inputs the XML shows only the result of (or nothing): as the mark recorded them;
-        // a guest virtd created without one records nothing, which the planner reads as such
-        for (Field k : Marks.INPUTS) {
-          String v = mark.get(k.key());
-          if (v != null && (kernel || !Marks.KERNEL_INPUTS.contains(k))) {
-            f.put(k, v);
-          }
-        }
-        if (mark.get(Marks.XML_FILE) != null) {
-          f.put(
-              Field.XML_FILE,
-              new XmlFileMark(
-                  mark.get(Marks.XML_FILE),
-                  io.virtd.core.spi.DocumentDigest.parse(mark.get(Marks.XML_FILE_DIGEST))));
-        }
-        CloudInitSeed.MARKS.forEach(
-            (field, attr) ->
-                io.virtd.core.spi.DocumentDigest.parse(mark.get(attr))
-                    .ifPresent(d -> f.put(field, d)));
-        owned =
-            Optional.of(
-                new OwnershipMark(
-                    mark.getOrDefault(Marks.OWNER, ""),
-                    OwnershipMark.Origin.fromKey(mark.get(Marks.ORIGIN)),
-                    mark.get(Marks.MANIFEST),
-                    mark.get(Marks.HASH)));
-      }
+      Optional<OwnershipMark> owned =
+          mark == null ? Optional.empty() : Optional.of(Marks.read(mark, kernel, f));
       long maxMem = memory != null ? memory : mem == null ? 0 : mem;
       int maxCpus = vcpu != null ? vcpu : 0;
       Optional<String> disk =

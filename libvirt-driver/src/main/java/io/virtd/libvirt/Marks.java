@@ -171,6 +171,38 @@ public final class Marks {
     return out;
   }
 
+  /**
+   * What a mark's attributes say: the ownership mark, and into {@code fields} the values it
+   * recorded. Creation inputs the XML shows only the result of (or nothing) are as the mark
+   * recorded them, a direct kernel boot's only while the guest still boots a kernel; a guest virtd
+   * created without one records nothing, which the planner reads as such.
+   */
+  static OwnershipMark read(
+      Map<String, String> mark, boolean kernel, Map<io.virtd.core.manifest.Field, Object> fields) {
+    for (io.virtd.core.manifest.Field k : INPUTS) {
+      String v = mark.get(k.key());
+      if (v != null && (kernel || !KERNEL_INPUTS.contains(k))) {
+        fields.put(k, v);
+      }
+    }
+    if (mark.get(XML_FILE) != null) {
+      fields.put(
+          io.virtd.core.manifest.Field.XML_FILE,
+          new XmlFileMark(
+              mark.get(XML_FILE),
+              io.virtd.core.spi.DocumentDigest.parse(mark.get(XML_FILE_DIGEST))));
+    }
+    CloudInitSeed.MARKS.forEach(
+        (field, attr) ->
+            io.virtd.core.spi.DocumentDigest.parse(mark.get(attr))
+                .ifPresent(d -> fields.put(field, d)));
+    return new OwnershipMark(
+        mark.getOrDefault(OWNER, ""),
+        OwnershipMark.Origin.fromKey(mark.get(ORIGIN)),
+        mark.get(MANIFEST),
+        mark.get(HASH));
+  }
+
   /** The mark in the domain's {@code <metadata>}, if it has one. */
   static Optional<Element> find(Document doc) {
     return findAll(doc).stream().findFirst();

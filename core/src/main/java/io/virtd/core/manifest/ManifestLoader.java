@@ -87,15 +87,8 @@ public final class ManifestLoader {
     List<YNode> docs = result.documents();
     for (int i = 0; i < docs.size(); i++) {
       VmSpec spec = ResourceDocument.interpret(file, baseDir, docs.get(i), problems);
-      // A document the reader found an error in (a duplicate key, a tag, an ambiguous integer) is
-      // not a valid resource either.
-      Pos from = docs.get(i).pos();
-      Pos to = i + 1 < docs.size() ? docs.get(i + 1).pos() : null;
-      boolean spoiled =
-          result.problems().stream()
-              .anyMatch(
-                  p ->
-                      p.isError() && !before(p.pos(), from) && (to == null || before(p.pos(), to)));
+      // a document the reader found an error in (a duplicate key, a tag) is not a valid resource
+      boolean spoiled = result.isSpoiled(i);
       YNode.Entry title = ResourceDocument.titleOf(docs.get(i));
       if (title != null) {
         declared.add(
@@ -106,10 +99,6 @@ public final class ManifestLoader {
                 spoiled ? null : spec));
       }
     }
-  }
-
-  private static boolean before(Pos a, Pos b) {
-    return a.line() < b.line() || (a.line() == b.line() && a.col() < b.col());
   }
 
   /**

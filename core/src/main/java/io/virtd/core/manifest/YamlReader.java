@@ -20,8 +20,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 
 /**
@@ -60,11 +62,23 @@ public final class YamlReader {
             .build();
   }
 
-  /** The documents of one file, or the problems that kept it from being read. */
-  public record Result(List<YNode> documents, List<Problem> problems) {
+  /**
+   * The documents of one file, or the problems that kept it from being read.
+   *
+   * @param spoiled the indexes of the documents the reader found an error in (a duplicate key, a
+   *     tag, a merge key), and of the last document read when a syntax error stopped the reading
+   *     after it began: such a document declares no valid resource
+   */
+  public record Result(List<YNode> documents, List<Problem> problems, Set<Integer> spoiled) {
     public Result {
       documents = List.copyOf(documents);
       problems = List.copyOf(problems);
+      spoiled = Set.copyOf(spoiled);
+    }
+
+    /** Whether the reader found an error in document {@code index}. */
+    public boolean isSpoiled(int index) {
+      return spoiled.contains(index);
     }
   }
 
@@ -131,13 +145,19 @@ public final class YamlReader {
     }
     List<YNode> docs = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
+    Set<Integer> spoiled = new HashSet<>();
     try (JsonParser parser = factory.createParser(text)) {
       JsonToken token;
       while ((token = parser.nextToken()) != null) {
+        int before = problems.size();
         YNode doc = readNode(parser, token, file, problems, 0);
+        if (problems.size() > before) {
+          spoiled.add(docs.size());
+        }
         docs.add(doc);
       }
     } catch (JsonProcessingException e) {
+      stopped(docs, spoiled);
       problems.add(
           e.getCause() instanceof org.yaml.snakeyaml.reader.ReaderException r
               ? Problem.error(
@@ -148,9 +168,17 @@ public final class YamlReader {
                       + ")")
               : syntaxProblem(file, e));
     } catch (IOException e) {
+      stopped(docs, spoiled);
       problems.add(Problem.error(file, Pos.START, "cannot read: " + e.getMessage()));
     }
-    return new Result(docs, problems);
+    return new Result(docs, problems, spoiled);
+  }
+
+  /** Reading stopped at an error after the last document read began: that one is not trusted. */
+  private static void stopped(List<YNode> docs, Set<Integer> spoiled) {
+    if (!docs.isEmpty()) {
+      spoiled.add(docs.size() - 1);
+    }
   }
 
   private YNode readNode(
@@ -359,7 +387,7 @@ public final class YamlReader {
   }
 
   private static Result failed(Path file, Pos pos, String message) {
-    return new Result(List.of(), List.of(Problem.error(file, pos, message)));
+    return new Result(List.of(), List.of(Problem.error(file, pos, message)), Set.of());
   }
 
   private static CharsetDecoder strictUtf8() {
