@@ -128,10 +128,15 @@ class CloudInitSeedDriverTest {
     String json = PlanJson.of(new io.virtd.core.plan.Plan(List.of(p))).toString();
     assertFalse(json.contains("hunter2") || json.contains("other"), json);
 
-    long before = Files.getLastModifiedTime(iso).toMillis();
-    Thread.sleep(5);
+    // an old time set by hand: a seed left as it was keeps it, whatever the clock's resolution
+    var old = java.nio.file.attribute.FileTime.fromMillis(946_684_800_000L);
+    Files.setLastModifiedTime(iso, old);
+    byte[] seedBefore = Files.readAllBytes(iso);
     driver.update(changed, vm, c, mark(changed, OwnershipMark.Origin.CREATED));
-    assertTrue(Files.getLastModifiedTime(iso).toMillis() >= before);
+    assertEquals(iso, seedOf(spec.name()), "the definition still names the same seed");
+    assertTrue(Files.getLastModifiedTime(iso).compareTo(old) > 0, "the seed was rewritten");
+    assertFalse(
+        java.util.Arrays.equals(seedBefore, Files.readAllBytes(iso)), "with the new user_data");
     ObservedVm after = driver.observe(spec.name()).orElseThrow();
     assertEquals(List.of(), changes(plan(driver, changed, Optional.of(after))));
     assertEquals(

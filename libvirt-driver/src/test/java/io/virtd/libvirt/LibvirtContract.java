@@ -7,6 +7,7 @@ import io.virtd.core.config.Config;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.LifecycleAction;
 import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.spi.Mutability;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.VmDriver;
 import io.virtd.core.testing.DriverContract;
@@ -167,6 +168,18 @@ abstract class LibvirtContract extends DriverContract {
   @Override
   protected Object[] offlineChange() {
     return new Object[] {Field.ON_POWEROFF, LifecycleAction.RESTART};
+  }
+
+  /** A new maximum is written into the definition; QEMU fixes it when the guest starts. */
+  @Override
+  protected Map<Field, Mutability> createTimeButChangeable() {
+    return Map.of(Field.MAX_MEMORY, Mutability.RESTART, Field.MAX_CPUS, Mutability.RESTART);
+  }
+
+  /** A base image that does not exist. */
+  @Override
+  protected VmSpec unpreparedSpec(VmSpec base) {
+    return with(base, Field.IMAGE, "/nonexistent/virtd-contract/" + base.name() + ".qcow2");
   }
 
   @Override

@@ -143,6 +143,14 @@ class OpenVzSimulatorContractTest extends DriverContract {
     return true;
   }
 
+  /** A CTID another container already has. */
+  @Override
+  protected VmSpec unpreparedSpec(VmSpec base) throws Exception {
+    VmSpec holder = small("ctid-holder");
+    created(holder);
+    return with(base, Field.ID, Ctids.of(holder));
+  }
+
   /**
    * A container made with vzctl alone, plus a key vzctl does not know, which adoption must keep.
    */

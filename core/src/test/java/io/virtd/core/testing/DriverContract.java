@@ -135,6 +135,33 @@ public abstract class DriverContract {
   protected abstract void assertAdoptionKeptTheRest(
       VmSpec spec, ObservedVm before, ObservedVm after) throws Exception;
 
+  /**
+   * A spec built on {@code base} that {@link VmDriver#create} cannot carry out for a reason {@link
+   * VmDriver#preflight} can see without changing anything, after preparing whatever that needs
+   * (guests made here must carry the test's prefix); {@code null} when this target has no such
+   * reason.
+   */
+  protected VmSpec unpreparedSpec(VmSpec base) throws Exception {
+    return null;
+  }
+
+  /**
+   * Create-time fields this target changes on an existing guest after all, and how (libvirt
+   * rewrites a new maximum into the definition, in effect at the next start).
+   */
+  protected Map<Field, Mutability> createTimeButChangeable() {
+    return Map.of();
+  }
+
+  /** A value of {@code f} for the declaration checks (the rules of memory and cpus read it). */
+  protected Object sample(Field f) {
+    return switch (f) {
+      case MEMORY -> mib(512);
+      case CPUS -> 2;
+      default -> null;
+    };
+  }
+
   protected VmDriver driver;
   protected String prefix;
 
@@ -445,6 +472,93 @@ public abstract class DriverContract {
     assertEquals(List.of(new Step.Adopt(), new Step.Remove()), consented.steps());
     assertTrue(executor.run(consented, driver, e -> {}).ok());
     assertEquals(Optional.empty(), driver.observe(spec.name()));
+  }
+
+  @Test
+  void everyFieldIsDeclaredAndSupportedExactlyWhereTheManifestSaysSo() {
+    var caps = driver.capabilities();
+    ObservedVm running =
+        new ObservedVm("g", RunState.RUNNING, Map.of(), Map.of(), Optional.empty(), mib(1024), 4);
+    for (Field f : Field.values()) {
+      assertTrue(caps.declared().contains(f), f.key() + " is not declared");
+      Mutability m = caps.mutability(f, sample(f), running);
+      assertEquals(f.supportedBy(driver.kind()), m != Mutability.UNSUPPORTED, f.key() + " is " + m);
+      if (f.kind() == Field.Kind.CREATE_TIME && f.supportedBy(driver.kind())) {
+        assertEquals(
+            createTimeButChangeable().getOrDefault(f, Mutability.REPLACE),
+            m,
+            f.key() + " is fixed at creation");
+      }
+    }
+  }
+
+  @Test
+  void observeOneGuestSeesWhatObserveAllSees() throws Exception {
+    VmSpec stopped = small("obs-off", Field.ENSURE, Ensure.STOPPED);
+    created(stopped);
+    VmSpec running = small("obs-on");
+    created(running);
+    driver.start(running.name());
+    VmSpec unmarked = small("obs-unmarked");
+    defineUnmarked(unmarked);
+
+    Map<String, ObservedVm> all = driver.observeAll();
+    for (VmSpec s : List.of(stopped, running, unmarked)) {
+      assertEquals(driver.observe(s.name()).orElseThrow(), all.get(s.name()), s.name());
+    }
+    assertEquals(RunState.RUNNING, all.get(running.name()).state());
+    assertEquals(Optional.empty(), all.get(unmarked.name()).mark());
+  }
+
+  @Test
+  void aGuestAloneIsRemovable() throws Exception {
+    VmSpec stopped = small("rm-off", Field.ENSURE, Ensure.STOPPED);
+    created(stopped);
+    VmSpec running = small("rm-on");
+    created(running);
+    driver.start(running.name());
+    VmSpec unmarked = small("rm-unmarked");
+    defineUnmarked(unmarked);
+    for (VmSpec s : List.of(stopped, running, unmarked)) {
+      assertEquals(Optional.empty(), driver.whyNotRemovable(s.name()), s.name());
+    }
+    assertEquals(Optional.empty(), driver.whyNotRemovable(prefix + "missing"));
+    assertEquals(RunState.RUNNING, driver.observe(running.name()).orElseThrow().state());
+  }
+
+  @Test
+  void preflightFindsNothingWrongWithAGuestItCanCreate() throws Exception {
+    VmSpec spec = small("pf-ok");
+    assertEquals(List.of(), driver.preflight(spec));
+    assertEquals(Optional.empty(), driver.observe(spec.name()), "preflight creates nothing");
+    created(spec);
+  }
+
+  @Test
+  void preflightSeesWhatWouldMakeCreateFailAndChangesNothing() throws Exception {
+    VmSpec spec = unpreparedSpec(small("pf-bad"));
+    Assumptions.assumeTrue(spec != null, "this target has nothing preflight can see");
+    Map<String, ObservedVm> before = ours();
+
+    List<String> problems = driver.preflight(spec);
+    assertFalse(problems.isEmpty(), "preflight saw nothing wrong");
+    for (String p : problems) {
+      assertTrue(p.startsWith(spec.file() + ":"), "FILE:LINE:COL first: " + p);
+    }
+    assertEquals(before, ours(), "preflight changed nothing");
+
+    assertThrows(
+        DriverException.class,
+        () -> driver.create(spec, mark(spec, OwnershipMark.Origin.CREATED)),
+        "create went ahead where preflight said it could not");
+    assertEquals(Optional.empty(), driver.observe(spec.name()));
+  }
+
+  /** This test's guests: a shared hypervisor has others' too, which change meanwhile. */
+  private Map<String, ObservedVm> ours() throws DriverException {
+    Map<String, ObservedVm> m = new java.util.TreeMap<>(driver.observeAll());
+    m.keySet().removeIf(n -> !n.startsWith(prefix));
+    return m;
   }
 
   // ------------------------------------------------------------------ helpers

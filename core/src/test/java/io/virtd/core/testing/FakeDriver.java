@@ -47,23 +47,19 @@ public final class FakeDriver implements VmDriver {
   /** A broken driver: update reports success and changes nothing. */
   public boolean ignoresUpdates;
 
+  /**
+   * libvirt's table, rule for rule, so that what the planner decides against this driver is what it
+   * decides against libvirt ({@code FakeDriverCapabilitiesTest} in the libvirt driver's tests
+   * compares the two).
+   */
   public static Capabilities capabilities(boolean honourLimits) {
     return Capabilities.builder()
-        .rule(
-            Field.MEMORY,
-            (d, g) -> (Long) d <= g.maxMemoryKiB() ? Mutability.LIVE : Mutability.RESTART)
+        .rule(Field.MEMORY, FakeDriver::memory)
         .rule(
             Field.CPUS,
-            (d, g) -> (Integer) d <= g.maxVcpus() ? Mutability.LIVE : Mutability.RESTART)
-        .set(Mutability.LIVE, Field.AUTOBOOT)
-        .set(
-            Mutability.CONFIG,
-            Field.DESC,
-            Field.ENSURE,
-            Field.SHUTDOWN_TIMEOUT,
-            Field.RESTART,
-            Field.CONNECT,
-            Field.PROTECT)
+            (d, g) ->
+                ((Number) d).intValue() <= g.maxVcpus() ? Mutability.LIVE : Mutability.RESTART)
+        .set(Mutability.LIVE, Field.AUTOBOOT, Field.DESC)
         .set(
             Mutability.RESTART,
             Field.ON_POWEROFF,
@@ -72,11 +68,37 @@ public final class FakeDriver implements VmDriver {
             Field.GRAPHICS,
             Field.CLOCKSYNC,
             Field.INTERFACES,
+            Field.NETWORK_MODEL,
             Field.VNC_PASSWORD,
-            Field.USER_DATA) // the secrets, as libvirt has them: plans must show them redacted
-        .set(Mutability.REPLACE, Field.VIRT_TYPE, Field.ARCH, Field.OS_TYPE)
+            Field.USER_DATA,
+            Field.META_DATA,
+            Field.NETWORK_CONFIG)
+        .defaultsFor(DriverKind.LIBVIRT)
+        .rule(Field.DISK_SIZE, FakeDriver::diskSize)
+        .set(Mutability.RESTART, Field.MAX_MEMORY, Field.MAX_CPUS)
+        .absentIsUnknown(Field.DISK_SIZE)
         .restUnsupported()
         .build();
+  }
+
+  /** Live up to the maximum; a guest that refused the balloon gets only its saved maximum. */
+  private static Mutability memory(Object desired, ObservedVm guest) {
+    long want = ((Number) desired).longValue();
+    if (guest.refusedLive().contains(Field.MEMORY)
+        && guest.persistent().get(Field.MAX_MEMORY) instanceof Number max
+        && max.longValue() != want) {
+      return Mutability.UNSUPPORTED;
+    }
+    return want <= guest.maxMemoryKiB() ? Mutability.LIVE : Mutability.RESTART;
+  }
+
+  /** Grows a disk virtd made; shrinking it, or a disk for a guest without one, re-creates. */
+  private static Mutability diskSize(Object desired, ObservedVm guest) {
+    Object current = guest.persistent().get(Field.DISK_SIZE);
+    if (!(current instanceof Number n) || ((Number) desired).longValue() < n.longValue()) {
+      return Mutability.REPLACE;
+    }
+    return guest.state().isActive() ? Mutability.LIVE : Mutability.CONFIG;
   }
 
   /** A factory that hands out this driver for every libvirt target. */
@@ -185,11 +207,26 @@ public final class FakeDriver implements VmDriver {
     return all;
   }
 
+  /** A base {@code image} that does not exist, as libvirt's driver checks it. */
+  @Override
+  public List<String> preflight(VmSpec spec) {
+    return spec
+        .string(Field.IMAGE)
+        .filter(p -> !java.nio.file.Files.exists(java.nio.file.Path.of(p)))
+        .map(p -> spec.origin(Field.IMAGE) + ": base image " + p + " does not exist")
+        .stream()
+        .toList();
+  }
+
   @Override
   public void create(VmSpec spec, OwnershipMark mark) throws DriverException {
     called("create " + spec.name());
     if (guests.containsKey(spec.name())) {
       throw new DriverException(DriverException.Kind.CONFLICT, "exists");
+    }
+    List<String> problems = preflight(spec);
+    if (!problems.isEmpty()) {
+      throw new DriverException(DriverException.Kind.TERMINAL, problems.get(0));
     }
     Guest g = new Guest();
     g.persistent.put(Field.VIRT_TYPE, spec.virtType());
@@ -237,7 +274,7 @@ public final class FakeDriver implements VmDriver {
     called("start " + name);
     Guest g = guest(name);
     if (g.state.isActive()) {
-      throw new DriverException(DriverException.Kind.CONFLICT, "already running");
+      return; // already running: as asked
     }
     g.state = RunState.RUNNING;
     g.refused.clear();
