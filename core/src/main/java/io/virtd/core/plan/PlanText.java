@@ -157,6 +157,22 @@ public final class PlanText {
     return e.location().map(l -> l + ": " + text).orElse(text);
   }
 
+  /** A warning as the plan and virtctl tell it. */
+  public static String warning(PlanWarning w) {
+    return switch (w.reason()) {
+      case MARKED_BY_ANOTHER_MANIFEST ->
+          "the guest's mark names manifest " + w.detail().get(0) + ", not " + w.detail().get(1);
+      case CANNOT_CHANGE ->
+          "`" + w.field().key() + "` cannot be changed by the " + w.detail().get(0) + " driver";
+      case CANNOT_CHANGE_RUNNING ->
+          "`"
+              + w.field().key()
+              + "` of the running guest cannot be brought to the manifest's value by the "
+              + w.detail().get(0)
+              + " driver, live or by a restart";
+    };
+  }
+
   private static String fieldText(JsonNode ch) {
     return ch.get("field").asText()
         + ": "

@@ -71,7 +71,7 @@ public final class Planner {
       };
     }
     ObservedVm vm = in.observed().get();
-    List<String> warnings = new ArrayList<>();
+    List<PlanWarning> warnings = new ArrayList<>();
     Optional<Step> claim = vm.mark().isEmpty() ? Optional.of(new Step.Adopt()) : Optional.empty();
     if (vm.mark().isPresent()) {
       var mark = vm.mark().get();
@@ -86,10 +86,10 @@ public final class Planner {
               .normalize()
               .equals(spec.file().toAbsolutePath().normalize())) {
         warnings.add(
-            "the guest's mark names manifest "
-                + mark.manifest()
-                + ", not "
-                + spec.file().toAbsolutePath().normalize());
+            new PlanWarning(
+                PlanWarning.Reason.MARKED_BY_ANOTHER_MANIFEST,
+                null,
+                List.of(mark.manifest(), spec.file().toAbsolutePath().normalize().toString())));
       }
     }
 
@@ -191,7 +191,7 @@ public final class Planner {
       List<FieldChange> changes,
       List<FieldChange> recreate,
       List<Field> pending,
-      List<String> warnings) {
+      List<PlanWarning> warnings) {
     Object before = vm.persistent().get(f);
     boolean configDiffers = !same(f, desired, before);
     boolean liveKnown = runsThroughFlush && vm.live().containsKey(f);
@@ -207,13 +207,12 @@ public final class Planner {
     }
     if (m == Mutability.UNSUPPORTED) {
       warnings.add(
-          configDiffers
-              ? "`" + f.key() + "` cannot be changed by the " + in.driver() + " driver"
-              : "`"
-                  + f.key()
-                  + "` of the running guest cannot be brought to the manifest's value by the "
-                  + in.driver()
-                  + " driver, live or by a restart");
+          new PlanWarning(
+              configDiffers
+                  ? PlanWarning.Reason.CANNOT_CHANGE
+                  : PlanWarning.Reason.CANNOT_CHANGE_RUNNING,
+              f,
+              List.of(in.driver())));
       return;
     }
     if (!runsThroughFlush) {
@@ -327,7 +326,7 @@ public final class Planner {
     return ResourcePlan.failed(spec, driver, PlanError.refused(reason, spec.name(), location));
   }
 
-  private static ResourcePlan empty(VmSpec spec, String driver, List<String> warnings) {
+  private static ResourcePlan empty(VmSpec spec, String driver, List<PlanWarning> warnings) {
     return new ResourcePlan(
         spec, driver, List.of(), List.of(), List.of(), Optional.empty(), warnings);
   }

@@ -14,7 +14,7 @@ import java.util.Optional;
  * @param restartPending fields the running guest will only get at its next boot
  * @param failure why nothing can be planned for this resource (driver unavailable, owned by
  *     another, a refusal)
- * @param warnings things the operator should know that do not stop the plan
+ * @param cautions things the operator should know that do not stop the plan
  */
 public record ResourcePlan(
     VmSpec spec,
@@ -23,19 +23,24 @@ public record ResourcePlan(
     List<FieldChange> recreateRequired,
     List<Field> restartPending,
     Optional<PlanError> failure,
-    List<String> warnings) {
+    List<PlanWarning> cautions) {
 
   public ResourcePlan {
     steps = List.copyOf(steps);
     recreateRequired = List.copyOf(recreateRequired);
     restartPending = List.copyOf(restartPending);
-    warnings = List.copyOf(warnings);
+    cautions = List.copyOf(cautions);
   }
 
   /** Nothing can be planned: the guest could not be read, or virtd refuses what it asks. */
   public static ResourcePlan failed(VmSpec spec, String driver, PlanError failure) {
     return new ResourcePlan(
         spec, driver, List.of(), List.of(), List.of(), Optional.of(failure), List.of());
+  }
+
+  /** {@link #cautions()} as people read them. */
+  public List<String> warnings() {
+    return cautions.stream().map(PlanText::warning).toList();
   }
 
   /** {@link #failure()} as people read it. */

@@ -488,6 +488,20 @@ class PlannerTest {
   }
 
   @Test
+  void aFieldTheDriverCannotChangeIsATypedWarningNamingFieldAndDriver() {
+    var vm = Optional.of(observed(RunState.SHUTOFF, Map.of(Field.DESC, "old")));
+    var p =
+        plan(
+            spec(Ensure.STOPPED, Map.of(Field.DESC, "new")),
+            vm,
+            every(Field.DESC, Mutability.UNSUPPORTED));
+    assertEquals(
+        List.of(new PlanWarning(PlanWarning.Reason.CANNOT_CHANGE, Field.DESC, List.of("fake"))),
+        p.cautions());
+    assertEquals(List.of("`desc` cannot be changed by the fake driver"), p.warnings());
+  }
+
+  @Test
   void refusalsAreTypedAndAGuestThatCannotBeReadIsNot() {
     Capabilities caps = every(Field.DESC, Mutability.CONFIG);
     var other =
