@@ -226,7 +226,6 @@ public final class Virtd implements Callable<Integer> {
       WorkQueue queue =
           new WorkQueue(
               cfg.workers(), Duration.ofSeconds(1), Duration.ofMinutes(5), reconciler::reconcile);
-      reconciler.attach(queue);
       reconciler.tell(metrics);
       queue.tell(metrics);
       drivers.onOpen(VmDriver::finishInterrupted);

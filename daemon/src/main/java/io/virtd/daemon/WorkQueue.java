@@ -5,12 +5,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,13 +21,31 @@ import org.slf4j.LoggerFactory;
  * exponential backoff, capped and reset on success or when {@link #forget} says its input changed;
  * a terminal failure is not retried until then. A full pass ({@link #addUnlessFailing}) leaves
  * failing keys to their backoff; an event, a changed manifest or an operator's request runs a key
- * at once ({@link #add}).
+ * at once ({@link #add}). A reconcile that is waiting for something (not failing) says when to come
+ * back ({@link Result#requeueAfter(Duration)}), and the queue brings the key back then.
  */
 public final class WorkQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkQueue.class);
 
-  /** What a reconcile says about its key. */
-  public enum Result {
+  /**
+   * What a reconcile says about its key, as controller-runtime's {@code Result}: how it ended and,
+   * when it is waiting for something, when to look again.
+   *
+   * @param requeueAfter when to reconcile the key again although nothing changed (a grace period
+   *     running out); waiting, not a retry: the key's backoff is reset
+   */
+  public record Result(Outcome outcome, Optional<Duration> requeueAfter) {
+    public static final Result DONE = new Result(Outcome.DONE, Optional.empty());
+    public static final Result RETRY = new Result(Outcome.RETRY, Optional.empty());
+    public static final Result TERMINAL = new Result(Outcome.TERMINAL, Optional.empty());
+
+    /** Nothing failed; look at the key again after {@code delay}. */
+    public static Result requeueAfter(Duration delay) {
+      return new Result(Outcome.DONE, Optional.of(delay));
+    }
+  }
+
+  public enum Outcome {
     /** Converged (or nothing to do): reset the key's backoff. */
     DONE,
     /** Failed in a way that may pass: retry after the key's backoff. */
@@ -36,11 +54,53 @@ public final class WorkQueue implements AutoCloseable {
     TERMINAL
   }
 
-  private final Function<String, Result> reconcile;
+  /** Reconciles one key. */
+  @FunctionalInterface
+  public interface Reconcile {
+    /**
+     * @param failures how many times in a row the key has failed before this run (status shows it)
+     */
+    Result reconcile(String key, int failures);
+  }
+
+  /** The time delayed work waits on: the system's in the daemon, one moved by hand in tests. */
+  public interface Timer {
+    /** Now, as {@link System#nanoTime()} counts it. */
+    long nanoTime();
+
+    /** Runs {@code task} once {@code delay} has passed. */
+    void schedule(Runnable task, Duration delay);
+
+    void shutdown();
+
+    /** {@link System#nanoTime()} and one scheduling thread. */
+    static Timer system() {
+      ScheduledExecutorService timer =
+          Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "virtd-retry"));
+      return new Timer() {
+        @Override
+        public long nanoTime() {
+          return System.nanoTime();
+        }
+
+        @Override
+        public void schedule(Runnable task, Duration delay) {
+          timer.schedule(task, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void shutdown() {
+          timer.shutdownNow();
+        }
+      };
+    }
+  }
+
+  private final Reconcile reconcile;
   private final Duration baseDelay;
   private final Duration maxDelay;
   private final ExecutorService workers;
-  private final ScheduledExecutorService timer;
+  private final Timer timer;
   private final Object lock = new Object();
   private final Set<String> queued = new LinkedHashSet<>();
   private final Set<String> running = new HashSet<>();
@@ -53,16 +113,22 @@ public final class WorkQueue implements AutoCloseable {
   /** Keys failed terminally: they wait for a change of their input. */
   private final Set<String> terminal = new HashSet<>();
 
+  /** How many runs have ended (a test waits on it to know the queue considered its work). */
+  private long ended;
+
   private boolean closed;
   private volatile ReconcileEvents events = ReconcileEvents.NONE;
 
-  public WorkQueue(
-      int workers, Duration baseDelay, Duration maxDelay, Function<String, Result> reconcile) {
+  public WorkQueue(int workers, Duration baseDelay, Duration maxDelay, Reconcile reconcile) {
+    this(workers, baseDelay, maxDelay, reconcile, Timer.system());
+  }
+
+  WorkQueue(int workers, Duration baseDelay, Duration maxDelay, Reconcile reconcile, Timer timer) {
     this.reconcile = reconcile;
     this.baseDelay = baseDelay;
     this.maxDelay = maxDelay;
     this.workers = Executors.newFixedThreadPool(workers, r -> daemonThread(r, "virtd-worker"));
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "virtd-retry"));
+    this.timer = timer;
   }
 
   /** From now on {@code events} hears how many keys wait. */
@@ -99,28 +165,17 @@ public final class WorkQueue implements AutoCloseable {
 
   /**
    * Queues {@code key} as a full pass does: not while it waits out a retry's backoff or has failed
-   * terminally (its retry, or a change of its input, queues it).
+   * terminally (its retry, or a change of its input, queues it). Returns whether it was queued.
    */
-  public void addUnlessFailing(String key) {
+  public boolean addUnlessFailing(String key) {
     synchronized (lock) {
       Long until = waitUntil.get(key);
-      if (terminal.contains(key) || until != null && until - System.nanoTime() > 0) {
-        return;
+      if (terminal.contains(key) || until != null && until - timer.nanoTime() > 0) {
+        return false;
       }
     }
     add(key);
-  }
-
-  /**
-   * Queues {@code key} after {@code delay}: waiting for something (a grace period), not a retry.
-   */
-  public void addAfter(String key, Duration delay) {
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-    }
-    timer.schedule(() -> add(key), Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+    return true;
   }
 
   /** The key's input changed: clear its backoff so it is retried at once. */
@@ -132,8 +187,8 @@ public final class WorkQueue implements AutoCloseable {
     }
   }
 
-  /** How many times in a row {@code key} has failed (shown by status). */
-  public int failures(String key) {
+  /** How many times in a row {@code key} has failed. */
+  int failures(String key) {
     synchronized (lock) {
       return failures.getOrDefault(key, 0);
     }
@@ -145,29 +200,42 @@ public final class WorkQueue implements AutoCloseable {
     return Duration.ofMillis(Math.min(ms <= 0 ? maxDelay.toMillis() : ms, maxDelay.toMillis()));
   }
 
+  /** Whether nothing is queued or running: every key added so far has been considered. */
+  boolean idle() {
+    synchronized (lock) {
+      return queued.isEmpty() && running.isEmpty() && dirty.isEmpty();
+    }
+  }
+
+  /** How many reconciles have ended. */
+  long ended() {
+    synchronized (lock) {
+      return ended;
+    }
+  }
+
   private void runOne(String key) {
     int depth;
+    int failed;
     synchronized (lock) {
       if (!queued.remove(key)) {
         return;
       }
       running.add(key);
       depth = queued.size();
+      failed = failures.getOrDefault(key, 0);
     }
     events.queueDepth(depth);
     Result result;
     try {
-      result = reconcile.apply(key);
+      result = reconcile.reconcile(key, failed);
     } catch (RuntimeException e) {
       log.error("resource={} reconcile failed unexpectedly: {}", key, e.toString());
       result = Result.RETRY;
     }
-    boolean again;
     int n = 0;
     synchronized (lock) {
-      running.remove(key);
-      again = dirty.remove(key);
-      switch (result) {
+      switch (result.outcome()) {
         case DONE -> {
           failures.remove(key);
           waitUntil.remove(key);
@@ -175,7 +243,7 @@ public final class WorkQueue implements AutoCloseable {
         }
         case RETRY -> {
           n = failures.merge(key, 1, Integer::sum);
-          waitUntil.put(key, System.nanoTime() + backoff(n).toNanos());
+          waitUntil.put(key, timer.nanoTime() + backoff(n).toNanos());
           terminal.remove(key);
         }
         case TERMINAL -> {
@@ -184,14 +252,22 @@ public final class WorkQueue implements AutoCloseable {
           terminal.add(key);
         }
       }
+      running.remove(key);
+      // what comes next is arranged in the same step, so the queue is never seen idle in between
+      boolean again = dirty.remove(key) && !closed && queued.add(key);
+      if (again) {
+        workers.execute(() -> runOne(key));
+      } else if (result.outcome() == Outcome.RETRY && !closed) {
+        Duration d = backoff(n);
+        log.info("resource={} retry {} in {} ms", key, n, d.toMillis());
+        timer.schedule(() -> add(key), d);
+      } else if (result.requeueAfter().isPresent() && !closed) {
+        timer.schedule(() -> add(key), result.requeueAfter().get());
+      }
+      depth = queued.size();
+      ended++;
     }
-    if (again) {
-      add(key);
-    } else if (result == Result.RETRY && !closed) {
-      Duration d = backoff(n);
-      log.info("resource={} retry {} in {} ms", key, n, d.toMillis());
-      timer.schedule(() -> add(key), d.toMillis(), TimeUnit.MILLISECONDS);
-    }
+    events.queueDepth(depth);
   }
 
   /** Stops taking work and waits up to {@code grace} for running reconciles to finish. */
@@ -201,7 +277,7 @@ public final class WorkQueue implements AutoCloseable {
       queued.clear();
     }
     events.queueDepth(0);
-    timer.shutdownNow();
+    timer.shutdown();
     workers.shutdown();
     return workers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
   }

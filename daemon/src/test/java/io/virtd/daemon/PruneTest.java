@@ -68,7 +68,10 @@ class PruneTest {
     assertEquals(OwnershipMark.Origin.CREATED, fake.guests.get("a").mark.origin());
     removeManifest();
     clock.now = T0.plusSeconds(59);
-    reconciler.reconcile("a");
+    assertEquals(
+        WorkQueue.Result.requeueAfter(Duration.ofSeconds(1)),
+        reconciler.reconcile("a"),
+        "comes back when the grace has passed");
     assertTrue(fake.guests.containsKey("a"), "still inside prune_grace");
     clock.now = T0.plusSeconds(60);
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));

@@ -3,6 +3,7 @@ package io.virtd.core.apply;
 import io.virtd.core.manifest.Ensure;
 import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.plan.Plan;
+import io.virtd.core.plan.PlanError;
 import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.Planner;
 import io.virtd.core.plan.ResourcePlan;
@@ -74,12 +75,13 @@ public final class Planning {
         out.add(
             unready.isEmpty()
                 ? Planner.Input.of(spec, target.label(), d.capabilities(), vm)
-                : Planner.Input.failed(spec, target.label(), String.join("; ", unready)));
+                : Planner.Input.failed(
+                    spec, target.label(), PlanError.notReady(spec.name(), unready)));
       }
     } catch (DriverException e) {
       out.clear();
       for (VmSpec spec : group) {
-        out.add(Planner.Input.failed(spec, target.label(), e.getMessage()));
+        out.add(Planner.Input.failed(spec, target.label(), PlanError.unreadable(spec.name(), e)));
       }
     }
     return out;

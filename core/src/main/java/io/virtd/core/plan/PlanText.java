@@ -129,6 +129,50 @@ public final class PlanText {
     return lines;
   }
 
+  /** Why a resource cannot be planned, as the plan, the status and the logs tell it. */
+  public static String error(PlanError e) {
+    String name = e.guest();
+    String text =
+        switch (e.reason()) {
+          case UNREADABLE, NOT_READY -> String.join("; ", e.detail());
+          case OWNED_BY_ANOTHER ->
+              "guest `"
+                  + name
+                  + "` is marked as owned by `"
+                  + e.detail().get(0)
+                  + "`, not `"
+                  + e.detail().get(1)
+                  + "`; refusing to manage it";
+          case PROTECTED_FROM_REMOVAL -> "`protect: true` refuses to remove `" + name + "`";
+          case PROTECTED_FROM_REPLACEMENT -> "`protect: true` refuses to re-create `" + name + "`";
+          case NOT_MANAGED ->
+              "`ensure: absent`: guest `"
+                  + name
+                  + "` is not managed by virtd (it carries no mark), and virtd removes only guests"
+                  + " it manages; to adopt it and remove it (its NVRAM too; disks virtd did not make"
+                  + " stay), run `virtctl apply --replace "
+                  + name
+                  + "`";
+        };
+    return e.location().map(l -> l + ": " + text).orElse(text);
+  }
+
+  /** A warning as the plan and virtctl tell it. */
+  public static String warning(PlanWarning w) {
+    return switch (w.reason()) {
+      case MARKED_BY_ANOTHER_MANIFEST ->
+          "the guest's mark names manifest " + w.detail().get(0) + ", not " + w.detail().get(1);
+      case CANNOT_CHANGE ->
+          "`" + w.field().key() + "` cannot be changed by the " + w.detail().get(0) + " driver";
+      case CANNOT_CHANGE_RUNNING ->
+          "`"
+              + w.field().key()
+              + "` of the running guest cannot be brought to the manifest's value by the "
+              + w.detail().get(0)
+              + " driver, live or by a restart";
+    };
+  }
+
   private static String fieldText(JsonNode ch) {
     return ch.get("field").asText()
         + ": "

@@ -30,21 +30,22 @@ public final class Planner {
    * What the planner knows of one resource.
    *
    * @param observed the guest as read, empty when it does not exist
-   * @param error set when the guest could not be observed (driver unavailable, hypervisor down)
+   * @param error set when the guest could not be observed (driver unavailable, hypervisor down) or
+   *     cannot be created yet
    */
   public record Input(
       VmSpec spec,
       String driver,
       Capabilities capabilities,
       Optional<ObservedVm> observed,
-      Optional<String> error) {
+      Optional<PlanError> error) {
 
     public static Input of(
         VmSpec spec, String driver, Capabilities caps, Optional<ObservedVm> observed) {
       return new Input(spec, driver, caps, observed, Optional.empty());
     }
 
-    public static Input failed(VmSpec spec, String driver, String error) {
+    public static Input failed(VmSpec spec, String driver, PlanError error) {
       return new Input(spec, driver, null, Optional.empty(), Optional.of(error));
     }
   }
@@ -70,54 +71,40 @@ public final class Planner {
       };
     }
     ObservedVm vm = in.observed().get();
-    List<String> warnings = new ArrayList<>();
+    List<PlanWarning> warnings = new ArrayList<>();
     Optional<Step> claim = vm.mark().isEmpty() ? Optional.of(new Step.Adopt()) : Optional.empty();
     if (vm.mark().isPresent()) {
       var mark = vm.mark().get();
       if (policy.formerOwners().contains(mark.owner()) && !mark.owner().equals(policy.owner())) {
         claim = Optional.of(new Step.Reown(mark.owner(), policy.owner()));
       } else if (!mark.owner().equals(policy.owner())) {
-        return ResourcePlan.refused(
-            spec,
-            in.driver(),
-            "guest `"
-                + spec.name()
-                + "` is marked as owned by `"
-                + mark.owner()
-                + "`, not `"
-                + policy.owner()
-                + "`; refusing to manage it");
+        return ResourcePlan.failed(
+            spec, in.driver(), PlanError.ownedByAnother(spec.name(), mark.owner(), policy.owner()));
       }
       if (!mark.manifest().isEmpty()
           && !Path.of(mark.manifest())
               .normalize()
               .equals(spec.file().toAbsolutePath().normalize())) {
         warnings.add(
-            "the guest's mark names manifest "
-                + mark.manifest()
-                + ", not "
-                + spec.file().toAbsolutePath().normalize());
+            new PlanWarning(
+                PlanWarning.Reason.MARKED_BY_ANOTHER_MANIFEST,
+                null,
+                List.of(mark.manifest(), spec.file().toAbsolutePath().normalize().toString())));
       }
     }
 
     if (spec.ensure() == Ensure.ABSENT) {
       if (spec.protect()) {
-        return ResourcePlan.refused(
-            spec, in.driver(), "`protect: true` refuses to remove `" + spec.name() + "`");
+        return refused(
+            spec, in.driver(), PlanError.Reason.PROTECTED_FROM_REMOVAL, Optional.empty());
       }
       if (vm.mark().isEmpty() && !policy.replace().contains(spec.name())) {
         // a typo in a name must not remove a guest virtd never managed: removal needs consent
-        return ResourcePlan.refused(
+        return refused(
             spec,
             in.driver(),
-            spec.origin(Field.ENSURE)
-                + ": `ensure: absent`: guest `"
-                + spec.name()
-                + "` is not managed by virtd (it carries no mark), and virtd removes only guests"
-                + " it manages; to adopt it and remove it (its NVRAM too; disks virtd did not make"
-                + " stay), run `virtctl apply --replace "
-                + spec.name()
-                + "`");
+            PlanError.Reason.NOT_MANAGED,
+            Optional.of(spec.origin(Field.ENSURE)));
       }
       List<Step> s = new ArrayList<>();
       claim.filter(Step.Adopt.class::isInstance).ifPresent(s::add); // no mark to rewrite
@@ -158,8 +145,8 @@ public final class Planner {
     List<Step> s = new ArrayList<>();
     if (!recreate.isEmpty() && policy.replace().contains(spec.name())) {
       if (spec.protect()) {
-        return ResourcePlan.refused(
-            spec, in.driver(), "`protect: true` refuses to re-create `" + spec.name() + "`");
+        return refused(
+            spec, in.driver(), PlanError.Reason.PROTECTED_FROM_REPLACEMENT, Optional.empty());
       }
       claim.ifPresent(s::add); // every unmarked guest shows as adopt, replaced or not
       s.add(new Step.Replace(recreate));
@@ -204,7 +191,7 @@ public final class Planner {
       List<FieldChange> changes,
       List<FieldChange> recreate,
       List<Field> pending,
-      List<String> warnings) {
+      List<PlanWarning> warnings) {
     Object before = vm.persistent().get(f);
     boolean configDiffers = !same(f, desired, before);
     boolean liveKnown = runsThroughFlush && vm.live().containsKey(f);
@@ -220,13 +207,12 @@ public final class Planner {
     }
     if (m == Mutability.UNSUPPORTED) {
       warnings.add(
-          configDiffers
-              ? "`" + f.key() + "` cannot be changed by the " + in.driver() + " driver"
-              : "`"
-                  + f.key()
-                  + "` of the running guest cannot be brought to the manifest's value by the "
-                  + in.driver()
-                  + " driver, live or by a restart");
+          new PlanWarning(
+              configDiffers
+                  ? PlanWarning.Reason.CANNOT_CHANGE
+                  : PlanWarning.Reason.CANNOT_CHANGE_RUNNING,
+              f,
+              List.of(in.driver())));
       return;
     }
     if (!runsThroughFlush) {
@@ -335,7 +321,12 @@ public final class Planner {
     return Objects.equals(desired, observed);
   }
 
-  private static ResourcePlan empty(VmSpec spec, String driver, List<String> warnings) {
+  private static ResourcePlan refused(
+      VmSpec spec, String driver, PlanError.Reason reason, Optional<String> location) {
+    return ResourcePlan.failed(spec, driver, PlanError.refused(reason, spec.name(), location));
+  }
+
+  private static ResourcePlan empty(VmSpec spec, String driver, List<PlanWarning> warnings) {
     return new ResourcePlan(
         spec, driver, List.of(), List.of(), List.of(), Optional.empty(), warnings);
   }

@@ -12,11 +12,9 @@ import java.util.Optional;
  * @param steps what apply does, in order; empty when the guest matches its manifest
  * @param recreateRequired create-time differences apply will not settle without {@code --replace}
  * @param restartPending fields the running guest will only get at its next boot
- * @param error why nothing can be planned for this resource (driver unavailable, owned by another)
- * @param warnings things the operator should know that do not stop the plan
- * @param refused whether {@code error} is a refusal: the manifest asks for what virtd will not do
- *     (act on another owner's guest, remove a protected guest or one it does not manage), so trying
- *     again cannot help until the manifest, the policy or the guest's mark changes
+ * @param failure why nothing can be planned for this resource (driver unavailable, owned by
+ *     another, a refusal)
+ * @param cautions things the operator should know that do not stop the plan
  */
 public record ResourcePlan(
     VmSpec spec,
@@ -24,39 +22,39 @@ public record ResourcePlan(
     List<Step> steps,
     List<FieldChange> recreateRequired,
     List<Field> restartPending,
-    Optional<String> error,
-    List<String> warnings,
-    boolean refused) {
+    Optional<PlanError> failure,
+    List<PlanWarning> cautions) {
 
   public ResourcePlan {
     steps = List.copyOf(steps);
     recreateRequired = List.copyOf(recreateRequired);
     restartPending = List.copyOf(restartPending);
-    warnings = List.copyOf(warnings);
+    cautions = List.copyOf(cautions);
   }
 
-  /** A plan that is not a refusal. */
-  public ResourcePlan(
-      VmSpec spec,
-      String driver,
-      List<Step> steps,
-      List<FieldChange> recreateRequired,
-      List<Field> restartPending,
-      Optional<String> error,
-      List<String> warnings) {
-    this(spec, driver, steps, recreateRequired, restartPending, error, warnings, false);
-  }
-
-  /** Nothing could be planned: the guest could not be read, or its driver is not available. */
-  public static ResourcePlan failed(VmSpec spec, String driver, String error) {
+  /** Nothing can be planned: the guest could not be read, or virtd refuses what it asks. */
+  public static ResourcePlan failed(VmSpec spec, String driver, PlanError failure) {
     return new ResourcePlan(
-        spec, driver, List.of(), List.of(), List.of(), Optional.of(error), List.of());
+        spec, driver, List.of(), List.of(), List.of(), Optional.of(failure), List.of());
   }
 
-  /** The manifest asks for what virtd will not do; see {@link #refused()}. */
-  public static ResourcePlan refused(VmSpec spec, String driver, String why) {
-    return new ResourcePlan(
-        spec, driver, List.of(), List.of(), List.of(), Optional.of(why), List.of(), true);
+  /** {@link #cautions()} as people read them. */
+  public List<String> warnings() {
+    return cautions.stream().map(PlanText::warning).toList();
+  }
+
+  /** {@link #failure()} as people read it. */
+  public Optional<String> error() {
+    return failure.map(PlanText::error);
+  }
+
+  /**
+   * Whether {@link #failure()} is a refusal: the manifest asks for what virtd will not do (act on
+   * another owner's guest, remove a protected guest or one it does not manage), so trying again
+   * cannot help until the manifest, the policy or the guest's mark changes.
+   */
+  public boolean refused() {
+    return failure.map(PlanError::refusal).orElse(false);
   }
 
   public String name() {

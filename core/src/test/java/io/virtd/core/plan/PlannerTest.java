@@ -416,6 +416,9 @@ class PlannerTest {
                 caps,
                 vm),
             allowed);
+    assertEquals(
+        PlanError.Reason.PROTECTED_FROM_REPLACEMENT,
+        protectedPlan.failure().orElseThrow().reason());
     assertTrue(protectedPlan.error().orElseThrow().contains("protect"));
     var absentProtected = plan(spec(Ensure.ABSENT, Map.of(Field.PROTECT, true)), vm, caps);
     assertTrue(absentProtected.error().isPresent());
@@ -485,20 +488,52 @@ class PlannerTest {
   }
 
   @Test
+  void aFieldTheDriverCannotChangeIsATypedWarningNamingFieldAndDriver() {
+    var vm = Optional.of(observed(RunState.SHUTOFF, Map.of(Field.DESC, "old")));
+    var p =
+        plan(
+            spec(Ensure.STOPPED, Map.of(Field.DESC, "new")),
+            vm,
+            every(Field.DESC, Mutability.UNSUPPORTED));
+    assertEquals(
+        List.of(new PlanWarning(PlanWarning.Reason.CANNOT_CHANGE, Field.DESC, List.of("fake"))),
+        p.cautions());
+    assertEquals(List.of("`desc` cannot be changed by the fake driver"), p.warnings());
+  }
+
+  @Test
   void refusalsAreTypedAndAGuestThatCannotBeReadIsNot() {
     Capabilities caps = every(Field.DESC, Mutability.CONFIG);
     var other =
         Optional.of(
             markedOnly(
                 Optional.of(new OwnershipMark("hostB", OwnershipMark.Origin.CREATED, "", ""))));
-    assertTrue(plan(spec(Ensure.RUNNING, Map.of()), other, caps).refused());
+    var owned = plan(spec(Ensure.RUNNING, Map.of()), other, caps);
+    assertTrue(owned.refused());
+    assertEquals(PlanError.Reason.OWNED_BY_ANOTHER, owned.failure().orElseThrow().reason());
+    assertEquals(
+        io.virtd.core.spi.DriverException.Kind.CONFLICT, owned.failure().orElseThrow().kind());
     var vm = Optional.of(observed(RunState.RUNNING, Map.of()));
-    assertTrue(plan(spec(Ensure.ABSENT, Map.of(Field.PROTECT, true)), vm, caps).refused());
+    var protectedAbsent = plan(spec(Ensure.ABSENT, Map.of(Field.PROTECT, true)), vm, caps);
+    assertTrue(protectedAbsent.refused());
+    assertEquals(
+        PlanError.Reason.PROTECTED_FROM_REMOVAL, protectedAbsent.failure().orElseThrow().reason());
+    var unmarkedAbsent =
+        plan(spec(Ensure.ABSENT, Map.of()), Optional.of(markedOnly(Optional.empty())), caps);
+    assertEquals(PlanError.Reason.NOT_MANAGED, unmarkedAbsent.failure().orElseThrow().reason());
     var unreadable =
         Planner.planOne(
-            Planner.Input.failed(spec(Ensure.RUNNING, Map.of()), "fake", "libvirtd is down"),
+            Planner.Input.failed(
+                spec(Ensure.RUNNING, Map.of()),
+                "fake",
+                PlanError.unreadable(
+                    "web", io.virtd.core.spi.DriverException.Kind.UNAVAILABLE, "libvirtd is down")),
             PlanPolicy.of(OWNER));
-    assertTrue(unreadable.error().isPresent());
+    assertEquals("libvirtd is down", unreadable.error().orElseThrow());
+    assertEquals(
+        io.virtd.core.spi.DriverException.Kind.UNAVAILABLE,
+        unreadable.failure().orElseThrow().kind(),
+        "the driver's classification is kept");
     assertFalse(unreadable.refused(), "worth retrying");
   }
 
