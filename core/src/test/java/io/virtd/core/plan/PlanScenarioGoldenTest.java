@@ -6,6 +6,7 @@ import io.virtd.core.manifest.DesiredState;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VirtType;
 import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.OwnershipMark;
 import io.virtd.core.spi.RunState;
@@ -141,7 +142,12 @@ class PlanScenarioGoldenTest {
       if (spec.name().equals("db01") && name.equals("errors")) {
         inputs.add(
             Planner.Input.failed(
-                spec, DRIVER, "cannot connect to qemu:///system: Connection refused"));
+                spec,
+                DRIVER,
+                PlanError.unreadable(
+                    spec.name(),
+                    DriverException.Kind.TRANSIENT,
+                    "cannot connect to qemu:///system: Connection refused")));
         continue;
       }
       Optional<ObservedVm> observed =
