@@ -1,10 +1,19 @@
 package io.virtd.daemon;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.virtd.core.control.ControlCommand;
+import io.virtd.core.control.ControlReply;
+import io.virtd.core.control.ControlRequest;
+import io.virtd.core.control.DriverState;
+import io.virtd.core.control.GuestState;
+import io.virtd.core.control.ManifestProblem;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -32,93 +41,59 @@ public final class Control implements ControlServer.Handler {
   }
 
   /** One guest as {@code virtctl status --json} shows it (the HTTP API shows the same). */
-  public static ObjectNode guestJson(GuestStatus s) {
-    return guestJson(s, false);
+  public static GuestState guestState(GuestStatus s) {
+    return guestState(s, false);
   }
 
   /**
    * {@code unreachable}: the guest's driver is down now, so what was seen before the outage says
    * nothing about the guest.
    */
-  public static ObjectNode guestJson(GuestStatus s, boolean unreachable) {
-    ObjectNode g = ControlServer.JSON.createObjectNode();
-    g.put("name", s.name());
-    g.put("desired", s.desired());
-    g.put("observed", unreachable ? "unknown: " + s.driver() + " is down" : s.observed());
-    g.put("state", unreachable ? "unknown" : s.state());
-    g.put("last_result", s.lastResult());
-    g.put("at", s.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-    s.restartPending().forEach(g.putArray("restart_pending")::add);
-    if (s.restartPending().isEmpty()) {
-      g.putArray("restart_pending");
-    }
-    g.put("last_error", s.lastError().orElse(null));
-    g.put("retries", s.retries());
-    g.put("held", s.held());
-    return g;
+  public static GuestState guestState(GuestStatus s, boolean unreachable) {
+    return new GuestState(
+        s.name(),
+        s.desired(),
+        unreachable ? "unknown: " + s.driver() + " is down" : s.observed(),
+        unreachable ? "unknown" : s.state(),
+        s.lastResult(),
+        s.at().truncatedTo(ChronoUnit.SECONDS).toString(),
+        s.restartPending(),
+        s.lastError().orElse(null),
+        s.retries(),
+        s.held());
   }
 
   @Override
-  public ObjectNode handle(String cmd, List<String> names) {
-    ObjectNode reply = ControlServer.JSON.createObjectNode();
+  public ControlReply handle(ControlRequest request) {
+    List<String> names = request.names();
     for (String n : names) {
       // a held guest whose manifest went since is released all the same, or it never would be
-      boolean releasable = cmd.equals("release") && reconciler.isHeld(n);
+      boolean releasable =
+          request.command().equals(Optional.of(ControlCommand.RELEASE)) && reconciler.isHeld(n);
       if (store.get(n).isEmpty() && !releasable) {
-        return reply
-            .put("ok", false)
-            .put("error", "unknown name `" + n + "`: no manifest declares it");
+        return new ControlReply.Refused("unknown name `" + n + "`: no manifest declares it");
       }
     }
+    Optional<ControlCommand> cmd = request.command();
+    if (cmd.isEmpty()) {
+      return new ControlReply.Refused("unknown command `" + request.cmd() + "`");
+    }
     List<String> targets = names.isEmpty() ? List.copyOf(store.names()) : names;
-    switch (cmd) {
-      case "status" -> {
-        ArrayNode driverStates = reply.putArray("drivers");
-        drivers
-            .get()
-            .forEach(
-                d -> {
-                  ObjectNode t = driverStates.addObject();
-                  t.put("driver", d.target().kind().toString());
-                  t.put("target", d.target().uri());
-                  t.put("up", d.up());
-                  t.put(
-                      "since",
-                      d.since().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-                  t.put("error", d.error().orElse(null));
-                });
-        ArrayNode problems = reply.putArray("manifest_problems");
-        new TreeMap<>(store.problems())
-            .values()
-            .forEach(
-                ps ->
-                    ps.forEach(
-                        p -> {
-                          ObjectNode o = problems.addObject();
-                          o.put("severity", p.severity().name().toLowerCase(java.util.Locale.ROOT));
-                          o.put("problem", p.toString());
-                        }));
-        ArrayNode guests = reply.putArray("guests");
-        java.util.Set<String> down = new java.util.HashSet<>();
-        drivers.get().stream().filter(d -> !d.up()).forEach(d -> down.add(d.target().label()));
-        new TreeMap<>(reconciler.status())
-            .values()
-            .forEach(s -> guests.add(guestJson(s, down.contains(s.driver()))));
-      }
-      case "reconcile" -> {
+    return switch (cmd.get()) {
+      case STATUS -> status();
+      case RECONCILE -> {
         targets.forEach(enqueue);
-        reply.put("message", "queued " + targets.size() + " resource(s)");
+        yield new ControlReply.Done("queued " + targets.size() + " resource(s)");
       }
-      case "hold" -> {
+      case HOLD -> {
         if (names.isEmpty()) {
-          return reply.put("ok", false).put("error", "hold needs at least one NAME");
+          yield new ControlReply.Refused("hold needs at least one NAME");
         }
         List<String> busy = new ArrayList<>();
         for (String n : names) {
           reconciler.hold(n).ifPresent(step -> busy.add(n + "'s " + step));
         }
-        reply.put(
-            "message",
+        yield new ControlReply.Done(
             "held: "
                 + String.join(", ", names)
                 + (busy.isEmpty()
@@ -127,21 +102,48 @@ public final class Control implements ControlServer.Handler {
                         + String.join(", ", busy)
                         + ")"));
       }
-      case "release" -> {
+      case RELEASE -> {
         if (names.isEmpty()) {
-          return reply.put("ok", false).put("error", "release needs at least one NAME");
+          yield new ControlReply.Refused("release needs at least one NAME");
         }
         names.forEach(
             n -> {
               reconciler.release(n);
               enqueue.accept(n);
             });
-        reply.put("message", "released: " + String.join(", ", names));
+        yield new ControlReply.Done("released: " + String.join(", ", names));
       }
-      default -> {
-        return reply.put("ok", false).put("error", "unknown command `" + cmd + "`");
-      }
-    }
-    return reply.put("ok", true);
+    };
+  }
+
+  private ControlReply.Status status() {
+    Collection<DriverHealth.State> health = drivers.get();
+    List<DriverState> driverStates =
+        health.stream()
+            .map(
+                d ->
+                    new DriverState(
+                        d.target().kind().toString(),
+                        d.target().uri(),
+                        d.up(),
+                        d.since().truncatedTo(ChronoUnit.SECONDS).toString(),
+                        d.error().orElse(null)))
+            .toList();
+    List<ManifestProblem> problems = new ArrayList<>();
+    new TreeMap<>(store.problems())
+        .values()
+        .forEach(
+            ps ->
+                ps.forEach(
+                    p ->
+                        problems.add(
+                            new ManifestProblem(
+                                p.severity().name().toLowerCase(Locale.ROOT), p.toString()))));
+    Set<String> down = new HashSet<>();
+    health.stream().filter(d -> !d.up()).forEach(d -> down.add(d.target().label()));
+    List<GuestState> guests =
+        new TreeMap<>(reconciler.status())
+            .values().stream().map(s -> guestState(s, down.contains(s.driver()))).toList();
+    return new ControlReply.Status(driverStates, problems, guests);
   }
 }

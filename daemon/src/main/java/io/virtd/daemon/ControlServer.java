@@ -1,9 +1,8 @@
 package io.virtd.daemon;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.virtd.core.config.RunDirectories;
+import io.virtd.core.control.ControlReply;
+import io.virtd.core.control.ControlRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -31,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The daemon's status and control socket: a Unix domain socket (mode 0660, never TCP). One JSON
- * request line per connection ({@code {"cmd":"status"}}, {@code reconcile}, {@code hold}, {@code
- * release} with {@code "names"}), one JSON answer line.
+ * request line per connection ({@link ControlRequest}: {@code status}, {@code reconcile}, {@code
+ * hold}, {@code release} with {@code "names"}), one JSON answer line ({@link ControlReply}).
  *
  * <p>Clients are served in parallel, up to a cap; one that has not sent its request and read its
  * answer within the client time-out is disconnected, so an idle or slow client never holds up
@@ -40,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
-  static final ObjectMapper JSON = new ObjectMapper();
 
   /** How long a client has to send its request and take the answer. */
   static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(5);
@@ -56,8 +54,8 @@ public final class ControlServer implements AutoCloseable {
 
   /** What the socket's commands do. */
   public interface Handler {
-    /** The answer to a request; {@code "ok": false} with {@code "error"} for an unknown name. */
-    ObjectNode handle(String cmd, java.util.List<String> names);
+    /** The answer to a request; {@link ControlReply.Refused} for an unknown name or command. */
+    ControlReply handle(ControlRequest request);
   }
 
   private final Path path;
@@ -144,9 +142,7 @@ public final class ControlServer implements AutoCloseable {
         // every slot is taken: say so at once rather than keep this client waiting
         reply(
             ch,
-            JSON.createObjectNode()
-                .put("ok", false)
-                .put("error", "virtd is busy serving other clients; try again in a moment"));
+            new ControlReply.Refused("virtd is busy serving other clients; try again in a moment"));
       }
     }
   }
@@ -190,23 +186,17 @@ public final class ControlServer implements AutoCloseable {
     throw new IOException("request longer than " + MAX_REQUEST + " bytes");
   }
 
-  private ObjectNode answer(String line) {
+  private ControlReply answer(String line) {
     try {
-      JsonNode req = JSON.readTree(line == null ? "{}" : line);
-      java.util.List<String> names = new java.util.ArrayList<>();
-      req.path("names").forEach(n -> names.add(n.asText()));
-      return handler.handle(req.path("cmd").asText(""), names);
+      return handler.handle(ControlRequest.parse(line == null ? "{}" : line));
     } catch (IOException | RuntimeException e) {
-      return JSON.createObjectNode()
-          .put("ok", false)
-          .put("error", "bad request: " + e.getMessage());
+      return new ControlReply.Refused("bad request: " + e.getMessage());
     }
   }
 
-  private static void reply(SocketChannel ch, ObjectNode reply) {
+  private static void reply(SocketChannel ch, ControlReply reply) {
     try (ch) {
-      ByteBuffer out =
-          ByteBuffer.wrap((JSON.writeValueAsString(reply) + "\n").getBytes(StandardCharsets.UTF_8));
+      ByteBuffer out = ByteBuffer.wrap((reply.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
       while (out.hasRemaining()) {
         ch.write(out);
       }

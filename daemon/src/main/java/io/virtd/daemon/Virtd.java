@@ -1,14 +1,15 @@
 package io.virtd.daemon;
 
 import ch.qos.logback.classic.Level;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.virtd.cli.Version;
 import io.virtd.core.apply.Executor;
 import io.virtd.core.apply.GuestLocks;
 import io.virtd.core.config.Config;
 import io.virtd.core.config.ConfigLoader;
+import io.virtd.core.control.ControlReply;
+import io.virtd.core.control.ControlRequest;
 import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.Problem;
+import io.virtd.core.program.Version;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
 import io.virtd.core.spi.VmDriver;
@@ -51,7 +52,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "virtd",
     mixinStandardHelpOptions = true,
-    versionProvider = Version.class,
+    versionProvider = Virtd.VersionText.class,
     description = "The virtd reconciler daemon (runs in the foreground; systemd does the rest).")
 public final class Virtd implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(Virtd.class);
@@ -175,11 +176,8 @@ public final class Virtd implements Callable<Integer> {
   }
 
   /** The socket's answer before the first pass is set up. */
-  private static ObjectNode starting(String cmd, List<String> names) {
-    return ControlServer.JSON
-        .createObjectNode()
-        .put("ok", false)
-        .put("error", "virtd is starting; try again in a moment");
+  private static ControlReply starting(ControlRequest request) {
+    return new ControlReply.Refused("virtd is starting; try again in a moment");
   }
 
   private Optional<Config> loadConfig() {
@@ -481,5 +479,13 @@ public final class Virtd implements Callable<Integer> {
     Virtd virtd = new Virtd();
     onSignals(virtd);
     System.exit(new CommandLine(virtd).execute(args));
+  }
+
+  /** {@code virtd --version}: the version the build wrote into the jar. */
+  static final class VersionText implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"virtd " + Version.get()};
+    }
   }
 }

@@ -4,13 +4,20 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.virtd.cli.CliRunner;
+import io.virtd.core.control.ControlReply;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.testing.FakeDriver;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -57,12 +64,7 @@ class ControlTest {
   @Test
   void aNewHandlerAnswersOnTheSameSocketWithoutRebindingIt() throws Exception {
     Object inode = Files.getAttribute(socket, "unix:ino");
-    server.handleWith(
-        (cmd, names) ->
-            ControlServer.JSON
-                .createObjectNode()
-                .put("ok", false)
-                .put("error", "reloading " + cmd));
+    server.handleWith(request -> new ControlReply.Refused("reloading " + request.cmd()));
     var refused = CliRunner.run("status", "--socket", socket.toString());
     assertEquals(1, refused.exit());
     assertTrue(refused.err().contains("reloading status"), refused.err());
@@ -173,6 +175,58 @@ class ControlTest {
         c.close();
       }
     }
+  }
+
+  /** One request line as an older virtctl writes it, straight onto the socket; the answer line. */
+  private JsonNode raw(String requestLine) throws Exception {
+    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      c.connect(UnixDomainSocketAddress.of(socket));
+      c.write(ByteBuffer.wrap((requestLine + "\n").getBytes(StandardCharsets.UTF_8)));
+      String line =
+          new BufferedReader(
+                  new InputStreamReader(Channels.newInputStream(c), StandardCharsets.UTF_8))
+              .readLine();
+      return new ObjectMapper().readTree(line);
+    }
+  }
+
+  @Test
+  void theWireIsWhatAnOlderVirtctlReads() throws Exception {
+    reconciler.reconcile("a");
+    JsonNode status = raw("{\"cmd\":\"status\",\"names\":[]}");
+    assertTrue(status.path("ok").asBoolean(), status.toString());
+    assertEquals(List.of("drivers", "manifest_problems", "guests", "ok"), fields(status));
+    JsonNode a = status.path("guests").path(0);
+    assertEquals(
+        List.of(
+            "name",
+            "desired",
+            "observed",
+            "state",
+            "last_result",
+            "at",
+            "restart_pending",
+            "last_error",
+            "retries",
+            "held"),
+        fields(a));
+    assertEquals("a", a.path("name").asText());
+    assertTrue(a.path("last_error").isNull(), a.toString());
+    assertTrue(a.path("restart_pending").isArray(), a.toString());
+
+    JsonNode held = raw("{\"cmd\":\"hold\",\"names\":[\"a\"]}");
+    assertEquals(new ObjectMapper().readTree("{\"message\":\"held: a\",\"ok\":true}"), held);
+    JsonNode unknown = raw("{\"cmd\":\"frobnicate\",\"names\":[]}");
+    assertEquals(
+        new ObjectMapper().readTree("{\"ok\":false,\"error\":\"unknown command `frobnicate`\"}"),
+        unknown);
+  }
+
+  /** An object's field names, in their order. */
+  private static List<String> fields(JsonNode o) {
+    List<String> all = new ArrayList<>();
+    o.fieldNames().forEachRemaining(all::add);
+    return all;
   }
 
   @Test

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.virtd.core.apply.Executor;
 import io.virtd.core.apply.GuestLocks;
 import io.virtd.core.config.Config;
+import io.virtd.core.control.ControlCommand;
+import io.virtd.core.control.ControlRequest;
 import io.virtd.core.spi.Drivers;
 import io.virtd.core.spi.OwnershipMark;
 import io.virtd.core.spi.RunState;
@@ -149,19 +151,19 @@ class PruneTest {
     reconciler.reconcile("a");
     List<String> queued = new java.util.ArrayList<>();
     Control control = new Control(store, reconciler, queued::add);
-    assertTrue(control.handle("hold", List.of("a")).path("ok").asBoolean());
+    assertTrue(control.handle(new ControlRequest(ControlCommand.HOLD, List.of("a"))).ok());
     removeManifest();
     clock.now = T0.plusSeconds(3600);
     reconciler.reconcile("a");
     assertTrue(fake.guests.containsKey("a"), "held: left as it is");
 
-    var released = control.handle("release", List.of("a"));
-    assertTrue(released.path("ok").asBoolean(), released.toString());
+    var released = control.handle(new ControlRequest(ControlCommand.RELEASE, List.of("a")));
+    assertTrue(released.ok(), released.toString());
     assertEquals(List.of("a"), queued, "queued again");
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
     assertFalse(fake.guests.containsKey("a"), "pruned once released");
 
-    var again = control.handle("release", List.of("a"));
-    assertFalse(again.path("ok").asBoolean(), "neither declared nor held: unknown");
+    var again = control.handle(new ControlRequest(ControlCommand.RELEASE, List.of("a")));
+    assertFalse(again.ok(), "neither declared nor held: unknown");
   }
 }

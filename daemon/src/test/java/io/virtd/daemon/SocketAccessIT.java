@@ -95,7 +95,8 @@ class SocketAccessIT {
   @Test
   void virtctlRunAsAnotherUserExitsOneAndSaysWhy() throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
-    Path jar = Path.of("target/virtd.jar").toAbsolutePath();
+    Path jar = Path.of("../cli/target/virtctl.jar").toAbsolutePath().normalize();
+    assertTrue(Files.exists(jar), jar + " is missing: the cli module's package phase builds it");
     Result r =
         asOther(
             java,

@@ -1,6 +1,5 @@
 package io.virtd.daemon.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -8,6 +7,10 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.virtd.core.config.Config;
+import io.virtd.core.control.ControlCommand;
+import io.virtd.core.control.ControlReply;
+import io.virtd.core.control.ControlRequest;
+import io.virtd.core.control.GuestState;
 import io.virtd.core.manifest.Problem;
 import io.virtd.daemon.ControlServer;
 import java.io.ByteArrayOutputStream;
@@ -202,9 +205,9 @@ public final class HttpEndpoint implements AutoCloseable {
       }
       case API -> {
         if (get(ex, method)) {
-          Optional<JsonNode> reply = status(ex, List.of());
+          Optional<ControlReply.Status> reply = status(ex, List.of());
           if (reply.isPresent()) {
-            json(ex, 200, reply.get().path("guests"));
+            json(ex, 200, reply.get().guests());
           }
         }
       }
@@ -222,9 +225,10 @@ public final class HttpEndpoint implements AutoCloseable {
     String name = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
     if (parts.length == 1 && !name.isEmpty()) {
       if (get(ex, method)) {
-        Optional<JsonNode> reply = status(ex, List.of(name));
+        Optional<ControlReply.Status> reply = status(ex, List.of(name));
         if (reply.isPresent()) {
-          Optional<JsonNode> g = find(reply.get().path("guests"), name);
+          Optional<GuestState> g =
+              reply.get().guests().stream().filter(s -> s.name().equals(name)).findFirst();
           if (g.isPresent()) {
             json(ex, 200, g.get());
           } else {
@@ -260,9 +264,9 @@ public final class HttpEndpoint implements AutoCloseable {
       error(ex, 503, "virtd is starting; try again in a moment");
       return;
     }
-    ObjectNode reply = h.handle(parts[1], List.of(name));
-    if (!reply.path("ok").asBoolean()) {
-      error(ex, 404, reply.path("error").asText("unknown name"));
+    ControlReply reply = h.handle(new ControlRequest(parts[1], List.of(name)));
+    if (reply instanceof ControlReply.Refused r) {
+      error(ex, 404, r.error());
       return;
     }
     log.info("resource={} {} asked over HTTP", name, parts[1]);
@@ -273,35 +277,27 @@ public final class HttpEndpoint implements AutoCloseable {
    * The control socket's status answer; empty (after answering the request) while starting, or 404
    * when {@code names} holds a name no manifest declares.
    */
-  private Optional<JsonNode> status(HttpExchange ex, List<String> names) throws IOException {
+  private Optional<ControlReply.Status> status(HttpExchange ex, List<String> names)
+      throws IOException {
     ControlServer.Handler h = handler;
     if (h == null) {
       error(ex, 503, "virtd is starting; try again in a moment");
       return Optional.empty();
     }
-    ObjectNode reply = h.handle("status", names);
-    if (!reply.path("ok").asBoolean()) {
-      error(ex, 404, reply.path("error").asText("unknown name"));
-      return Optional.empty();
+    ControlReply reply = h.handle(new ControlRequest(ControlCommand.STATUS, names));
+    if (reply instanceof ControlReply.Status s) {
+      return Optional.of(s);
     }
-    return Optional.of(reply);
-  }
-
-  private static Optional<JsonNode> find(JsonNode guests, String name) {
-    for (JsonNode g : guests) {
-      if (name.equals(g.path("name").asText())) {
-        return Optional.of(g);
-      }
-    }
+    error(ex, 404, ((ControlReply.Refused) reply).error());
     return Optional.empty();
   }
 
   private void page(HttpExchange ex) throws IOException {
     ControlServer.Handler h = handler;
-    JsonNode reply =
+    ControlReply reply =
         h == null
-            ? JSON.createObjectNode().put("ok", false).put("error", "virtd is starting")
-            : h.handle("status", List.of());
+            ? new ControlReply.Refused("virtd is starting")
+            : h.handle(new ControlRequest(ControlCommand.STATUS, List.of()));
     send(
         ex,
         200,
@@ -338,7 +334,7 @@ public final class HttpEndpoint implements AutoCloseable {
     json(ex, code, body);
   }
 
-  private static void json(HttpExchange ex, int code, JsonNode body) throws IOException {
+  private static void json(HttpExchange ex, int code, Object body) throws IOException {
     send(ex, code, "application/json", JSON.writeValueAsBytes(body));
   }
 

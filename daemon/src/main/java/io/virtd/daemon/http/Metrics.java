@@ -200,7 +200,7 @@ public final class Metrics implements ReconcileEvents {
   }
 
   static State state(GuestStatus s) {
-    return State.valueOf(StatusPage.state(Control.guestJson(s)).toUpperCase(Locale.ROOT));
+    return State.valueOf(StatusPage.state(Control.guestState(s)).toUpperCase(Locale.ROOT));
   }
 
   private void countGuests() {

@@ -1,7 +1,10 @@
 package io.virtd.daemon.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.virtd.cli.StatusCheck;
+import io.virtd.core.control.ControlReply;
+import io.virtd.core.control.DriverState;
+import io.virtd.core.control.GuestState;
+import io.virtd.core.control.ManifestProblem;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -12,21 +15,24 @@ final class StatusPage {
   private StatusPage() {}
 
   /** A guest's row class: what an operator has to do about it. */
-  static String state(JsonNode g) {
-    if (g.path("held").asBoolean()) {
+  static String state(GuestState g) {
+    if (g.held()) {
       return "held";
     }
-    if (!g.path("last_error").asText("").isEmpty()
-        || "error".equals(g.path("last_result").asText())) {
+    if (g.failed() || "error".equals(g.lastResult())) {
       return "failed";
     }
-    if (StatusCheck.inSync(g)) {
+    if (g.inSync()) {
       return "in_sync";
     }
-    return g.path("observed").asText().startsWith("unknown") ? "unknown" : "drifted";
+    return g.observed().startsWith("unknown") ? "unknown" : "drifted";
   }
 
-  static String render(JsonNode status, Optional<String> unhealthy) {
+  static String render(ControlReply reply, Optional<String> unhealthy) {
+    ControlReply.Status status =
+        reply instanceof ControlReply.Status s
+            ? s
+            : new ControlReply.Status(List.of(), List.of(), List.of());
     StringBuilder b = new StringBuilder(4096);
     b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
@@ -37,39 +43,39 @@ final class StatusPage {
         .append("\">")
         .append(esc(unhealthy.map(w -> "loop not running: " + w).orElse("reconcile loop running")))
         .append("</span> <span id=\"refreshed\"></span></header>\n");
-    if (!status.path("ok").asBoolean(true)) {
-      b.append("<p class=\"bad\">").append(esc(status.path("error").asText())).append("</p>");
+    if (reply instanceof ControlReply.Refused r) {
+      b.append("<p class=\"bad\">").append(esc(r.error())).append("</p>");
     }
     b.append("<section><h2>Drivers</h2><ul id=\"drivers\">");
-    for (JsonNode d : status.path("drivers")) {
-      boolean up = d.path("up").asBoolean();
+    for (DriverState d : status.drivers()) {
+      boolean up = d.up();
       b.append("<li class=\"")
           .append(up ? "in_sync" : "failed")
           .append("\">")
-          .append(esc(d.path("driver").asText()))
+          .append(esc(d.driver()))
           .append(' ')
-          .append(esc(d.path("target").asText()))
+          .append(esc(d.target()))
           .append(": ")
           .append(up ? "up" : "DOWN")
           .append(" since ")
-          .append(esc(d.path("since").asText()));
-      if (d.path("error").isTextual()) {
-        b.append(" (").append(esc(d.path("error").asText())).append(')');
+          .append(esc(d.since()));
+      if (d.error() != null) {
+        b.append(" (").append(esc(d.error())).append(')');
       }
       b.append("</li>");
     }
-    if (status.path("drivers").isEmpty()) {
+    if (status.drivers().isEmpty()) {
       b.append("<li>none checked yet</li>");
     }
     b.append("</ul></section>\n");
     b.append("<div id=\"problemsbox\">");
-    if (!status.path("manifest_problems").isEmpty()) {
+    if (!status.manifestProblems().isEmpty()) {
       b.append("<section><h2>Manifest problems</h2><ul id=\"problems\">");
-      for (JsonNode p : status.path("manifest_problems")) {
+      for (ManifestProblem p : status.manifestProblems()) {
         b.append("<li class=\"")
-            .append("error".equals(p.path("severity").asText()) ? "failed" : "drifted")
+            .append("error".equals(p.severity()) ? "failed" : "drifted")
             .append("\">")
-            .append(esc(p.path("problem").asText()))
+            .append(esc(p.problem()))
             .append("</li>");
       }
       b.append("</ul></section>\n");
@@ -85,34 +91,34 @@ final class StatusPage {
         .append("<th>State</th><th>Last result</th><th>At</th><th>Retries</th>")
         .append(
             "<th>Restart pending / last error</th><th class=\"actions\"></th></tr></thead><tbody>");
-    for (JsonNode g : status.path("guests")) {
+    for (GuestState g : status.guests()) {
       row(b, g);
     }
     b.append("</tbody></table></section>\n</body></html>\n");
     return b.toString();
   }
 
-  private static void row(StringBuilder b, JsonNode g) {
+  private static void row(StringBuilder b, GuestState g) {
     String state = state(g);
     b.append("<tr class=\"")
         .append(state)
         .append("\" data-name=\"")
-        .append(esc(g.path("name").asText()))
+        .append(esc(g.name()))
         .append("\">");
-    cell(b, "name", g.path("name").asText());
-    cell(b, "desired", g.path("desired").asText());
-    cell(b, "observed", g.path("observed").asText());
+    cell(b, "name", g.name());
+    cell(b, "desired", g.desired());
+    cell(b, "observed", g.observed());
     cell(b, "state", state.replace('_', ' '));
-    cell(b, "result", g.path("last_result").asText());
-    cell(b, "at", g.path("at").asText());
-    cell(b, "retries", g.path("retries").asText());
+    cell(b, "result", g.lastResult());
+    cell(b, "at", g.at());
+    cell(b, "retries", Integer.toString(g.retries()));
     StringBuilder detail = new StringBuilder();
-    if (!g.path("restart_pending").isEmpty()) {
+    if (!g.restartPending().isEmpty()) {
       detail.append("restart pending: ");
-      g.path("restart_pending").forEach(f -> detail.append(f.asText()).append(' '));
+      g.restartPending().forEach(f -> detail.append(f).append(' '));
     }
-    if (!g.path("last_error").asText("").isEmpty()) {
-      detail.append(g.path("last_error").asText());
+    if (g.failed()) {
+      detail.append(g.lastError());
     }
     cell(b, "detail", detail.toString().strip());
     b.append("<td class=\"actions\"></td></tr>");

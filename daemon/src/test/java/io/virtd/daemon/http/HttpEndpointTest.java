@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.virtd.core.config.Config;
+import io.virtd.core.control.ControlCommand;
+import io.virtd.core.control.ControlReply;
+import io.virtd.core.control.ControlRequest;
 import io.virtd.core.manifest.Pos;
 import io.virtd.daemon.Control;
 import io.virtd.daemon.GuestStatus;
@@ -54,20 +56,16 @@ class HttpEndpointTest {
           "libvirt qemu:///system",
           "running");
 
-  ObjectNode answer(String cmd, List<String> names) {
-    asked.add(cmd + " " + names);
-    ObjectNode reply = JSON.createObjectNode();
+  ControlReply answer(ControlRequest request) {
+    List<String> names = request.names();
+    asked.add(request.cmd() + " " + names);
     if (names.stream().anyMatch(n -> !n.equals("web01"))) {
-      return reply.put("ok", false).put("error", "unknown name `" + names.get(0) + "`");
+      return new ControlReply.Refused("unknown name `" + names.get(0) + "`");
     }
-    reply.putArray("drivers");
-    reply.putArray("manifest_problems");
-    if (cmd.equals("status")) {
-      reply.putArray("guests").add(Control.guestJson(WEB));
-    } else {
-      reply.put("message", cmd + " done");
+    if (request.command().equals(Optional.of(ControlCommand.STATUS))) {
+      return new ControlReply.Status(List.of(), List.of(), List.of(Control.guestState(WEB)));
     }
-    return reply.put("ok", true);
+    return new ControlReply.Done(request.cmd() + " done");
   }
 
   Path tokenFile(String perms) throws Exception {
@@ -118,10 +116,10 @@ class HttpEndpointTest {
     var r = send("GET", "/api/v1/guests", null);
     assertEquals(200, r.statusCode());
     assertEquals("application/json", r.headers().firstValue("Content-Type").orElseThrow());
-    assertEquals(JSON.createArrayNode().add(Control.guestJson(WEB)), JSON.readTree(r.body()));
+    assertEquals(JSON.valueToTree(List.of(Control.guestState(WEB))), JSON.readTree(r.body()));
     var one = send("GET", "/api/v1/guests/web01", null);
     assertEquals(200, one.statusCode());
-    assertEquals(Control.guestJson(WEB), JSON.readTree(one.body()));
+    assertEquals(JSON.valueToTree(Control.guestState(WEB)), JSON.readTree(one.body()));
   }
 
   @ParameterizedTest
@@ -277,7 +275,7 @@ class HttpEndpointTest {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode());
-    assertEquals(JSON.createArrayNode().add(Control.guestJson(WEB)), JSON.readTree(r.body()));
+    assertEquals(JSON.valueToTree(List.of(Control.guestState(WEB))), JSON.readTree(r.body()));
   }
 
   @Test

@@ -1,7 +1,12 @@
 package io.virtd.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.virtd.core.config.Config;
+import io.virtd.core.control.ControlCommand;
+import io.virtd.core.control.ControlReply;
+import io.virtd.core.control.ControlRequest;
+import io.virtd.core.control.DriverState;
+import io.virtd.core.control.GuestState;
+import io.virtd.core.control.ManifestProblem;
 import io.virtd.core.manifest.SafeText;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,7 +39,7 @@ final class DaemonCommands {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    abstract String cmd();
+    abstract ControlCommand cmd();
 
     List<String> names() {
       return List.of();
@@ -54,23 +59,23 @@ final class DaemonCommands {
         }
         sock = r.config().socket();
       }
-      JsonNode reply;
+      ControlReply reply;
       try {
-        reply = ControlClient.ask(sock, cmd(), names());
+        reply = ControlClient.ask(sock, new ControlRequest(cmd(), names()));
       } catch (IOException e) {
         err.println("virtctl: no daemon answers on " + sock + " (" + e.getMessage() + ")");
         return 1;
       }
-      if (!reply.path("ok").asBoolean()) {
-        err.println("virtctl: " + reply.path("error").asText("the daemon refused"));
+      if (reply instanceof ControlReply.Refused r) {
+        err.println("virtctl: " + r.error());
         return 1;
       }
       return print(reply, out);
     }
 
-    /** Prints the daemon's answer; returns the exit status. */
-    int print(JsonNode reply, PrintWriter out) {
-      out.println(reply.path("message").asText("done"));
+    /** Prints the daemon's answer (what it did, unless overridden); returns the exit status. */
+    int print(ControlReply reply, PrintWriter out) {
+      out.println(((ControlReply.Done) reply).message());
       return 0;
     }
   }
@@ -93,62 +98,53 @@ final class DaemonCommands {
     boolean check;
 
     @Override
-    String cmd() {
-      return "status";
+    ControlCommand cmd() {
+      return ControlCommand.STATUS;
     }
 
     @Override
-    int print(JsonNode reply, PrintWriter out) {
-      int exit = check ? StatusCheck.exitCode(reply) : 0;
+    int print(ControlReply reply, PrintWriter out) {
+      var status = (ControlReply.Status) reply;
+      int exit = check ? StatusCheck.exitCode(status) : 0;
       if (json) {
-        out.println(reply.toPrettyString());
+        out.println(status.toPrettyJson());
         return exit;
       }
-      for (JsonNode d : reply.path("drivers")) {
+      for (DriverState d : status.drivers()) {
         out.printf(
             "driver %s %s: %s since %s%s%n",
-            d.path("driver").asText(),
-            d.path("target").asText(),
-            d.path("up").asBoolean() ? "up" : "DOWN",
-            d.path("since").asText(),
-            d.path("error").isTextual() ? " (" + SafeText.of(d.path("error").asText()) + ")" : "");
+            d.driver(),
+            d.target(),
+            d.up() ? "up" : "DOWN",
+            d.since(),
+            d.error() != null ? " (" + SafeText.of(d.error()) + ")" : "");
       }
-      for (JsonNode p : reply.path("manifest_problems")) {
-        out.printf(
-            "%s: %s%n", p.path("severity").asText(), SafeText.of(p.path("problem").asText()));
+      for (ManifestProblem p : status.manifestProblems()) {
+        out.printf("%s: %s%n", p.severity(), SafeText.of(p.problem()));
       }
       out.printf(
           "%-24s %-10s %-20s %-9s %-20s %-7s %-5s %s%n",
           "NAME", "DESIRED", "OBSERVED", "RESULT", "AT", "RETRIES", "HELD", "PENDING / ERROR");
-      for (JsonNode g : reply.path("guests")) {
+      for (GuestState g : status.guests()) {
         String extra =
-            g.path("restart_pending").size() > 0
-                ? "restart pending: " + join(g.path("restart_pending"))
-                : "";
-        if (!g.path("last_error").isNull() && !g.path("last_error").asText("").isEmpty()) {
-          extra = (extra.isEmpty() ? "" : extra + "; ") + g.path("last_error").asText();
+            g.restartPending().isEmpty()
+                ? ""
+                : "restart pending: " + String.join(", ", g.restartPending());
+        if (g.failed()) {
+          extra = (extra.isEmpty() ? "" : extra + "; ") + g.lastError();
         }
-        String state = g.path("state").asText("unknown");
         out.printf(
             "%-24s %-10s %-20s %-9s %-20s %-7d %-5s %s%n",
-            g.path("name").asText(),
-            g.path("desired").asText(),
-            state.equals("unknown")
-                ? g.path("observed").asText()
-                : state + ", " + g.path("observed").asText(),
-            g.path("last_result").asText(),
-            g.path("at").asText(),
-            g.path("retries").asInt(),
-            g.path("held").asBoolean() ? "yes" : "no",
+            g.name(),
+            g.desired(),
+            g.state().equals("unknown") ? g.observed() : g.state() + ", " + g.observed(),
+            g.lastResult(),
+            g.at(),
+            g.retries(),
+            g.held() ? "yes" : "no",
             SafeText.of(extra));
       }
       return exit;
-    }
-
-    private static String join(JsonNode arr) {
-      List<String> s = new ArrayList<>();
-      arr.forEach(a -> s.add(a.asText()));
-      return String.join(", ", s);
     }
   }
 
@@ -170,8 +166,8 @@ final class DaemonCommands {
           "Ask the running daemon to reconcile these resources (all when none is named) now.")
   static final class Reconcile extends Named {
     @Override
-    String cmd() {
-      return "reconcile";
+    ControlCommand cmd() {
+      return ControlCommand.RECONCILE;
     }
   }
 
@@ -183,8 +179,8 @@ final class DaemonCommands {
           "Ask the daemon to stop reconciling these guests (left exactly as they are until released).")
   static final class Hold extends Named {
     @Override
-    String cmd() {
-      return "hold";
+    ControlCommand cmd() {
+      return ControlCommand.HOLD;
     }
   }
 
@@ -195,8 +191,8 @@ final class DaemonCommands {
       description = "Ask the daemon to resume reconciling these guests.")
   static final class Release extends Named {
     @Override
-    String cmd() {
-      return "release";
+    ControlCommand cmd() {
+      return ControlCommand.RELEASE;
     }
   }
 }

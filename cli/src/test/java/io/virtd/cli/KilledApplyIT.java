@@ -132,7 +132,7 @@ class KilledApplyIT {
                 ProcessHandle.current().info().command().orElse("java"),
                 "-Dvirtd.test.haltAt=" + point,
                 "-cp",
-                Path.of("target/virtd.jar").toAbsolutePath().toString(),
+                Path.of("target/virtctl.jar").toAbsolutePath().toString(),
                 "io.virtd.cli.Virtctl",
                 "apply",
                 "--config",

@@ -1,4 +1,4 @@
-package io.virtd.daemon;
+package io.virtd.core.program;
 
 import ch.qos.logback.classic.pattern.ClassicConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;

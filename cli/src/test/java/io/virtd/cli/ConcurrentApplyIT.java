@@ -72,7 +72,7 @@ class ConcurrentApplyIT {
                 java,
                 "-XX:+UseSerialGC",
                 "-cp",
-                Path.of("target/virtd.jar").toAbsolutePath().toString(),
+                Path.of("target/virtctl.jar").toAbsolutePath().toString(),
                 "io.virtd.cli.Virtctl"));
     argv.addAll(List.of(args));
     return Commands.run(argv, Duration.ofMinutes(3));

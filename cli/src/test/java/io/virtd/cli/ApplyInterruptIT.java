@@ -76,7 +76,7 @@ class ApplyInterruptIT {
         new ProcessBuilder(
                 ProcessHandle.current().info().command().orElse("java"),
                 "-cp",
-                Path.of("target/virtd.jar").toAbsolutePath().toString(),
+                Path.of("target/virtctl.jar").toAbsolutePath().toString(),
                 "io.virtd.cli.Virtctl",
                 "apply",
                 "--config",

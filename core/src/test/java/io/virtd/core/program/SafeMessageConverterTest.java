@@ -1,4 +1,4 @@
-package io.virtd.daemon;
+package io.virtd.core.program;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.virtd.daemon;
+package io.virtd.core.program;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class LoggingConfigurationTest {
   @Test
   void theShippedConfigurationLoadsWithoutAWarning() throws Exception {
-    URL config = Virtd.class.getClassLoader().getResource("logback.xml");
+    URL config = SafeMessageConverter.class.getClassLoader().getResource("logback.xml");
     assertNotNull(config, "logback.xml is on the class path");
     LoggerContext ctx = new LoggerContext();
     JoranConfigurator joran = new JoranConfigurator();

@@ -1,8 +1,10 @@
 package io.virtd.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.virtd.core.control.ControlReply;
+import io.virtd.core.control.ControlRequest;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -10,37 +12,27 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 
 /** Asks the running daemon over its Unix domain socket. */
 final class ControlClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private ControlClient() {}
 
-  static JsonNode ask(Path socket, String cmd, List<String> names) throws IOException {
+  static ControlReply ask(Path socket, ControlRequest request) throws IOException {
     try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       ch.connect(UnixDomainSocketAddress.of(socket));
-      var req = JSON.createObjectNode().put("cmd", cmd);
-      names.forEach(req.putArray("names")::add);
-      if (names.isEmpty()) {
-        req.putArray("names");
-      }
       try {
-        ch.write(
-            ByteBuffer.wrap(
-                (JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8)));
+        ch.write(ByteBuffer.wrap((request.toJson() + "\n").getBytes(StandardCharsets.UTF_8)));
       } catch (IOException e) {
         // a daemon too busy to read the request answers so at once and closes: read that answer
       }
       var in =
-          new java.io.BufferedReader(
-              new java.io.InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+          new BufferedReader(
+              new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
       String line = in.readLine();
       if (line == null) {
         throw new IOException("the daemon closed the connection");
       }
-      return JSON.readTree(line);
+      return ControlReply.parse(line, request.command().orElseThrow());
     }
   }
 }

@@ -1,0 +1,55 @@
+package io.virtd.core.control;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.util.List;
+
+/**
+ * One managed guest in the status answer, as {@code virtctl status --json} and {@code GET
+ * /api/v1/guests} show it.
+ *
+ * @param desired the manifest's {@code ensure}
+ * @param observed how the guest compares: {@code as desired}, {@code differs}, or {@code unknown…}
+ * @param state the guest's run state as last seen, or {@code unknown}
+ * @param lastResult the last reconcile's result ({@code in sync}, {@code applied}, {@code error},
+ *     …)
+ * @param at when it was reached, an ISO-8601 instant to the second
+ * @param restartPending the fields that change only at the guest's next restart
+ * @param lastError the last reconcile's error; null or empty when it succeeded
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record GuestState(
+    String name,
+    String desired,
+    String observed,
+    String state,
+    String lastResult,
+    String at,
+    List<String> restartPending,
+    String lastError,
+    int retries,
+    boolean held) {
+  public GuestState {
+    state = state == null ? "unknown" : state;
+    restartPending = restartPending == null ? List.of() : List.copyOf(restartPending);
+  }
+
+  /** Whether the last reconcile left an error. */
+  @JsonIgnore
+  public boolean failed() {
+    return lastError != null && !lastError.isEmpty();
+  }
+
+  /** Whether the guest needs no one's attention. */
+  @JsonIgnore
+  public boolean inSync() {
+    return !held
+        && restartPending.isEmpty()
+        && !failed()
+        && "as desired".equals(observed)
+        && !"error".equals(lastResult);
+  }
+}
