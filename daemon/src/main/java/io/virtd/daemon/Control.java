@@ -45,7 +45,19 @@ public final class Control implements ControlServer.Handler {
     g.put("name", s.name());
     g.put("desired", s.desired());
     g.put("observed", unreachable ? "unknown: " + s.driver() + " is down" : s.observed());
+    g.put("hypervisor", s.driver());
     g.put("state", unreachable ? "unknown" : s.state());
+    ArrayNode differs = g.putArray("differs");
+    if (!unreachable) {
+      s.differs()
+          .forEach(
+              d ->
+                  differs
+                      .addObject()
+                      .put("field", d.field())
+                      .put("wanted", d.wanted())
+                      .put("found", d.found()));
+    }
     g.put("last_result", s.lastResult());
     g.put("at", s.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
     s.restartPending().forEach(g.putArray("restart_pending")::add);

@@ -381,7 +381,8 @@ public final class Reconciler {
             plan.driver(),
             plan.error().isPresent() && !plan.refused()
                 ? "unknown"
-                : planned.guest().map(g -> g.state().key()).orElse("missing"));
+                : planned.guest().map(g -> g.state().key()).orElse("missing"),
+            GuestStatus.differences(plan, planned.guest()));
     status.put(spec.name(), s);
     events.status(s);
   }
@@ -398,6 +399,7 @@ public final class Reconciler {
         s.retries(),
         held,
         s.driver(),
-        s.state());
+        s.state(),
+        s.differs());
   }
 }

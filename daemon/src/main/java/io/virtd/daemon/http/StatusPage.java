@@ -81,7 +81,8 @@ final class StatusPage {
         .append("<button type=\"submit\">Use</button></form>")
         .append("<button id=\"forget\" type=\"button\" hidden>Forget token</button>")
         .append("<p id=\"message\" role=\"status\"></p>")
-        .append("<table id=\"guests\"><thead><tr><th>Name</th><th>Desired</th><th>Observed</th>")
+        .append("<table id=\"guests\"><thead><tr><th>Name</th><th>Hypervisor</th>")
+        .append("<th>Desired</th><th>Observed</th><th>What differs</th>")
         .append("<th>State</th><th>Last result</th><th>At</th><th>Retries</th>")
         .append(
             "<th>Restart pending / last error</th><th class=\"actions\"></th></tr></thead><tbody>");
@@ -100,8 +101,10 @@ final class StatusPage {
         .append(esc(g.path("name").asText()))
         .append("\">");
     cell(b, "name", g.path("name").asText());
+    cell(b, "hypervisor", g.path("hypervisor").asText());
     cell(b, "desired", g.path("desired").asText());
     cell(b, "observed", g.path("observed").asText());
+    cell(b, "differs", differs(g));
     cell(b, "state", state.replace('_', ' '));
     cell(b, "result", g.path("last_result").asText());
     cell(b, "at", g.path("at").asText());
@@ -116,6 +119,22 @@ final class StatusPage {
     }
     cell(b, "detail", detail.toString().strip());
     b.append("<td class=\"actions\"></td></tr>");
+  }
+
+  /** {@code field: wanted W, found F}, one per differing field; {@code page.js} says the same. */
+  static String differs(JsonNode g) {
+    StringBuilder b = new StringBuilder();
+    for (JsonNode d : g.path("differs")) {
+      if (b.length() > 0) {
+        b.append("; ");
+      }
+      b.append(d.path("field").asText())
+          .append(": wanted ")
+          .append(d.path("wanted").asText())
+          .append(", found ")
+          .append(d.path("found").asText());
+    }
+    return b.toString();
   }
 
   private static void cell(StringBuilder b, String cls, String text) {

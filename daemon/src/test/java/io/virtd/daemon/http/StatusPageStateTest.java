@@ -29,4 +29,19 @@ class StatusPageStateTest {
     g.putArray("restart_pending");
     assertEquals(state, StatusPage.state(g));
   }
+
+  @org.junit.jupiter.api.Test
+  void whatDiffersSaysFieldWantedAndFound() throws Exception {
+    var g =
+        new ObjectMapper()
+            .readTree(
+                """
+                {"differs": [{"field": "memory", "wanted": "768 MiB", "found": "1024 MiB"},
+                             {"field": "ensure", "wanted": "running", "found": "shutoff"}]}
+                """);
+    assertEquals(
+        "memory: wanted 768 MiB, found 1024 MiB; ensure: wanted running, found shutoff",
+        StatusPage.differs(g));
+    assertEquals("", StatusPage.differs(new ObjectMapper().readTree("{\"differs\": []}")));
+  }
 }
