@@ -64,7 +64,7 @@ class StatusPageIT {
     ChromeOptions o = new ChromeOptions();
     o.setBinary(CHROMIUM.toFile());
     o.addArguments(
-        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,860");
+        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1000");
     var service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile());
     return new ChromeDriver(service.build(), o);
   }
