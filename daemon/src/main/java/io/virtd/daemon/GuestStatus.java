@@ -47,34 +47,6 @@ public record GuestStatus(
     differs = List.copyOf(differs);
   }
 
-  /** A status that records no differences. */
-  public GuestStatus(
-      String name,
-      String desired,
-      String observed,
-      String lastResult,
-      Instant at,
-      List<String> restartPending,
-      Optional<String> lastError,
-      int retries,
-      boolean held,
-      String driver,
-      String state) {
-    this(
-        name,
-        desired,
-        observed,
-        lastResult,
-        at,
-        restartPending,
-        lastError,
-        retries,
-        held,
-        driver,
-        state,
-        List.of());
-  }
-
   /** What {@code plan} would change on {@code guest}, field by field, without repeats. */
   public static List<Difference> differences(ResourcePlan plan, Optional<ObservedVm> guest) {
     String ensure = plan.spec().ensure().key();
