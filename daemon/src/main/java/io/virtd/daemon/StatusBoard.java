@@ -70,7 +70,8 @@ final class StatusBoard {
             plan.driver(),
             plan.error().isPresent() && !plan.refused()
                 ? "unknown"
-                : planned.guest().map(g -> g.state().key()).orElse("missing"));
+                : planned.guest().map(g -> g.state().key()).orElse("missing"),
+            GuestStatus.differences(plan, planned.guest()));
     status.put(spec.name(), s);
     events.status(s);
   }
@@ -100,6 +101,7 @@ final class StatusBoard {
         s.retries(),
         held,
         s.driver(),
-        s.state());
+        s.state(),
+        s.differs());
   }
 }

@@ -40,7 +40,12 @@ class HttpIT {
   static final String TOKEN = "it-token-" + UUID.randomUUID();
 
   @TempDir Path dir;
-  final String prefix = "virtd-it-ht-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+  // -Dvirtd.it.prefix: where several test runs share one libvirtd, each keeps to its own names
+  final String prefix =
+      System.getProperty("virtd.it.prefix", "virtd-it-")
+          + "ht-"
+          + UUID.randomUUID().toString().substring(0, 6)
+          + "-";
   final HttpClient client = HttpClient.newHttpClient();
   DaemonProcess daemon;
   int port;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.virtd.core.control.GuestState;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.testing.FakeDriver;
 import java.nio.file.Files;
@@ -53,6 +54,8 @@ class ReconcilerTest {
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
     assertEquals(List.of(), fake.calls);
     assertEquals("in sync", reconciler.status().get("a").lastResult());
+    assertEquals(List.of(), reconciler.status().get("a").differs());
+    assertEquals("libvirt qemu:///system", reconciler.status().get("a").driver());
   }
 
   @Test
@@ -67,6 +70,9 @@ class ReconcilerTest {
     assertEquals(List.of(), fake.calls, "the daemon never re-creates");
     assertEquals("recreate required", reconciler.status().get("a").lastResult());
     assertEquals("differs", reconciler.status().get("a").observed());
+    assertEquals(
+        List.of(new GuestState.Difference("os_variant", "debian12", "debian11")),
+        reconciler.status().get("a").differs());
   }
 
   @Test
@@ -149,6 +155,7 @@ class ReconcilerTest {
     GuestStatus s = reconciler.status().get("a");
     assertEquals("error", s.lastResult());
     assertTrue(s.lastError().orElseThrow().contains("no room on the host"), s.toString());
+    assertEquals(List.of(new GuestState.Difference("ensure", "running", "missing")), s.differs());
   }
 
   @Test
@@ -164,6 +171,7 @@ class ReconcilerTest {
     assertEquals("shutoff", s.state(), "the guest's state as read, not only how it compares");
     assertEquals("held", s.lastResult());
     assertTrue(s.held());
+    assertEquals(List.of(new GuestState.Difference("ensure", "running", "shutoff")), s.differs());
   }
 
   @Test

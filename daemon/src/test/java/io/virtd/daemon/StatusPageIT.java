@@ -38,7 +38,12 @@ class StatusPageIT {
   static final String TOKEN = "it-token-" + UUID.randomUUID();
 
   @TempDir Path dir;
-  final String prefix = "virtd-it-sp-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+  // -Dvirtd.it.prefix: where several test runs share one libvirtd, each keeps to its own names
+  final String prefix =
+      System.getProperty("virtd.it.prefix", "virtd-it-")
+          + "sp-"
+          + UUID.randomUUID().toString().substring(0, 6)
+          + "-";
   DaemonProcess daemon;
   WebDriver browser;
 
@@ -59,7 +64,7 @@ class StatusPageIT {
     ChromeOptions o = new ChromeOptions();
     o.setBinary(CHROMIUM.toFile());
     o.addArguments(
-        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,860");
+        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1000");
     var service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile());
     return new ChromeDriver(service.build(), o);
   }
@@ -135,6 +140,11 @@ class StatusPageIT {
     assertEquals(0, CliRunner.run("hold", "--socket", daemon.socket.toString(), web).exit());
     Virsh.run("destroy", web);
     await("the drift shows", () -> cell(web, "observed").equals("differs"));
+    await(
+        "what differs shows",
+        () -> cell(web, "differs").equals("ensure: wanted running, found shutoff"));
+    assertEquals("libvirt qemu:///system", cell(web, "hypervisor"));
+    assertEquals("", cell(db, "differs"), "a guest in sync differs in nothing");
     assertEquals("held", row(web).getAttribute("class"));
     assertEquals(
         Boolean.TRUE,

@@ -12,7 +12,9 @@ import java.util.List;
  *
  * @param desired the manifest's {@code ensure}
  * @param observed how the guest compares: {@code as desired}, {@code differs}, or {@code unknown…}
+ * @param hypervisor the driver and connection the guest is on ({@code libvirt qemu:///system})
  * @param state the guest's run state as last seen, or {@code unknown}
+ * @param differs each managed field whose found value is not the wanted one
  * @param lastResult the last reconcile's result ({@code in sync}, {@code applied}, {@code error},
  *     …)
  * @param at when it was reached, an ISO-8601 instant to the second
@@ -25,7 +27,9 @@ public record GuestState(
     String name,
     String desired,
     String observed,
+    String hypervisor,
     String state,
+    List<Difference> differs,
     String lastResult,
     String at,
     List<String> restartPending,
@@ -35,7 +39,15 @@ public record GuestState(
   public GuestState {
     state = state == null ? "unknown" : state;
     restartPending = restartPending == null ? List.of() : List.copyOf(restartPending);
+    differs = differs == null ? List.of() : List.copyOf(differs);
   }
+
+  /**
+   * One field whose guest value is not the manifest's, as the plan prints values ({@code 768 MiB},
+   * secrets as {@code (sensitive)}). {@code ensure} compares the wanted state with the guest's run
+   * state ({@code missing} when there is no guest).
+   */
+  public record Difference(String field, String wanted, String found) {}
 
   /** Whether the last reconcile left an error. */
   @JsonIgnore

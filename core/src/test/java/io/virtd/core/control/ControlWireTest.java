@@ -18,7 +18,9 @@ class ControlWireTest {
           + "\"since\":\"2026-01-02T03:04:05Z\",\"error\":\"connection refused\"}],"
           + "\"manifest_problems\":[{\"severity\":\"error\",\"problem\":\"/m/a.yaml:3:9: bad\"}],"
           + "\"guests\":[{\"name\":\"web01\",\"desired\":\"running\",\"observed\":\"as desired\","
-          + "\"state\":\"running\",\"last_result\":\"in sync\",\"at\":\"2026-01-02T03:04:05Z\","
+          + "\"hypervisor\":\"libvirt qemu:///system\",\"state\":\"running\","
+          + "\"differs\":[{\"field\":\"memory\",\"wanted\":\"1 GiB\",\"found\":\"512 MiB\"}],"
+          + "\"last_result\":\"in sync\",\"at\":\"2026-01-02T03:04:05Z\","
           + "\"restart_pending\":[\"cpus\"],\"last_error\":null,\"retries\":0,\"held\":true}],"
           + "\"ok\":true}";
 
@@ -27,7 +29,9 @@ class ControlWireTest {
           "web01",
           "running",
           "as desired",
+          "libvirt qemu:///system",
           "running",
+          List.of(new GuestState.Difference("memory", "1 GiB", "512 MiB")),
           "in sync",
           "2026-01-02T03:04:05Z",
           List.of("cpus"),
@@ -127,23 +131,48 @@ class ControlWireTest {
   void aGuestIsInSyncOnlyWhenNothingNeedsAttention() {
     GuestState ok =
         new GuestState(
-            "a", "running", "as desired", "running", "in sync", "t", List.of(), null, 0, false);
+            "a",
+            "running",
+            "as desired",
+            null,
+            "running",
+            List.of(),
+            "in sync",
+            "t",
+            List.of(),
+            null,
+            0,
+            false);
     assertTrue(ok.inSync());
     assertFalse(WEB01.inSync(), "held, restart pending");
     assertFalse(
         new GuestState(
-                "a", "running", "as desired", "running", "error", "t", List.of(), "", 1, false)
+                "a",
+                "running",
+                "as desired",
+                null,
+                "running",
+                List.of(),
+                "error",
+                "t",
+                List.of(),
+                "",
+                1,
+                false)
             .inSync());
     assertFalse(
         new GuestState(
-                "a", "running", "differs", "running", "in sync", "t", List.of(), null, 0, false)
+                "a", "running", "differs", null, "running", List.of(), "in sync", "t", List.of(),
+                null, 0, false)
             .inSync());
     assertFalse(
         new GuestState(
                 "a",
                 "running",
                 "as desired",
+                null,
                 "running",
+                List.of(),
                 "applied",
                 "t",
                 List.of(),

@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * One plan per kind of step and note (adopt, remove, stop, resume, restart pending, errors,
@@ -183,9 +183,12 @@ class PlanScenarioGoldenTest {
     }
   }
 
+  static List<String> scenarios() {
+    return List.of("adopt", "remove", "stop", "resume", "restart-pending", "errors", "warnings");
+  }
+
   @ParameterizedTest(name = "{0}")
-  @ValueSource(
-      strings = {"adopt", "remove", "stop", "resume", "restart-pending", "errors", "warnings"})
+  @MethodSource("scenarios")
   void textMatchesTheGoldenFile(String name) throws IOException {
     var p = plan(name);
     assertEquals(
@@ -193,8 +196,7 @@ class PlanScenarioGoldenTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(
-      strings = {"adopt", "remove", "stop", "resume", "restart-pending", "errors", "warnings"})
+  @MethodSource("scenarios")
   void jsonMatchesTheGoldenFile(String name) throws IOException {
     var p = plan(name);
     assertEquals(

@@ -494,36 +494,35 @@ public abstract class DriverContract {
 
   @Test
   void observeOneGuestSeesWhatObserveAllSees() throws Exception {
-    VmSpec stopped = small("obs-off", Field.ENSURE, Ensure.STOPPED);
-    created(stopped);
-    VmSpec running = small("obs-on");
-    created(running);
-    driver.start(running.name());
-    VmSpec unmarked = small("obs-unmarked");
-    defineUnmarked(unmarked);
-
+    List<VmSpec> guests = stoppedRunningAndUnmarked("obs");
     Map<String, ObservedVm> all = driver.observeAll();
-    for (VmSpec s : List.of(stopped, running, unmarked)) {
+    for (VmSpec s : guests) {
       assertEquals(driver.observe(s.name()).orElseThrow(), all.get(s.name()), s.name());
     }
-    assertEquals(RunState.RUNNING, all.get(running.name()).state());
-    assertEquals(Optional.empty(), all.get(unmarked.name()).mark());
+    assertEquals(RunState.RUNNING, all.get(guests.get(1).name()).state());
+    assertEquals(Optional.empty(), all.get(guests.get(2).name()).mark());
+  }
+
+  /** A stopped and a running guest the driver created, and one made without it, unmarked. */
+  private List<VmSpec> stoppedRunningAndUnmarked(String suffix) throws Exception {
+    VmSpec stopped = small(suffix + "-off", Field.ENSURE, Ensure.STOPPED);
+    created(stopped);
+    VmSpec running = small(suffix + "-on");
+    created(running);
+    driver.start(running.name());
+    VmSpec unmarked = small(suffix + "-unmarked");
+    defineUnmarked(unmarked);
+    return List.of(stopped, running, unmarked);
   }
 
   @Test
   void aGuestAloneIsRemovable() throws Exception {
-    VmSpec stopped = small("rm-off", Field.ENSURE, Ensure.STOPPED);
-    created(stopped);
-    VmSpec running = small("rm-on");
-    created(running);
-    driver.start(running.name());
-    VmSpec unmarked = small("rm-unmarked");
-    defineUnmarked(unmarked);
-    for (VmSpec s : List.of(stopped, running, unmarked)) {
+    List<VmSpec> guests = stoppedRunningAndUnmarked("rm");
+    for (VmSpec s : guests) {
       assertEquals(Optional.empty(), driver.whyNotRemovable(s.name()), s.name());
     }
     assertEquals(Optional.empty(), driver.whyNotRemovable(prefix + "missing"));
-    assertEquals(RunState.RUNNING, driver.observe(running.name()).orElseThrow().state());
+    assertEquals(RunState.RUNNING, driver.observe(guests.get(1).name()).orElseThrow().state());
   }
 
   @Test

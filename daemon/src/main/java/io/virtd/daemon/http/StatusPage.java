@@ -87,7 +87,8 @@ final class StatusPage {
         .append("<button type=\"submit\">Use</button></form>")
         .append("<button id=\"forget\" type=\"button\" hidden>Forget token</button>")
         .append("<p id=\"message\" role=\"status\"></p>")
-        .append("<table id=\"guests\"><thead><tr><th>Name</th><th>Desired</th><th>Observed</th>")
+        .append("<table id=\"guests\"><thead><tr><th>Name</th><th>Hypervisor</th>")
+        .append("<th>Desired</th><th>Observed</th><th>What differs</th>")
         .append("<th>State</th><th>Last result</th><th>At</th><th>Retries</th>")
         .append(
             "<th>Restart pending / last error</th><th class=\"actions\"></th></tr></thead><tbody>");
@@ -106,8 +107,10 @@ final class StatusPage {
         .append(esc(g.name()))
         .append("\">");
     cell(b, "name", g.name());
+    cell(b, "hypervisor", g.hypervisor());
     cell(b, "desired", g.desired());
     cell(b, "observed", g.observed());
+    cell(b, "differs", differs(g));
     cell(b, "state", state.replace('_', ' '));
     cell(b, "result", g.lastResult());
     cell(b, "at", g.at());
@@ -122,6 +125,22 @@ final class StatusPage {
     }
     cell(b, "detail", detail.toString().strip());
     b.append("<td class=\"actions\"></td></tr>");
+  }
+
+  /** {@code field: wanted W, found F}, one per differing field; {@code page.js} says the same. */
+  static String differs(GuestState g) {
+    StringBuilder b = new StringBuilder();
+    for (GuestState.Difference d : g.differs()) {
+      if (b.length() > 0) {
+        b.append("; ");
+      }
+      b.append(d.field())
+          .append(": wanted ")
+          .append(d.wanted())
+          .append(", found ")
+          .append(d.found());
+    }
+    return b.toString();
   }
 
   private static void cell(StringBuilder b, String cls, String text) {

@@ -29,8 +29,18 @@
     tr.className = s;
     tr.setAttribute("data-name", g.name);
     cell(tr, "name", g.name);
+    cell(tr, "hypervisor", g.hypervisor);
     cell(tr, "desired", g.desired);
     cell(tr, "observed", g.observed);
+    cell(
+      tr,
+      "differs",
+      (g.differs || [])
+        .map(function (d) {
+          return d.field + ": wanted " + d.wanted + ", found " + d.found;
+        })
+        .join("; ")
+    );
     cell(tr, "state", s.replace("_", " "));
     cell(tr, "result", g.last_result);
     cell(tr, "at", g.at);

@@ -10,6 +10,7 @@ import io.virtd.core.config.Config;
 import io.virtd.core.control.ControlCommand;
 import io.virtd.core.control.ControlReply;
 import io.virtd.core.control.ControlRequest;
+import io.virtd.core.control.GuestState;
 import io.virtd.core.manifest.Pos;
 import io.virtd.daemon.Control;
 import io.virtd.daemon.GuestStatus;
@@ -54,7 +55,10 @@ class HttpEndpointTest {
           2,
           false,
           "libvirt qemu:///system",
-          "running");
+          "running",
+          List.of(
+              new GuestState.Difference("memory", "768 MiB", "1024 MiB"),
+              new GuestState.Difference("vnc_password", "(sensitive)", "(sensitive)")));
 
   ControlReply answer(ControlRequest request) {
     List<String> names = request.names();
@@ -120,6 +124,33 @@ class HttpEndpointTest {
     var one = send("GET", "/api/v1/guests/web01", null);
     assertEquals(200, one.statusCode());
     assertEquals(JSON.valueToTree(Control.guestState(WEB)), JSON.readTree(one.body()));
+  }
+
+  /** Written by hand from the documented shape, not produced by the serializer under test. */
+  @Test
+  void aGuestSaysItsHypervisorAndWhatDiffers() throws Exception {
+    var r = send("GET", "/api/v1/guests/web01", null);
+    assertEquals(
+        JSON.readTree(
+            """
+            {"name": "web01", "desired": "running", "observed": "differs",
+             "hypervisor": "libvirt qemu:///system", "state": "running",
+             "differs": [
+               {"field": "memory", "wanted": "768 MiB", "found": "1024 MiB"},
+               {"field": "vnc_password", "wanted": "(sensitive)", "found": "(sensitive)"}],
+             "last_result": "error", "at": "2026-12-05T10:00:00Z", "restart_pending": ["cpus"],
+             "last_error": "define failed: <script>alert(1)</script>", "retries": 2,
+             "held": false}
+            """),
+        JSON.readTree(r.body()));
+    String page = send("GET", "/", null).body();
+    assertTrue(page.contains("<th>Hypervisor</th>"), page);
+    assertTrue(page.contains("<td class=\"hypervisor\">libvirt qemu:///system</td>"), page);
+    assertTrue(
+        page.contains(
+            "<td class=\"differs\">memory: wanted 768 MiB, found 1024 MiB; vnc_password:"
+                + " wanted (sensitive), found (sensitive)</td>"),
+        page);
   }
 
   @ParameterizedTest

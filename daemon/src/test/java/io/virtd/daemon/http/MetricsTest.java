@@ -94,7 +94,8 @@ class MetricsTest {
             0,
             false,
             "libvirt qemu:///system",
-            "running");
+            "running",
+            List.of());
     var drifted =
         new GuestStatus(
             "b",
@@ -107,7 +108,8 @@ class MetricsTest {
             0,
             false,
             "libvirt qemu:///system",
-            "running");
+            "running",
+            List.of());
     var failed =
         new GuestStatus(
             "c",
@@ -120,7 +122,8 @@ class MetricsTest {
             3,
             false,
             "libvirt qemu:///system",
-            "shutoff");
+            "shutoff",
+            List.of());
     var held =
         new GuestStatus(
             "d",
@@ -133,7 +136,8 @@ class MetricsTest {
             0,
             true,
             "libvirt qemu:///system",
-            "running");
+            "running",
+            List.of());
     List.of(ok, drifted, failed, held).forEach(metrics::status);
     String text = scrape();
     assertTrue(text.contains("virtd_guests{desired=\"running\",state=\"in_sync\"} 1.0\n"), text);

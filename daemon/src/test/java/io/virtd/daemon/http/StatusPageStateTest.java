@@ -2,6 +2,7 @@ package io.virtd.daemon.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.virtd.core.control.GuestState;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,7 +21,28 @@ class StatusPageStateTest {
   })
   void aGuestIsSummedUpByItsStatus(String observed, String result, boolean held, String state) {
     var g =
-        new GuestState("a", "running", observed, "running", result, "t", List.of(), null, 0, held);
+        new GuestState(
+            "a", "running", observed, null, "running", List.of(), result, "t", List.of(), null, 0,
+            held);
     assertEquals(state, StatusPage.state(g));
+  }
+
+  @org.junit.jupiter.api.Test
+  void whatDiffersSaysFieldWantedAndFound() throws Exception {
+    var g =
+        new ObjectMapper()
+            .readValue(
+                """
+                {"name": "a", "differs": [{"field": "memory", "wanted": "768 MiB", "found": "1024 MiB"},
+                             {"field": "ensure", "wanted": "running", "found": "shutoff"}]}
+                """,
+                GuestState.class);
+    assertEquals(
+        "memory: wanted 768 MiB, found 1024 MiB; ensure: wanted running, found shutoff",
+        StatusPage.differs(g));
+    assertEquals(
+        "",
+        StatusPage.differs(
+            new ObjectMapper().readValue("{\"name\": \"a\", \"differs\": []}", GuestState.class)));
   }
 }
