@@ -131,7 +131,13 @@ public final class Reconciler {
     MDC.put("resource", name);
     MDC.put("rid", rid);
     try {
-      return reconcileOne(name, failures);
+      WorkQueue.Result result = reconcileOne(name, failures);
+      log.debug(
+          "resource={} reconciled: {}{}",
+          name,
+          result.outcome().name().toLowerCase(java.util.Locale.ROOT),
+          result.requeueAfter().map(d -> ", again in " + d.toMillis() + " ms").orElse(""));
+      return result;
     } finally {
       MDC.clear();
     }

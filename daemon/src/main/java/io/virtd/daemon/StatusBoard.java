@@ -53,14 +53,14 @@ final class StatusBoard {
   void record(
       VmSpec spec, Planning.Planned planned, String result, Optional<String> error, int failures) {
     ResourcePlan plan = planned.plan();
-    if (plan.error().isEmpty() || plan.refused()) {
+    if (plan.failure().isEmpty() || plan.refused()) {
       reached.accept(drivers.targetOf(spec)); // the guest was read: its driver answers
     }
     GuestStatus s =
         new GuestStatus(
             spec.name(),
             spec.ensure().key(),
-            plan.error().isPresent() ? "unknown" : plan.hasChanges() ? "differs" : "as desired",
+            plan.failure().isPresent() ? "unknown" : plan.hasChanges() ? "differs" : "as desired",
             result,
             clock.instant(),
             plan.restartPending().stream().map(Field::key).toList(),
@@ -68,7 +68,7 @@ final class StatusBoard {
             error.isPresent() ? failures + 1 : 0,
             holds.isHeld(spec.name()),
             plan.driver(),
-            plan.error().isPresent() && !plan.refused()
+            plan.failure().isPresent() && !plan.refused()
                 ? "unknown"
                 : planned.guest().map(g -> g.state().key()).orElse("missing"),
             GuestStatus.differences(plan, planned.guest()));

@@ -166,6 +166,40 @@ final class DaemonProcess implements AutoCloseable {
     }
   }
 
+  /** Where the log ends now: what is logged from here on comes after this moment. */
+  long logMark() {
+    try {
+      return Files.exists(log) ? Files.size(log) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Waits until {@code fragment} was logged at least {@code times} times after {@code mark} (see
+   * {@link #logMark}): a sign that the daemon considered the work, rather than a sleep.
+   */
+  void awaitLogSince(long mark, String fragment, int times, Duration limit) {
+    try {
+      await()
+          .atMost(limit)
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () ->
+                  logSince(mark).split(java.util.regex.Pattern.quote(fragment), -1).length > times);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          times
+              + " × `"
+              + fragment
+              + "` not in the daemon's log within "
+              + limit
+              + ":\n"
+              + logSince(mark),
+          e);
+    }
+  }
+
   /** What was logged after the first {@code offset} bytes. */
   private String logSince(long offset) {
     try {

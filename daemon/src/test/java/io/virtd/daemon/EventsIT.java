@@ -76,6 +76,53 @@ class EventsIT {
     }
   }
 
+  /** Reconciles of the guest that have ended, as the reconciler logs them. */
+  final java.util.concurrent.atomic.AtomicInteger reconciled =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private final ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent>
+      reconciles =
+          new ch.qos.logback.core.AppenderBase<>() {
+            @Override
+            protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+              // EventsIT.this: an appender has a name of its own
+              if (e.getFormattedMessage()
+                  .startsWith("resource=" + EventsIT.this.name + " reconciled: ")) {
+                reconciled.incrementAndGet();
+              }
+            }
+          };
+
+  @BeforeEach
+  void countReconciles() {
+    var log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Reconciler.class);
+    log.setLevel(ch.qos.logback.classic.Level.DEBUG);
+    reconciles.start();
+    log.addAppender(reconciles);
+  }
+
+  @AfterEach
+  void stopCounting() {
+    var log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Reconciler.class);
+    log.detachAppender(reconciles);
+    log.setLevel(null);
+  }
+
+  private com.fasterxml.jackson.databind.JsonNode status() throws Exception {
+    var r = CliRunner.run("status", "--json", "--socket", socket.toString());
+    assertEquals(0, r.exit(), r.err());
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+  }
+
+  private com.fasterxml.jackson.databind.JsonNode guestStatus() throws Exception {
+    for (var g : status().path("guests")) {
+      if (g.path("name").asText().equals(name)) {
+        return g;
+      }
+    }
+    return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+  }
+
   private void manifest(String text) throws Exception {
     Path f = manifests.resolve("g.yaml");
     Files.writeString(f, text);
@@ -105,7 +152,12 @@ class EventsIT {
 
     assertEquals(0, CliRunner.run("hold", "--socket", socket.toString(), name).exit());
     Virsh.run("destroy", name);
-    Thread.sleep(3000);
+    // the destroy's event was reconciled: status shows the held guest as that reconcile saw it
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> guestStatus().path("state").asText().equals("shutoff"));
+    assertTrue(guestStatus().path("held").asBoolean());
     assertEquals("shut off", Virsh.run("domstate", name), "a held guest stays exactly as it is");
     assertEquals(0, CliRunner.run("release", "--socket", socket.toString(), name).exit());
     await()
@@ -115,7 +167,16 @@ class EventsIT {
     manifest(
         "virt: %s\nvirt_type: %s\nmemory: 64\nensure: [broken\n"
             .formatted(name, Virsh.domainType()));
-    Thread.sleep(1500);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> status().path("manifest_problems").toString().contains("g.yaml:"));
+    // one reconcile of a key at a time: the second to end from here on began after the problem
+    int seen = reconciled.get();
+    for (int n = 1; n <= 2; n++) {
+      assertEquals(0, CliRunner.run("reconcile", "--socket", socket.toString(), name).exit());
+      int want = seen + n;
+      await().atMost(Duration.ofSeconds(30)).until(() -> reconciled.get() >= want);
+    }
     assertEquals("running", Virsh.run("domstate", name), "an invalid manifest changes nothing");
     var status = CliRunner.run("status", "--json", "--socket", socket.toString());
     assertEquals(0, status.exit());

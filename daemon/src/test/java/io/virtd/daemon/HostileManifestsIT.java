@@ -78,10 +78,20 @@ class HostileManifestsIT {
         .until(() -> status().path("manifest_problems").toString().contains(fragment));
   }
 
+  /**
+   * Waits for {@code times} reconciles of {@code name} that end from now on. One key is reconciled
+   * at a time, so all but the first of them began after now, with what the daemon has read by now.
+   */
+  private void awaitReconciles(String name, int times) {
+    daemon.awaitLogSince(daemon.logMark(), "resource=" + name + " reconciled: ", times, CONVERGE);
+  }
+
   @Test
   void hostileInputIsShownAndTheGuestIsNeverTouched() throws Exception {
     daemon =
-        new DaemonProcess(dir, "owner: it-hostile\nschedule: 2s\nprune: true\nprune_grace: 1s\n");
+        new DaemonProcess(
+            dir,
+            "owner: it-hostile\nschedule: 2s\nprune: true\nprune_grace: 1s\nlog_level: debug\n");
     daemon.start();
     String name = prefix + "a";
     Path a = daemon.manifest("a.yaml", guest(""));
@@ -97,7 +107,7 @@ class HostileManifestsIT {
 
     swapIn(a, p -> new ProcessBuilder("mkfifo", p.toString()).start().waitFor());
     awaitProblem("a.yaml:1:1: a FIFO (named pipe), not a regular file");
-    Thread.sleep(5000); // two scheduled passes and more than the prune grace
+    awaitReconciles(name, 3); // scheduled passes, and more than the prune grace
     assertEquals("running", Virsh.run("domstate", name));
 
     swapIn(a, p -> Files.createSymbolicLink(p, Path.of("/dev/zero")));
@@ -112,7 +122,7 @@ class HostileManifestsIT {
           Files.setAttribute(p, "unix:uid", 65534);
         });
     awaitProblem("a.yaml:1:1: owned by");
-    Thread.sleep(5000);
+    awaitReconciles(name, 3);
 
     assertFalse(Files.exists(marker), "the URI's program ran");
     assertEquals("running", Virsh.run("domstate", name), "the guest was stopped or removed");

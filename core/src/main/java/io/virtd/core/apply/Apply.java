@@ -97,7 +97,7 @@ public final class Apply {
     List<ResourcePlan> work = new ArrayList<>();
     for (ResourcePlan r : plan.resources()) {
       touched.add(r.spec()); // the plan after apply shows every resource, those in error too
-      if (r.error().isPresent()) {
+      if (r.failure().isPresent()) {
         failedNames.add(r.name());
         continue;
       }
@@ -162,7 +162,7 @@ public final class Apply {
       if (failed.contains(r.name()) || halted.contains(r.name())) {
         continue;
       }
-      if (r.error().isPresent()) {
+      if (r.failure().isPresent()) {
         inconsistent.add(r.name() + ": " + r.error().get());
       } else if (!r.steps().isEmpty()) {
         inconsistent.add(r.name() + ": " + describe(r));

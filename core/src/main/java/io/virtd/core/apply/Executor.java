@@ -103,7 +103,7 @@ public final class Executor {
     try (GuestLocks.Held lock =
         locks.acquire(spec.name(), lockWait, () -> contention.waiting(spec.name()))) {
       plan = contention.replan(plan);
-      if (plan.error().isPresent()) {
+      if (plan.failure().isPresent()) {
         events.accept(
             new ApplyEvent(
                 spec.name(),

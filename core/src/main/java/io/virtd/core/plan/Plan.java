@@ -27,7 +27,7 @@ public record Plan(List<ResourcePlan> resources) {
     int create = 0, change = 0, start = 0, stop = 0, resume = 0, restart = 0, remove = 0;
     int recreate = 0, pending = 0, errors = 0;
     for (ResourcePlan r : resources) {
-      if (r.error().isPresent()) {
+      if (r.failure().isPresent()) {
         errors++;
         continue;
       }
@@ -66,10 +66,10 @@ public record Plan(List<ResourcePlan> resources) {
 
   /** Whether apply would act, or a create-time difference waits: {@code plan} exits 2. */
   public boolean hasChanges() {
-    return resources.stream().anyMatch(r -> r.error().isEmpty() && r.hasChanges());
+    return resources.stream().anyMatch(r -> r.failure().isEmpty() && r.hasChanges());
   }
 
   public boolean hasErrors() {
-    return resources.stream().anyMatch(r -> r.error().isPresent());
+    return resources.stream().anyMatch(r -> r.failure().isPresent());
   }
 }

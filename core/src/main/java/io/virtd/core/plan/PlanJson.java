@@ -82,7 +82,7 @@ public final class PlanJson {
     r.recreateRequired().forEach(c -> recreate.add(change(c)));
     ArrayNode pending = n.putArray("restart_pending");
     r.restartPending().forEach(f -> pending.add(f.key()));
-    if (r.error().isPresent()) {
+    if (r.failure().isPresent()) {
       n.put("error", r.error().get());
     } else {
       n.putNull("error");

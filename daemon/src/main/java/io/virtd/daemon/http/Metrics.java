@@ -144,7 +144,7 @@ public final class Metrics implements ReconcileEvents {
   public synchronized void planned(ResourcePlan plan) {
     String name = plan.name();
     planning.put(name, plan.spec());
-    if (plan.error().isPresent() || plan.steps().isEmpty()) {
+    if (plan.failure().isPresent() || plan.steps().isEmpty()) {
       return;
     }
     if (plan.spec().equals(settled.get(name))) {
