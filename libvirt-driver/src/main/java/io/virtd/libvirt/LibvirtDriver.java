@@ -66,6 +66,10 @@ public final class LibvirtDriver implements VmDriver {
   private static final long POLL_MS = 100;
 
   private final String uri;
+
+  /** The hypervisor is another machine: its files are reached through libvirt only. */
+  private final boolean remote;
+
   private final boolean keepAlive;
   private final DomainWriter.Host host;
   private final Path storageDir;
@@ -108,6 +112,7 @@ public final class LibvirtDriver implements VmDriver {
   private LibvirtDriver(
       String uri, boolean keepAlive, DomainWriter.Host host, Path storageDir, String owner) {
     this.uri = uri;
+    this.remote = isRemote(uri);
     this.keepAlive = keepAlive;
     this.host = host;
     this.storageDir = storageDir;
@@ -179,6 +184,15 @@ public final class LibvirtDriver implements VmDriver {
   @Override
   public List<String> preflight(VmSpec spec) {
     List<String> out = new ArrayList<>(CreatePreflight.problems(spec, uri));
+    if (remote) {
+      try (ConnectionPool.Lease<Connect> c = lease()) {
+        out.addAll(RemotePreflight.problems(spec, uri, c.connection()));
+      } catch (LibvirtException e) {
+        out.add(spec.name() + ": the hypervisor's files cannot be checked: " + Errors.message(e));
+      } catch (DriverException e) {
+        // the hypervisor cannot be reached: observing the guest reports that itself
+      }
+    }
     Optional<String> base = spec.string(Field.CLONE_FROM);
     if (base.isPresent()) {
       cloneBaseProblem(base.get())
@@ -356,7 +370,7 @@ public final class LibvirtDriver implements VmDriver {
 
   private void create(Connect c, VmSpec spec, OwnershipMark mark, Intents.Step intent)
       throws DriverException {
-    Storage storage = new Storage(c, intent::volume);
+    Storage storage = new Storage(c, intent::volume, remote);
     GuestStorage.Prepared prepared;
     try {
       prepared = GuestStorage.prepare(spec, storage, storageDir, c);
@@ -371,9 +385,9 @@ public final class LibvirtDriver implements VmDriver {
     boolean seedMade = false; // by this attempt: a seed found there may be another run's
     Domain d = null;
     try {
-      String xml = definition(spec, mark, prepared);
+      String xml = definition(spec, mark, prepared, host(c));
       if (CloudInitSeed.wanted(spec)) {
-        Seeded seeded = seed(spec, xml, "create", intent);
+        Seeded seeded = seed(c, spec, xml, "create", intent);
         xml = seeded.xml();
         seedMade = seeded.madeFile();
         TestHalt.at("create:after-seed");
@@ -395,7 +409,15 @@ public final class LibvirtDriver implements VmDriver {
     }
   }
 
-  private String definition(VmSpec spec, OwnershipMark mark, GuestStorage.Prepared prepared)
+  /**
+   * The hypervisor as a definition needs it: this machine, or a remote one asked through libvirt.
+   */
+  private DomainWriter.Host host(Connect c) throws LibvirtException {
+    return remote ? RemoteHost.of(c) : host;
+  }
+
+  private String definition(
+      VmSpec spec, OwnershipMark mark, GuestStorage.Prepared prepared, DomainWriter.Host host)
       throws DriverException {
     try {
       if (prepared.template().isPresent()) {
@@ -430,29 +452,22 @@ public final class LibvirtDriver implements VmDriver {
    * Writes the guest's cloud-init seed image and returns {@code xml} with it attached and the
    * documents' digests in the mark. Never logs the documents: user-data holds passwords.
    */
-  private Seeded seed(VmSpec spec, String xml, String action, Intents.Step intent)
+  private Seeded seed(Connect c, VmSpec spec, String xml, String action, Intents.Step intent)
       throws DriverException {
-    if (isRemote(uri)) {
-      throw new DriverException(
-          Kind.TERMINAL,
-          "libvirt: "
-              + action
-              + " `"
-              + spec.name()
-              + "`: `user_data`, `meta_data` and"
-              + " `network_config` need a hypervisor on this host (the seed image is written to "
-              + storageDir
-              + "), not "
-              + uri);
-    }
     Path iso = null;
     boolean made;
     try {
       iso = CloudInitSeed.isoPath(seedDir(), spec.name());
-      if (intent != null) {
-        intent.seed(iso);
+      if (remote) {
+        made = SeedVolumes.write(c, new Storage(c, planned -> {}, true), spec, iso, intent);
+      } else {
+        if (intent != null) {
+          intent.seed(iso);
+        }
+        made = CloudInitSeed.write(spec, iso);
       }
-      made = CloudInitSeed.write(spec, iso);
+    } catch (LibvirtException e) {
+      throw fail(e, action + " the cloud-init seed of", spec.name());
     } catch (IOException | RuntimeException e) {
       throw new DriverException(
           Kind.TERMINAL,
@@ -507,6 +522,11 @@ public final class LibvirtDriver implements VmDriver {
     }
   }
 
+  /** Where guest {@code name}'s seed is written today: in {@code storage_dir}. */
+  private Path defaultSeed(String name) {
+    return CloudInitSeed.isoPath(storageDir, name);
+  }
+
   private static Path seedOf(String xml) {
     return CloudInitSeed.recorded(xml).orElseThrow();
   }
@@ -534,6 +554,14 @@ public final class LibvirtDriver implements VmDriver {
       return; // test: with no seed written yet
     }
     Path iso = recorded.orElseGet(() -> CloudInitSeed.isoPath(dir, name));
+    if (remote) {
+      try (ConnectionPool.Lease<Connect> c = lease()) {
+        SeedVolumes.delete(new Storage(c.connection()), iso, name);
+      } catch (LibvirtException e) {
+        throw fail(e, "remove the cloud-init seed of", name);
+      }
+      return;
+    }
     try {
       CloudInitSeed.delete(iso, name);
     } catch (IOException e) {
@@ -560,14 +588,14 @@ public final class LibvirtDriver implements VmDriver {
       String inactive = d.getXMLDesc(XML_INACTIVE | XML_SECURE);
       String edited;
       try {
-        edited = DomainWriter.edit(inactive, spec, changes, mark, host);
+        edited = DomainWriter.edit(inactive, spec, changes, mark, host(c));
       } catch (DomainWriter.Unsupported e) {
         throw new DriverException(
             Kind.TERMINAL, "libvirt: update `" + name + "`: " + e.getMessage(), e);
       }
       Optional<Path> oldSeed = Optional.empty();
       if (CloudInitSeed.touches(changes)) {
-        edited = seed(spec, edited, "update", null).xml();
+        edited = seed(c, spec, edited, "update", null).xml();
         Path now = seedOf(edited);
         oldSeed = CloudInitSeed.recorded(inactive).filter(p -> !p.equals(now));
       }
@@ -852,6 +880,12 @@ public final class LibvirtDriver implements VmDriver {
                 throw new DriverException(Kind.TERMINAL, refusal.get());
               }
               Optional<Path> seed = CloudInitSeed.recorded(xml);
+              if (remote) { // the seed is a volume of the hypervisor's: deleted as the disks are
+                volumes = new ArrayList<>(volumes);
+                SeedVolumes.volumeOf(storage, seed.orElseGet(() -> defaultSeed(name)), name)
+                    .ifPresent(volumes::add);
+                seed = Optional.empty();
+              }
               Intents.Step intent =
                   intents.begin(name, Intents.REMOVE, volumes, seedToRemove(name, seed));
               destroyQuietly(d); // undefine would leave a running guest behind as a transient one
@@ -871,7 +905,7 @@ public final class LibvirtDriver implements VmDriver {
   /** The seed {@link #removeSeed} deletes, for the intent record; none when there is none. */
   private List<Path> seedToRemove(String name, Optional<Path> recorded) {
     Path dir = seedDir;
-    if (recorded.isEmpty() && dir == null) {
+    if (remote || (recorded.isEmpty() && dir == null)) {
       return List.of();
     }
     Path iso = recorded.orElseGet(() -> CloudInitSeed.isoPath(dir, name));
