@@ -170,7 +170,7 @@ final class GuestStorage {
       throw e;
     }
     try {
-      RunState s = LibvirtDriver.state(base.getInfo().state);
+      RunState s = Domains.state(base.getInfo().state);
       if (s != RunState.SHUTOFF) {
         throw new DriverException(
             Kind.CONFLICT,
