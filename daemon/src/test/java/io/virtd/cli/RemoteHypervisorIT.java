@@ -40,6 +40,7 @@ class RemoteHypervisorIT {
   Path manifests;
   Path config;
   Process sshd;
+  int port;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -60,7 +61,6 @@ class RemoteHypervisorIT {
     run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ssh.resolve("host").toString());
     run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ssh.resolve("id").toString());
     Files.copy(ssh.resolve("id.pub"), ssh.resolve("authorized_keys"));
-    int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
@@ -114,6 +114,9 @@ class RemoteHypervisorIT {
         if (!sshd.waitFor(10, TimeUnit.SECONDS)) {
           sshd.destroyForcibly();
         }
+        // ssh noted the test's host key in root's known_hosts (no_verify accepts it): not kept
+        Commands.run(
+            List.of("ssh-keygen", "-q", "-R", "[127.0.0.1]:" + port), Duration.ofSeconds(20));
       }
       if (Files.exists(root)) {
         try (Stream<Path> s = Files.walk(root)) {
