@@ -131,8 +131,6 @@ public final class LibvirtDriver implements VmDriver {
     if (remote) {
       try (ConnectionPool.Lease<Connect> c = lease()) {
         out.addAll(RemotePreflight.problems(spec, uri, c.connection()));
-      } catch (LibvirtException e) {
-        out.add(spec.name() + ": the hypervisor's files cannot be checked: " + Errors.message(e));
       } catch (DriverException e) {
         // the hypervisor cannot be reached: observing the guest reports that itself
       }

@@ -28,7 +28,7 @@ final class RemotePreflight {
   private static final List<Path> SYSTEM =
       List.of(Path.of("/etc"), Path.of("/proc"), Path.of("/sys"), Path.of("/dev"));
 
-  static List<String> problems(VmSpec spec, String uri, Connect c) throws LibvirtException {
+  static List<String> problems(VmSpec spec, String uri, Connect c) {
     List<String> out = new ArrayList<>();
     for (Field f : List.of(Field.VIRT_PATH, Field.BOOT_LOCATION)) {
       if (spec.isSet(f)) {
@@ -46,8 +46,19 @@ final class RemotePreflight {
     }
     Optional<String> image = spec.string(Field.IMAGE);
     if (image.isPresent()) {
-      imageProblem(c, Path.of(image.get()))
-          .ifPresent(m -> out.add(CreatePreflight.at(spec, Field.IMAGE, m)));
+      try {
+        imageProblem(c, Path.of(image.get()))
+            .ifPresent(m -> out.add(CreatePreflight.at(spec, Field.IMAGE, m)));
+      } catch (LibvirtException e) {
+        out.add(
+            CreatePreflight.at(
+                spec,
+                Field.IMAGE,
+                "cannot look up `image` "
+                    + image.get()
+                    + " on the hypervisor: "
+                    + Errors.message(e)));
+      }
     }
     return out;
   }
@@ -105,7 +116,7 @@ final class RemotePreflight {
           return new Probe(false, Optional.empty());
         }
       } else {
-        pool.refresh(0);
+        Storage.refreshQuietly(pool);
       }
       StoragePool in = pool;
       StorageVol found =

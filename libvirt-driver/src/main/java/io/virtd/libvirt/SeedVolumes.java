@@ -48,7 +48,7 @@ final class SeedVolumes {
       String name = iso.getFileName().toString();
       StoragePool pool = storage.poolFor(iso.getParent(), true);
       try {
-        pool.refresh(0);
+        Storage.refreshQuietly(pool);
         StorageVol old =
             Storage.orMissing(
                 () -> pool.storageVolLookupByName(name), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);

@@ -333,7 +333,7 @@ final class Storage {
   private StorageVol making(StoragePool pool, Path dir, String name, VolumeCall call)
       throws LibvirtException, DriverException {
     if (remote) { // the intent record cannot look at the hypervisor's files: libvirt does
-      pool.refresh(0);
+      refreshQuietly(pool);
       StorageVol there =
           orMissing(() -> pool.storageVolLookupByName(name), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
       if (there != null) {
@@ -352,6 +352,20 @@ final class Storage {
         throw e;
       }
       throw exists(dir.toAbsolutePath().normalize().resolve(name), e);
+    }
+  }
+
+  /**
+   * Has libvirt look at the pool's directory again, for files made outside libvirt. A pool with a
+   * volume being made (a copy under way) refuses; what libvirt knows already is then the answer,
+   * and a file it does not know still fails the creation of a volume by that name.
+   */
+  static void refreshQuietly(StoragePool pool) {
+    try {
+      pool.refresh(0);
+    } catch (LibvirtException e) {
+      org.slf4j.LoggerFactory.getLogger(Storage.class)
+          .debug("a pool was not refreshed: {}", Errors.message(e));
     }
   }
 
