@@ -14,7 +14,12 @@ public final class Virsh {
 
   /** virsh's output (stdout and stderr), whatever its exit code; at most a minute. */
   public static String run(String... args) {
-    List<String> argv = new ArrayList<>(List.of("virsh", "-q", "-c", URI));
+    return runOn(URI, args);
+  }
+
+  /** As {@link #run}, on the hypervisor at {@code uri}. */
+  public static String runOn(String uri, String... args) {
+    List<String> argv = new ArrayList<>(List.of("virsh", "-q", "-c", uri));
     argv.addAll(List.of(args));
     try {
       return Commands.run(argv, Duration.ofSeconds(60)).out().strip();

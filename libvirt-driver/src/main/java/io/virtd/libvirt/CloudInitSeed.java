@@ -286,12 +286,17 @@ final class CloudInitSeed {
    * name virtd gives seeds, never through a symbolic link; one already gone is fine.
    */
   static void delete(Path iso, String name) throws IOException {
-    if (!iso.isAbsolute() || !iso.getFileName().equals(isoPath(Path.of("/"), name).getFileName())) {
+    if (!named(iso, name)) {
       return; // not a name virtd gives a seed: not one of ours, whatever the mark says
     }
     if (Files.isRegularFile(iso, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       Files.deleteIfExists(iso);
     }
+  }
+
+  /** Whether {@code iso} is an absolute path by the name virtd gives guest {@code name}'s seed. */
+  static boolean named(Path iso, String name) {
+    return iso.isAbsolute() && iso.getFileName().equals(isoPath(Path.of("/"), name).getFileName());
   }
 
   private static Element cdrom(

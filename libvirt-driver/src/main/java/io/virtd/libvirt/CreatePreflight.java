@@ -16,9 +16,9 @@ import java.util.Optional;
 /**
  * The files a new guest's manifest names ({@code xml_file}, {@code image}, {@code virt_path},
  * {@code boot_location}), checked before the plan promises a create. {@code xml_file} is read with
- * the manifest, on this host; the others only for a hypervisor on this host: they are paths of the
- * host libvirt runs on, and for {@code qemu+ssh://other/system} they are not this host's to look
- * at.
+ * the manifest, on this host; the others here only for a hypervisor on this host: they are paths of
+ * the host libvirt runs on, and for {@code qemu+ssh://other/system} they are looked up through
+ * libvirt instead ({@link RemotePreflight}).
  */
 final class CreatePreflight {
   private CreatePreflight() {}

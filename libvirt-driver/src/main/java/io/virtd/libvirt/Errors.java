@@ -116,4 +116,11 @@ final class Errors {
   private static boolean isRpc(ErrorDomain d) {
     return d == ErrorDomain.VIR_FROM_RPC || d == ErrorDomain.VIR_FROM_REMOTE;
   }
+
+  /** Throws {@code e} again when the connection is lost: that is no refusal by the guest. */
+  static void rethrowIfLost(LibvirtException e) throws LibvirtException {
+    if (connectionLost(e)) {
+      throw e;
+    }
+  }
 }

@@ -70,11 +70,18 @@ final class GuestStorage {
       return cloneFrom(spec, storage, storageDir, conn, made, size, mode);
     }
     if (spec.isSet(Field.IMAGE)) {
-      Path image;
-      try {
-        image = VirtPath.baseImage(Path.of(spec.string(Field.IMAGE).get()));
-      } catch (VirtPath.Refused e) {
-        throw terminal(e.getMessage());
+      Path image = Path.of(spec.string(Field.IMAGE).get());
+      if (storage.remote()) { // the hypervisor's file: libvirt finds it or says why not
+        Optional<String> problem = RemotePreflight.imageProblem(conn, image);
+        if (problem.isPresent()) {
+          throw terminal(problem.get());
+        }
+      } else {
+        try {
+          image = VirtPath.baseImage(image);
+        } catch (VirtPath.Refused e) {
+          throw terminal(e.getMessage());
+        }
       }
       Storage.Volume base = storage.describe(image);
       refuseSmaller(size, base, "the image " + base.path());
@@ -87,6 +94,9 @@ final class GuestStorage {
       marked.put(Marks.IMAGE_MODE, mode);
       marked.put(Marks.DISK, v.path());
       return prepared(v, marked, made);
+    }
+    if (spec.isSet(Field.VIRT_PATH) && storage.remote()) {
+      throw terminal("`virt_path` is not supported on a remote hypervisor");
     }
     if (spec.isSet(Field.VIRT_PATH)) {
       Path p = Path.of(spec.string(Field.VIRT_PATH).get());
@@ -160,7 +170,7 @@ final class GuestStorage {
       throw e;
     }
     try {
-      RunState s = LibvirtDriver.state(base.getInfo().state);
+      RunState s = Domains.state(base.getInfo().state);
       if (s != RunState.SHUTOFF) {
         throw new DriverException(
             Kind.CONFLICT,

@@ -53,13 +53,24 @@ final class Storage {
   private final Connect conn;
   private final BeforeCreate before;
 
+  /**
+   * The hypervisor is another machine ({@link LibvirtDriver#isRemote}): what is there is asked of
+   * libvirt only, never of this machine's file system.
+   */
+  private final boolean remote;
+
   Storage(Connect conn) {
-    this(conn, planned -> {});
+    this(conn, planned -> {}, false);
   }
 
-  Storage(Connect conn, BeforeCreate before) {
+  Storage(Connect conn, BeforeCreate before, boolean remote) {
     this.conn = conn;
     this.before = before;
+    this.remote = remote;
+  }
+
+  boolean remote() {
+    return remote;
   }
 
   // --- pure: names and XML
@@ -148,6 +159,9 @@ final class Storage {
       throws LibvirtException, DriverException {
     Path want = dir.toAbsolutePath().normalize();
     StoragePool found = findPool(want);
+    if (found == null && remote) {
+      return definedOnHypervisor(want, build);
+    }
     if (found == null) {
       if (!build && !Files.isDirectory(want)) {
         throw new DriverException(Kind.TERMINAL, "libvirt: no directory " + want);
@@ -164,7 +178,37 @@ final class Storage {
     return found;
   }
 
-  private StoragePool findPool(Path dir) throws LibvirtException {
+  /**
+   * A pool defined for {@code dir} on a remote hypervisor, where only libvirt can tell whether the
+   * directory exists: started as it is; when that fails, made first ({@code build}), or else the
+   * definition is taken back and the directory reported missing.
+   */
+  private StoragePool definedOnHypervisor(Path dir, boolean build)
+      throws LibvirtException, DriverException {
+    StoragePool p = conn.storagePoolDefineXML(poolXml(poolName(dir), dir), 0);
+    try {
+      p.create(0);
+    } catch (LibvirtException e) {
+      if (!build) {
+        try {
+          p.undefine();
+        } finally {
+          p.free();
+        }
+        throw new DriverException(
+            Kind.TERMINAL,
+            "libvirt: no directory " + dir + " on the hypervisor: " + Errors.message(e),
+            e);
+      }
+      p.build(0); // the directory is missing: a dir pool's build makes it
+      p.create(0);
+    }
+    p.setAutostart(1);
+    return p;
+  }
+
+  /** The directory pool whose target is {@code dir}, in any state; null when there is none. */
+  StoragePool findPool(Path dir) throws LibvirtException {
     List<String> names = new ArrayList<>(List.of(conn.listStoragePools()));
     names.addAll(List.of(conn.listDefinedStoragePools()));
     for (String n : names) {
@@ -191,7 +235,7 @@ final class Storage {
   /** The volume of an existing file, putting a pool on its directory if libvirt knows none. */
   Volume describe(Path file) throws LibvirtException, DriverException {
     Path abs = file.toAbsolutePath().normalize();
-    if (!Files.isRegularFile(abs)) {
+    if (!remote && !Files.isRegularFile(abs)) {
       throw new DriverException(Kind.TERMINAL, "libvirt: no image file " + abs);
     }
     StorageVol v =
@@ -200,9 +244,16 @@ final class Storage {
     if (v == null) {
       StoragePool pool = poolFor(abs.getParent(), false);
       pool.refresh(0);
-      v = pool.storageVolLookupByName(abs.getFileName().toString());
+      v =
+          orMissing(
+              () -> pool.storageVolLookupByName(abs.getFileName().toString()),
+              ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+      if (v == null) {
+        throw new DriverException(
+            Kind.TERMINAL, "libvirt: no image file " + abs + " on the hypervisor");
+      }
     }
-    return volume(v);
+    return created(v);
   }
 
   private static Volume volume(StorageVol v) throws LibvirtException {
@@ -253,12 +304,12 @@ final class Storage {
     return created(v);
   }
 
-  private interface Lookup<T> {
+  interface Lookup<T> {
     T get() throws LibvirtException;
   }
 
   /** What {@code lookup} finds, or null when libvirt answers {@code missing}; other errors pass. */
-  private static <T> T orMissing(Lookup<T> lookup, ErrorNumber missing) throws LibvirtException {
+  static <T> T orMissing(Lookup<T> lookup, ErrorNumber missing) throws LibvirtException {
     try {
       return lookup.get();
     } catch (LibvirtException e) {
@@ -279,6 +330,15 @@ final class Storage {
    */
   private StorageVol making(StoragePool pool, Path dir, String name, VolumeCall call)
       throws LibvirtException, DriverException {
+    if (remote) { // the intent record cannot look at the hypervisor's files: libvirt does
+      refreshQuietly(pool);
+      StorageVol there =
+          orMissing(() -> pool.storageVolLookupByName(name), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
+      if (there != null) {
+        there.free();
+        throw exists(dir.toAbsolutePath().normalize().resolve(name), null);
+      }
+    }
     before.volume(
         new Marks.Volume(
             pool.getName(), name, dir.toAbsolutePath().normalize().resolve(name).toString()));
@@ -289,25 +349,43 @@ final class Storage {
       if (err == null || err.getCode() != ErrorNumber.VIR_ERR_STORAGE_VOL_EXIST) {
         throw e;
       }
-      Path file = dir.toAbsolutePath().normalize().resolve(name);
-      String whose;
-      try {
-        List<String> users = guestsUsing(Set.of(file.toString()), null);
-        whose =
-            users.isEmpty()
-                ? "; no guest uses it: if a create that was cut off left it, remove it (virsh"
-                    + " vol-delete "
-                    + file
-                    + ") and apply again, or name it in `virt_path` to use it"
-                : ": it is the disk of " + String.join(", ", users);
-      } catch (LibvirtException listing) {
-        whose = "; the guests using it could not be listed: " + Errors.message(listing);
-      }
-      throw new DriverException(
-          Kind.TERMINAL,
-          "libvirt: " + file + " exists already and virtd never overwrites a disk" + whose,
-          e);
+      throw exists(dir.toAbsolutePath().normalize().resolve(name), e);
     }
+  }
+
+  /**
+   * Has libvirt look at the pool's directory again, for files made outside libvirt. A pool with a
+   * volume being made (a copy under way) refuses; what libvirt knows already is then the answer,
+   * and a file it does not know still fails the creation of a volume by that name.
+   */
+  static void refreshQuietly(StoragePool pool) {
+    try {
+      pool.refresh(0);
+    } catch (LibvirtException e) {
+      org.slf4j.LoggerFactory.getLogger(Storage.class)
+          .debug("a pool was not refreshed: {}", Errors.message(e));
+    }
+  }
+
+  /** A volume virtd was to make is there already; the error says whose disk it is. */
+  private DriverException exists(Path file, LibvirtException cause) {
+    String whose;
+    try {
+      List<String> users = guestsUsing(Set.of(file.toString()), null);
+      whose =
+          users.isEmpty()
+              ? "; no guest uses it: if a create that was cut off left it, remove it (virsh"
+                  + " vol-delete "
+                  + file
+                  + ") and apply again, or name it in `virt_path` to use it"
+              : ": it is the disk of " + String.join(", ", users);
+    } catch (LibvirtException listing) {
+      whose = "; the guests using it could not be listed: " + Errors.message(listing);
+    }
+    return new DriverException(
+        Kind.TERMINAL,
+        "libvirt: " + file + " exists already and virtd never overwrites a disk" + whose,
+        cause);
   }
 
   /**

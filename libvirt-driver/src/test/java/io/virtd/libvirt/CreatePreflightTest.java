@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The files a new guest's manifest names are checked at plan time on a local hypervisor, each
- * problem at the key's FILE:LINE:COL in plain words; a remote hypervisor's paths are not looked at.
+ * problem at the key's FILE:LINE:COL in plain words; a remote hypervisor's paths are not looked at
+ * on this machine but through libvirt.
  */
 class CreatePreflightTest {
   @TempDir Path dir;
@@ -85,6 +86,33 @@ class CreatePreflightTest {
     VmSpec s = spec("image: nofile.qcow2\n");
     assertEquals(List.of(), CreatePreflight.problems(s, "qemu+ssh://other/system"));
     assertEquals(1, CreatePreflight.problems(s, "qemu:///system").size());
+  }
+
+  @Test
+  void onARemoteHypervisorTheImageIsLookedUpThroughLibvirtAndVirtPathIsRefused() throws Exception {
+    String uri = "qemu+ssh://hv01/system";
+    org.libvirt.Connect c = new org.libvirt.Connect("test:///default");
+    try {
+      VmSpec image = spec("image: /default-pool/nofile.qcow2\nboot_location: /srv/kernel\n");
+      assertEquals(
+          List.of(
+              m()
+                  + ":4:1: `boot_location` is not supported on a remote hypervisor ("
+                  + uri
+                  + "): what it names can only be examined on the hypervisor itself; use `image`"
+                  + " or `disk_size`, which virtd makes through libvirt",
+              m()
+                  + ":3:1: no image file at `image` /default-pool/nofile.qcow2 on the"
+                  + " hypervisor: no such file"),
+          RemotePreflight.problems(image, uri, c));
+      VmSpec virtPath = spec("virt_path: /srv/disk.img\n");
+      assertEquals(1, RemotePreflight.problems(virtPath, uri, c).size());
+      assertEquals(
+          java.util.Optional.of("`image` /etc/shadow is under /etc: never a guest's disk"),
+          RemotePreflight.imageProblem(c, Path.of("/etc/shadow")));
+    } finally {
+      c.close();
+    }
   }
 
   @Test
