@@ -104,7 +104,9 @@ final class RemotePreflight {
     try {
       if (pool == null) {
         try {
-          pool = c.storagePoolCreateXML(Storage.poolXml(Storage.poolName(dir) + "-probe", dir), 0);
+          pool =
+              c.storagePoolCreateXML(
+                  StorageXml.poolXml(StorageXml.poolName(dir) + "-probe", dir), 0);
           transientPool = true;
         } catch (LibvirtException e) {
           return new Probe(false, Optional.empty()); // a dir pool starts on existing directories

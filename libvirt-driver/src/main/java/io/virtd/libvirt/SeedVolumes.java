@@ -63,7 +63,7 @@ final class SeedVolumes {
         }
         StorageVol v =
             pool.storageVolCreateXML(
-                Storage.volumeXml(name, "raw", bytes.length, Optional.empty()), 0);
+                StorageXml.volumeXml(name, "raw", bytes.length, Optional.empty()), 0);
         try {
           upload(c, v, bytes);
         } finally {

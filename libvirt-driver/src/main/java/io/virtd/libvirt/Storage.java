@@ -2,13 +2,9 @@ package io.virtd.libvirt;
 
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.DriverException.Kind;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -18,8 +14,6 @@ import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 import org.libvirt.StoragePool;
 import org.libvirt.StorageVol;
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
 
 /**
  * Disks through libvirt's storage API: every file virtd creates is a volume of a directory pool, so
@@ -73,71 +67,6 @@ final class Storage {
     return remote;
   }
 
-  // --- pure: names and XML
-
-  /**
-   * The pool name virtd gives a directory: {@code virtd-} + the last path element + a hash of the
-   * whole path, so two directories with the same last element (two test suites, two hosts' layouts)
-   * never share a pool.
-   */
-  static String poolName(Path dir) {
-    Path abs = dir.toAbsolutePath().normalize();
-    Path last = abs.getFileName();
-    String tail = last == null ? "root" : last.toString().replaceAll("[^A-Za-z0-9_.-]", "_");
-    if (tail.length() > 32) {
-      tail = tail.substring(0, 32);
-    }
-    return "virtd-" + tail + "-" + sha256(abs.toString()).substring(0, 10);
-  }
-
-  static String poolXml(String name, Path dir) {
-    Document doc = Dom.newDocument();
-    Element pool = doc.createElement("pool");
-    pool.setAttribute("type", "dir");
-    doc.appendChild(pool);
-    Dom.text(pool, "name", name);
-    Dom.text(Dom.child(pool, "target"), "path", dir.toAbsolutePath().normalize().toString());
-    return Dom.serialize(doc);
-  }
-
-  /**
-   * A file volume's XML: {@code name}, capacity in bytes, format, and for an overlay the backing
-   * image. Allocation 0: new disks are sparse, whatever the format.
-   */
-  static String volumeXml(
-      String name, String format, long capacityBytes, Optional<Backing> backing) {
-    Document doc = Dom.newDocument();
-    Element vol = doc.createElement("volume");
-    vol.setAttribute("type", "file");
-    doc.appendChild(vol);
-    Dom.text(vol, "name", name);
-    Dom.text(vol, "capacity", Long.toString(capacityBytes)).setAttribute("unit", "bytes");
-    Dom.text(vol, "allocation", "0").setAttribute("unit", "bytes");
-    Dom.child(Dom.child(vol, "target"), "format").setAttribute("type", format);
-    backing.ifPresent(
-        b -> {
-          Element bs = Dom.child(vol, "backingStore");
-          Dom.text(bs, "path", b.path());
-          Dom.child(bs, "format").setAttribute("type", b.format());
-        });
-    return Dom.serialize(doc);
-  }
-
-  /** The format a volume's XML names ({@code raw} when it names none, as libvirt assumes). */
-  static String formatOf(String volumeXml) {
-    Element target = Dom.first(Dom.parse(volumeXml).getDocumentElement(), "target");
-    Element format = target == null ? null : Dom.first(target, "format");
-    return format == null || format.getAttribute("type").isEmpty()
-        ? "raw"
-        : format.getAttribute("type");
-  }
-
-  static String targetPath(String poolXml) {
-    Element target = Dom.first(Dom.parse(poolXml).getDocumentElement(), "target");
-    Element path = target == null ? null : Dom.first(target, "path");
-    return path == null ? "" : path.getTextContent().strip();
-  }
-
   /** Capacity in whole GiB, rounded down: a disk "is" {@code disk_size} N once it holds N GiB. */
   static long wholeGiB(long bytes) {
     return bytes / GIB;
@@ -166,7 +95,7 @@ final class Storage {
       if (!build && !Files.isDirectory(want)) {
         throw new DriverException(Kind.TERMINAL, "libvirt: no directory " + want);
       }
-      found = conn.storagePoolDefineXML(poolXml(poolName(want), want), 0);
+      found = conn.storagePoolDefineXML(StorageXml.poolXml(StorageXml.poolName(want), want), 0);
       if (build && !Files.isDirectory(want)) {
         found.build(0); // a dir pool's build makes the directory; never run on an existing one
       }
@@ -185,7 +114,7 @@ final class Storage {
    */
   private StoragePool definedOnHypervisor(Path dir, boolean build)
       throws LibvirtException, DriverException {
-    StoragePool p = conn.storagePoolDefineXML(poolXml(poolName(dir), dir), 0);
+    StoragePool p = conn.storagePoolDefineXML(StorageXml.poolXml(StorageXml.poolName(dir), dir), 0);
     try {
       p.create(0);
     } catch (LibvirtException e) {
@@ -220,7 +149,7 @@ final class Storage {
       }
       String xml = p.getXMLDesc(0);
       if (Dom.parse(xml).getDocumentElement().getAttribute("type").equals("dir")) {
-        String t = targetPath(xml);
+        String t = StorageXml.targetPath(xml);
         if (!t.isEmpty() && Path.of(t).normalize().equals(dir)) {
           return p;
         }
@@ -260,7 +189,11 @@ final class Storage {
     StoragePool p = v.storagePoolLookupByVolume();
     try {
       return new Volume(
-          p.getName(), v.getName(), v.getPath(), formatOf(v.getXMLDesc(0)), v.getInfo().capacity);
+          p.getName(),
+          v.getName(),
+          v.getPath(),
+          StorageXml.formatOf(v.getXMLDesc(0)),
+          v.getInfo().capacity);
     } finally {
       p.free();
     }
@@ -270,7 +203,7 @@ final class Storage {
   Volume blank(Path dir, boolean build, String name, long bytes)
       throws LibvirtException, DriverException {
     StoragePool pool = poolFor(dir, build);
-    String xml = volumeXml(name, "qcow2", bytes, Optional.empty());
+    String xml = StorageXml.volumeXml(name, "qcow2", bytes, Optional.empty());
     return created(making(pool, dir, name, () -> pool.storageVolCreateXML(xml, 0)));
   }
 
@@ -280,7 +213,8 @@ final class Storage {
     StoragePool pool = poolFor(dir, true);
     long capacity = Math.max(bytes, base.capacity());
     String xml =
-        volumeXml(name, "qcow2", capacity, Optional.of(new Backing(base.path(), base.format())));
+        StorageXml.volumeXml(
+            name, "qcow2", capacity, Optional.of(new Backing(base.path(), base.format())));
     return created(making(pool, dir, name, () -> pool.storageVolCreateXML(xml, 0)));
   }
 
@@ -292,7 +226,7 @@ final class Storage {
     StorageVol source = from.storageVolLookupByName(base.name());
     StorageVol v;
     try {
-      String xml = volumeXml(name, base.format(), base.capacity(), Optional.empty());
+      String xml = StorageXml.volumeXml(name, base.format(), base.capacity(), Optional.empty());
       v = making(pool, dir, name, () -> pool.storageVolCreateXMLFrom(xml, source, 0));
     } finally {
       source.free();
@@ -414,52 +348,6 @@ final class Storage {
     return users;
   }
 
-  /**
-   * What a domain's disks read, from its XML: the {@code file} or {@code dev} of every {@code
-   * <source>} under a {@code <disk>} (its backing chain and a block copy's mirror included), and
-   * the storage volumes named by pool and volume.
-   */
-  record DiskRefs(Set<String> paths, Set<Marks.Volume> volumes) {
-    DiskRefs {
-      paths = Set.copyOf(paths);
-      volumes = Set.copyOf(volumes);
-    }
-
-    static DiskRefs of(String domainXml) {
-      Set<String> paths = new java.util.LinkedHashSet<>();
-      Set<Marks.Volume> volumes = new java.util.LinkedHashSet<>();
-      Element domain = Dom.parse(domainXml).getDocumentElement();
-      Element devices = Dom.first(domain, "devices");
-      for (Element disk : devices == null ? List.<Element>of() : Dom.children(devices, "disk")) {
-        var sources = disk.getElementsByTagName("source");
-        for (int i = 0; i < sources.getLength(); i++) {
-          Element src = (Element) sources.item(i);
-          if (src.getNamespaceURI() != null) {
-            continue;
-          }
-          for (String attr : List.of("file", "dev")) {
-            if (!src.getAttribute(attr).isEmpty()) {
-              paths.add(src.getAttribute(attr));
-            }
-          }
-          if (!src.getAttribute("pool").isEmpty() && !src.getAttribute("volume").isEmpty()) {
-            volumes.add(new Marks.Volume(src.getAttribute("pool"), src.getAttribute("volume"), ""));
-          }
-        }
-      }
-      return new DiskRefs(paths, volumes);
-    }
-  }
-
-  /** The path of a volume's backing file, from the volume's XML, if it has one. */
-  static Optional<String> backingPath(String volumeXml) {
-    Element bs = Dom.first(Dom.parse(volumeXml).getDocumentElement(), "backingStore");
-    Element path = bs == null ? null : Dom.first(bs, "path");
-    return path == null || path.getTextContent().isBlank()
-        ? Optional.empty()
-        : Optional.of(path.getTextContent().strip());
-  }
-
   private boolean usesAny(DiskRefs refs, Set<String> paths) throws LibvirtException {
     List<String> starts = new ArrayList<>(refs.paths());
     for (Marks.Volume v : refs.volumes()) {
@@ -516,7 +404,7 @@ final class Storage {
     }
     try {
       String xml = orMissing(() -> v.getXMLDesc(0), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
-      return xml == null ? null : backingPath(xml).orElse(null);
+      return xml == null ? null : StorageXml.backingPath(xml).orElse(null);
     } finally {
       v.free();
     }
@@ -591,16 +479,6 @@ final class Storage {
       }
     } finally {
       p.free();
-    }
-  }
-
-  private static String sha256(String s) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

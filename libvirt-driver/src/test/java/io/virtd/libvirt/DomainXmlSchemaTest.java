@@ -141,15 +141,16 @@ class DomainXmlSchemaTest {
   @Test
   void volumeAndPoolXmlAreValid() throws Exception {
     validate(
-        Storage.volumeXml(
+        StorageXml.volumeXml(
             "a.qcow2",
             "qcow2",
             1L << 30,
             java.util.Optional.of(new Storage.Backing("/base/b.raw", "raw"))),
         "storagevol");
-    validate(Storage.volumeXml("b.raw", "raw", 1L << 30, java.util.Optional.empty()), "storagevol");
     validate(
-        Storage.poolXml("virtd-images-0123456789", Path.of("/var/lib/virtd/images")),
+        StorageXml.volumeXml("b.raw", "raw", 1L << 30, java.util.Optional.empty()), "storagevol");
+    validate(
+        StorageXml.poolXml("virtd-images-0123456789", Path.of("/var/lib/virtd/images")),
         "storagepool");
   }
 

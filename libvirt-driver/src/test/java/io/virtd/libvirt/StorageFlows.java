@@ -74,7 +74,7 @@ final class StorageFlows {
       for (String n : names) {
         StoragePool p = c.storagePoolLookupByName(n);
         try {
-          String target = Storage.targetPath(p.getXMLDesc(0));
+          String target = StorageXml.targetPath(p.getXMLDesc(0));
           if (!target.isEmpty() && Path.of(target).startsWith(root)) {
             if (p.isActive() == 1) {
               p.destroy();

@@ -20,7 +20,7 @@ class StorageTest {
   @Test
   void overlayVolumeNamesItsBackingImageAndFormat() {
     String xml =
-        Storage.volumeXml(
+        StorageXml.volumeXml(
             "web01.qcow2",
             "qcow2",
             10 * Storage.GIB,
@@ -42,13 +42,13 @@ class StorageTest {
             + "<capacity unit=\"bytes\">1073741824</capacity>"
             + "<allocation unit=\"bytes\">0</allocation>"
             + "<target><format type=\"qcow2\"/></target></volume>",
-        Storage.volumeXml("db01.qcow2", "qcow2", Storage.GIB, Optional.empty()));
+        StorageXml.volumeXml("db01.qcow2", "qcow2", Storage.GIB, Optional.empty()));
   }
 
   @Test
   void namesAndPathsCannotAddElements() {
     String xml =
-        Storage.volumeXml(
+        StorageXml.volumeXml(
             "a<b>&c", "raw", 1, Optional.of(new Storage.Backing("/x/</path><y>", "raw")));
     assertTrue(xml.contains("<name>a&lt;b&gt;&amp;c</name>"), xml);
     assertTrue(xml.contains("<path>/x/&lt;/path&gt;&lt;y&gt;</path>"), xml);
@@ -59,29 +59,30 @@ class StorageTest {
     assertEquals(
         "<pool type=\"dir\"><name>virtd-images-x</name>"
             + "<target><path>/var/lib/virtd/images</path></target></pool>",
-        Storage.poolXml("virtd-images-x", Path.of("/var/lib/virtd/./images/")));
+        StorageXml.poolXml("virtd-images-x", Path.of("/var/lib/virtd/./images/")));
   }
 
   @Test
   void poolNamesDifferForDirectoriesWithTheSameLastElement() {
-    String a = Storage.poolName(Path.of("/var/lib/virtd/images"));
-    String b = Storage.poolName(Path.of("/srv/test/images"));
+    String a = StorageXml.poolName(Path.of("/var/lib/virtd/images"));
+    String b = StorageXml.poolName(Path.of("/srv/test/images"));
     assertTrue(a.matches("virtd-images-[0-9a-f]{10}"), a);
     assertNotEquals(a, b);
-    assertEquals(a, Storage.poolName(Path.of("/var/lib/virtd/images/")));
-    assertTrue(Storage.poolName(Path.of("/srv/a b")).matches("virtd-a_b-[0-9a-f]{10}"));
+    assertEquals(a, StorageXml.poolName(Path.of("/var/lib/virtd/images/")));
+    assertTrue(StorageXml.poolName(Path.of("/srv/a b")).matches("virtd-a_b-[0-9a-f]{10}"));
   }
 
   @Test
   void formatAndTargetAreReadBack() {
     assertEquals(
         "qcow2",
-        Storage.formatOf(
+        StorageXml.formatOf(
             "<volume><name>x</name><target><path>/p</path><format type='qcow2'/></target></volume>"));
-    assertEquals("raw", Storage.formatOf("<volume><target><path>/p</path></target></volume>"));
+    assertEquals("raw", StorageXml.formatOf("<volume><target><path>/p</path></target></volume>"));
     assertEquals(
         "/var/lib/x",
-        Storage.targetPath("<pool type='dir'><target><path> /var/lib/x </path></target></pool>"));
+        StorageXml.targetPath(
+            "<pool type='dir'><target><path> /var/lib/x </path></target></pool>"));
   }
 
   @Test
@@ -108,7 +109,7 @@ class StorageTest {
           </devices>
         </domain>
         """;
-    Storage.DiskRefs refs = Storage.DiskRefs.of(xml);
+    DiskRefs refs = DiskRefs.of(xml);
     assertEquals(
         java.util.Set.of(
             "/var/lib/virtd/images/it's.qcow2",
@@ -125,15 +126,15 @@ class StorageTest {
   void aVolumesBackingFileIsReadWithAnXmlParser() {
     assertEquals(
         Optional.of("/var/lib/virtd/base/it's \"b\".qcow2"),
-        Storage.backingPath(
+        StorageXml.backingPath(
             "<volume type=\"file\"><name>x</name><backingStore>\n  <path>"
                 + "/var/lib/virtd/base/it&apos;s &quot;b&quot;.qcow2</path>\n"
                 + "<format type='qcow2'/></backingStore></volume>"));
     assertEquals(
         Optional.empty(),
-        Storage.backingPath("<volume><name>x</name><target><path>/p</path></target></volume>"));
+        StorageXml.backingPath("<volume><name>x</name><target><path>/p</path></target></volume>"));
     assertEquals(
-        Optional.empty(), Storage.backingPath("<volume><name>x</name><backingStore/></volume>"));
+        Optional.empty(), StorageXml.backingPath("<volume><name>x</name><backingStore/></volume>"));
   }
 
   @Test
