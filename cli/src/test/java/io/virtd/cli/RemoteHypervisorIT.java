@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * hypervisor lacks is a plan error at its key.
  */
 class RemoteHypervisorIT {
-  final String prefix = "vdra-rh-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  final String prefix = "virtd-it-rh-" + UUID.randomUUID().toString().substring(0, 8) + "-";
   final Path root = Path.of("/var/lib/virtd-test", prefix);
   Path ssh;
   Path base;
@@ -227,7 +227,7 @@ class RemoteHypervisorIT {
     Path err = root.resolve("err");
     String java = ProcessHandle.current().info().command().orElse("java");
     String script =
-        "mount -t tmpfs vdra-hidden \"$1\" && mount -t tmpfs vdra-hidden \"$2\" && shift 2"
+        "mount -t tmpfs virtd-hidden \"$1\" && mount -t tmpfs virtd-hidden \"$2\" && shift 2"
             + " && test -z \"$(ls -A "
             + base
             + ")\" && exec \"$@\"";
