@@ -104,6 +104,17 @@ final class DaemonCommands {
         out.println(reply.toPrettyString());
         return exit;
       }
+      JsonNode store = reply.path("store");
+      if (store.isObject()) {
+        out.printf(
+            "store %s: %s since %s%s%n",
+            store.path("name").asText(),
+            store.path("up").asBoolean() ? "up" : "DOWN",
+            store.path("since").asText(),
+            store.path("error").isTextual()
+                ? " (" + SafeText.of(store.path("error").asText()) + ")"
+                : "");
+      }
       for (JsonNode d : reply.path("drivers")) {
         out.printf(
             "driver %s %s: %s since %s%s%n",

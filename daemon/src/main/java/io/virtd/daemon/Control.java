@@ -15,6 +15,7 @@ public final class Control implements ControlServer.Handler {
   private final Reconciler reconciler;
   private final Consumer<String> enqueue;
   private final Supplier<Collection<DriverHealth.State>> drivers;
+  private Supplier<java.util.Optional<ObjectNode>> storeState = java.util.Optional::empty;
 
   public Control(DesiredStore store, Reconciler reconciler, Consumer<String> enqueue) {
     this(store, reconciler, enqueue, List::of);
@@ -29,6 +30,12 @@ public final class Control implements ControlServer.Handler {
     this.reconciler = reconciler;
     this.enqueue = enqueue;
     this.drivers = drivers;
+  }
+
+  /** Where the desired state comes from, when it is a store that can be down (etcd). */
+  Control showingStore(Supplier<java.util.Optional<ObjectNode>> state) {
+    this.storeState = state;
+    return this;
   }
 
   /** One guest as {@code virtctl status --json} shows it (the HTTP API shows the same). */
@@ -73,6 +80,7 @@ public final class Control implements ControlServer.Handler {
     List<String> targets = names.isEmpty() ? List.copyOf(store.names()) : names;
     switch (cmd) {
       case "status" -> {
+        storeState.get().ifPresent(st -> reply.set("store", st));
         ArrayNode driverStates = reply.putArray("drivers");
         drivers
             .get()

@@ -92,6 +92,15 @@ public final class Virtd implements Callable<Integer> {
   /** The status page, API and metrics; empty with {@code http.listen: off}. */
   private Optional<HttpEndpoint> http = Optional.empty();
 
+  /** Fleet mode's connection to etcd; null in directory mode. */
+  private Fleet fleet;
+
+  /** What this host's key in etcd says; set by each run. */
+  private final AtomicReference<java.util.function.Supplier<ObjectNode>> hostValue =
+      new AtomicReference<>(() -> ControlServer.JSON.createObjectNode());
+
+  private final Instant started = Instant.now();
+
   private int runs; // configurations run so far: the first started, the others reloaded
 
   /** What the last run knew of its drivers: status shows it until a reloaded run checks. */
@@ -118,8 +127,16 @@ public final class Virtd implements Callable<Integer> {
     ControlServer control = null;
     try {
       while (true) {
-        if (store == null || !store.dir().equals(cfg.manifests())) {
-          store = new DesiredStore(cfg.manifests(), SETTLE);
+        if (store == null || !sameSource(cfg)) {
+          Optional<DesiredStore> next = openStore(cfg);
+          if (next.isEmpty()) {
+            if (store == null) {
+              return 1;
+            }
+            log.error("keeping the running store");
+          } else {
+            store = next.get();
+          }
         }
         if (control == null || !control.path().equals(cfg.socket())) {
           if (control != null) {
@@ -148,7 +165,126 @@ public final class Virtd implements Callable<Integer> {
         control.close();
       }
       http.ifPresent(HttpEndpoint::close);
+      closeFleet();
     }
+  }
+
+  /** Fleet mode: the etcd client, the agent that keeps this host's keys, its desired documents. */
+  private record Fleet(
+      Config.Store cfg,
+      String host,
+      io.etcd.jetcd.Client client,
+      io.virtd.fleet.FleetAgent agent,
+      EtcdSource source) {}
+
+  /** Whether the running store reads what {@code cfg} says. */
+  private boolean sameSource(Config cfg) {
+    if (fleet == null) {
+      return cfg.store().isEmpty() && runs > 0 && manifestsRead.equals(cfg.manifests());
+    }
+    return cfg.store().equals(Optional.of(fleet.cfg())) && cfg.host().equals(fleet.host());
+  }
+
+  private Path manifestsRead = Path.of("");
+
+  /** The store {@code cfg} names; empty (logged) when it cannot be used. */
+  private Optional<DesiredStore> openStore(Config cfg) {
+    if (cfg.store().isEmpty()) {
+      closeFleet();
+      manifestsRead = cfg.manifests();
+      return Optional.of(new DesiredStore(cfg.manifests(), SETTLE));
+    }
+    Config.Store st = cfg.store().get();
+    io.etcd.jetcd.Client client;
+    try {
+      client = io.virtd.fleet.EtcdClients.open(st);
+    } catch (io.virtd.fleet.EtcdClients.Refused e) {
+      log.error("{}: {}", config, e.getMessage());
+      return Optional.empty();
+    }
+    closeFleet();
+    AtomicReference<EtcdSource> source = new AtomicReference<>();
+    io.virtd.fleet.FleetAgent agent =
+        new io.virtd.fleet.FleetAgent(
+            client,
+            new io.virtd.fleet.FleetKeys(st.prefix()),
+            cfg.host(),
+            () -> hostValue.get().get(),
+            () -> {
+              EtcdSource s = source.get();
+              if (s != null) {
+                s.changed();
+              }
+            },
+            clock);
+    source.set(new EtcdSource(agent));
+    fleet = new Fleet(st, cfg.host(), client, agent, source.get());
+    log.info(
+        "fleet host {}: desired state from etcd {} under {}",
+        cfg.host(),
+        String.join(",", st.endpoints()),
+        st.prefix());
+    agent.start(Duration.ofSeconds(10));
+    return Optional.of(new DesiredStore(source.get()));
+  }
+
+  private void closeFleet() {
+    if (fleet != null) {
+      fleet.agent().close();
+      fleet.client().close();
+      fleet.source().discard();
+      fleet = null;
+    }
+  }
+
+  /** The store's state for {@code virtctl status}; empty in directory mode. */
+  private Optional<ObjectNode> storeState() {
+    Fleet f = fleet;
+    if (f == null) {
+      return Optional.empty();
+    }
+    ObjectNode o = ControlServer.JSON.createObjectNode();
+    o.put("name", "etcd:" + f.host());
+    o.put("up", f.agent().up());
+    o.put("since", f.agent().since().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    o.put("error", f.agent().lastError().orElse(null));
+    return Optional.of(o);
+  }
+
+  /** This host's key in etcd: version, start, last full pass, drivers, guests by state. */
+  private ObjectNode hostJson(Reconciler reconciler, DriverHealth health) {
+    ObjectNode h = ControlServer.JSON.createObjectNode();
+    h.put("version", Version.get());
+    h.put("started", started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    h.put(
+        "last_full_pass",
+        metrics
+            .lastFullPass()
+            .map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
+            .orElse(null));
+    var drivers = h.putArray("drivers");
+    health
+        .states()
+        .values()
+        .forEach(d -> drivers.addObject().put("target", d.target().label()).put("up", d.up()));
+    ObjectNode counts = h.putObject("guests");
+    for (String k : List.of("converged", "pending", "failed", "held")) {
+      counts.put(k, 0);
+    }
+    reconciler
+        .status()
+        .values()
+        .forEach(
+            g -> {
+              String k =
+                  g.held()
+                      ? "held"
+                      : g.lastError().isPresent()
+                          ? "failed"
+                          : g.state().equals("in sync") ? "converged" : "pending";
+              counts.put(k, counts.path(k).asInt() + 1);
+            });
+    return h;
   }
 
   /**
@@ -267,7 +403,7 @@ public final class Virtd implements Callable<Integer> {
               log.warn(
                   "{} is another, empty directory now (unmounted?): its {} guest(s) are left as"
                       + " they are and not pruned; remove guests with ensure: absent",
-                  store.dir(),
+                  store.describe(),
                   delta.removed().size());
             }
             delta
@@ -312,11 +448,18 @@ public final class Virtd implements Callable<Integer> {
               driversKnown);
       health.tell(metrics);
       reconciler.onReached(health::reached);
-      try (ManifestWatcher watcher =
-          new ManifestWatcher(cfg.manifests(), SETTLE, reloadManifests)) {
+      store.source().watch(reloadManifests);
+      try (DesiredSource watching = store.source()) {
         // until the next run replaces it, this one answers, also while it drains on SIGHUP
         Control answers =
-            new Control(store, reconciler, queue::add, () -> health.states().values());
+            new Control(store, reconciler, queue::add, () -> health.states().values())
+                .showingStore(this::storeState);
+        hostValue.set(() -> hostJson(reconciler, health));
+        Fleet publishing = fleet;
+        if (publishing != null) {
+          healthThread.scheduleWithFixedDelay(
+              () -> publishStatuses(publishing, reconciler, health), 1, 2, TimeUnit.SECONDS);
+        }
         control.handleWith(answers);
         http.ifPresent(h -> h.serveWith(answers, () -> overdue(schedule)));
         schedulePasses(timer, schedule, fullPass);
@@ -330,7 +473,7 @@ public final class Virtd implements Callable<Integer> {
             "virtd {} {}: manifests {}, owner {}, schedule {}{}, prune {}",
             Version.get(),
             runs++ == 0 ? "started" : "reloaded",
-            cfg.manifests(),
+            store.describe(),
             cfg.owner(),
             schedule.describe(),
             cfg.maintenanceWindow()
@@ -339,7 +482,7 @@ public final class Virtd implements Callable<Integer> {
                 .orElse(""),
             cfg.prune() ? "after " + cfg.pruneGrace() : "off");
         sd.ready();
-        sd.status("watching " + cfg.manifests() + "; full pass " + schedule.describe());
+        sd.status("watching " + store.describe() + "; full pass " + schedule.describe());
         Request r = requests.take();
         if (r == Request.STOP) {
           sd.stopping();
@@ -364,6 +507,23 @@ public final class Virtd implements Callable<Integer> {
     } finally {
       timer.shutdownNow();
       healthThread.shutdownNow();
+    }
+  }
+
+  /** Each guest's status, as {@code virtctl status --json} gives it, written back to etcd. */
+  private static void publishStatuses(Fleet f, Reconciler reconciler, DriverHealth health) {
+    try {
+      java.util.Set<String> down = new java.util.HashSet<>();
+      health.states().values().stream()
+          .filter(d -> !d.up())
+          .forEach(d -> down.add(d.target().label()));
+      Map<String, ObjectNode> out = new java.util.TreeMap<>();
+      reconciler
+          .status()
+          .forEach((n, s) -> out.put(n, Control.guestJson(s, down.contains(s.driver()))));
+      f.agent().publish(out);
+    } catch (RuntimeException e) {
+      log.warn("status for etcd: {}", e.toString());
     }
   }
 
