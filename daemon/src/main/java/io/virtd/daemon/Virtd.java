@@ -276,12 +276,7 @@ public final class Virtd implements Callable<Integer> {
         .values()
         .forEach(
             g -> {
-              String k =
-                  g.held()
-                      ? "held"
-                      : g.lastError().isPresent()
-                          ? "failed"
-                          : g.state().equals("in sync") ? "converged" : "pending";
+              String k = io.virtd.fleet.FleetView.category(Control.guestJson(g));
               counts.put(k, counts.path(k).asInt() + 1);
             });
     return h;

@@ -58,14 +58,20 @@ public final class FleetView {
     }
   }
 
-  static String category(ObjectNode g) {
+  /**
+   * A guest's state in the fleet's counts, from its {@code status --json} entry: held, failed (an
+   * error), converged (in sync, no restart pending) or pending.
+   */
+  public static String category(ObjectNode g) {
     if (g.path("held").asBoolean(false)) {
       return "held";
     }
     if (g.path("last_error").isTextual() && !g.path("last_error").asText().isEmpty()) {
       return "failed";
     }
-    return g.path("state").asText("").equals("in sync") ? "converged" : "pending";
+    return g.path("last_result").asText("").equals("in sync") && g.path("restart_pending").isEmpty()
+        ? "converged"
+        : "pending";
   }
 
   public static List<HostView> read(Client client, FleetKeys keys) throws Exception {
