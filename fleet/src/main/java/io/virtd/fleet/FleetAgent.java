@@ -6,6 +6,8 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
@@ -219,6 +221,24 @@ public final class FleetAgent implements AutoCloseable {
                     () -> thread.execute(() -> onWatchEnded(gen, null))));
   }
 
+  /** Watches again from {@code revision} (tests: a revision compaction has removed). */
+  void rewatchFrom(long revision) {
+    thread.execute(
+        () -> {
+          closeWatch();
+          openWatch(revision);
+        });
+  }
+
+  /** The lease the host key is bound to now (tests). */
+  long leaseId() {
+    try {
+      return thread.submit(() -> leaseId).get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
   private void onEvents(int gen, WatchResponse resp) {
     if (gen != generation) {
       return;
@@ -272,12 +292,7 @@ public final class FleetAgent implements AutoCloseable {
 
   private void ensureLease() throws Exception {
     if (leaseId != 0) {
-      var r =
-          client
-              .getLeaseClient()
-              .keepAliveOnce(leaseId)
-              .get(EtcdClients.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      if (r.getTTL() > 0) {
+      if (renewed()) {
         return;
       }
       log.warn("etcd: the lease of {} was lost; granting a new one", host);
@@ -291,6 +306,23 @@ public final class FleetAgent implements AutoCloseable {
             .getID();
     leaseId = id;
     putHost(JSON.writeValueAsString(hostValue.get()));
+  }
+
+  /** Whether the lease was renewed; false when etcd says it is gone (expired or revoked). */
+  private boolean renewed() throws Exception {
+    try {
+      return client
+              .getLeaseClient()
+              .keepAliveOnce(leaseId)
+              .get(EtcdClients.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .getTTL()
+          > 0;
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   private void putHost(String text) throws Exception {
