@@ -32,14 +32,20 @@ public final class EtcdSource implements DesiredSource {
   private final String origin;
   private Runnable onChange = () -> {};
 
-  public EtcdSource(FleetAgent agent) {
+  /**
+   * @param cache a private directory for the files read (beside the lock directory, so on tmpfs
+   *     under /run by default); emptied now, and re-used by the next daemon
+   */
+  public EtcdSource(FleetAgent agent, Path cache) {
     this.agent = agent;
     this.origin = "etcd:" + agent.host();
+    this.cache = cache;
     try {
-      this.cache =
-          Files.createTempDirectory(
-              "virtd-etcd-",
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      delete(cache);
+      Files.createDirectories(cache.getParent());
+      Files.createDirectory(
+          cache,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

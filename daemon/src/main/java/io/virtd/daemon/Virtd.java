@@ -217,7 +217,15 @@ public final class Virtd implements Callable<Integer> {
               }
             },
             clock);
-    source.set(new EtcdSource(agent));
+    try {
+      source.set(new EtcdSource(agent, cfg.lockDir().resolveSibling("desired-" + cfg.host())));
+    } catch (java.io.UncheckedIOException e) {
+      log.error(
+          "fleet host {}: no private directory for etcd's files: {}", cfg.host(), e.getMessage());
+      agent.close();
+      client.close();
+      return Optional.empty();
+    }
     fleet = new Fleet(st, cfg.host(), client, agent, source.get());
     log.info(
         "fleet host {}: desired state from etcd {} under {}",
