@@ -167,7 +167,7 @@ class DebPackageIT {
     try (Stream<Path> s = Files.walk(root.resolve("usr/share/man"))) {
       pages = s.filter(p -> p.toString().endsWith(".gz")).sorted().toList();
     }
-    assertEquals(9, pages.size(), pages::toString);
+    assertEquals(11, pages.size(), pages::toString);
     for (Path page : pages) {
       Run man = run(List.of("man", "--warnings", "-E", "UTF-8", "-l", page.toString()));
       assertEquals(0, man.exit(), man::all);
