@@ -93,7 +93,7 @@ public final class Virtd implements Callable<Integer> {
   private Optional<HttpEndpoint> http = Optional.empty();
 
   /** Fleet mode's connection to etcd; null in directory mode. */
-  private Fleet fleet;
+  private FleetMode fleet;
 
   /** What this host's key in etcd says; set by each run. */
   private final AtomicReference<java.util.function.Supplier<ObjectNode>> hostValue =
@@ -169,20 +169,12 @@ public final class Virtd implements Callable<Integer> {
     }
   }
 
-  /** Fleet mode: the etcd client, the agent that keeps this host's keys, its desired documents. */
-  private record Fleet(
-      Config.Store cfg,
-      String host,
-      io.etcd.jetcd.Client client,
-      io.virtd.fleet.FleetAgent agent,
-      EtcdSource source) {}
-
   /** Whether the running store reads what {@code cfg} says. */
   private boolean sameSource(Config cfg) {
     if (fleet == null) {
-      return cfg.store().isEmpty() && runs > 0 && manifestsRead.equals(cfg.manifests());
+      return cfg.store().isEmpty() && manifestsRead.equals(cfg.manifests());
     }
-    return cfg.store().equals(Optional.of(fleet.cfg())) && cfg.host().equals(fleet.host());
+    return fleet.serves(cfg);
   }
 
   private Path manifestsRead = Path.of("");
@@ -194,100 +186,22 @@ public final class Virtd implements Callable<Integer> {
       manifestsRead = cfg.manifests();
       return Optional.of(new DesiredStore(cfg.manifests(), SETTLE));
     }
-    Config.Store st = cfg.store().get();
-    io.etcd.jetcd.Client client;
-    try {
-      client = io.virtd.fleet.EtcdClients.open(st);
-    } catch (io.virtd.fleet.EtcdClients.Refused e) {
-      log.error("{}: {}", config, e.getMessage());
+    Optional<FleetMode> next = FleetMode.open(cfg, config, () -> hostValue.get().get(), clock);
+    if (next.isEmpty()) {
       return Optional.empty();
     }
     closeFleet();
-    AtomicReference<EtcdSource> source = new AtomicReference<>();
-    io.virtd.fleet.FleetAgent agent =
-        new io.virtd.fleet.FleetAgent(
-            client,
-            new io.virtd.fleet.FleetKeys(st.prefix()),
-            cfg.host(),
-            () -> hostValue.get().get(),
-            () -> {
-              EtcdSource s = source.get();
-              if (s != null) {
-                s.changed();
-              }
-            },
-            clock);
-    try {
-      source.set(new EtcdSource(agent, cfg.lockDir().resolveSibling("desired-" + cfg.host())));
-    } catch (java.io.UncheckedIOException e) {
-      log.error(
-          "fleet host {}: no private directory for etcd's files: {}", cfg.host(), e.getMessage());
-      agent.close();
-      client.close();
-      return Optional.empty();
-    }
-    fleet = new Fleet(st, cfg.host(), client, agent, source.get());
-    log.info(
-        "fleet host {}: desired state from etcd {} under {}",
-        cfg.host(),
-        String.join(",", st.endpoints()),
-        st.prefix());
-    agent.start(Duration.ofSeconds(10));
-    return Optional.of(new DesiredStore(source.get()));
+    manifestsRead = Path.of("");
+    fleet = next.get();
+    fleet.start();
+    return Optional.of(fleet.store());
   }
 
   private void closeFleet() {
     if (fleet != null) {
-      fleet.agent().close();
-      fleet.client().close();
-      fleet.source().discard();
+      fleet.close();
       fleet = null;
     }
-  }
-
-  /** The store's state for {@code virtctl status}; empty in directory mode. */
-  private Optional<ObjectNode> storeState() {
-    Fleet f = fleet;
-    if (f == null) {
-      return Optional.empty();
-    }
-    ObjectNode o = ControlServer.JSON.createObjectNode();
-    o.put("name", "etcd:" + f.host());
-    o.put("up", f.agent().up());
-    o.put("since", f.agent().since().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-    o.put("error", f.agent().lastError().orElse(null));
-    return Optional.of(o);
-  }
-
-  /** This host's key in etcd: version, start, last full pass, drivers, guests by state. */
-  private ObjectNode hostJson(Reconciler reconciler, DriverHealth health) {
-    ObjectNode h = ControlServer.JSON.createObjectNode();
-    h.put("version", Version.get());
-    h.put("started", started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-    h.put(
-        "last_full_pass",
-        metrics
-            .lastFullPass()
-            .map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
-            .orElse(null));
-    var drivers = h.putArray("drivers");
-    health
-        .states()
-        .values()
-        .forEach(d -> drivers.addObject().put("target", d.target().label()).put("up", d.up()));
-    ObjectNode counts = h.putObject("guests");
-    for (String k : List.of("converged", "pending", "failed", "held")) {
-      counts.put(k, 0);
-    }
-    reconciler
-        .status()
-        .values()
-        .forEach(
-            g -> {
-              String k = io.virtd.fleet.FleetView.category(Control.guestJson(g));
-              counts.put(k, counts.path(k).asInt() + 1);
-            });
-    return h;
   }
 
   /**
@@ -456,12 +370,12 @@ public final class Virtd implements Callable<Integer> {
         // until the next run replaces it, this one answers, also while it drains on SIGHUP
         Control answers =
             new Control(store, reconciler, queue::add, () -> health.states().values())
-                .showingStore(this::storeState);
-        hostValue.set(() -> hostJson(reconciler, health));
-        Fleet publishing = fleet;
+                .showingStore(() -> Optional.ofNullable(fleet).map(FleetMode::state));
+        hostValue.set(() -> FleetMode.hostJson(reconciler, health, metrics, started));
+        FleetMode publishing = fleet;
         if (publishing != null) {
           healthThread.scheduleWithFixedDelay(
-              () -> publishStatuses(publishing, reconciler, health), 1, 2, TimeUnit.SECONDS);
+              () -> publishing.publish(reconciler, health), 1, 2, TimeUnit.SECONDS);
         }
         control.handleWith(answers);
         http.ifPresent(h -> h.serveWith(answers, () -> overdue(schedule)));
@@ -510,23 +424,6 @@ public final class Virtd implements Callable<Integer> {
     } finally {
       timer.shutdownNow();
       healthThread.shutdownNow();
-    }
-  }
-
-  /** Each guest's status, as {@code virtctl status --json} gives it, written back to etcd. */
-  private static void publishStatuses(Fleet f, Reconciler reconciler, DriverHealth health) {
-    try {
-      java.util.Set<String> down = new java.util.HashSet<>();
-      health.states().values().stream()
-          .filter(d -> !d.up())
-          .forEach(d -> down.add(d.target().label()));
-      Map<String, ObjectNode> out = new java.util.TreeMap<>();
-      reconciler
-          .status()
-          .forEach((n, s) -> out.put(n, Control.guestJson(s, down.contains(s.driver()))));
-      f.agent().publish(out);
-    } catch (RuntimeException e) {
-      log.warn("status for etcd: {}", e.toString());
     }
   }
 
