@@ -187,6 +187,27 @@ class FleetIT {
 
   @Test
   @Order(3)
+  void anInvalidDocumentWrittenToEtcdKeepsTheGuestAndIsReportedWhereItIs() throws Exception {
+    etcd.etcdctl("put", keyPrefix + "/v1/desired/h1/a.yaml", guest("h1a") + "memory: [\n");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                daemonStatus(h1)
+                    .path("manifest_problems")
+                    .toString()
+                    .contains("etcd:h1/a.yaml:6:1: YAML syntax error"));
+    var guest = daemonStatus(h1).path("guests");
+    assertTrue(guest.toString().contains(prefix + "h1a"), "still managed: " + guest);
+    assertEquals("running", Virsh.run("domstate", prefix + "h1a"));
+    assertEquals(0, push("h1").exit());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> daemonStatus(h1).path("manifest_problems").isEmpty());
+  }
+
+  @Test
+  @Order(4)
   void withTheLeaderKilledAPushToTheOtherTwoStillConverges() throws Exception {
     int leader = etcd.leader();
     etcd.kill(leader);
@@ -202,7 +223,7 @@ class FleetIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void withoutEtcdTheDaemonsKeepTheirGuestsAndShowTheStoreDown() throws Exception {
     for (int i = 0; i < 3; i++) {
       etcd.stop(i);
@@ -238,7 +259,7 @@ class FleetIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void afterACompactionWhileItWasStoppedADaemonConvergesToTheLatestState() throws Exception {
     h2.signal("TERM");
     assertEquals(0, h2.waitFor(Duration.ofSeconds(60)));
@@ -257,7 +278,7 @@ class FleetIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aKilledDaemonIsShownLostWithinTheLeaseTtl() throws Exception {
     await()
         .atMost(Duration.ofSeconds(30))
@@ -277,7 +298,7 @@ class FleetIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aPushThatRemovesAFilePrunesItsGuest() throws Exception {
     Files.delete(source("h1").resolve("c.yaml"));
     var dry = push("h1", "--dry-run");
