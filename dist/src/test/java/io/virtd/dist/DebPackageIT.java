@@ -46,6 +46,8 @@ class DebPackageIT {
               Map.entry("./usr/share/man/man1/virtctl-status.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man1/virtctl-reconcile.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man1/virtctl-hold.1.gz", "-rw-r--r--"),
+              Map.entry("./usr/share/man/man1/virtctl-push.1.gz", "-rw-r--r--"),
+              Map.entry("./usr/share/man/man1/virtctl-fleet.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man1/virtctl-release.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man8/virtd.8.gz", "-rw-r--r--"),
               Map.entry("./usr/share/doc/virtd/copyright", "-rw-r--r--"),
