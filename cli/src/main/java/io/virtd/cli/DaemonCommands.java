@@ -7,6 +7,7 @@ import io.virtd.core.control.ControlRequest;
 import io.virtd.core.control.DriverState;
 import io.virtd.core.control.GuestState;
 import io.virtd.core.control.ManifestProblem;
+import io.virtd.core.control.StoreState;
 import io.virtd.core.manifest.SafeText;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -109,6 +110,15 @@ final class DaemonCommands {
       if (json) {
         out.println(status.toPrettyJson());
         return exit;
+      }
+      StoreState store = status.store();
+      if (store != null) {
+        out.printf(
+            "store %s: %s since %s%s%n",
+            store.name(),
+            store.up() ? "up" : "DOWN",
+            store.since(),
+            store.error() != null ? " (" + SafeText.of(store.error()) + ")" : "");
       }
       for (DriverState d : status.drivers()) {
         out.printf(

@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       DaemonCommands.Reconcile.class,
       DaemonCommands.Hold.class,
       DaemonCommands.Release.class,
+      PushCommand.class,
+      FleetCli.class,
       CommandLine.HelpCommand.class
     })
 public final class Virtctl implements Runnable {

@@ -6,6 +6,7 @@ import io.virtd.core.control.ControlRequest;
 import io.virtd.core.control.DriverState;
 import io.virtd.core.control.GuestState;
 import io.virtd.core.control.ManifestProblem;
+import io.virtd.core.control.StoreState;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,6 +25,7 @@ public final class Control implements ControlServer.Handler {
   private final Reconciler reconciler;
   private final Consumer<String> enqueue;
   private final Supplier<Collection<DriverHealth.State>> drivers;
+  private Supplier<Optional<StoreState>> storeState = Optional::empty;
 
   public Control(DesiredStore store, Reconciler reconciler, Consumer<String> enqueue) {
     this(store, reconciler, enqueue, List::of);
@@ -38,6 +40,12 @@ public final class Control implements ControlServer.Handler {
     this.reconciler = reconciler;
     this.enqueue = enqueue;
     this.drivers = drivers;
+  }
+
+  /** Where the desired state comes from, when it is a store that can be down (etcd). */
+  Control showingStore(Supplier<Optional<StoreState>> state) {
+    this.storeState = state;
+    return this;
   }
 
   /** One guest as {@code virtctl status --json} shows it (the HTTP API shows the same). */
@@ -146,6 +154,6 @@ public final class Control implements ControlServer.Handler {
     List<GuestState> guests =
         new TreeMap<>(reconciler.status())
             .values().stream().map(s -> guestState(s, down.contains(s.driver()))).toList();
-    return new ControlReply.Status(driverStates, problems, guests);
+    return new ControlReply.Status(driverStates, problems, guests, storeState.get().orElse(null));
   }
 }

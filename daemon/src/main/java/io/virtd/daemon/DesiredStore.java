@@ -5,7 +5,6 @@ import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.Problem;
 import io.virtd.core.manifest.VmSpec;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,12 +17,13 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The daemon's desired state: the manifest directory, re-read on every change. A file that turns
- * invalid keeps the resources it last declared validly (nothing is stopped or removed because of
- * bad input); a resource whose file is gone is remembered with the time it went, for prune.
+ * The daemon's desired state: the documents of a {@link DesiredSource} (the manifest directory, or
+ * etcd in fleet mode), read again on every change. A file that turns invalid keeps the resources it
+ * last declared validly (nothing is stopped or removed because of bad input); a resource whose file
+ * is gone is remembered with the time it went, for prune.
  */
 public final class DesiredStore {
-  private final Path dir;
+  private final DesiredSource source;
   private final ManifestLoader loader = new ManifestLoader(ManifestLoader.Permissions.REFUSE);
   private Map<String, VmSpec> current = Map.of();
   private Map<Path, List<Problem>> problems = Map.of();
@@ -31,7 +31,6 @@ public final class DesiredStore {
   private final Map<String, VmSpec> gone = new HashMap<>();
   private final Map<String, Instant> goneSince = new HashMap<>();
   private boolean trackGone = true;
-  private final SettledFiles settled;
 
   /** A store that reads every file as it is: for files known to be complete. */
   public DesiredStore(Path dir) {
@@ -43,8 +42,15 @@ public final class DesiredStore {
    * SettledFiles}); until then the file's resources keep their last state.
    */
   public DesiredStore(Path dir, Duration settle) {
-    this.dir = dir;
-    this.settled = new SettledFiles(settle, Clock.systemUTC());
+    this(new DirectorySource(dir, settle));
+  }
+
+  public DesiredStore(DesiredSource source) {
+    this.source = source;
+  }
+
+  public DesiredSource source() {
+    return source;
   }
 
   /**
@@ -59,10 +65,9 @@ public final class DesiredStore {
       Set<String> changed, Set<String> removed, boolean emptied, Set<Path> unsettled) {}
 
   public synchronized Delta reload(Instant now) {
-    Map<Path, SettledFiles.Stat> before = settled.enabled() ? SettledFiles.statAll(dir) : Map.of();
-    DesiredState fresh = loader.load(List.of(dir));
-    Set<Path> unsettled =
-        settled.enabled() ? settled.unsettled(before, SettledFiles.statAll(dir)) : Set.of();
+    DesiredSource.Read read = source.read(loader);
+    DesiredState fresh = read.state();
+    Set<Path> unsettled = read.unsettled();
     Map<Path, List<Problem>> byFile = new LinkedHashMap<>();
     for (Problem p : fresh.problems()) {
       if (!unsettled.contains(p.file())) {
@@ -104,7 +109,7 @@ public final class DesiredStore {
           gone.remove(n);
           goneSince.remove(n);
         });
-    Object identity = ManifestWatcher.identity(dir);
+    Object identity = read.identity();
     boolean emptied =
         next.isEmpty()
             && !current.isEmpty()
@@ -180,8 +185,14 @@ public final class DesiredStore {
     goneSince.remove(name);
   }
 
-  public Path dir() {
-    return dir;
+  /** The manifest directory of a store that reads one (tests). */
+  Path dir() {
+    return ((DirectorySource) source).dir();
+  }
+
+  /** For logs: the manifest directory, or {@code etcd:HOST}. */
+  public String describe() {
+    return source.describe();
   }
 
   public synchronized Set<String> goneNames() {

@@ -46,6 +46,8 @@ class DebPackageIT {
               Map.entry("./usr/share/man/man1/virtctl-status.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man1/virtctl-reconcile.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man1/virtctl-hold.1.gz", "-rw-r--r--"),
+              Map.entry("./usr/share/man/man1/virtctl-push.1.gz", "-rw-r--r--"),
+              Map.entry("./usr/share/man/man1/virtctl-fleet.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man1/virtctl-release.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man8/virtd.8.gz", "-rw-r--r--"),
               Map.entry("./usr/share/doc/virtd/copyright", "-rw-r--r--"),
@@ -167,7 +169,7 @@ class DebPackageIT {
     try (Stream<Path> s = Files.walk(root.resolve("usr/share/man"))) {
       pages = s.filter(p -> p.toString().endsWith(".gz")).sorted().toList();
     }
-    assertEquals(9, pages.size(), pages::toString);
+    assertEquals(11, pages.size(), pages::toString);
     for (Path page : pages) {
       Run man = run(List.of("man", "--warnings", "-E", "UTF-8", "-l", page.toString()));
       assertEquals(0, man.exit(), man::all);

@@ -27,10 +27,76 @@ public record Config(
     Path storageDir,
     Path lockDir,
     List<String> formerOwners,
-    Http http) {
+    Http http,
+    String host,
+    Optional<Store> store) {
 
   public Config {
     formerOwners = List.copyOf(formerOwners);
+  }
+
+  /** A configuration in directory mode, this machine's host name as its fleet name. */
+  public Config(
+      Path manifests,
+      String connect,
+      String connectXen,
+      String owner,
+      Schedule schedule,
+      Optional<MaintenanceWindow> maintenanceWindow,
+      int workers,
+      Path socket,
+      boolean prune,
+      Duration pruneGrace,
+      String logLevel,
+      Path vzctl,
+      Path vzlist,
+      Path vzConfDir,
+      Path storageDir,
+      Path lockDir,
+      List<String> formerOwners,
+      Http http) {
+    this(
+        manifests,
+        connect,
+        connectXen,
+        owner,
+        schedule,
+        maintenanceWindow,
+        workers,
+        socket,
+        prune,
+        pruneGrace,
+        logLevel,
+        vzctl,
+        vzlist,
+        vzConfDir,
+        storageDir,
+        lockDir,
+        formerOwners,
+        http,
+        hostName(),
+        Optional.empty());
+  }
+
+  /**
+   * The {@code store} key: desired state and host liveness in etcd instead of the manifest
+   * directory. Credentials are paths only; their contents never reach logs or status.
+   *
+   * @param endpoints the members' client URLs, {@code http://} or {@code https://}
+   * @param prefix the keys' prefix, {@code /virtd} by default
+   * @param ca the CA certificate (PEM) that signed the members' certificates
+   * @param cert this client's certificate (PEM)
+   * @param key this client's private key (PEM); refused when group or others may read it
+   */
+  public record Store(
+      List<String> endpoints,
+      String prefix,
+      Optional<Path> ca,
+      Optional<Path> cert,
+      Optional<Path> key) {
+    public Store {
+      endpoints = List.copyOf(endpoints);
+    }
   }
 
   public static final Path DEFAULT_FILE = Path.of("/etc/virtd/virtd.yaml");
@@ -135,7 +201,9 @@ public record Config(
         storageDir,
         lockDir,
         formerOwners,
-        http);
+        http,
+        host,
+        store);
   }
 
   public Config withLockDir(Path dir) {
@@ -157,10 +225,13 @@ public record Config(
         storageDir,
         dir,
         formerOwners,
-        http);
+        http,
+        host,
+        store);
   }
 
-  static String hostName() {
+  /** The machine's host name: the default owner and fleet host name. */
+  public static String hostName() {
     try {
       String h = java.nio.file.Files.readString(Path.of("/etc/hostname")).strip();
       if (!h.isEmpty()) {

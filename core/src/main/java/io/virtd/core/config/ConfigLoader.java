@@ -41,7 +41,9 @@ public final class ConfigLoader {
           "storage_dir",
           "lock_dir",
           "former_owners",
-          "http");
+          "http",
+          "host",
+          "store");
 
   private ConfigLoader() {}
 
@@ -129,6 +131,9 @@ public final class ConfigLoader {
     Path lockDir;
     List<String> formerOwners;
     Config.Http http;
+    String host;
+    Optional<Config.Store> store;
+    boolean ownerSet;
 
     Builder(Config d) {
       manifests = d.manifests();
@@ -149,6 +154,8 @@ public final class ConfigLoader {
       lockDir = d.lockDir();
       formerOwners = d.formerOwners();
       http = d.http();
+      host = d.host();
+      store = d.store();
     }
 
     void set(YNode.Entry e) throws UnknownKey {
@@ -157,7 +164,10 @@ public final class ConfigLoader {
         case "manifests" -> manifests = path(v);
         case "connect" -> connect = text(v);
         case "connect_xen" -> connectXen = text(v);
-        case "owner" -> owner = owner(v);
+        case "owner" -> {
+          owner = owner(v);
+          ownerSet = true;
+        }
         case "schedule" -> schedule = schedule(v);
         case "maintenance_window" -> window = Optional.of(window(v));
         case "workers" -> workers = workers(v);
@@ -172,6 +182,8 @@ public final class ConfigLoader {
         case "lock_dir" -> lockDir = path(v);
         case "former_owners" -> formerOwners = owners(v);
         case "http" -> http = HttpKey.read(v, http);
+        case "host" -> host = StoreKey.host(v);
+        case "store" -> store = StoreKey.read(v);
         default -> throw new UnknownKey();
       }
     }
@@ -181,7 +193,7 @@ public final class ConfigLoader {
           manifests,
           connect,
           connectXen,
-          owner,
+          store.isPresent() && !ownerSet ? host : owner,
           schedule,
           window,
           workers,
@@ -195,7 +207,9 @@ public final class ConfigLoader {
           storageDir,
           lockDir,
           formerOwners,
-          http);
+          http,
+          host,
+          store);
     }
 
     static String text(YNode v) {

@@ -79,8 +79,21 @@ public sealed interface ControlReply {
   @JsonPropertyOrder({"drivers", "manifest_problems", "guests", "ok"})
   @JsonIgnoreProperties(ignoreUnknown = true)
   record Status(
-      List<DriverState> drivers, List<ManifestProblem> manifestProblems, List<GuestState> guests)
+      List<DriverState> drivers,
+      List<ManifestProblem> manifestProblems,
+      List<GuestState> guests,
+      @com.fasterxml.jackson.annotation.JsonInclude(
+              com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+          StoreState store)
       implements ControlReply {
+    /** The status of a daemon that reads its manifests from a directory: no store. */
+    public Status(
+        List<DriverState> drivers,
+        List<ManifestProblem> manifestProblems,
+        List<GuestState> guests) {
+      this(drivers, manifestProblems, guests, null);
+    }
+
     public Status {
       drivers = drivers == null ? List.of() : List.copyOf(drivers);
       manifestProblems = manifestProblems == null ? List.of() : List.copyOf(manifestProblems);

@@ -175,7 +175,29 @@ class ConfigLoaderTest {
             "http",
             "{listen: off}",
             (Function<Config, Object>) c -> c.http().listen(),
-            Optional.empty()));
+            Optional.empty()),
+        Arguments.of("host", "hv01", (Function<Config, Object>) Config::host, "hv01"),
+        Arguments.of(
+            "store",
+            "{etcd: {endpoints: [\"http://10.0.0.1:2379\", \"http://10.0.0.2:2379\"], prefix: /fleet}}",
+            (Function<Config, Object>) Config::store,
+            Optional.of(
+                new Config.Store(
+                    List.of("http://10.0.0.1:2379", "http://10.0.0.2:2379"),
+                    "/fleet",
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty()))));
+  }
+
+  @Test
+  void withAStoreTheOwnerIsTheFleetHostUnlessSet() throws Exception {
+    String store = "store: {etcd: {endpoints: [\"https://10.0.0.1:2379\"]}}\n";
+    Config fleet = load("host: hv07\n" + store).config();
+    assertEquals("hv07", fleet.owner());
+    assertEquals("/virtd", fleet.store().orElseThrow().prefix());
+    assertEquals("kvm-a", load("host: hv07\nowner: kvm-a\n" + store).config().owner());
+    assertEquals(Config.defaults().owner(), load("host: hv07\n").config().owner());
   }
 
   @ParameterizedTest(name = "{0}: {1}")
@@ -302,7 +324,15 @@ class ConfigLoaderTest {
             "{listen: 0.0.0.0:9477}",
             2,
             8,
-            "`http`: `listen: 0.0.0.0:9477` is reachable from other hosts: set `token_file` too"));
+            "`http`: `listen: 0.0.0.0:9477` is reachable from other hosts: set `token_file` too"),
+        Arguments.of(
+            "host", "\"hv 01\"", 2, 7, "`host`: must be 1-63 of A-Z a-z 0-9 _ . - (a host name"),
+        Arguments.of(
+            "store",
+            "{etcd: {endpoints: [\"10.0.0.1:2379\"]}}",
+            2,
+            28,
+            "`store`: `endpoints`: must be http://HOST:PORT or https://HOST:PORT, not `10.0.0.1:2379`"));
   }
 
   @ParameterizedTest(name = "{0}: {1}")

@@ -1,16 +1,15 @@
 package io.virtd.daemon.http;
 
+import io.virtd.core.config.SecretFile;
 import io.virtd.core.manifest.Pos;
 import io.virtd.core.manifest.Problem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.EnumSet;
-import java.util.Set;
+import java.util.Optional;
 
 /**
  * The token every POST must carry ({@code Authorization: Bearer TOKEN}), read from the
@@ -18,13 +17,6 @@ import java.util.Set;
  * not even the token's length shows in the time an answer takes.
  */
 public final class BearerToken {
-  private static final Set<PosixFilePermission> OTHERS =
-      EnumSet.of(
-          PosixFilePermission.GROUP_READ,
-          PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.OTHERS_READ,
-          PosixFilePermission.OTHERS_WRITE);
-
   private final byte[] digest;
 
   private BearerToken(byte[] digest) {
@@ -36,15 +28,11 @@ public final class BearerToken {
    */
   static BearerToken read(Path file, Path config, Pos at) throws Refused {
     try {
-      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-      if (perms.stream().anyMatch(OTHERS::contains)) {
-        throw new Refused(
-            Problem.error(
-                config,
-                at,
-                "`http.token_file`: "
-                    + file
-                    + " is readable or writable by group or others; run chmod 600 on it"));
+      if (Files.exists(file)) {
+        Optional<String> refused = SecretFile.refusal(file);
+        if (refused.isPresent()) {
+          throw new Refused(Problem.error(config, at, "`http.token_file`: " + refused.get()));
+        }
       }
       String token = Files.readString(file, StandardCharsets.UTF_8).strip();
       if (token.isEmpty()) {
