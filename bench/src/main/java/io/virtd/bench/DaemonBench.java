@@ -15,7 +15,7 @@ import org.libvirt.DomainInfo.DomainState;
 import org.libvirt.LibvirtException;
 
 /**
- * Issue #4's benchmark against the real {@code qemu:///system}: the daemon's reaction latencies
+ * The daemon benchmark against the real {@code qemu:///system}: the daemon's reaction latencies
  * (manifest written → guest running; out-of-band destroy → running again), each beside libvirt's
  * own time for the same work (define + start; start), p50/p95 over N trials; then the idle daemon's
  * RSS and CPU over 60 s with 50 managed guests. The daemon runs as shipped ({@code bin/virtd}).

@@ -20,7 +20,7 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 
 /**
- * Issue #3's benchmark: a no-op plan of N guests on libvirt's {@code test:///default} against the
+ * The plan benchmark: a no-op plan of N guests on libvirt's {@code test:///default} against the
  * floor — one loop on one connection doing, per guest, lookup + getInfo + getXMLDesc(0) +
  * getXMLDesc(2) + getAutostart, the reads the driver needs. Prints both and the ratio.
  *
