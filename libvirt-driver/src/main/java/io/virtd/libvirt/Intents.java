@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -208,9 +209,12 @@ final class Intents {
           d.force(true);
         }
         return;
-      } catch (NoSuchFileException e) {
+      } catch (NoSuchFileException | FileAlreadyExistsException e) {
+        // another step removed the emptied directory under us: after this one found it there
+        // (createDirectories then says "already exists" of a path that is no longer a directory),
+        // or before this one wrote into it
         if (attempt >= 2) {
-          throw e; // another run keeps removing the emptied directory under us
+          throw e;
         }
       }
     }

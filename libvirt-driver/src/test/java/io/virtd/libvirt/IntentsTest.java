@@ -142,4 +142,39 @@ class IntentsTest {
       return s.filter(p -> p.toString().endsWith(".json")).count();
     }
   }
+
+  /**
+   * Steps of one run on different guests begin and end at once, as a parallel apply's removals do:
+   * one step's end removes the emptied directory while another's begin is making it. Each begin
+   * must still write its record (a lost race once refused a removal with "cannot write its intent
+   * record").
+   */
+  @Test
+  void stepsBegunAndEndedInParallelAllWriteTheirRecords() throws Exception {
+    Intents intents = new Intents(dir, "me", URI);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        String guest = "g" + t;
+        runs.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 500; i++) {
+                    Marks.Volume v =
+                        new Marks.Volume("pool", guest + ".qcow2", "/nowhere/" + guest + ".qcow2");
+                    intents.begin(guest, "remove", List.of(v), List.of()).done();
+                  }
+                  return null;
+                }));
+      }
+      for (var r : runs) {
+        r.get(); // rethrows a step's DriverException
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertFalse(Files.exists(dir) && records() > 0, "every step's record is gone");
+  }
 }
