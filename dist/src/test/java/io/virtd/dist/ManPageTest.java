@@ -80,7 +80,9 @@ class ManPageTest {
             "virtctl-status",
             "virtctl-reconcile",
             "virtctl-hold",
-            "virtctl-release"),
+            "virtctl-release",
+            "virtctl-push",
+            "virtctl-fleet"),
         pages);
   }
 
