@@ -28,22 +28,6 @@ public final class FleetCli implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing sub-command: status");
   }
 
-  /** A failure's type and first line: never a credential (jetcd's messages carry none). */
-  static String describe(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null
-        && (t instanceof java.util.concurrent.ExecutionException
-            || t instanceof java.util.concurrent.CompletionException)) {
-      t = t.getCause();
-    }
-    if (t instanceof java.util.concurrent.TimeoutException) {
-      return "no answer within " + EtcdClients.REQUEST_TIMEOUT.toSeconds() + " s";
-    }
-    String m = t.getMessage();
-    return t.getClass().getSimpleName()
-        + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
-  }
-
   @Command(
       name = "status",
       mixinStandardHelpOptions = true,
@@ -90,7 +74,7 @@ public final class FleetCli implements Runnable {
         err.println(e.getMessage());
         return 1;
       } catch (Exception e) {
-        err.println("etcd: " + describe(e));
+        err.println("etcd: " + EtcdClients.describe(e));
         return 1;
       }
     }

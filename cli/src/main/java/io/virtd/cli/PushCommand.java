@@ -78,7 +78,7 @@ public final class PushCommand implements Callable<Integer> {
       err.println(e.getMessage());
       return 1;
     } catch (Exception e) {
-      err.println("etcd: " + FleetCli.describe(e) + "; nothing pushed");
+      err.println("etcd: " + EtcdClients.describe(e) + "; nothing pushed");
       return 1;
     }
   }

@@ -59,4 +59,23 @@ public final class EtcdClients {
     }
     return b.build();
   }
+
+  /**
+   * A failure of an etcd call as one line: its type and first line, through the futures' wrappers;
+   * never a credential (jetcd's messages carry none).
+   */
+  public static String describe(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof java.util.concurrent.ExecutionException
+            || t instanceof java.util.concurrent.CompletionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof java.util.concurrent.TimeoutException) {
+      return "no answer within " + EtcdClients.REQUEST_TIMEOUT.toSeconds() + " s";
+    }
+    String m = t.getMessage();
+    return t.getClass().getSimpleName()
+        + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
+  }
 }

@@ -395,7 +395,7 @@ public final class FleetAgent implements AutoCloseable {
 
   private void markDown(Throwable e) {
     closeWatch();
-    String why = describe(e);
+    String why = EtcdClients.describe(e);
     if (up || lastError.isEmpty()) {
       log.warn(
           "etcd: store DOWN ({}); converging to the desired state last read, trying again", why);
@@ -415,21 +415,6 @@ public final class FleetAgent implements AutoCloseable {
   }
 
   /** The error's type and message, never a credential (jetcd's messages carry none). */
-  private static String describe(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof java.util.concurrent.ExecutionException
-            || t instanceof java.util.concurrent.CompletionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    if (t instanceof java.util.concurrent.TimeoutException) {
-      return "no answer within " + EtcdClients.REQUEST_TIMEOUT.toSeconds() + " s";
-    }
-    String m = t.getMessage();
-    return t.getClass().getSimpleName()
-        + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
-  }
-
   private void closeWatch() {
     generation++;
     if (watcher != null) {
