@@ -66,6 +66,21 @@ final class DocumentKeys {
     }
   }
 
+  /** {@code autostart}, which both resource types have; empty when not written (not managed). */
+  Optional<Boolean> autostart(List<Problem> problems) {
+    return value("autostart", WordValues.BOOL, problems).map(Boolean.class::cast);
+  }
+
+  /** {@code ensure}: running, stopped or absent; running when not written. */
+  HostState ensure(List<Problem> problems) {
+    return value("ensure", STATE, problems).map(HostState.class::cast).orElse(HostState.RUNNING);
+  }
+
+  /** {@code connect}: a libvirt URI a manifest may name, as for guests. */
+  Optional<String> connect(List<Problem> problems) {
+    return value("connect", NetworkValues.CONNECT, problems).map(String.class::cast);
+  }
+
   static List<YNode.Entry> afterTitle(YNode.YMap map) {
     return map.entries().subList(1, map.entries().size());
   }

@@ -50,14 +50,9 @@ final class NetworkDocument {
         keys.value("forward", FORWARD, problems).map(NetworkSpec.Forward.class::cast);
     Optional<String> bridge = keys.value("bridge", NetworkDocument::bridge, problems);
     Optional<NetworkSpec.Ip> ip = keys.value("ip", NetworkDocument::ip, problems);
-    Optional<Boolean> autostart =
-        keys.value("autostart", WordValues.BOOL, problems).map(Boolean.class::cast);
-    HostState ensure =
-        keys.value("ensure", DocumentKeys.STATE, problems)
-            .map(HostState.class::cast)
-            .orElse(HostState.RUNNING);
-    Optional<String> connect =
-        keys.value("connect", NetworkValues.CONNECT, problems).map(String.class::cast);
+    Optional<Boolean> autostart = keys.autostart(problems);
+    HostState ensure = keys.ensure(problems);
+    Optional<String> connect = keys.connect(problems);
     boolean restartOnChange =
         keys.value("restart", RESTART, problems).map("on_change"::equals).orElse(false);
     Map<String, Pos> keyPos = new LinkedHashMap<>(keys.keyPos);

@@ -26,14 +26,9 @@ final class PoolDocument {
         keys.value("type", POOL_TYPE, problems).map(PoolSpec.Type.class::cast);
     Optional<String> path = keys.value("path", PoolDocument::hostPath, problems);
     Optional<String> source = keys.value("source", TextValues::string, problems);
-    Optional<Boolean> autostart =
-        keys.value("autostart", WordValues.BOOL, problems).map(Boolean.class::cast);
-    HostState ensure =
-        keys.value("ensure", DocumentKeys.STATE, problems)
-            .map(HostState.class::cast)
-            .orElse(HostState.RUNNING);
-    Optional<String> connect =
-        keys.value("connect", NetworkValues.CONNECT, problems).map(String.class::cast);
+    Optional<Boolean> autostart = keys.autostart(problems);
+    HostState ensure = keys.ensure(problems);
+    Optional<String> connect = keys.connect(problems);
     Pos titlePos = map.entries().get(0).keyPos();
     if (type.isEmpty() && !keys.keyPos.containsKey("type")) {
       problems.add(
