@@ -7,6 +7,7 @@ import io.virtd.core.config.Config;
 import io.virtd.core.control.GuestState;
 import io.virtd.core.control.StoreState;
 import io.virtd.core.program.Version;
+import io.virtd.daemon.http.FleetReader;
 import io.virtd.daemon.http.Metrics;
 import io.virtd.fleet.EtcdClients;
 import io.virtd.fleet.FleetAgent;
@@ -126,6 +127,12 @@ final class FleetMode implements AutoCloseable {
         agent.up(),
         agent.since().truncatedTo(ChronoUnit.SECONDS).toString(),
         agent.lastError().orElse(null));
+  }
+
+  /** The fleet as {@code virtctl fleet status} reads it, through this daemon's etcd client. */
+  FleetReader reader() {
+    FleetKeys keys = new FleetKeys(cfg.prefix());
+    return () -> FleetView.read(client, keys);
   }
 
   /** One guest's status as the JSON {@code virtctl status --json} shows for it. */
