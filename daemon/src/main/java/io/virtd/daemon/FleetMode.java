@@ -140,18 +140,32 @@ final class FleetMode implements AutoCloseable {
     return FleetMode.JSON.valueToTree(g);
   }
 
-  /** Each guest's status, as {@code virtctl status --json} gives it, written back to etcd. */
-  void publish(Reconciler reconciler, DriverHealth health) {
+  private Map<String, GuestState> published = Map.of();
+  private long publishedAtRead = -1;
+
+  /**
+   * Each guest's status, as {@code virtctl status --json} gives it, written back to etcd; nothing
+   * to do while no status changed and etcd was not read again since the last call.
+   */
+  synchronized void publish(Reconciler reconciler, DriverHealth health) {
     try {
       Set<String> down = new HashSet<>();
       health.states().values().stream()
           .filter(d -> !d.up())
           .forEach(d -> down.add(d.target().label()));
-      Map<String, ObjectNode> out = new TreeMap<>();
+      Map<String, GuestState> states = new TreeMap<>();
       reconciler
           .status()
-          .forEach((n, s) -> out.put(n, json(Control.guestState(s, down.contains(s.driver())))));
+          .forEach((n, s) -> states.put(n, Control.guestState(s, down.contains(s.driver()))));
+      long reads = agent.reads();
+      if (reads == publishedAtRead && states.equals(published)) {
+        return;
+      }
+      Map<String, ObjectNode> out = new TreeMap<>();
+      states.forEach((n, g) -> out.put(n, json(g)));
       agent.publish(out);
+      published = states;
+      publishedAtRead = reads;
     } catch (RuntimeException e) {
       log.warn("status for etcd: {}", e.toString());
     }

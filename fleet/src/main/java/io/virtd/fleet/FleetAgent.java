@@ -74,6 +74,7 @@ public final class FleetAgent implements AutoCloseable {
   // touched on the agent's thread only
   private final Map<String, String> files = new TreeMap<>();
   private final Map<String, String> written = new HashMap<>(); // status NAME -> compared form
+  private volatile long reads;
   private Watch.Watcher watcher;
   private int generation; // of the watch; events of an older one are ignored
   private long leaseId;
@@ -156,6 +157,14 @@ public final class FleetAgent implements AutoCloseable {
    * was written, ignoring {@code at} alone, and deletes this host's entries of guests no longer
    * listed. Returns at once; the writes happen on the agent's thread.
    */
+  /**
+   * How many times this host's keys were read from etcd (at start and at each return of etcd): a
+   * caller that publishes only when a status changed publishes again when this moves.
+   */
+  public long reads() {
+    return reads;
+  }
+
   public void publish(Map<String, ObjectNode> statuses) {
     Map<String, ObjectNode> copy = Map.copyOf(statuses);
     thread.execute(() -> writeStatuses(copy));
@@ -181,6 +190,7 @@ public final class FleetAgent implements AutoCloseable {
       files.putAll(read);
       openWatch(revision + 1);
       markUp();
+      reads++;
       publishFiles();
       log.info(
           "etcd: read {} desired file(s) for {} at revision {}; watching",
