@@ -132,7 +132,18 @@ final class FleetMode implements AutoCloseable {
   /** The fleet as {@code virtctl fleet status} reads it, through this daemon's etcd client. */
   FleetReader reader() {
     FleetKeys keys = new FleetKeys(cfg.prefix());
-    return () -> FleetView.read(client, keys);
+    return () -> {
+      if (!agent.up()) {
+        StoreState s = state();
+        throw new FleetReader.Unavailable(
+            "store "
+                + s.name()
+                + ": DOWN since "
+                + s.since()
+                + (s.error() == null ? "" : " (" + s.error() + ")"));
+      }
+      return FleetView.read(client, keys);
+    };
   }
 
   /** One guest's status as the JSON {@code virtctl status --json} shows for it. */

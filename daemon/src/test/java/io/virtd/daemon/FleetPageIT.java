@@ -256,5 +256,21 @@ class FleetPageIT {
         ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
         Path.of("target/status-page-fleet.png"),
         StandardCopyOption.REPLACE_EXISTING);
+
+    // etcd gone: once h1 knows it, the API and the page say so at once, not after a timeout
+    for (int i = 0; i < 3; i++) {
+      etcd.stop(i);
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> http("GET", "/api/v1/fleet").body().contains("store etcd:h1: DOWN since"));
+    long t0 = System.nanoTime();
+    var down = http("GET", "/api/v1/fleet");
+    assertEquals(503, down.statusCode(), down.body());
+    assertTrue(
+        System.nanoTime() - t0 < Duration.ofSeconds(1).toNanos(), "answered without waiting");
+    awaitPage(
+        "the page says etcd is down",
+        () -> text("#fleet p.bad").startsWith("store etcd:h1: DOWN since"));
   }
 }

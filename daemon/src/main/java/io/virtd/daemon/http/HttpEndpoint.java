@@ -247,7 +247,7 @@ public final class HttpEndpoint implements AutoCloseable {
     try {
       views = reader.get().read();
     } catch (Exception e) {
-      error(ex, 503, "etcd: " + EtcdClients.describe(e));
+      error(ex, 503, unread(e));
       return;
     }
     json(ex, 200, FleetView.json(views, withGuests(ex.getRequestURI().getRawQuery())));
@@ -365,8 +365,15 @@ public final class HttpEndpoint implements AutoCloseable {
     try {
       return StatusPage.fleet(reader.get().read(), Optional.empty());
     } catch (Exception e) {
-      return StatusPage.fleet(List.of(), Optional.of("etcd: " + EtcdClients.describe(e)));
+      return StatusPage.fleet(List.of(), Optional.of(unread(e)));
     }
+  }
+
+  /** Why the fleet could not be read, in one line. */
+  private static String unread(Exception e) {
+    return e instanceof FleetReader.Unavailable u
+        ? u.getMessage()
+        : "etcd: " + EtcdClients.describe(e);
   }
 
   private static void asset(HttpExchange ex, String name) throws IOException {

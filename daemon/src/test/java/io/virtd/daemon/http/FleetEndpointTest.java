@@ -172,6 +172,24 @@ class FleetEndpointTest {
   }
 
   @Test
+  void etcdKnownDownIsSaidAsTheDaemonKnowsIt() throws Exception {
+    endpoint.showFleet(
+        Optional.of(
+            () -> {
+              throw new FleetReader.Unavailable("store etcd:h1: DOWN since 2026-12-05T20:00:00Z");
+            }));
+    var r = send("GET", "/api/v1/fleet");
+    assertEquals(503, r.statusCode());
+    assertEquals(
+        "store etcd:h1: DOWN since 2026-12-05T20:00:00Z",
+        JSON.readTree(r.body()).path("error").asText());
+    assertTrue(
+        send("GET", "/")
+            .body()
+            .contains("<p class=\"bad\">store etcd:h1: DOWN since 2026-12-05T20:00:00Z</p>"));
+  }
+
+  @Test
   void thePageShowsEveryHostUpOrLostWithItsGuestsEscaped() throws Exception {
     endpoint.showFleet(Optional.of(() -> FLEET));
     String page = send("GET", "/").body();
