@@ -77,6 +77,9 @@ public final class PushCommand implements Callable<Integer> {
     } catch (EtcdClients.Refused e) {
       err.println(e.getMessage());
       return 1;
+    } catch (Push.TooLarge e) {
+      err.println(e.getMessage() + "; nothing pushed");
+      return 1;
     } catch (Exception e) {
       err.println("etcd: " + EtcdClients.describe(e) + "; nothing pushed");
       return 1;

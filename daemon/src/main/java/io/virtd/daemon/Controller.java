@@ -214,6 +214,7 @@ final class Controller implements AutoCloseable {
                 () -> f.publish(reconciler, health), 1, 2, TimeUnit.SECONDS));
     control.handleWith(answers);
     http.ifPresent(h -> h.serveWith(answers, () -> overdue(schedule)));
+    http.ifPresent(h -> h.showFleet(fleet.map(FleetMode::reader)));
     schedulePasses(timer, schedule, fullPass);
     window.ifPresent(w -> scheduleWindows(timer, w, fullPass));
     healthThread.scheduleWithFixedDelay(health::tick, 1, 1, TimeUnit.SECONDS);

@@ -7,6 +7,7 @@ import io.virtd.core.config.Config;
 import io.virtd.core.control.GuestState;
 import io.virtd.core.control.StoreState;
 import io.virtd.core.program.Version;
+import io.virtd.daemon.http.FleetReader;
 import io.virtd.daemon.http.Metrics;
 import io.virtd.fleet.EtcdClients;
 import io.virtd.fleet.FleetAgent;
@@ -128,23 +129,54 @@ final class FleetMode implements AutoCloseable {
         agent.lastError().orElse(null));
   }
 
+  /** The fleet as {@code virtctl fleet status} reads it, through this daemon's etcd client. */
+  FleetReader reader() {
+    FleetKeys keys = new FleetKeys(cfg.prefix());
+    return () -> {
+      if (!agent.up()) {
+        StoreState s = state();
+        throw new FleetReader.Unavailable(
+            "store "
+                + s.name()
+                + ": DOWN since "
+                + s.since()
+                + (s.error() == null ? "" : " (" + s.error() + ")"));
+      }
+      return FleetView.read(client, keys);
+    };
+  }
+
   /** One guest's status as the JSON {@code virtctl status --json} shows for it. */
   private static ObjectNode json(GuestState g) {
     return FleetMode.JSON.valueToTree(g);
   }
 
-  /** Each guest's status, as {@code virtctl status --json} gives it, written back to etcd. */
-  void publish(Reconciler reconciler, DriverHealth health) {
+  private Map<String, GuestState> published = Map.of();
+  private long publishedAtRead = -1;
+
+  /**
+   * Each guest's status, as {@code virtctl status --json} gives it, written back to etcd; nothing
+   * to do while no status changed and etcd was not read again since the last call.
+   */
+  synchronized void publish(Reconciler reconciler, DriverHealth health) {
     try {
       Set<String> down = new HashSet<>();
       health.states().values().stream()
           .filter(d -> !d.up())
           .forEach(d -> down.add(d.target().label()));
-      Map<String, ObjectNode> out = new TreeMap<>();
+      Map<String, GuestState> states = new TreeMap<>();
       reconciler
           .status()
-          .forEach((n, s) -> out.put(n, json(Control.guestState(s, down.contains(s.driver())))));
+          .forEach((n, s) -> states.put(n, Control.guestState(s, down.contains(s.driver()))));
+      long reads = agent.reads();
+      if (reads == publishedAtRead && states.equals(published)) {
+        return;
+      }
+      Map<String, ObjectNode> out = new TreeMap<>();
+      states.forEach((n, g) -> out.put(n, json(g)));
       agent.publish(out);
+      published = states;
+      publishedAtRead = reads;
     } catch (RuntimeException e) {
       log.warn("status for etcd: {}", e.toString());
     }

@@ -37,7 +37,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 class FleetIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration CONVERGE = Duration.ofSeconds(60);
-  final String prefix = "vdrd-f-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+  // -Dvirtd.it.prefix: where several test runs share one libvirtd, each keeps to its own names
+  final String prefix =
+      System.getProperty("virtd.it.prefix", "virtd-it-")
+          + "f-"
+          + UUID.randomUUID().toString().substring(0, 6)
+          + "-";
   final String keyPrefix = "/vdrd-fleet-it";
   Path dir;
   EtcdCluster etcd;

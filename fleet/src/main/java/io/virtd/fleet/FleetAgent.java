@@ -9,6 +9,8 @@ import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
@@ -17,7 +19,9 @@ import io.etcd.jetcd.watch.WatchResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -49,6 +53,13 @@ public final class FleetAgent implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public static final long LEASE_TTL_SECONDS = 15;
+
+  /**
+   * At most this many statuses written or deleted in one request: etcd's default {@code
+   * --max-txn-ops}, so that every member takes it.
+   */
+  public static final int STATUS_BATCH = 128;
+
   static final Duration BACKOFF_MIN = Duration.ofMillis(500);
   static final Duration BACKOFF_MAX = Duration.ofSeconds(8);
 
@@ -63,6 +74,7 @@ public final class FleetAgent implements AutoCloseable {
   // touched on the agent's thread only
   private final Map<String, String> files = new TreeMap<>();
   private final Map<String, String> written = new HashMap<>(); // status NAME -> compared form
+  private volatile long reads;
   private Watch.Watcher watcher;
   private int generation; // of the watch; events of an older one are ignored
   private long leaseId;
@@ -145,6 +157,14 @@ public final class FleetAgent implements AutoCloseable {
    * was written, ignoring {@code at} alone, and deletes this host's entries of guests no longer
    * listed. Returns at once; the writes happen on the agent's thread.
    */
+  /**
+   * How many times this host's keys were read from etcd (at start and at each return of etcd): a
+   * caller that publishes only when a status changed publishes again when this moves.
+   */
+  public long reads() {
+    return reads;
+  }
+
   public void publish(Map<String, ObjectNode> statuses) {
     Map<String, ObjectNode> copy = Map.copyOf(statuses);
     thread.execute(() -> writeStatuses(copy));
@@ -170,6 +190,7 @@ public final class FleetAgent implements AutoCloseable {
       files.putAll(read);
       openWatch(revision + 1);
       markUp();
+      reads++;
       publishFiles();
       log.info(
           "etcd: read {} desired file(s) for {} at revision {}; watching",
@@ -341,29 +362,70 @@ public final class FleetAgent implements AutoCloseable {
       return;
     }
     try {
+      StatusBatch batch = new StatusBatch();
       for (var e : new TreeMap<>(statuses).entrySet()) {
         String cmp = compared(e.getValue());
         if (!cmp.equals(written.get(e.getKey()))) {
-          client
-              .getKVClient()
-              .put(
+          batch.add(
+              e.getKey(),
+              cmp,
+              Op.put(
                   FleetKeys.bytes(keys.status(host, e.getKey())),
-                  FleetKeys.bytes(JSON.writeValueAsString(e.getValue())))
-              .get(EtcdClients.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-          written.put(e.getKey(), cmp);
+                  FleetKeys.bytes(JSON.writeValueAsString(e.getValue())),
+                  PutOption.DEFAULT));
         }
       }
       for (String name : Map.copyOf(written).keySet()) {
         if (!statuses.containsKey(name)) {
-          client
-              .getKVClient()
-              .delete(FleetKeys.bytes(keys.status(host, name)))
-              .get(EtcdClients.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-          written.remove(name);
+          batch.add(
+              name,
+              null,
+              Op.delete(FleetKeys.bytes(keys.status(host, name)), DeleteOption.DEFAULT));
         }
       }
+      batch.flush();
     } catch (Exception e) {
       markDown(e);
+    }
+  }
+
+  /**
+   * Status writes gathered into transactions of {@link #STATUS_BATCH}: a thousand guests converging
+   * at once are a few requests, not a thousand, and the lease's renewal on this same thread is not
+   * held up behind them.
+   */
+  private final class StatusBatch {
+    private final List<Op> ops = new ArrayList<>();
+    private final Map<String, String> done = new HashMap<>(); // name: compared, or null: deleted
+
+    void add(String name, String compared, Op op) throws Exception {
+      ops.add(op);
+      done.put(name, compared);
+      if (ops.size() == STATUS_BATCH) {
+        flush();
+      }
+    }
+
+    void flush() throws Exception {
+      if (ops.isEmpty()) {
+        return;
+      }
+      client
+          .getKVClient()
+          .txn()
+          .Then(ops.toArray(Op[]::new))
+          .commit()
+          .get(EtcdClients.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      done.forEach(
+          (name, compared) -> {
+            if (compared == null) {
+              written.remove(name);
+            } else {
+              written.put(name, compared);
+            }
+          });
+      ops.clear();
+      done.clear();
     }
   }
 

@@ -49,6 +49,24 @@ public final class FleetView {
           .max(String::compareTo);
     }
 
+    /** {@code up}, or {@code lost} with when it was last seen, as the text and the page say it. */
+    public String liveness() {
+      return up() ? "up" : "lost" + lastSeen().map(t -> " (last seen " + t + ")").orElse("");
+    }
+
+    /** {@code N converged, N pending, N failed, N held}. */
+    public String summary() {
+      Map<String, Integer> c = counts();
+      return c.get("converged")
+          + " converged, "
+          + c.get("pending")
+          + " pending, "
+          + c.get("failed")
+          + " failed, "
+          + c.get("held")
+          + " held";
+    }
+
     public Optional<String> lastError() {
       return guests.values().stream()
           .map(g -> g.path("last_error"))
@@ -163,22 +181,12 @@ public final class FleetView {
       out.add("no hosts: nothing pushed and no daemon registered");
     }
     for (HostView v : views) {
-      Map<String, Integer> c = v.counts();
       out.add(
           v.host()
               + "  "
-              + (v.up()
-                  ? "up"
-                  : "lost" + v.lastSeen().map(t -> " (last seen " + t + ")").orElse(""))
+              + v.liveness()
               + "  "
-              + c.get("converged")
-              + " converged, "
-              + c.get("pending")
-              + " pending, "
-              + c.get("failed")
-              + " failed, "
-              + c.get("held")
-              + " held"
+              + v.summary()
               + v.lastError().map(e -> "  last error: " + e).orElse(""));
       if (guests) {
         v.guests()

@@ -6,6 +6,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.grpc.Status;
 import io.virtd.core.manifest.DesiredState;
 import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.Problem;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -129,13 +131,40 @@ public final class Push {
     diff.deleted()
         .forEach(
             p -> ops.add(Op.delete(FleetKeys.bytes(keys.desired(host, p)), DeleteOption.DEFAULT)));
-    return client
-        .getKVClient()
-        .txn()
-        .Then(ops.toArray(Op[]::new))
-        .commit()
-        .get(EtcdClients.REQUEST_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS)
-        .getHeader()
-        .getRevision();
+    try {
+      return client
+          .getKVClient()
+          .txn()
+          .Then(ops.toArray(Op[]::new))
+          .commit()
+          .get(EtcdClients.REQUEST_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS)
+          .getHeader()
+          .getRevision();
+    } catch (ExecutionException e) {
+      if (Status.fromThrowable(e.getCause()).getCode() == Status.Code.INVALID_ARGUMENT) {
+        long bytes = puts.values().stream().mapToLong(t -> FleetKeys.bytes(t).size()).sum();
+        throw new TooLarge(ops.size(), bytes, EtcdClients.describe(e));
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * etcd refused the transaction as a request it does not take: more operations than its {@code
+   * --max-txn-ops} or more bytes than its {@code --max-request-bytes}. Nothing was written.
+   */
+  public static final class TooLarge extends Exception {
+    public TooLarge(int operations, long bytes, String etcdSaid) {
+      super(
+          "etcd refused the push's transaction of "
+              + operations
+              + " operation(s), "
+              + bytes
+              + " bytes of manifests ("
+              + etcdSaid
+              + "): a push is one transaction, and etcd takes at most --max-txn-ops operations"
+              + " (128 unless set) and --max-request-bytes (1.5 MiB unless set) in one; raise"
+              + " them on every member (ETCD_MAX_TXN_OPS, ETCD_MAX_REQUEST_BYTES)");
+    }
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.etcd.jetcd.Client;
 import io.virtd.core.config.Config;
 import io.virtd.fleet.testing.EtcdCluster;
@@ -142,5 +143,36 @@ class FleetAgentIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> a.files().containsKey("b.yaml"));
     assertEquals(
         List.of("a.yaml", "b.yaml"), List.copyOf(new java.util.TreeMap<>(a.files()).keySet()));
+  }
+
+  @Test
+  void manyStatusesAreWrittenInFewRequestsAndOnlyWhenTheyChange() throws Exception {
+    FleetAgent a = agent("h5");
+    Map<String, ObjectNode> statuses = new java.util.TreeMap<>();
+    ObjectMapper json = new ObjectMapper();
+    for (int i = 0; i < 1000; i++) {
+      statuses.put(
+          "g" + i, json.createObjectNode().put("name", "g" + i).put("at", "2026-12-05T20:00:00Z"));
+    }
+    long before = etcd.revision();
+    a.publish(statuses);
+    await().atMost(Duration.ofSeconds(30)).until(() -> countStatuses("h5") == 1000);
+    long batches = etcd.revision() - before;
+    assertTrue(
+        batches <= 1000 / FleetAgent.STATUS_BATCH + 1, batches + " revisions for 1,000 statuses");
+    // only a change is written: the same statuses with another `at` write nothing
+    statuses.replaceAll((n, s) -> s.deepCopy().put("at", "2026-12-05T21:00:00Z"));
+    statuses.put("g0", statuses.get("g0").deepCopy().put("held", true));
+    statuses.remove("g1");
+    long mid = etcd.revision();
+    a.publish(statuses);
+    await().atMost(Duration.ofSeconds(10)).until(() -> countStatuses("h5") == 999);
+    assertEquals(mid + 1, etcd.revision(), "one change and one removal, in one request");
+    assertTrue(etcd.etcdctl("get", keys.status("h5", "g0")).contains("\"held\":true"));
+  }
+
+  private int countStatuses(String host) throws Exception {
+    String out = etcd.etcdctl("get", "--prefix", "--keys-only", keys.statusDir(host));
+    return (int) out.lines().filter(l -> !l.isBlank()).count();
   }
 }

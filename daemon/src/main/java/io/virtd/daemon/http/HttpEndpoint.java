@@ -13,6 +13,8 @@ import io.virtd.core.control.ControlRequest;
 import io.virtd.core.control.GuestState;
 import io.virtd.core.manifest.Problem;
 import io.virtd.daemon.ControlServer;
+import io.virtd.fleet.EtcdClients;
+import io.virtd.fleet.FleetView;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,6 +43,7 @@ public final class HttpEndpoint implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String API = "/api/v1/guests";
+  private static final String FLEET = "/api/v1/fleet";
   private static final Set<String> ACTIONS = Set.of("reconcile", "hold", "release");
 
   /** Scripts and styles only from this endpoint; nothing else is loaded, framed or posted. */
@@ -55,6 +58,7 @@ public final class HttpEndpoint implements AutoCloseable {
   private final Config.Http config;
   private volatile ControlServer.Handler handler;
   private volatile Supplier<Optional<String>> unhealthy = () -> Optional.of("starting");
+  private volatile Optional<FleetReader> fleet = Optional.empty();
 
   private HttpEndpoint(
       HttpServer server, Optional<BearerToken> token, Metrics metrics, Config.Http config) {
@@ -153,6 +157,11 @@ public final class HttpEndpoint implements AutoCloseable {
     unhealthy = health;
   }
 
+  /** In fleet mode, where {@code /api/v1/fleet} and the page's fleet section read; else empty. */
+  public void showFleet(Optional<FleetReader> reader) {
+    fleet = reader;
+  }
+
   /** The reconcile loop stopped (stopping, reloading): /healthz says so; reads still answer. */
   public void down(String reason) {
     unhealthy = () -> Optional.of(reason);
@@ -211,8 +220,50 @@ public final class HttpEndpoint implements AutoCloseable {
           }
         }
       }
+      case FLEET -> {
+        if (get(ex, method)) {
+          fleet(ex);
+        }
+      }
       default -> guest(ex, path, method);
     }
+  }
+
+  /**
+   * {@code virtctl fleet status --json} ({@code ?guests}: with {@code --guests}); 404 outside fleet
+   * mode, 503 when etcd does not answer.
+   */
+  private void fleet(HttpExchange ex) throws IOException {
+    Optional<FleetReader> reader = fleet;
+    if (reader.isEmpty()) {
+      error(
+          ex,
+          404,
+          "not in fleet mode: this daemon reads its manifests from a directory (no `store` in its"
+              + " configuration)");
+      return;
+    }
+    List<FleetView.HostView> views;
+    try {
+      views = reader.get().read();
+    } catch (Exception e) {
+      error(ex, 503, unread(e));
+      return;
+    }
+    json(ex, 200, FleetView.json(views, withGuests(ex.getRequestURI().getRawQuery())));
+  }
+
+  /** {@code guests}, {@code guests=true} or {@code guests=1} among the query's parameters. */
+  static boolean withGuests(String query) {
+    if (query == null) {
+      return false;
+    }
+    for (String p : query.split("&")) {
+      if (p.equals("guests") || p.equals("guests=true") || p.equals("guests=1")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@code /api/v1/guests/NAME} and {@code …/NAME/ACTION}. */
@@ -302,7 +353,27 @@ public final class HttpEndpoint implements AutoCloseable {
         ex,
         200,
         "text/html; charset=utf-8",
-        StatusPage.render(reply, unhealthy.get()).getBytes(StandardCharsets.UTF_8));
+        StatusPage.render(reply, unhealthy.get(), fleetSection()).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The page's fleet section; empty outside fleet mode. */
+  private String fleetSection() {
+    Optional<FleetReader> reader = fleet;
+    if (reader.isEmpty()) {
+      return "";
+    }
+    try {
+      return StatusPage.fleet(reader.get().read(), Optional.empty());
+    } catch (Exception e) {
+      return StatusPage.fleet(List.of(), Optional.of(unread(e)));
+    }
+  }
+
+  /** Why the fleet could not be read, in one line. */
+  private static String unread(Exception e) {
+    return e instanceof FleetReader.Unavailable u
+        ? u.getMessage()
+        : "etcd: " + EtcdClients.describe(e);
   }
 
   private static void asset(HttpExchange ex, String name) throws IOException {

@@ -4,6 +4,7 @@ import io.virtd.core.control.ControlReply;
 import io.virtd.core.control.DriverState;
 import io.virtd.core.control.GuestState;
 import io.virtd.core.control.ManifestProblem;
+import io.virtd.fleet.FleetView;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,6 +30,11 @@ final class StatusPage {
   }
 
   static String render(ControlReply reply, Optional<String> unhealthy) {
+    return render(reply, unhealthy, "");
+  }
+
+  /** The page, with {@code fleetSection} ({@link #fleet}; empty outside fleet mode) at its end. */
+  static String render(ControlReply reply, Optional<String> unhealthy, String fleetSection) {
     ControlReply.Status status =
         reply instanceof ControlReply.Status s
             ? s
@@ -95,7 +101,60 @@ final class StatusPage {
     for (GuestState g : status.guests()) {
       row(b, g);
     }
-    b.append("</tbody></table></section>\n</body></html>\n");
+    b.append("</tbody></table></section>\n");
+    b.append(fleetSection);
+    b.append("</body></html>\n");
+    return b.toString();
+  }
+
+  /**
+   * The fleet section: every host up or lost, its guests' counts and last error, then a row per
+   * guest, as {@code virtctl fleet status --guests} says them; or why etcd could not be read.
+   * {@code page.js} swaps it in again from the page as rendered now.
+   */
+  static String fleet(List<FleetView.HostView> hosts, Optional<String> unread) {
+    StringBuilder b = new StringBuilder(1024);
+    b.append("<section id=\"fleet\"><h2>Fleet</h2>");
+    if (unread.isPresent()) {
+      b.append("<p class=\"bad\">").append(esc(unread.get())).append("</p>");
+    } else if (hosts.isEmpty()) {
+      b.append("<p>no hosts: nothing pushed and no daemon registered</p>");
+    } else {
+      b.append("<table id=\"hosts\"><thead><tr><th>Host / guest</th><th>State</th>")
+          .append("<th>Guests / observed</th><th>Last error</th></tr></thead>");
+      for (FleetView.HostView h : hosts) {
+        b.append("<tbody data-host=\"").append(esc(h.host())).append("\">");
+        b.append("<tr class=\"host ").append(h.up() ? "in_sync" : "failed").append("\">");
+        cell(b, "name", h.host());
+        cell(b, "state", h.liveness());
+        cell(b, "summary", h.summary());
+        cell(b, "detail", h.lastError().orElse(""));
+        b.append("</tr>");
+        h.guests()
+            .forEach(
+                (name, g) -> {
+                  String category = FleetView.category(g);
+                  b.append("<tr class=\"guest ")
+                      .append(
+                          switch (category) {
+                            case "converged" -> "in_sync";
+                            case "pending" -> "drifted";
+                            default -> category;
+                          })
+                      .append("\" data-name=\"")
+                      .append(esc(name))
+                      .append("\">");
+                  cell(b, "name", name);
+                  cell(b, "state", category);
+                  cell(b, "observed", g.path("observed").asText(""));
+                  cell(b, "detail", g.path("last_error").asText(""));
+                  b.append("</tr>");
+                });
+        b.append("</tbody>");
+      }
+      b.append("</table>");
+    }
+    b.append("</section>\n");
     return b.toString();
   }
 

@@ -102,8 +102,9 @@
       });
   }
 
-  // The drivers, the manifest problems and the loop's health, from the page as the daemon renders
-  // it now (its own escaped HTML, parsed inertly): swapped in without a reload.
+  // The drivers, the manifest problems, the loop's health and (in fleet mode) the fleet, from the
+  // page as the daemon renders it now (its own escaped HTML, parsed inertly): swapped in without a
+  // reload.
   function refreshHeader() {
     fetch("./", { cache: "no-store" })
       .then(function (r) {
@@ -112,7 +113,7 @@
       })
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html");
-        ["health", "drivers", "problemsbox"].forEach(function (id) {
+        ["health", "drivers", "problemsbox", "fleet"].forEach(function (id) {
           var now = document.getElementById(id);
           var next = fresh.getElementById(id);
           if (now && next) now.replaceWith(document.importNode(next, true));

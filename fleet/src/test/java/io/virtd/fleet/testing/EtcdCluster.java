@@ -26,6 +26,7 @@ public final class EtcdCluster implements AutoCloseable {
   private final Process[] members;
   private final String token = "virtd-test-" + System.nanoTime();
   private Pki pki; // clients need certificates when set
+  private List<String> flags = List.of(); // more of etcd's flags, for every member
 
   /** A CA, a certificate for the members (127.0.0.1) and one for a client, made by openssl. */
   public record Pki(Path ca, Path serverCert, Path serverKey, Path clientCert, Path clientKey) {
@@ -152,7 +153,13 @@ public final class EtcdCluster implements AutoCloseable {
 
   /** Starts {@code size} members and waits until the cluster answers. */
   public static EtcdCluster start(int size) throws Exception {
+    return start(size, List.of());
+  }
+
+  /** Starts {@code size} members with more of etcd's {@code flags} (e.g. its limits). */
+  public static EtcdCluster start(int size, List<String> flags) throws Exception {
     EtcdCluster c = new EtcdCluster(size);
+    c.flags = List.copyOf(flags);
     try {
       for (int i = 0; i < size; i++) {
         c.startMember(i);
@@ -232,6 +239,7 @@ public final class EtcdCluster implements AutoCloseable {
     if (fresh) {
       argv.addAll(List.of("--initial-cluster-state", "new"));
     }
+    argv.addAll(flags);
     if (pki != null) {
       argv.addAll(
           List.of(
