@@ -105,6 +105,14 @@ public interface VmDriver extends AutoCloseable {
     return false;
   }
 
+  /**
+   * The target's networks and storage pools, when this driver manages them; empty (the default) for
+   * a driver with guests only, where a {@code network} or {@code pool} manifest is a plan error.
+   */
+  default Optional<HostResources> hostResources() {
+    return Optional.empty();
+  }
+
   @Override
   void close();
 }
