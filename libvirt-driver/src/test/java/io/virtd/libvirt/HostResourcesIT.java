@@ -60,13 +60,19 @@ class HostResourcesIT {
   private Config config;
   private final List<ApplyEvent> events = new ArrayList<>();
 
+  private static String virtType;
+
   @BeforeAll
-  static void reachable() {
+  static void reachable() throws LibvirtException {
     DomainCleaner.assumeReachable(URI);
+    virtType = LibvirtQemuContractIT.kvmUsable() ? "kvm" : "qemu";
   }
 
   @BeforeEach
   void setUp() throws Exception {
+    // QEMU runs as its own user: it must reach the disk in the pool's directory
+    Files.setPosixFilePermissions(
+        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     manifests = Files.createDirectories(tmp.resolve("manifests"));
     poolDir = tmp.resolve("pool"); // made by libvirt when it builds the pool
     Files.createDirectories(tmp.resolve("locks"));
@@ -163,7 +169,9 @@ class HostResourcesIT {
         manifests.resolve("guest.yaml"),
         "virt: "
             + guest
-            + "\nvirt_type: kvm\nmemory: 64MiB\ncpus: 1\ninterfaces: ["
+            + "\nvirt_type: "
+            + virtType
+            + "\nmemory: 64MiB\ncpus: 1\ninterfaces: ["
             + net
             + "]\n"
             + extra);
