@@ -254,7 +254,7 @@ final class LibvirtHostResources implements HostResources {
       switch (spec.kind()) {
         case NETWORK -> {
           NetworkSpec n = (NetworkSpec) spec;
-          Network net = c.networkDefineXML(withMark(NetworkXml.write(definition(n)), mark, null));
+          Network net = c.networkDefineXML(withMark(NetworkXml.write(definition(n)), mark));
           try {
             if (n.autostart().isPresent()) {
               net.setAutostart(n.autostart().get());
@@ -323,9 +323,10 @@ final class LibvirtHostResources implements HostResources {
           default -> {}
         }
       }
-      // the saved definition: the manifest's keys over what it has, its UUID and the mark
-      NetworkXml.Definition want = merged(NetworkXml.read(net.getXMLDesc(NETWORK_INACTIVE)), spec);
-      c.networkDefineXML(withMark(NetworkXml.write(want), mark, net.getUUIDString())).free();
+      // the saved definition, changed in place: the manifest's keys and the mark
+      String saved = net.getXMLDesc(NETWORK_INACTIVE);
+      String want = NetworkXml.rewrite(saved, merged(NetworkXml.read(saved), spec));
+      c.networkDefineXML(withMark(want, mark)).free();
     } finally {
       net.free();
     }
@@ -482,16 +483,13 @@ final class LibvirtHostResources implements HostResources {
         p.name(), PoolXml.Type.valueOf(p.type().name()), p.path(), p.source());
   }
 
-  /** The network's XML with its UUID (when redefining) and virtd's mark in its metadata. */
-  private static String withMark(String xml, OwnershipMark mark, String uuid) {
+  /** The network's XML with virtd's mark in its metadata, in place of any mark it had. */
+  private static String withMark(String xml, OwnershipMark mark) {
     Document doc = Dom.parse(xml);
-    Element network = doc.getDocumentElement();
-    if (uuid != null) {
-      Element u = doc.createElement("uuid");
-      u.setTextContent(uuid);
-      network.insertBefore(u, Dom.first(network, "name").getNextSibling());
+    for (Element old : Marks.findAll(doc)) {
+      old.getParentNode().removeChild(old);
     }
-    Element metadata = Dom.child(network, "metadata");
+    Element metadata = Dom.firstOrChild(doc.getDocumentElement(), "metadata");
     Element m = doc.createElementNS(Marks.NAMESPACE, Marks.PREFIX + ":" + Marks.ELEMENT);
     m.setAttribute(Marks.OWNER, mark.owner());
     m.setAttribute(Marks.ORIGIN, mark.origin().key());
