@@ -12,6 +12,7 @@ import io.virtd.core.spi.VmDriver;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -41,7 +42,16 @@ final class HostObservations {
           target.label(),
           Optional.ofNullable(all(target, hr.get(), spec.kind()).get(spec.name())));
     } catch (DriverException e) {
-      return HostPlanner.Input.failed(spec, target.label(), PlanError.unreadable(spec.name(), e));
+      // at the document: on a host without libvirt (OpenVZ only) this is where the fix goes
+      return HostPlanner.Input.failed(
+          spec,
+          target.label(),
+          new PlanError(
+              PlanError.Reason.UNREADABLE,
+              e.kind(),
+              Optional.of(spec.origin()),
+              spec.name(),
+              List.of(String.valueOf(e.getMessage()))));
     }
   }
 
