@@ -178,7 +178,6 @@ public final class Apply {
             ? Planning.plan(touched, drivers, again)
             : Planning.plan(
                 touched, plan.hosts().stream().map(HostPlan::spec).toList(), drivers, again);
-
     List<String> inconsistent = new ArrayList<>();
     for (ResourcePlan r : after.resources()) {
       if (failed.contains(r.name()) || halted.contains(r.name())) {
@@ -215,12 +214,9 @@ public final class Apply {
       Consumer<ApplyEvent> events,
       Executor.Gate gate,
       List<String> failed) {
-    if (h.steps().isEmpty() && h.failure().isEmpty()) {
-      return;
-    }
-    if (!gate.mayBegin(
-        HostStep.key(h.steps().isEmpty() ? new HostStep.Remove() : h.steps().get(0)))) {
-      return;
+    if (h.failure().isEmpty()
+        && (h.steps().isEmpty() || !gate.mayBegin(HostStep.key(h.steps().get(0))))) {
+      return; // nothing to do, or interrupted: a failure is still reported
     }
     try {
       var hr = drivers.get(drivers.targetOf(h.spec())).hostResources();

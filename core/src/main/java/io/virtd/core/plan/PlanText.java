@@ -134,6 +134,7 @@ public final class PlanText {
       }
     }
     if (!pendingOnly.isEmpty() && r.has("restart_guests")) { // a network or a pool
+      boolean network = r.get("address").asText().startsWith("network/");
       List<String> guests = new ArrayList<>();
       r.get("restart_guests").forEach(g -> guests.add(g.asText()));
       lines.add(
@@ -142,8 +143,10 @@ public final class PlanText {
                   + String.join(", ", pendingOnly)
                   + (guests.isEmpty()
                       ? ""
-                      : " (cuts off running guests: " + String.join(", ", guests) + ")"),
-              r.get("address").asText().startsWith("network/")
+                      : (network ? " (cuts off running guests: " : " (guests with disks in it: ")
+                          + String.join(", ", guests)
+                          + ")"),
+              network
                   ? "not done without `restart: on_change`"
                   : "stop the pool's guests and restart it by hand"));
     } else if (!pendingOnly.isEmpty()) {
