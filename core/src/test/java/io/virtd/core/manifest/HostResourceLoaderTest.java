@@ -96,4 +96,18 @@ class HostResourceLoaderTest {
   private static Problem onlyProblemOrFirst(DesiredState s) {
     return s.errors().isEmpty() ? onlyProblem(s) : s.errors().get(0);
   }
+
+  @Test
+  void aMisspeltTypeKeySuggestsTheType() throws Exception {
+    assertError(
+        onlyProblem(load(dir, "netwrok: backend\n")),
+        1,
+        1,
+        "a resource must start with `virt: NAME`, not `netwrok`; did you mean `network`?");
+    assertError(
+        onlyProblem(load(dir, "Pool: fast\ntype: dir\n")),
+        1,
+        1,
+        "not `Pool`; did you mean `pool`?");
+  }
 }
