@@ -394,13 +394,14 @@ final class LibvirtHostResources implements HostResources {
         "remove",
         Network::undefine,
         p -> {
-          // volumes are never deleted: an empty pool's own directory goes, nothing else
-          p.refresh(0);
-          if (p.numOfVolumes() == 0) {
+          // volumes are never deleted; a directory pool's own directory is removed when empty
+          // (rmdir refuses one that holds anything), nothing else: for logical or zfs pools libvirt
+          // would remove the volume group or destroy the ZFS pool
+          if (PoolXml.read(p.getXMLDesc(0)).map(d -> d.type() == PoolXml.Type.DIR).orElse(false)) {
             try {
               p.delete(0);
             } catch (LibvirtException e) {
-              // not empty after all, or a type without a directory: kept
+              // not empty: kept
             }
           }
           p.undefine();

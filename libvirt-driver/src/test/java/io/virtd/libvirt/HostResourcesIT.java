@@ -333,4 +333,27 @@ class HostResourcesIT {
       sh("virsh", "-c", URI, "pool-info", pool);
     }
   }
+
+  @Test
+  void absentRemovesAnUnusedNetworkAndPoolVirtdCreatedWithThePoolsEmptyDirectory()
+      throws Exception {
+    writeNetwork("");
+    writePool("");
+    try (Drivers drivers = new Drivers(config)) {
+      assertEquals(0, apply(drivers, plan(drivers)).exitCode(), events.toString());
+      assertTrue(Files.isDirectory(poolDir));
+      writeNetwork("ensure: absent\n");
+      writePool("ensure: absent\n");
+      Plan p = plan(drivers);
+      assertEquals(2, p.summary().remove(), text(p));
+      Apply.Result r = apply(drivers, p);
+      assertEquals(List.of(), r.failed(), events.toString());
+      assertEquals(0, r.exitCode(), events.toString());
+      assertFalse(sh("virsh", "-c", URI, "net-list", "--all", "--name").contains(net));
+      assertFalse(sh("virsh", "-c", URI, "pool-list", "--all", "--name").contains(pool));
+      assertFalse(Files.exists(poolDir), "the empty directory the pool made is gone");
+      assertFalse(
+          Files.exists(config.storageDir().resolve(PoolMarks.DIRECTORY).resolve(pool + ".mark")));
+    }
+  }
 }

@@ -45,7 +45,7 @@ class HostResourcesOnTestDriverTest {
         """
         pool: vg-hr
         type: logical
-        source: /dev/sdb1,/dev/sdc1
+        source: /dev/hr-a1,/dev/hr-b1
         autostart: true
         ---
         pool: tank-hr
@@ -88,7 +88,7 @@ class HostResourcesOnTestDriverTest {
       var hosts = drivers.get(drivers.targetOf(s.pools().get("vg-hr"))).hostResources().get();
       Map<String, ObservedHost> pools = hosts.observe(HostSpec.Kind.POOL);
       assertEquals(PoolSpec.Type.LOGICAL, pools.get("vg-hr").values().get("type"));
-      assertEquals("/dev/sdb1,/dev/sdc1", pools.get("vg-hr").values().get("source"));
+      assertEquals("/dev/hr-a1,/dev/hr-b1", pools.get("vg-hr").values().get("source"));
       assertTrue(pools.get("vg-hr").active());
       assertEquals(true, pools.get("vg-hr").values().get("autostart"));
       assertFalse(pools.get("tank-hr").active());
@@ -96,6 +96,40 @@ class HostResourcesOnTestDriverTest {
       var networks = hosts.observe(HostSpec.Kind.NETWORK);
       assertTrue(networks.get("routed-hr").active());
       assertTrue(networks.get("routed-hr").mark().isPresent(), "the network's mark is kept");
+
+      // and removed again by the same manifests saying `ensure: absent`
+      Files.writeString(
+          m.resolve("host.yaml"),
+          """
+          pool: vg-hr
+          type: logical
+          ensure: absent
+          ---
+          pool: tank-hr
+          type: zfs
+          ensure: absent
+          ---
+          network: routed-hr
+          ensure: absent
+          ---
+          network: lab-hr
+          ensure: absent
+          """);
+      DesiredState gone = new ManifestLoader().load(m);
+      Plan removal = Planning.plan(List.of(), gone.hostResources(), drivers, policy);
+      assertEquals(4, removal.summary().remove(), PlanText.render(PlanJson.of(removal)));
+      Apply.Result removed =
+          Apply.run(
+              removal,
+              drivers,
+              new Executor(config.owner(), new GuestLocks(config.lockDir()), Duration.ofSeconds(5)),
+              policy,
+              events::add);
+      assertEquals(List.of(), removed.failed(), events.toString());
+      assertTrue(
+          hosts.observe(HostSpec.Kind.POOL).keySet().stream().noneMatch(n -> n.endsWith("-hr")));
+      assertTrue(
+          hosts.observe(HostSpec.Kind.NETWORK).keySet().stream().noneMatch(n -> n.endsWith("-hr")));
     }
   }
 }
