@@ -60,10 +60,15 @@ public final class ApplyCommand implements Callable<Integer> {
             s.config.owner(), Set.copyOf(replace), true, Set.copyOf(s.config.formerOwners()));
     try (Drivers drivers = new Drivers(s.config)) {
       drivers.onOpen(VmDriver::finishInterrupted); // before planning sees what a killed run left
-      Plan plan = Planning.plan(s.specs, drivers, policy);
+      Plan plan = Planning.plan(s.specs, s.hosts, drivers, policy);
       if (!target.json) {
         out.print(PlanText.render(PlanJson.of(plan)));
         out.flush();
+      }
+      for (var h : plan.hosts()) {
+        h.error()
+            .ifPresent(
+                e -> err.println("virtctl: error: " + h.spec().address() + ": " + SafeText.of(e)));
       }
       for (var r : plan.resources()) {
         r.warnings()
@@ -137,11 +142,16 @@ public final class ApplyCommand implements Callable<Integer> {
     }
   }
 
+  /** A guest's events carry its name, a network's or pool's its address ({@code pool/fast}). */
+  private static String address(ApplyEvent e) {
+    return e.name().contains("/") ? e.name() : "virt/" + e.name();
+  }
+
   private void print(ApplyEvent e, PrintWriter out) {
     if (target.json) {
       ObjectNode n = PlanJson.MAPPER.createObjectNode();
       n.put("type", "step");
-      n.put("address", "virt/" + e.name());
+      n.put("address", address(e));
       n.put("driver", e.driver());
       n.put("step", e.step());
       n.put("result", e.ok() ? "ok" : "failed");
@@ -155,8 +165,8 @@ public final class ApplyCommand implements Callable<Integer> {
       }
     } else {
       out.printf(
-          "virt/%s: %s ... %s (%d ms)%s%n",
-          e.name(),
+          "%s: %s ... %s (%d ms)%s%n",
+          address(e),
           e.step(),
           e.ok() ? "ok" : "FAILED",
           e.took().toMillis(),

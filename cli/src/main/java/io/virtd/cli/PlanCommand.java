@@ -39,6 +39,7 @@ public final class PlanCommand implements Callable<Integer> {
       Plan plan =
           Planning.plan(
               s.specs,
+              s.hosts,
               drivers,
               PlanPolicy.of(s.config.owner()).withFormerOwners(s.config.formerOwners()));
       var doc = PlanJson.of(plan);

@@ -15,12 +15,20 @@ final class Session {
   final Config config;
   final List<VmSpec> specs;
 
+  /** The selected networks and pools. */
+  final List<io.virtd.core.manifest.HostSpec> hosts;
+
   /** Every valid resource of the manifests, selected or not. */
   final DesiredState state;
 
-  private Session(Config config, List<VmSpec> specs, DesiredState state) {
+  private Session(
+      Config config,
+      List<VmSpec> specs,
+      List<io.virtd.core.manifest.HostSpec> hosts,
+      DesiredState state) {
     this.config = config;
     this.specs = specs;
+    this.hosts = hosts;
     this.state = state;
   }
 
@@ -69,10 +77,17 @@ final class Session {
       return null;
     }
     List<VmSpec> specs = new ArrayList<>();
+    List<io.virtd.core.manifest.HostSpec> hosts = new ArrayList<>();
     if (names == null || names.isEmpty()) {
       specs.addAll(state.resources().values());
+      hosts.addAll(state.hostResources());
     } else {
       for (String n : names) {
+        var host = state.hostResources().stream().filter(h -> h.address().equals(n)).findFirst();
+        if (host.isPresent()) { // network/NAME, pool/NAME
+          hosts.add(host.get());
+          continue;
+        }
         var s = state.get(n);
         if (s.isEmpty()) {
           err.println("virtctl: no resource named `" + n + "` in the manifests");
@@ -81,6 +96,6 @@ final class Session {
         specs.add(s.get());
       }
     }
-    return new Session(config, specs, state);
+    return new Session(config, specs, hosts, state);
   }
 }

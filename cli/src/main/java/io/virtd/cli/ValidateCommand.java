@@ -35,10 +35,11 @@ public final class ValidateCommand implements Callable<Integer> {
     }
     if (state.hasErrors()) {
       err.printf(
-          "%d error(s); %d resource(s) valid.%n", state.errors().size(), state.resources().size());
+          "%d error(s); %d resource(s) valid.%n",
+          state.errors().size(), state.resources().size() + state.hostResources().size());
       return 1;
     }
-    out.printf("%d resource(s) valid.%n", state.resources().size());
+    out.printf("%d resource(s) valid.%n", state.resources().size() + state.hostResources().size());
     return 0;
   }
 }

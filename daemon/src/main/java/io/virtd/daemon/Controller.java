@@ -178,10 +178,22 @@ final class Controller implements AutoCloseable {
                   });
         };
     reload.set(reloadManifests);
+    HostPass hostPass =
+        new HostPass(
+            store,
+            drivers,
+            executor,
+            () ->
+                new io.virtd.core.plan.PlanPolicy(
+                    cfg.owner(),
+                    java.util.Set.of(),
+                    window.map(w -> w.isOpen(clock.instant())).orElse(true),
+                    java.util.Set.copyOf(cfg.formerOwners())));
     Runnable fullPass =
         () -> {
           metrics.fullPass(clock.instant());
           reloadManifests.run();
+          hostPass.run(); // networks and pools first: guests may need them
           // a failing guest is left to its backoff; a terminal one waits for its manifest
           store.names().forEach(queue::addUnlessFailing);
           if (cfg.prune()) {

@@ -1,6 +1,7 @@
 package io.virtd.daemon;
 
 import io.virtd.core.manifest.DesiredState;
+import io.virtd.core.manifest.HostSpec;
 import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.Problem;
 import io.virtd.core.manifest.VmSpec;
@@ -26,6 +27,7 @@ public final class DesiredStore {
   private final DesiredSource source;
   private final ManifestLoader loader = new ManifestLoader(ManifestLoader.Permissions.REFUSE);
   private Map<String, VmSpec> current = Map.of();
+  private Map<String, HostSpec> hosts = Map.of();
   private Map<Path, List<Problem>> problems = Map.of();
   private Object dirIdentity; // the manifests directory's device and inode at the last reload
   private final Map<String, VmSpec> gone = new HashMap<>();
@@ -100,6 +102,18 @@ public final class DesiredStore {
         next.put(old.name(), old);
       }
     }
+    Map<String, HostSpec> nextHosts = new LinkedHashMap<>();
+    for (HostSpec h : fresh.hostResources()) {
+      if (!underAny(badFiles, h.file())) {
+        nextHosts.put(h.address(), h);
+      }
+    }
+    for (HostSpec old : hosts.values()) { // as for guests: a broken file keeps its last state
+      if (underAny(badFiles, old.file())) {
+        nextHosts.putIfAbsent(old.address(), old);
+      }
+    }
+    hosts = nextHosts;
     Set<String> changed = new HashSet<>();
     next.forEach(
         (n, s) -> {
@@ -145,6 +159,14 @@ public final class DesiredStore {
 
   public synchronized Optional<VmSpec> get(String name) {
     return Optional.ofNullable(current.get(name));
+  }
+
+  /**
+   * The networks and pools of the manifests, as last read validly (a broken file keeps what it
+   * declared before); a removed manifest leaves its network or pool as it is.
+   */
+  public synchronized List<HostSpec> hostResources() {
+    return List.copyOf(hosts.values());
   }
 
   public synchronized List<VmSpec> specs() {

@@ -24,6 +24,14 @@ final class CreatePreflight {
   private CreatePreflight() {}
 
   static List<String> problems(VmSpec spec, String uri) {
+    return problems(spec, uri, java.util.Set.of());
+  }
+
+  /**
+   * As above; a {@code virt_path} in {@code poolDirectories} is a directory a pool planned before
+   * the guest makes, so it need not exist yet.
+   */
+  static List<String> problems(VmSpec spec, String uri, java.util.Set<Path> poolDirectories) {
     List<String> out = new ArrayList<>();
     // read here with the manifest, whatever the hypervisor: its text is sent through libvirt
     if (spec.get(Field.XML_FILE).orElse(null) instanceof XmlFile x && x.content().isEmpty()) {
@@ -35,7 +43,10 @@ final class CreatePreflight {
     path(spec, Field.IMAGE)
         .flatMap(CreatePreflight::imageProblem)
         .ifPresent(m -> out.add(at(spec, Field.IMAGE, m)));
-    path(spec, Field.VIRT_PATH).flatMap(p -> virtPathProblem(spec, p)).ifPresent(out::add);
+    path(spec, Field.VIRT_PATH)
+        .filter(p -> !poolDirectories.contains(p.toAbsolutePath().normalize()))
+        .flatMap(p -> virtPathProblem(spec, p))
+        .ifPresent(out::add);
     path(spec, Field.BOOT_LOCATION)
         .flatMap(CreatePreflight::kernelProblem)
         .ifPresent(m -> out.add(at(spec, Field.BOOT_LOCATION, m)));

@@ -61,6 +61,7 @@ public final class LibvirtDriver implements VmDriver {
   private final Observer observer;
   private final GuestCreation creation;
   private final LiveChanges live;
+  private final LibvirtHostResources hosts;
 
   private LibvirtDriver(String uri, boolean keepAlive, Host host, Path storageDir, String owner) {
     this.uri = uri;
@@ -70,6 +71,14 @@ public final class LibvirtDriver implements VmDriver {
     this.observer = new Observer(connections);
     this.live = new LiveChanges(observer::parse);
     this.creation = new GuestCreation(remote, storageDir, host, seeds, connections);
+    this.hosts =
+        new LibvirtHostResources(
+            connections,
+            uri.startsWith("test:")
+                ? PoolMarks.inMemory()
+                : new PoolMarks(storageDir.resolve(PoolMarks.DIRECTORY)),
+            remote,
+            uri.startsWith("test:"));
     this.intents =
         uri.startsWith("test:")
             ? Intents.none(owner, uri)
@@ -120,13 +129,23 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   @Override
+  public Optional<io.virtd.core.spi.HostResources> hostResources() {
+    return Optional.of(hosts);
+  }
+
+  @Override
   public Capabilities capabilities() {
     return LibvirtCapabilities.TABLE;
   }
 
   @Override
   public List<String> preflight(VmSpec spec) {
-    List<String> out = new ArrayList<>(CreatePreflight.problems(spec, uri));
+    return preflight(spec, Set.of());
+  }
+
+  @Override
+  public List<String> preflight(VmSpec spec, Set<Path> poolDirectories) {
+    List<String> out = new ArrayList<>(CreatePreflight.problems(spec, uri, poolDirectories));
     if (remote) {
       try (ConnectionPool.Lease<Connect> c = lease()) {
         out.addAll(RemotePreflight.problems(spec, uri, c.connection()));

@@ -102,6 +102,65 @@ final class NetworkXml {
     return Dom.serialize(doc);
   }
 
+  /**
+   * A saved network definition changed in place to {@code d}: its forward mode, bridge, first IPv4
+   * address, DHCP range and hosts. Everything else it holds (its UUID, MAC address, IPv6 addresses,
+   * DNS, metadata) is kept, so a network virtd adopted loses nothing it did not declare.
+   */
+  static String rewrite(String saved, Definition d) {
+    Document doc = Dom.parse(saved);
+    Element network = doc.getDocumentElement();
+    Element forward = Dom.first(network, "forward");
+    Forward was = read(saved).forward();
+    if (d.forward() == Forward.ISOLATED) {
+      if (forward != null) {
+        network.removeChild(forward);
+      }
+    } else {
+      if (forward != null && was != d.forward()) {
+        network.removeChild(forward); // its mode's own children (<nat>, <interface>) go with it
+        forward = null;
+      }
+      if (forward == null) {
+        forward = Dom.child(network, "forward");
+      }
+      forward.setAttribute("mode", d.forward().word());
+    }
+    d.bridge().ifPresent(b -> Dom.firstOrChild(network, "bridge").setAttribute("name", b));
+    if (d.ip().isPresent()) {
+      Element ip = null;
+      for (Element e : Dom.children(network, "ip")) {
+        if (e.getAttribute("family").isEmpty() || e.getAttribute("family").equals("ipv4")) {
+          ip = e;
+          break;
+        }
+      }
+      if (ip == null) {
+        ip = Dom.child(network, "ip");
+      }
+      ip.setAttribute("address", d.ip().get().address());
+      ip.removeAttribute("netmask");
+      ip.setAttribute("prefix", Integer.toString(d.ip().get().prefix()));
+      if (d.range().isPresent() || !d.hosts().isEmpty() || Dom.first(ip, "dhcp") != null) {
+        Element dhcp = Dom.firstOrChild(ip, "dhcp");
+        d.range()
+            .ifPresent(
+                r -> {
+                  Element range = Dom.firstOrChild(dhcp, "range");
+                  range.setAttribute("start", r.start());
+                  range.setAttribute("end", r.end());
+                });
+        for (Element h : Dom.children(dhcp, "host")) {
+          dhcp.removeChild(h);
+        }
+        for (Host h : d.hosts()) {
+          h.fill(Dom.child(dhcp, "host"));
+        }
+      }
+    }
+    return Dom.serialize(doc);
+  }
+
   /** Reads a network's XML (live or saved) back into what a manifest could have declared. */
   static Definition read(String xml) {
     Element network = Dom.parse(xml).getDocumentElement();

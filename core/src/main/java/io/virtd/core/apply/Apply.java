@@ -1,6 +1,8 @@
 package io.virtd.core.apply;
 
 import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.plan.HostPlan;
+import io.virtd.core.plan.HostStep;
 import io.virtd.core.plan.Plan;
 import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.ResourcePlan;
@@ -35,7 +37,9 @@ public final class Apply {
       }
       boolean pending =
           after.resources().stream()
-              .anyMatch(r -> !r.restartPending().isEmpty() || !r.recreateRequired().isEmpty());
+                  .anyMatch(r -> !r.restartPending().isEmpty() || !r.recreateRequired().isEmpty())
+              || after.hosts().stream()
+                  .anyMatch(h -> !h.restartPending().isEmpty() || !h.recreateRequired().isEmpty());
       return pending ? 3 : 0;
     }
   }
@@ -79,6 +83,8 @@ public final class Apply {
       int parallel,
       Executor.Gate gate,
       Consumer<String> waiting) {
+    java.util.Set<java.nio.file.Path> poolDirectories =
+        Planning.poolDirectories(plan.hosts().stream().map(HostPlan::spec).toList());
     Executor.Contention contention =
         new Executor.Contention() {
           @Override
@@ -88,10 +94,15 @@ public final class Apply {
 
           @Override
           public ResourcePlan replan(ResourcePlan stale) {
-            return Planning.plan(stale.spec(), drivers, policy);
+            return Planning.plan(stale.spec(), drivers, policy, poolDirectories);
           }
         };
     java.util.Set<String> failedNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    HostExecutor hostExecutor = new HostExecutor(policy.owner());
+    List<String> hostsFailed = new ArrayList<>();
+    for (HostPlan h : plan.hostsBefore()) {
+      runHost(h, drivers, hostExecutor, events, gate, hostsFailed);
+    }
     java.util.Set<String> haltedNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
     List<VmSpec> touched = new ArrayList<>();
     List<ResourcePlan> work = new ArrayList<>();
@@ -147,16 +158,26 @@ public final class Apply {
         pool.shutdownNow();
       }
     }
+    for (HostPlan h : plan.hostsAfter()) {
+      runHost(h, drivers, hostExecutor, events, gate, hostsFailed);
+    }
     // in plan order, whatever order the parallel guests finished in
-    List<String> failed =
-        plan.resources().stream().map(ResourcePlan::name).filter(failedNames::contains).toList();
+    List<String> failed = new ArrayList<>(hostsFailed);
+    plan.resources().stream()
+        .map(ResourcePlan::name)
+        .filter(failedNames::contains)
+        .forEach(failed::add);
     List<String> halted =
         plan.resources().stream().map(ResourcePlan::name).filter(haltedNames::contains).toList();
     // after apply, --replace has been used up: re-plan without it
     PlanPolicy again =
         new PlanPolicy(
             policy.owner(), java.util.Set.of(), policy.restartsAllowed(), policy.formerOwners());
-    Plan after = Planning.plan(touched, drivers, again);
+    Plan after =
+        plan.hosts().isEmpty()
+            ? Planning.plan(touched, drivers, again)
+            : Planning.plan(
+                touched, plan.hosts().stream().map(HostPlan::spec).toList(), drivers, again);
     List<String> inconsistent = new ArrayList<>();
     for (ResourcePlan r : after.resources()) {
       if (failed.contains(r.name()) || halted.contains(r.name())) {
@@ -168,7 +189,43 @@ public final class Apply {
         inconsistent.add(r.name() + ": " + describe(r));
       }
     }
+    for (HostPlan h : after.hosts()) {
+      if (hostsFailed.contains(h.spec().address())) {
+        continue;
+      }
+      if (h.failure().isPresent()) {
+        inconsistent.add(h.spec().address() + ": " + h.error().get());
+      } else if (!h.steps().isEmpty()) {
+        inconsistent.add(
+            h.spec().address()
+                + ": "
+                + String.join(", ", h.steps().stream().map(HostStep::key).toList())
+                + " still needed");
+      }
+    }
     return new Result(failed, inconsistent, halted, after);
+  }
+
+  /** A network or pool, between the gate and its driver; a failure is named by its address. */
+  private static void runHost(
+      HostPlan h,
+      Drivers drivers,
+      HostExecutor executor,
+      Consumer<ApplyEvent> events,
+      Executor.Gate gate,
+      List<String> failed) {
+    if (h.failure().isEmpty()
+        && (h.steps().isEmpty() || !gate.mayBegin(HostStep.key(h.steps().get(0))))) {
+      return; // nothing to do, or interrupted: a failure is still reported
+    }
+    try {
+      var hr = drivers.get(drivers.targetOf(h.spec())).hostResources();
+      if (hr.isEmpty() || !executor.run(h, hr.get(), events)) {
+        failed.add(h.spec().address());
+      }
+    } catch (DriverException e) {
+      failed.add(h.spec().address());
+    }
   }
 
   private static String describe(ResourcePlan r) {

@@ -1,7 +1,12 @@
 package io.virtd.core.apply;
 
 import io.virtd.core.manifest.Ensure;
+import io.virtd.core.manifest.GuestUses;
+import io.virtd.core.manifest.HostSpec;
+import io.virtd.core.manifest.HostState;
+import io.virtd.core.manifest.PoolSpec;
 import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.plan.HostPlanner;
 import io.virtd.core.plan.Plan;
 import io.virtd.core.plan.PlanError;
 import io.virtd.core.plan.PlanPolicy;
@@ -11,13 +16,16 @@ import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.VmDriver;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Observes the guests of a set of resources through their drivers and plans them. A target with
@@ -28,18 +36,68 @@ public final class Planning {
   private Planning() {}
 
   public static Plan plan(Collection<VmSpec> specs, Drivers drivers, PlanPolicy policy) {
-    Map<Drivers.Target, List<VmSpec>> byTarget = new LinkedHashMap<>();
+    return Planner.plan(guestInputs(specs, drivers, new LinkedHashMap<>(), Set.of()), policy);
+  }
+
+  /** Each guest's input, in {@code specs}' order; {@code byTarget} gets them by target. */
+  private static List<Planner.Input> guestInputs(
+      Collection<VmSpec> specs,
+      Drivers drivers,
+      Map<Drivers.Target, List<VmSpec>> byTarget,
+      Set<Path> poolDirectories) {
     for (VmSpec spec : specs) {
       byTarget.computeIfAbsent(drivers.targetOf(spec), t -> new ArrayList<>()).add(spec);
     }
     Map<String, Planner.Input> inputs = new HashMap<>();
     byTarget.forEach(
         (target, group) -> {
-          for (Planner.Input in : inputs(target, group, drivers)) {
+          for (Planner.Input in : inputs(target, group, drivers, poolDirectories)) {
             inputs.put(in.spec().name(), in);
           }
         });
-    return Planner.plan(specs.stream().map(s -> inputs.get(s.name())).toList(), policy);
+    return specs.stream().map(s -> inputs.get(s.name())).toList();
+  }
+
+  /**
+   * Guests, networks and pools in one plan. Each target's networks and pools are read once; a
+   * guest's interfaces are checked against what its target has or is declared to have.
+   */
+  public static Plan plan(
+      Collection<VmSpec> specs, Collection<HostSpec> hosts, Drivers drivers, PlanPolicy policy) {
+    Map<Drivers.Target, List<VmSpec>> byTarget = new LinkedHashMap<>();
+    List<Planner.Input> guests = guestInputs(specs, drivers, byTarget, poolDirectories(hosts));
+    HostObservations seen = new HostObservations(drivers);
+    List<HostPlanner.Input> hostInputs = hosts.stream().map(seen::input).toList();
+    Map<String, HostPlanner.View> views = new HashMap<>();
+    byTarget.forEach(
+        (target, group) -> {
+          if (group.stream().anyMatch(g -> !GuestUses.of(g).isEmpty())) {
+            seen.view(target, hosts).ifPresent(v -> views.put(target.label(), v));
+          }
+        });
+    return Planner.plan(guests, hostInputs, views, policy);
+  }
+
+  /**
+   * The directories the pools among {@code hosts} make (or have): a guest's {@code virt_path} may
+   * name one before it exists, since pools are created before guests.
+   */
+  public static Set<Path> poolDirectories(Collection<HostSpec> hosts) {
+    Set<Path> out = new HashSet<>();
+    for (HostSpec h : hosts) {
+      if (h instanceof PoolSpec p && p.ensure() != HostState.ABSENT) {
+        p.path().ifPresent(d -> out.add(Path.of(d).normalize()));
+      }
+    }
+    return out;
+  }
+
+  /** As {@link #plan(VmSpec, Drivers, PlanPolicy)}, knowing the {@link #poolDirectories}. */
+  public static ResourcePlan plan(
+      VmSpec spec, Drivers drivers, PlanPolicy policy, Set<Path> poolDirectories) {
+    Planner.Input in =
+        inputs(drivers.targetOf(spec), List.of(spec), drivers, poolDirectories).get(0);
+    return Planner.planOne(in, policy);
   }
 
   /** One guest's plan, as {@link #plan} makes it for a list of one. */
@@ -57,12 +115,12 @@ public final class Planning {
 
   /** As {@link #plan(VmSpec, Drivers, PlanPolicy)}, with the guest the plan was made from. */
   public static Planned planned(VmSpec spec, Drivers drivers, PlanPolicy policy) {
-    Planner.Input in = inputs(drivers.targetOf(spec), List.of(spec), drivers).get(0);
+    Planner.Input in = inputs(drivers.targetOf(spec), List.of(spec), drivers, Set.of()).get(0);
     return new Planned(Planner.planOne(in, policy), in.observed());
   }
 
   private static List<Planner.Input> inputs(
-      Drivers.Target target, List<VmSpec> group, Drivers drivers) {
+      Drivers.Target target, List<VmSpec> group, Drivers drivers, Set<Path> poolDirectories) {
     List<Planner.Input> out = new ArrayList<>();
     try {
       VmDriver d = drivers.get(target);
@@ -71,7 +129,9 @@ public final class Planning {
         Optional<ObservedVm> vm =
             all != null ? Optional.ofNullable(all.get(spec.name())) : d.observe(spec.name());
         List<String> unready =
-            vm.isEmpty() && spec.ensure() != Ensure.ABSENT ? d.preflight(spec) : List.of();
+            vm.isEmpty() && spec.ensure() != Ensure.ABSENT
+                ? d.preflight(spec, poolDirectories)
+                : List.of();
         out.add(
             unready.isEmpty()
                 ? Planner.Input.of(spec, target.label(), d.capabilities(), vm)

@@ -206,6 +206,31 @@ public record Config(
         store);
   }
 
+  /** This configuration with another {@code storage_dir}. */
+  public Config withStorageDir(Path dir) {
+    return new Config(
+        manifests,
+        connect,
+        connectXen,
+        owner,
+        schedule,
+        maintenanceWindow,
+        workers,
+        socket,
+        prune,
+        pruneGrace,
+        logLevel,
+        vzctl,
+        vzlist,
+        vzConfDir,
+        dir,
+        lockDir,
+        formerOwners,
+        http,
+        host,
+        store);
+  }
+
   public Config withLockDir(Path dir) {
     return new Config(
         manifests,

@@ -8,11 +8,33 @@ import java.util.Optional;
 /**
  * Every valid resource read from the manifests, by name, with the problems found on the way. A
  * resource named in a problem (duplicate name, bad value) is not part of {@link #resources()}.
+ *
+ * @param resources the guests ({@code virt:} documents)
+ * @param networks the {@code network:} documents; names are unique among networks
+ * @param pools the {@code pool:} documents; names are unique among pools
  */
-public record DesiredState(Map<String, VmSpec> resources, List<Problem> problems) {
+public record DesiredState(
+    Map<String, VmSpec> resources,
+    List<Problem> problems,
+    Map<String, NetworkSpec> networks,
+    Map<String, PoolSpec> pools) {
   public DesiredState {
     resources = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(resources));
     problems = List.copyOf(problems);
+    networks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(networks));
+    pools = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+  }
+
+  /** Guests only. */
+  public DesiredState(Map<String, VmSpec> resources, List<Problem> problems) {
+    this(resources, problems, Map.of(), Map.of());
+  }
+
+  /** The networks, then the pools, in manifest order within each. */
+  public List<HostSpec> hostResources() {
+    List<HostSpec> out = new java.util.ArrayList<>(networks.values());
+    out.addAll(pools.values());
+    return List.copyOf(out);
   }
 
   public boolean hasErrors() {

@@ -14,11 +14,23 @@ final class HostResourceDocument {
   /** The title keys of the host resources, after {@code virt} the other document types. */
   static final List<String> TITLES = List.of("network", "pool");
 
+  /** The first key of {@code doc} when it names a host resource, else empty. */
+  static java.util.Optional<HostSpec.Kind> kindOf(YNode doc) {
+    if (doc instanceof YNode.YMap map && !map.entries().isEmpty()) {
+      return switch (map.entries().get(0).key()) {
+        case "network" -> java.util.Optional.of(HostSpec.Kind.NETWORK);
+        case "pool" -> java.util.Optional.of(HostSpec.Kind.POOL);
+        default -> java.util.Optional.empty();
+      };
+    }
+    return java.util.Optional.empty();
+  }
+
   /**
    * A document whose first key is {@code network} or {@code pool} as its spec ({@link NetworkSpec}
    * or {@link PoolSpec}), or null (problems added) when it is not valid.
    */
-  static Record interpret(Path file, YNode.YMap map, List<Problem> problems) {
+  static HostSpec interpret(Path file, YNode.YMap map, List<Problem> problems) {
     YNode.Entry title = map.entries().get(0);
     String name = ResourceDocument.resourceName(file, title, problems);
     if (name == null) {

@@ -32,19 +32,33 @@ public final class ManifestLoader {
 
   public DesiredState load(List<Path> paths) {
     List<Problem> problems = new ArrayList<>();
-    List<Declared> declared = new ArrayList<>();
+    List<Declared<VmSpec>> declared = new ArrayList<>();
+    List<Declared<HostSpec>> hosts = new ArrayList<>();
     FileTrust trust = new FileTrust();
     for (Path file : manifestFiles(paths, problems)) {
-      loadFile(file, trust, declared, problems);
+      loadFile(file, trust, declared, hosts, problems);
     }
-    return collect(declared, problems);
+    Map<String, NetworkSpec> networks = new LinkedHashMap<>();
+    Map<String, PoolSpec> pools = new LinkedHashMap<>();
+    for (HostSpec.Kind kind : HostSpec.Kind.values()) {
+      List<Declared<HostSpec>> ofKind = hosts.stream().filter(d -> d.kind() == kind).toList();
+      unique(ofKind, kind.key(), problems)
+          .forEach(
+              (name, spec) -> {
+                switch (kind) {
+                  case NETWORK -> networks.put(name, (NetworkSpec) spec);
+                  case POOL -> pools.put(name, (PoolSpec) spec);
+                }
+              });
+    }
+    return new DesiredState(unique(declared, "resource", problems), problems, networks, pools);
   }
 
   /**
    * A document that names a resource: {@code spec} is null when the document is invalid, but its
    * name still counts for "declared twice" (the spec: an error for every document that uses it).
    */
-  private record Declared(String name, Path file, Pos pos, VmSpec spec) {
+  private record Declared<T>(HostSpec.Kind kind, String name, Path file, Pos pos, T spec) {
     String origin() {
       return file + ":" + pos;
     }
@@ -73,7 +87,11 @@ public final class ManifestLoader {
   }
 
   private void loadFile(
-      Path file, FileTrust trust, List<Declared> declared, List<Problem> problems) {
+      Path file,
+      FileTrust trust,
+      List<Declared<VmSpec>> declared,
+      List<Declared<HostSpec>> hosts,
+      List<Problem> problems) {
     java.util.Optional<Problem> unsafe = ManifestFiles.permissionProblem(file, permissions, trust);
     if (unsafe.isPresent()) {
       problems.add(unsafe.get());
@@ -86,13 +104,28 @@ public final class ManifestLoader {
     Path baseDir = file.toAbsolutePath().getParent();
     List<YNode> docs = result.documents();
     for (int i = 0; i < docs.size(); i++) {
+      var kind = HostResourceDocument.kindOf(docs.get(i));
+      if (kind.isPresent()) {
+        YNode.YMap map = (YNode.YMap) docs.get(i);
+        HostSpec host = HostResourceDocument.interpret(file, map, problems);
+        YNode.Entry title = map.entries().get(0);
+        if (title.value() instanceof YNode.YScalar s
+            && s.value() != null
+            && Names.isValid(s.text())) {
+          hosts.add(
+              new Declared<>(
+                  kind.get(), s.text(), file, title.keyPos(), result.isSpoiled(i) ? null : host));
+        }
+        continue;
+      }
       VmSpec spec = ResourceDocument.interpret(file, baseDir, docs.get(i), problems);
       // a document the reader found an error in (a duplicate key, a tag) is not a valid resource
       boolean spoiled = result.isSpoiled(i);
       YNode.Entry title = ResourceDocument.titleOf(docs.get(i));
       if (title != null) {
         declared.add(
-            new Declared(
+            new Declared<>(
+                null,
                 ((YNode.YScalar) title.value()).text(),
                 file,
                 title.keyPos(),
@@ -102,29 +135,32 @@ public final class ManifestLoader {
   }
 
   /**
-   * Drops every resource whose name is declared more than once, with an error at each declaration.
+   * Drops every resource whose name is declared more than once among those of one type ({@code
+   * noun}), with an error at each declaration.
    */
-  private static DesiredState collect(List<Declared> declared, List<Problem> problems) {
-    Map<String, List<Declared>> byName = new LinkedHashMap<>();
-    for (Declared d : declared) {
+  private static <T> Map<String, T> unique(
+      List<Declared<T>> declared, String noun, List<Problem> problems) {
+    Map<String, List<Declared<T>>> byName = new LinkedHashMap<>();
+    for (Declared<T> d : declared) {
       byName.computeIfAbsent(d.name(), k -> new ArrayList<>()).add(d);
     }
-    Map<String, VmSpec> unique = new LinkedHashMap<>();
+    Map<String, T> unique = new LinkedHashMap<>();
     for (var e : byName.entrySet()) {
-      List<Declared> all = e.getValue();
+      List<Declared<T>> all = e.getValue();
       if (all.size() == 1) {
         if (all.get(0).spec() != null) {
           unique.put(e.getKey(), all.get(0).spec());
         }
         continue;
       }
-      for (Declared d : all) {
+      for (Declared<T> d : all) {
         List<String> others = all.stream().filter(o -> o != d).map(Declared::origin).toList();
         problems.add(
             Problem.error(
                 d.file(),
                 d.pos(),
-                "resource `"
+                noun
+                    + " `"
                     + d.name()
                     + "` is declared "
                     + all.size()
@@ -133,6 +169,6 @@ public final class ManifestLoader {
                     + ")"));
       }
     }
-    return new DesiredState(unique, problems);
+    return unique;
   }
 }

@@ -1,6 +1,7 @@
 package io.virtd.core.manifest;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,11 +24,31 @@ public record NetworkSpec(
     boolean restartOnChange,
     Path file,
     Pos pos,
-    Map<String, Pos> keyPos) {
+    Map<String, Pos> keyPos)
+    implements HostSpec {
 
   public NetworkSpec {
     hosts = hosts.map(List::copyOf);
     keyPos = Map.copyOf(keyPos);
+  }
+
+  @Override
+  public Kind kind() {
+    return Kind.NETWORK;
+  }
+
+  @Override
+  public Map<String, Object> managed() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (keyPos.containsKey(Key.FORWARD.key())) {
+      m.put(Key.FORWARD.key(), forward);
+    }
+    bridge.ifPresent(v -> m.put(Key.BRIDGE.key(), v));
+    ip.ifPresent(v -> m.put(Key.IP.key(), v));
+    range.ifPresent(v -> m.put(Key.DHCP_RANGE.key(), v));
+    hosts.ifPresent(v -> m.put(Key.DHCP_HOSTS.key(), v));
+    autostart.ifPresent(v -> m.put(Key.AUTOSTART.key(), v));
+    return m;
   }
 
   public enum Forward {

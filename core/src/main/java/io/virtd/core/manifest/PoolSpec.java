@@ -1,6 +1,7 @@
 package io.virtd.core.manifest;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -19,10 +20,26 @@ public record PoolSpec(
     Optional<String> connect,
     Path file,
     Pos pos,
-    Map<String, Pos> keyPos) {
+    Map<String, Pos> keyPos)
+    implements HostSpec {
 
   public PoolSpec {
     keyPos = Map.copyOf(keyPos);
+  }
+
+  @Override
+  public Kind kind() {
+    return Kind.POOL;
+  }
+
+  @Override
+  public Map<String, Object> managed() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(Key.TYPE.key(), type);
+    path.ifPresent(v -> m.put(Key.PATH.key(), v));
+    source.ifPresent(v -> m.put(Key.SOURCE.key(), v));
+    autostart.ifPresent(v -> m.put(Key.AUTOSTART.key(), v));
+    return m;
   }
 
   public enum Type {

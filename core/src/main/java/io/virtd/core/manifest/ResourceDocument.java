@@ -50,8 +50,13 @@ final class ResourceDocument {
       // a manifest could hold
       boolean nearVirt =
           title.key().equalsIgnoreCase("virt") || DidYouMean.distance(title.key(), "virt") <= 1;
+      // `netwrok:`, `Pool:`: one of the other document types, misspelt
+      java.util.Optional<String> otherType =
+          nearVirt
+              ? java.util.Optional.empty()
+              : DidYouMean.suggest(title.key(), HostResourceDocument.TITLES);
       String shown =
-          nearVirt || Field.byKey(title.key()).isPresent()
+          nearVirt || otherType.isPresent() || Field.byKey(title.key()).isPresent()
               ? ", not `" + title.key() + "`"
               : " (this document starts with another key)";
       problems.add(
@@ -60,7 +65,9 @@ final class ResourceDocument {
               title.keyPos(),
               "a resource must start with `virt: NAME`"
                   + shown
-                  + (nearVirt ? "; did you mean `virt`?" : "")));
+                  + (nearVirt
+                      ? "; did you mean `virt`?"
+                      : otherType.map(t -> "; did you mean `" + t + "`?").orElse(""))));
       return null;
     }
     int before = problems.size();

@@ -4,10 +4,30 @@ import java.util.List;
 
 /**
  * The plan for every resource, in manifest order; a plain value that plan prints and apply runs.
+ *
+ * @param resources the guests
+ * @param hosts the networks and pools: those that stay are carried out before the guests, those
+ *     removed after them ({@link #hostsBefore()}, {@link #hostsAfter()})
  */
-public record Plan(List<ResourcePlan> resources) {
+public record Plan(List<ResourcePlan> resources, List<HostPlan> hosts) {
   public Plan {
     resources = List.copyOf(resources);
+    hosts = List.copyOf(hosts);
+  }
+
+  /** Guests only. */
+  public Plan(List<ResourcePlan> resources) {
+    this(resources, List.of());
+  }
+
+  /** The networks and pools to bring up or change before the guests that may use them. */
+  public List<HostPlan> hostsBefore() {
+    return hosts.stream().filter(h -> !h.removes()).toList();
+  }
+
+  /** The networks and pools to remove once the guests are done. */
+  public List<HostPlan> hostsAfter() {
+    return hosts.stream().filter(HostPlan::removes).toList();
   }
 
   /** Counts as the summary line prints them. */
@@ -60,16 +80,32 @@ public record Plan(List<ResourcePlan> resources) {
         pending++;
       }
     }
+    for (HostPlan h : hosts) {
+      if (h.failure().isPresent()) {
+        errors++;
+        continue;
+      }
+      create += h.has(HostStep.Create.class) ? 1 : 0;
+      change += h.has(HostStep.Update.class) || h.has(HostStep.Adopt.class) ? 1 : 0;
+      start += h.has(Step.Action.START) && !h.has(HostStep.Create.class) ? 1 : 0;
+      stop += h.has(Step.Action.STOP) ? 1 : 0;
+      restart += h.has(Step.Action.RESTART) ? 1 : 0;
+      remove += h.removes() ? 1 : 0;
+      recreate += h.recreateRequired().isEmpty() ? 0 : 1;
+      pending += h.restartPending().isEmpty() || h.has(Step.Action.RESTART) ? 0 : 1;
+    }
     return new Summary(
         create, change, start, stop, resume, restart, remove, recreate, pending, errors);
   }
 
   /** Whether apply would act, or a create-time difference waits: {@code plan} exits 2. */
   public boolean hasChanges() {
-    return resources.stream().anyMatch(r -> r.failure().isEmpty() && r.hasChanges());
+    return resources.stream().anyMatch(r -> r.failure().isEmpty() && r.hasChanges())
+        || hosts.stream().anyMatch(h -> h.failure().isEmpty() && h.hasChanges());
   }
 
   public boolean hasErrors() {
-    return resources.stream().anyMatch(r -> r.failure().isPresent());
+    return resources.stream().anyMatch(r -> r.failure().isPresent())
+        || hosts.stream().anyMatch(h -> h.failure().isPresent());
   }
 }

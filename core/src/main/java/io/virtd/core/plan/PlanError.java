@@ -40,7 +40,28 @@ public record PlanError(
     /** {@code --replace} on a guest whose manifest sets {@code protect: true}. */
     PROTECTED_FROM_REPLACEMENT,
     /** {@code ensure: absent} on a guest virtd does not manage, without {@code --replace}. */
-    NOT_MANAGED;
+    NOT_MANAGED,
+    /**
+     * A {@code network} or {@code pool} for a target whose driver has none (OpenVZ); {@code
+     * detail}: the driver.
+     */
+    NO_HOST_RESOURCES,
+    /** {@code ensure: absent} on a network or pool virtd did not create (adopted or unmarked). */
+    NOT_CREATED,
+    /**
+     * {@code ensure: absent} on a network a running guest is on, or a pool a guest's disk is in;
+     * {@code detail}: those guests.
+     */
+    IN_USE,
+    /**
+     * A guest's interface names a network that neither exists nor is declared; {@code detail}: its
+     * name.
+     */
+    UNKNOWN_NETWORK,
+    /**
+     * A guest's disk names a pool that neither exists nor is declared; {@code detail}: its name.
+     */
+    UNKNOWN_POOL;
 
     /**
      * Whether this is a refusal: the manifest asks for what virtd will not do, so trying again
@@ -48,8 +69,13 @@ public record PlanError(
      */
     public boolean refusal() {
       return switch (this) {
-        case UNREADABLE, NOT_READY -> false;
-        case OWNED_BY_ANOTHER, PROTECTED_FROM_REMOVAL, PROTECTED_FROM_REPLACEMENT, NOT_MANAGED ->
+        case UNREADABLE, NOT_READY, IN_USE, UNKNOWN_NETWORK, UNKNOWN_POOL -> false;
+        case OWNED_BY_ANOTHER,
+            PROTECTED_FROM_REMOVAL,
+            PROTECTED_FROM_REPLACEMENT,
+            NOT_MANAGED,
+            NO_HOST_RESOURCES,
+            NOT_CREATED ->
             true;
       };
     }
@@ -77,6 +103,12 @@ public record PlanError(
         Optional.empty(),
         guest,
         List.of(markOwner, owner));
+  }
+
+  /** {@code reason} about {@code name} at {@code location}, with what the reason needs told. */
+  static PlanError of(Reason reason, String name, String location, List<String> detail) {
+    return new PlanError(
+        reason, DriverException.Kind.TERMINAL, Optional.of(location), name, detail);
   }
 
   static PlanError refused(Reason reason, String guest, Optional<String> location) {

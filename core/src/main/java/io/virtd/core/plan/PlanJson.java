@@ -27,8 +27,15 @@ public final class PlanJson {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("format_version", FORMAT_VERSION);
     ArrayNode resources = root.putArray("resources");
+    // networks and pools come up before the guests that use them and go after them
+    for (HostPlan h : plan.hostsBefore()) {
+      resources.add(HostPlanJson.resource(h));
+    }
     for (ResourcePlan r : plan.resources()) {
       resources.add(resource(r));
+    }
+    for (HostPlan h : plan.hostsAfter()) {
+      resources.add(HostPlanJson.resource(h));
     }
     Plan.Summary s = plan.summary();
     ObjectNode sum = root.putObject("summary");

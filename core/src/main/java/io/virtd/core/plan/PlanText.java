@@ -70,6 +70,17 @@ public final class PlanText {
         case "create" -> {
           created = true;
           JsonNode c = r.get("create");
+          if (c.has("summary")) { // a network or a pool
+            lines.add(
+                new Line(
+                    "  + create ("
+                        + c.get("summary").asText()
+                        + ", ensure "
+                        + c.get("ensure").asText()
+                        + ")",
+                    null));
+            continue;
+          }
           lines.add(
               new Line(
                   "  + create ("
@@ -108,9 +119,11 @@ public final class PlanText {
       }
     }
     String settle =
-        r.path("protect").asBoolean()
-            ? "recreate required; `protect: true` refuses re-creating it"
-            : "recreate required: run apply with --replace " + name;
+        r.has("restart_guests")
+            ? "create-time: virtd does not re-create a " + r.get("address").asText().split("/")[0]
+            : r.path("protect").asBoolean()
+                ? "recreate required; `protect: true` refuses re-creating it"
+                : "recreate required: run apply with --replace " + name;
     for (JsonNode ch : r.get("recreate_required")) {
       lines.add(new Line("  -/+ " + fieldText(ch), settle));
     }
@@ -120,7 +133,23 @@ public final class PlanText {
         pendingOnly.add(f.asText());
       }
     }
-    if (!pendingOnly.isEmpty()) {
+    if (!pendingOnly.isEmpty() && r.has("restart_guests")) { // a network or a pool
+      boolean network = r.get("address").asText().startsWith("network/");
+      List<String> guests = new ArrayList<>();
+      r.get("restart_guests").forEach(g -> guests.add(g.asText()));
+      lines.add(
+          new Line(
+              "  ! restart required: "
+                  + String.join(", ", pendingOnly)
+                  + (guests.isEmpty()
+                      ? ""
+                      : (network ? " (cuts off running guests: " : " (guests with disks in it: ")
+                          + String.join(", ", guests)
+                          + ")"),
+              network
+                  ? "not done without `restart: on_change`"
+                  : "stop the pool's guests and restart it by hand"));
+    } else if (!pendingOnly.isEmpty()) {
       lines.add(new Line("  ! restart pending: " + String.join(", ", pendingOnly), null));
     }
     for (JsonNode w : r.get("warnings")) {
@@ -153,6 +182,27 @@ public final class PlanText {
                   + " stay), run `virtctl apply --replace "
                   + name
                   + "`";
+          case NO_HOST_RESOURCES ->
+              "the "
+                  + e.detail().get(0)
+                  + " driver manages guests only: it has no networks or storage pools";
+          case NOT_CREATED ->
+              "`ensure: absent`: `"
+                  + name
+                  + "` was not created by virtd (it is adopted or carries no mark), and virtd"
+                  + " removes only the networks and pools it created";
+          case IN_USE ->
+              "`ensure: absent`: `"
+                  + name
+                  + "` is in use by "
+                  + String.join(", ", e.detail())
+                  + "; refusing to remove it";
+          case UNKNOWN_NETWORK ->
+              "no network or host bridge `"
+                  + e.detail().get(0)
+                  + "` exists or is declared for this target";
+          case UNKNOWN_POOL ->
+              "no storage pool `" + e.detail().get(0) + "` exists or is declared for this target";
         };
     return e.location().map(l -> l + ": " + text).orElse(text);
   }

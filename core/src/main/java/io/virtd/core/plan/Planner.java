@@ -54,6 +54,27 @@ public final class Planner {
     return new Plan(inputs.stream().map(i -> planOne(i, policy)).toList());
   }
 
+  /**
+   * Guests, networks and pools in one plan. A guest that names a network or pool its target neither
+   * has nor is declared to have ({@code views}, by driver label) cannot be planned; see {@link
+   * HostPlanner}.
+   */
+  public static Plan plan(
+      List<Input> guests,
+      List<HostPlanner.Input> hosts,
+      Map<String, HostPlanner.View> views,
+      PlanPolicy policy) {
+    List<ResourcePlan> planned =
+        guests.stream()
+            .map(
+                i ->
+                    HostPlanner.unknownUse(i, views)
+                        .map(e -> ResourcePlan.failed(i.spec(), i.driver(), e))
+                        .orElseGet(() -> planOne(i, policy)))
+            .toList();
+    return new Plan(planned, hosts.stream().map(h -> HostPlanner.plan(h, policy)).toList());
+  }
+
   public static ResourcePlan planOne(Input in, PlanPolicy policy) {
     VmSpec spec = in.spec();
     if (in.error().isPresent()) {

@@ -69,6 +69,11 @@ public final class Drivers implements AutoCloseable {
     return new Target(DriverKind.LIBVIRT, uri);
   }
 
+  /** Where a network or pool lives: its own {@code connect:} first, then the configuration. */
+  public Target targetOf(io.virtd.core.manifest.HostSpec spec) {
+    return new Target(DriverKind.LIBVIRT, spec.connect().orElse(config.connect()));
+  }
+
   /** The open driver for {@code target}, opening it on first use. */
   public synchronized VmDriver get(Target target) throws DriverException {
     VmDriver d = open.get(target);

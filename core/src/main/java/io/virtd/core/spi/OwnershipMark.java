@@ -33,6 +33,15 @@ public record OwnershipMark(String owner, Origin origin, String manifest, String
         owner, origin, spec.file().toAbsolutePath().normalize().toString(), hash(spec));
   }
 
+  /** The mark for a network or pool: its manifest path and the hash of its declared values. */
+  public static OwnershipMark forHost(
+      io.virtd.core.manifest.HostSpec spec, String owner, Origin origin) {
+    StringBuilder b = new StringBuilder(spec.address()).append('\n');
+    spec.managed().forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
+    return new OwnershipMark(
+        owner, origin, spec.file().toAbsolutePath().normalize().toString(), sha256(b));
+  }
+
   /** sha256 over a canonical rendering of the manifest's values, secrets left out. */
   public static String hash(io.virtd.core.manifest.VmSpec spec) {
     StringBuilder b = new StringBuilder(spec.name()).append('\n');
@@ -43,6 +52,10 @@ public record OwnershipMark(String owner, Origin origin, String manifest, String
                 b.append(f.key()).append('=').append(v).append('\n');
               }
             });
+    return sha256(b);
+  }
+
+  private static String sha256(CharSequence b) {
     try {
       byte[] d =
           java.security.MessageDigest.getInstance("SHA-256")

@@ -37,6 +37,15 @@ public interface VmDriver extends AutoCloseable {
   }
 
   /**
+   * As {@link #preflight(VmSpec)}, knowing the directories that storage pools planned with the
+   * guest make before it is created ({@code virt_path} may name one that does not exist yet). The
+   * default: that knowledge changes nothing.
+   */
+  default List<String> preflight(VmSpec spec, Set<java.nio.file.Path> poolDirectories) {
+    return preflight(spec);
+  }
+
+  /**
    * Why removing the guest now would harm another one (its disk is another guest's backing file),
    * asked before a removal stops anything; {@link #remove} refuses for the same reason. Default:
    * nothing.
@@ -103,6 +112,14 @@ public interface VmDriver extends AutoCloseable {
    */
   default boolean ping() throws DriverException {
     return false;
+  }
+
+  /**
+   * The target's networks and storage pools, when this driver manages them; empty (the default) for
+   * a driver with guests only, where a {@code network} or {@code pool} manifest is a plan error.
+   */
+  default Optional<HostResources> hostResources() {
+    return Optional.empty();
   }
 
   @Override

@@ -23,7 +23,7 @@ class HostResourceDocumentTest {
 
   private final List<Problem> problems = new ArrayList<>();
 
-  private Record read(String yaml) {
+  private HostSpec read(String yaml) {
     YamlReader.Result r = new YamlReader().read(FILE, yaml.getBytes(StandardCharsets.UTF_8));
     assertEquals(List.of(), r.problems());
     return HostResourceDocument.interpret(FILE, (YNode.YMap) r.documents().get(0), problems);
@@ -130,7 +130,7 @@ class HostResourceDocumentTest {
           """)
   void badInputIsOneErrorWhereItWasWrittenAndDeclaresNothing(
       String what, String yaml, String at, String message) {
-    Record spec = read(yaml.replace("\\n", "\n"));
+    HostSpec spec = read(yaml.replace("\\n", "\n"));
     assertNull(spec, what);
     assertEquals(1, problems.size(), () -> what + ": " + problems);
     Problem p = problems.get(0);

@@ -78,6 +78,20 @@ class ManifestSchemaTest {
   }
 
   @Test
+  void networkAndPoolDocumentsHaveTheirOwnKeys() {
+    assertTrue(
+        errors(
+                "network: backend\nforward: nat\nip: 10.0.0.1/24\ndhcp:\n  range: a-b\n"
+                    + "  hosts: [{mac: m, ip: i, name: n}]\nautostart: true\nrestart: on_change\n")
+            .isEmpty());
+    assertTrue(errors("pool: fast\ntype: dir\npath: /srv/fast\nensure: stopped\n").isEmpty());
+    assertFalse(errors("network: backend\nmemory: 512\n").isEmpty());
+    assertFalse(errors("network: backend\nforward: nated\n").isEmpty());
+    assertFalse(errors("pool: fast\npath: /srv/fast\n").isEmpty());
+    assertFalse(errors("pool: fast\ntype: dir\nforward: nat\n").isEmpty());
+  }
+
+  @Test
   void virtAndVirtTypeAreRequired() {
     assertFalse(errors("virt: web01\n").isEmpty());
     assertFalse(errors("virt_type: kvm\n").isEmpty());
