@@ -168,7 +168,7 @@ public final class LibvirtDriver implements VmDriver {
     Domain d = null;
     try (ConnectionPool.Lease<Connect> c = lease()) {
       d = c.connection().domainLookupByName(name);
-      return Optional.of(observer.read(d));
+      return Optional.of(observer.one(d));
     } catch (LibvirtException e) {
       if (Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
         return Optional.empty();
