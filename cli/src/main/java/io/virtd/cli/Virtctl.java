@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       PlanCommand.class,
       ApplyCommand.class,
+      ListCommand.class,
       DaemonCommands.Status.class,
       DaemonCommands.Reconcile.class,
       DaemonCommands.Hold.class,

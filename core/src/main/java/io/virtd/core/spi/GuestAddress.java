@@ -27,6 +27,7 @@ public record GuestAddress(String mac, String ip, int prefix, Source source) {
     CONFIG;
 
     /** The word plans, lists and the API show: {@code lease}. */
+    @com.fasterxml.jackson.annotation.JsonValue
     public String word() {
       return name().toLowerCase(Locale.ROOT);
     }
