@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       PlanCommand.class,
       ApplyCommand.class,
       ListCommand.class,
+      ExportCommand.class,
       DaemonCommands.Status.class,
       DaemonCommands.Reconcile.class,
       DaemonCommands.Hold.class,
