@@ -319,7 +319,10 @@ public final class LibvirtDriver implements VmDriver {
             default -> {}
           }
           try {
-            d.shutdown();
+            // the agent first when it answers (a guest may ignore the ACPI button), else ACPI
+            if (!agentAnswers(d) || !AgentShutdown.request(d)) {
+              d.shutdown();
+            }
           } catch (LibvirtException e) {
             Errors.rethrowIfLost(e);
             if (!isActive(d)) {
@@ -342,6 +345,11 @@ public final class LibvirtDriver implements VmDriver {
           }
           return destroyQuietly(d);
         });
+  }
+
+  /** Whether the running guest's agent channel shows a connected agent. */
+  private boolean agentAnswers(Domain d) throws LibvirtException, DriverException {
+    return observer.parse(d.getXMLDesc(0)).agentConnected();
   }
 
   @Override
