@@ -62,7 +62,8 @@ public final class ManifestExport {
   }
 
   /**
-   * A value as YAML, or empty when the guest has none ({@link Unset}) or it cannot be written back
+   * A value as YAML — the one place a new kind of observed value (a list of disks or NICs) gets its
+   * manifest form — or empty when the guest has none ({@link Unset}) or it cannot be written back
    * as a manifest value (a document known by its digest only).
    */
   static Optional<String> value(Field f, Object v) {
