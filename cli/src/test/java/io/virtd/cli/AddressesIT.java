@@ -149,6 +149,29 @@ class AddressesIT {
     assertEquals(0, r.get("recreate_required").size(), plan.out());
   }
 
+  @Test
+  void guestAgentGivesTheChannelOnceAndRemovingItWaitsForARestart() throws Exception {
+    String name = prefix + "agent";
+    Path manifests = root.resolve("m");
+    Path g = manifests.resolve("agent.yaml");
+    String text =
+        "virt: %s\nvirt_type: qemu\nmemory: 64\nguest_agent: true\nensure: running\n"
+            .formatted(name);
+    Files.writeString(g, text);
+    Cli apply = cli("apply", "-m", manifests.toString());
+    assertEquals(0, apply.exit(), apply.out() + apply.err());
+    String xml = Virsh.run("dumpxml", "--inactive", name);
+    assertEquals(1, xml.split("name='org.qemu.guest_agent.0'", -1).length - 1, xml);
+    Cli again = cli("plan", "-m", manifests.toString());
+    assertEquals(0, again.exit(), again.out());
+
+    Files.writeString(g, text.replace("guest_agent: true", "guest_agent: false"));
+    Cli plan = cli("plan", "--json", "-m", manifests.toString());
+    JsonNode change = PlanJson.MAPPER.readTree(plan.out()).get("resources").get(0);
+    assertEquals("guest_agent", change.get("changes").get(0).get("field").asText(), plan.out());
+    assertEquals("restart required", change.get("changes").get(0).get("apply").asText());
+  }
+
   private Cli cli(String cmd, String... args) {
     List<String> argv =
         new java.util.ArrayList<>(
