@@ -36,11 +36,47 @@ final class AgentShutdown {
     }
   }
 
+  private static final java.util.concurrent.ExecutorService ASKING =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "virtd-agent-shutdown");
+            t.setDaemon(true);
+            return t;
+          });
+
   /**
-   * Asks the guest agent to shut the guest down; false when it did not take the request (no agent
-   * answering, or libvirt refused), so the caller falls back to ACPI.
+   * Asks the guest agent to shut the guest down, waiting at most {@code wait} for its answer
+   * (libvirt waits up to a minute for an agent that hangs); false when it did not take the request
+   * in time (no agent answering, or libvirt refused), so the caller falls back to ACPI. The request
+   * runs on a handle of its own, freed when libvirt answers, however late.
    */
-  static boolean request(Domain d) {
+  static boolean request(Domain d, java.time.Duration wait) {
+    Domain own;
+    try {
+      own = d.getConnect().domainLookupByUUID(d.getUUID());
+    } catch (org.libvirt.LibvirtException e) {
+      return false;
+    }
+    var answer =
+        ASKING.submit(
+            () -> {
+              try {
+                return call(own);
+              } finally {
+                Domains.free(own);
+              }
+            });
+    try {
+      return answer.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static boolean call(Domain d) {
     try {
       return Holder.API.virDomainShutdownFlags((DomainPointer) Holder.HANDLE.get(d), GUEST_AGENT)
           == 0;

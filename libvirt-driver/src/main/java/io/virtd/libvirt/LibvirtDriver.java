@@ -318,9 +318,10 @@ public final class LibvirtDriver implements VmDriver {
             case PMSUSPENDED -> d.PMwakeup();
             default -> {}
           }
+          long deadline = System.nanoTime() + timeout.toNanos();
           try {
             // the agent first when it answers (a guest may ignore the ACPI button), else ACPI
-            if (!agentAnswers(d) || !AgentShutdown.request(d)) {
+            if (!agentAnswers(d) || !AgentShutdown.request(d, timeout)) {
               d.shutdown();
             }
           } catch (LibvirtException e) {
@@ -332,7 +333,6 @@ public final class LibvirtDriver implements VmDriver {
                 "graceful shutdown of {} refused ({}); forcing it off", name, Errors.message(e));
             return destroyQuietly(d);
           }
-          long deadline = System.nanoTime() + timeout.toNanos();
           while (System.nanoTime() < deadline) {
             if (!isActive(d)) {
               return false;
