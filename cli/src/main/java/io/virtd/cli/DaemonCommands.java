@@ -9,6 +9,7 @@ import io.virtd.core.control.GuestState;
 import io.virtd.core.control.ManifestProblem;
 import io.virtd.core.control.StoreState;
 import io.virtd.core.manifest.SafeText;
+import io.virtd.core.spi.GuestAddress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -133,8 +134,16 @@ final class DaemonCommands {
         out.printf("%s: %s%n", p.severity(), SafeText.of(p.problem()));
       }
       out.printf(
-          "%-24s %-10s %-20s %-9s %-20s %-7s %-5s %s%n",
-          "NAME", "DESIRED", "OBSERVED", "RESULT", "AT", "RETRIES", "HELD", "PENDING / ERROR");
+          "%-24s %-10s %-20s %-9s %-20s %-7s %-5s %-28s %s%n",
+          "NAME",
+          "DESIRED",
+          "OBSERVED",
+          "RESULT",
+          "AT",
+          "RETRIES",
+          "HELD",
+          "ADDRESSES",
+          "PENDING / ERROR");
       for (GuestState g : status.guests()) {
         String extra =
             g.restartPending().isEmpty()
@@ -144,7 +153,7 @@ final class DaemonCommands {
           extra = (extra.isEmpty() ? "" : extra + "; ") + g.lastError();
         }
         out.printf(
-            "%-24s %-10s %-20s %-9s %-20s %-7d %-5s %s%n",
+            "%-24s %-10s %-20s %-9s %-20s %-7d %-5s %-28s %s%n",
             g.name(),
             g.desired(),
             g.state().equals("unknown") ? g.observed() : g.state() + ", " + g.observed(),
@@ -152,6 +161,7 @@ final class DaemonCommands {
             g.at(),
             g.retries(),
             g.held() ? "yes" : "no",
+            g.addresses() == null ? "unknown" : GuestAddress.text(g.addresses()),
             SafeText.of(extra));
       }
       return exit;

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       PlanCommand.class,
       ApplyCommand.class,
+      ListCommand.class,
+      ExportCommand.class,
       DaemonCommands.Status.class,
       DaemonCommands.Reconcile.class,
       DaemonCommands.Hold.class,

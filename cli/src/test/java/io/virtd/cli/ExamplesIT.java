@@ -107,6 +107,7 @@ class ExamplesIT {
       CliRunner.Result plan = cli("plan", "--connect", "test:///default");
       assertEquals(
           0, plan.exit(), "a second plan finds nothing to do:\n" + plan.out() + plan.err());
+      exportPlansNothingButAdopt("test:///default");
     } finally {
       keep.close();
     }
@@ -194,6 +195,53 @@ class ExamplesIT {
     CliRunner.Result plan = cli("plan", "--connect", "qemu:///system");
     assertEquals(0, plan.exit(), "a second plan finds nothing to do:\n" + plan.out() + plan.err());
     assertTrue(Files.exists(file), "a virt_path file is used as it is");
+    exportPlansNothingButAdopt("qemu:///system");
+  }
+
+  /**
+   * {@code virtctl export} of every guest of this test on {@code connect} (and test:///default's
+   * own sample guest), then a plan of that output: nothing to do but adopt the guests virtd does
+   * not manage yet.
+   */
+  private void exportPlansNothingButAdopt(String connect) throws Exception {
+    CliRunner.Result list = cli("list", "--json", "--all", "--connect", connect);
+    List<String> names = new java.util.ArrayList<>();
+    for (var g : io.virtd.core.plan.PlanJson.MAPPER.readTree(list.out()).get("guests")) {
+      String n = g.get("name").asText();
+      boolean exists = !g.get("state").asText().equals("missing"); // an `absent` example
+      if (exists && (n.startsWith(prefix) || n.equals("test") && connect.startsWith("test:"))) {
+        names.add(n);
+      }
+    }
+    assertTrue(names.size() > 1, list.out() + list.err());
+    List<String> argv =
+        new java.util.ArrayList<>(
+            List.of("export", "--config", config.toString(), "--connect", connect));
+    argv.addAll(names);
+    CliRunner.Result export = CliRunner.run(argv.toArray(String[]::new));
+    assertEquals(0, export.exit(), export.err());
+    Path exported = Files.createDirectories(root.resolve("exported"));
+    write(exported.resolve("all.yaml"), export.out());
+    CliRunner.Result plan =
+        CliRunner.run(
+            "plan",
+            "--json",
+            "--config",
+            config.toString(),
+            "--connect",
+            connect,
+            "-m",
+            exported.toString());
+    var resources = io.virtd.core.plan.PlanJson.MAPPER.readTree(plan.out()).get("resources");
+    assertEquals(names.size(), resources.size(), plan.out() + plan.err());
+    for (var r : resources) {
+      String why = r.get("name").asText() + ":\n" + export.out() + "\n" + plan.out();
+      for (var a : r.get("actions")) {
+        assertEquals("adopt", a.asText(), why);
+      }
+      assertEquals(0, r.get("recreate_required").size(), why);
+      assertTrue(r.get("error").isNull(), why);
+    }
   }
 
   private static void run(String... argv) throws Exception {

@@ -70,7 +70,8 @@ public final class Control implements ControlServer.Handler {
         s.restartPending(),
         s.lastError().orElse(null),
         s.retries(),
-        s.held());
+        s.held(),
+        unreachable ? null : s.addresses().orElse(null));
   }
 
   @Override

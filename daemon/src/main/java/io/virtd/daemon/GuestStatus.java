@@ -5,6 +5,7 @@ import io.virtd.core.plan.FieldChange;
 import io.virtd.core.plan.PlanJson;
 import io.virtd.core.plan.ResourcePlan;
 import io.virtd.core.plan.Step;
+import io.virtd.core.spi.GuestAddress;
 import io.virtd.core.spi.ObservedVm;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ import java.util.Optional;
  *     missing} when it does not exist, {@code unknown} when it could not be read
  * @param differs what the last plan found different from the manifest, one entry per field (empty
  *     when in sync or when the guest could not be planned)
+ * @param addresses the guest's addresses per NIC as last read (empty list: none, or no guest);
+ *     {@link Optional#empty()} when unknown
  */
 public record GuestStatus(
     String name,
@@ -34,11 +37,50 @@ public record GuestStatus(
     boolean held,
     String driver,
     String state,
-    List<Difference> differs) {
+    List<Difference> differs,
+    Optional<List<GuestAddress>> addresses) {
 
   public GuestStatus {
     restartPending = List.copyOf(restartPending);
     differs = List.copyOf(differs);
+  }
+
+  /** A guest whose addresses are unknown. */
+  public GuestStatus(
+      String name,
+      String desired,
+      String observed,
+      String lastResult,
+      Instant at,
+      List<String> restartPending,
+      Optional<String> lastError,
+      int retries,
+      boolean held,
+      String driver,
+      String state,
+      List<Difference> differs) {
+    this(
+        name,
+        desired,
+        observed,
+        lastResult,
+        at,
+        restartPending,
+        lastError,
+        retries,
+        held,
+        driver,
+        state,
+        differs,
+        Optional.empty());
+  }
+
+  /** The addresses a plan read: none for a missing guest, unknown when it could not be read. */
+  static Optional<List<GuestAddress>> addresses(ResourcePlan plan, Optional<ObservedVm> guest) {
+    if (guest.isPresent()) {
+      return guest.get().addresses();
+    }
+    return plan.failure().isPresent() ? Optional.empty() : Optional.of(List.of());
   }
 
   /** What {@code plan} would change on {@code guest}, field by field, without repeats. */

@@ -71,7 +71,8 @@ final class StatusBoard {
             plan.failure().isPresent() && !plan.refused()
                 ? "unknown"
                 : planned.guest().map(g -> g.state().key()).orElse("missing"),
-            GuestStatus.differences(plan, planned.guest()));
+            GuestStatus.differences(plan, planned.guest()),
+            GuestStatus.addresses(plan, planned.guest()));
     status.put(spec.name(), s);
     events.status(s);
   }
@@ -102,6 +103,7 @@ final class StatusBoard {
         held,
         s.driver(),
         s.state(),
-        s.differs());
+        s.differs(),
+        s.addresses());
   }
 }

@@ -82,4 +82,34 @@ class GuestStatusTest {
         List.of(d("ensure", "running", "missing")),
         differs(spec("memory: 1024\ncpus: 1\n"), Optional.empty()));
   }
+
+  @Test
+  void addressesAreTheGuestsAsReadNoneWithoutAGuestAndUnknownWhenUnread() {
+    var lease =
+        new io.virtd.core.spi.GuestAddress(
+            "52:54:00:00:00:01", "10.0.0.5", 24, io.virtd.core.spi.GuestAddress.Source.LEASE);
+    var running =
+        Optional.of(guest(RunState.RUNNING, Map.of()).withAddresses(Optional.of(List.of(lease))));
+    VmSpec spec = spec("memory: 1024\n");
+    ResourcePlan planned =
+        Planner.planOne(
+            Planner.Input.of(spec, "libvirt fake:///", FakeDriver.capabilities(true), running),
+            PlanPolicy.of("host1"));
+    assertEquals(Optional.of(List.of(lease)), GuestStatus.addresses(planned, running));
+    ResourcePlan missing =
+        Planner.planOne(
+            Planner.Input.of(
+                spec, "libvirt fake:///", FakeDriver.capabilities(true), Optional.empty()),
+            PlanPolicy.of("host1"));
+    assertEquals(Optional.of(List.of()), GuestStatus.addresses(missing, Optional.empty()));
+    ResourcePlan unread =
+        ResourcePlan.failed(
+            spec,
+            "libvirt fake:///",
+            io.virtd.core.plan.PlanError.unreadable(
+                "web01",
+                new io.virtd.core.spi.DriverException(
+                    io.virtd.core.spi.DriverException.Kind.UNAVAILABLE, "down")));
+    assertEquals(Optional.empty(), GuestStatus.addresses(unread, Optional.empty()));
+  }
 }

@@ -77,6 +77,8 @@ class ManPageTest {
             "virtctl-validate",
             "virtctl-plan",
             "virtctl-apply",
+            "virtctl-list",
+            "virtctl-export",
             "virtctl-status",
             "virtctl-reconcile",
             "virtctl-hold",

@@ -55,10 +55,40 @@ final class DomainFieldWriter {
           nicModel(nic, value.toString());
         }
       }
+      case GUEST_AGENT -> guestAgent(domain, Boolean.TRUE.equals(value));
       default -> {
         // autoboot and disk_size are not XML; policy keys are not properties of the guest; the
         // cloud-init documents are a seed image (CloudInitSeed)
       }
+    }
+  }
+
+  /** The name of the guest agent's virtio channel, as QEMU's agent looks for it. */
+  static final String AGENT_CHANNEL = "org.qemu.guest_agent.0";
+
+  /**
+   * Adds the guest agent's channel (a unix socket libvirt makes and connects to) or removes every
+   * channel of that name; other channels (SPICE's) stay.
+   */
+  private static void guestAgent(Element domain, boolean wanted) {
+    Element devices = devices(domain);
+    boolean present = false;
+    for (Element channel : Dom.children(devices, "channel")) {
+      Element target = Dom.first(channel, "target");
+      if (target != null && AGENT_CHANNEL.equals(target.getAttribute("name"))) {
+        if (wanted && !present) {
+          present = true;
+        } else {
+          devices.removeChild(channel);
+        }
+      }
+    }
+    if (wanted && !present) {
+      Element channel = Dom.child(devices, "channel");
+      channel.setAttribute("type", "unix");
+      Element target = Dom.child(channel, "target");
+      target.setAttribute("type", "virtio");
+      target.setAttribute("name", AGENT_CHANNEL);
     }
   }
 

@@ -38,6 +38,9 @@ final class DomainReader {
    *     NAME-cidata.iso})
    * @param refusedLive the live changes the running guest refused ({@link
    *     Marks#REFUSED_NAMESPACE}); only a running guest's XML has them
+   * @param nics each NIC's MAC address (lower case), in document order
+   * @param agentConnected whether the guest agent's channel shows a connected agent (only a running
+   *     guest's XML says so)
    */
   record Facts(
       String name,
@@ -48,10 +51,38 @@ final class DomainReader {
       Optional<String> disk,
       List<Marks.Volume> volumes,
       boolean seedAttached,
-      java.util.Set<Field> refusedLive) {
+      java.util.Set<Field> refusedLive,
+      List<String> nics,
+      boolean agentConnected) {
     Facts {
       volumes = List.copyOf(volumes);
       refusedLive = java.util.Set.copyOf(refusedLive);
+      nics = List.copyOf(nics);
+    }
+
+    /** Facts of a document whose NICs' MACs and agent are not asked for. */
+    Facts(
+        String name,
+        Map<Field, Object> fields,
+        long maxMemoryKiB,
+        int maxVcpus,
+        Optional<OwnershipMark> mark,
+        Optional<String> disk,
+        List<Marks.Volume> volumes,
+        boolean seedAttached,
+        java.util.Set<Field> refusedLive) {
+      this(
+          name,
+          fields,
+          maxMemoryKiB,
+          maxVcpus,
+          mark,
+          disk,
+          volumes,
+          seedAttached,
+          refusedLive,
+          List.of(),
+          false);
     }
   }
 
@@ -106,6 +137,9 @@ final class DomainReader {
     String vncPassword;
     final List<String> interfaces = new ArrayList<>();
     final List<String> models = new ArrayList<>();
+    final List<String> macs = new ArrayList<>();
+    boolean agentChannel;
+    boolean agentConnected;
     String videoModel;
     String cpuMode;
     String cpuModel;
@@ -272,6 +306,18 @@ final class DomainReader {
           }
         }
       }
+      if (parent.equals("channel")
+          && ln.equals("target")
+          && DomainFieldWriter.AGENT_CHANNEL.equals(r.getAttributeValue(null, "name"))) {
+        agentChannel = true;
+        agentConnected |= "connected".equals(r.getAttributeValue(null, "state"));
+      }
+      if (parent.equals("interface") && ln.equals("mac") && macs.size() < 64) {
+        String mac = r.getAttributeValue(null, "address");
+        if (mac != null) {
+          macs.add(mac.toLowerCase(java.util.Locale.ROOT));
+        }
+      }
       if (parent.equals("interface") && ln.equals("boot")) {
         nicBootsFirst |= "1".equals(r.getAttributeValue(null, "order"));
       }
@@ -365,6 +411,7 @@ final class DomainReader {
         f.put(Field.DESC, description);
       }
       f.put(Field.INTERFACES, List.copyOf(interfaces));
+      f.put(Field.GUEST_AGENT, agentChannel);
       String nicModel = nicModel();
       if (nicModel != null) {
         f.put(Field.NETWORK_MODEL, nicModel);
@@ -419,7 +466,9 @@ final class DomainReader {
           disk,
           volumes,
           seedAttached,
-          refused);
+          refused,
+          macs,
+          agentConnected);
     }
 
     /** The NIC model all interfaces share; a guest without NICs reports the one it was given. */

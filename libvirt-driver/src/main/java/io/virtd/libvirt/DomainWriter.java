@@ -147,7 +147,8 @@ final class DomainWriter {
             Field.GRAPHICS,
             Field.INTERFACES,
             Field.NETWORK_MODEL,
-            Field.VNC_PASSWORD)) {
+            Field.VNC_PASSWORD,
+            Field.GUEST_AGENT)) {
       if (spec.isSet(f)) {
         DomainFieldWriter.apply(doc, f, spec.values().get(f), host);
       }

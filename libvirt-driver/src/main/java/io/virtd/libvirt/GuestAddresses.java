@@ -1,5 +1,7 @@
 package io.virtd.libvirt;
 
+import io.virtd.core.spi.GuestAddress;
+import io.virtd.core.spi.GuestAddress.Source;
 import java.net.Inet4Address;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,29 +21,17 @@ import org.libvirt.LibvirtException;
 final class GuestAddresses {
   private GuestAddresses() {}
 
-  /** Where an address was learnt, in the order they are asked. */
-  enum Source {
-    LEASE(Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE),
-    AGENT(Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT),
-    ARP(Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP);
+  /** The sources in the order they are asked. */
+  static final List<Source> ORDER = List.of(Source.LEASE, Source.AGENT, Source.ARP);
 
-    final int code;
-
-    Source(int code) {
-      this.code = code;
-    }
-
-    String word() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-  }
-
-  /** One address of one NIC: {@code 192.168.50.10/24} from {@code lease}. */
-  record Address(String mac, String ip, int prefix, Source source) {
-    @Override
-    public String toString() {
-      return ip + "/" + prefix + " (" + source.word() + ")";
-    }
+  /** {@code virDomainInterfaceAddressesSource} of a source libvirt knows. */
+  static int code(Source s) {
+    return switch (s) {
+      case LEASE -> Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE;
+      case AGENT -> Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT;
+      case ARP -> Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP;
+      case CONFIG -> throw new IllegalArgumentException("not a libvirt source: " + s);
+    };
   }
 
   /**
@@ -49,9 +39,9 @@ final class GuestAddresses {
    * once every NIC in {@code macs} has an address. A source that fails (no agent answering, no ARP
    * entry) gives nothing; it is never an error of the guest.
    */
-  static List<Address> read(Domain domain, Collection<String> macs, boolean agent) {
-    Map<String, List<Address>> byMac = new LinkedHashMap<>();
-    for (Source s : Source.values()) {
+  static List<GuestAddress> read(Domain domain, Collection<String> macs, boolean agent) {
+    Map<String, List<GuestAddress>> byMac = new LinkedHashMap<>();
+    for (Source s : ORDER) {
       if (s == Source.AGENT && !agent) {
         continue;
       }
@@ -60,13 +50,13 @@ final class GuestAddresses {
       }
       Collection<DomainInterface> answer;
       try {
-        answer = domain.interfaceAddresses(s.code, 0);
+        answer = domain.interfaceAddresses(code(s), 0);
       } catch (LibvirtException e) {
         continue;
       }
       merge(byMac, from(answer, s));
     }
-    List<Address> out = new ArrayList<>();
+    List<GuestAddress> out = new ArrayList<>();
     byMac.values().forEach(out::addAll);
     return out;
   }
@@ -74,8 +64,8 @@ final class GuestAddresses {
   /**
    * The addresses in one source's answer: IPv4 and global IPv6, loopback and link-local left out.
    */
-  static List<Address> from(Collection<DomainInterface> answer, Source source) {
-    List<Address> out = new ArrayList<>();
+  static List<GuestAddress> from(Collection<DomainInterface> answer, Source source) {
+    List<GuestAddress> out = new ArrayList<>();
     for (DomainInterface nic : answer) {
       if (nic.hwAddr == null || nic.addrs == null) {
         continue;
@@ -88,16 +78,16 @@ final class GuestAddresses {
             a.address instanceof Inet4Address
                 ? a.address.getHostAddress()
                 : ipv6(a.address.getAddress());
-        out.add(new Address(nic.hwAddr.toLowerCase(Locale.ROOT), ip, a.prefixLength, source));
+        out.add(new GuestAddress(nic.hwAddr.toLowerCase(Locale.ROOT), ip, a.prefixLength, source));
       }
     }
     return out;
   }
 
   /** Adds a later source's addresses for the NICs no earlier source knew. */
-  static void merge(Map<String, List<Address>> byMac, List<Address> later) {
-    Map<String, List<Address>> fresh = new LinkedHashMap<>();
-    for (Address a : later) {
+  static void merge(Map<String, List<GuestAddress>> byMac, List<GuestAddress> later) {
+    Map<String, List<GuestAddress>> fresh = new LinkedHashMap<>();
+    for (GuestAddress a : later) {
       if (!byMac.containsKey(a.mac())) {
         fresh.computeIfAbsent(a.mac(), m -> new ArrayList<>()).add(a);
       }

@@ -36,7 +36,8 @@ final class LibvirtCapabilities {
                 Field.VNC_PASSWORD,
                 Field.USER_DATA,
                 Field.META_DATA,
-                Field.NETWORK_CONFIG);
+                Field.NETWORK_CONFIG,
+                Field.GUEST_AGENT);
     return b.defaultsFor(DriverKind.LIBVIRT)
         .rule(Field.DISK_SIZE, LibvirtCapabilities::diskSize) // after the create-time default
         // a new maximum is written into the definition; QEMU fixes it when the guest starts

@@ -187,7 +187,7 @@ public final class LibvirtDriver implements VmDriver {
     Domain d = null;
     try (ConnectionPool.Lease<Connect> c = lease()) {
       d = c.connection().domainLookupByName(name);
-      return Optional.of(observer.read(d));
+      return Optional.of(observer.one(d));
     } catch (LibvirtException e) {
       if (Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
         return Optional.empty();
@@ -337,8 +337,12 @@ public final class LibvirtDriver implements VmDriver {
             case PMSUSPENDED -> d.PMwakeup();
             default -> {}
           }
+          long deadline = System.nanoTime() + timeout.toNanos();
           try {
-            d.shutdown();
+            // the agent first when it answers (a guest may ignore the ACPI button), else ACPI
+            if (!agentAnswers(d) || !AgentShutdown.request(d, timeout)) {
+              d.shutdown();
+            }
           } catch (LibvirtException e) {
             Errors.rethrowIfLost(e);
             if (!isActive(d)) {
@@ -348,7 +352,6 @@ public final class LibvirtDriver implements VmDriver {
                 "graceful shutdown of {} refused ({}); forcing it off", name, Errors.message(e));
             return destroyQuietly(d);
           }
-          long deadline = System.nanoTime() + timeout.toNanos();
           while (System.nanoTime() < deadline) {
             if (!isActive(d)) {
               return false;
@@ -361,6 +364,11 @@ public final class LibvirtDriver implements VmDriver {
           }
           return destroyQuietly(d);
         });
+  }
+
+  /** Whether the running guest's agent channel shows a connected agent. */
+  private boolean agentAnswers(Domain d) throws LibvirtException, DriverException {
+    return observer.parse(d.getXMLDesc(0)).agentConnected();
   }
 
   @Override

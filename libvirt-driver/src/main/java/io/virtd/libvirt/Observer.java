@@ -3,6 +3,7 @@ package io.virtd.libvirt;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.DriverException.Kind;
+import io.virtd.core.spi.GuestAddress;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.spi.Unset;
@@ -10,6 +11,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
@@ -39,22 +41,77 @@ final class Observer {
       throw connections.fail(e, "list domains", null);
     }
     Map<String, ObservedVm> out = new LinkedHashMap<>();
+    Map<String, AddressRead> reads = new LinkedHashMap<>();
     try {
-      for (Domain d : all) {
+      for (int i = 0; i < all.length; i++) {
         try {
-          ObservedVm vm = read(d);
-          out.put(vm.name(), vm);
+          Read r = readFacts(all[i]);
+          out.put(r.vm().name(), r.vm());
+          if (r.addressable()) {
+            reads.put(r.vm().name(), new AddressRead(all[i], r.nics(), r.agent()));
+            all[i] = null; // the address read frees it
+          }
         } catch (LibvirtException e) {
           if (!Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) { // gone since the listing
             throw connections.fail(e, "observe", null);
           }
         }
       }
+    } catch (DriverException | RuntimeException e) {
+      reads.values().forEach(r -> Domains.free(r.domain()));
+      throw e;
     } finally {
       for (Domain d : all) {
         Domains.free(d);
       }
     }
+    return withAddresses(out, reads);
+  }
+
+  /**
+   * One guest, its addresses read within {@link AddressReads#BUDGET} through a handle of its own
+   * ({@code d} stays the caller's to free).
+   */
+  ObservedVm one(Domain d) throws LibvirtException, DriverException {
+    Read r = readFacts(d);
+    if (!r.addressable()) {
+      return r.vm().withAddresses(Optional.of(List.of()));
+    }
+    Domain own = d.getConnect().domainLookupByUUID(d.getUUID());
+    return withAddresses(
+            Map.of(r.vm().name(), r.vm()),
+            Map.of(r.vm().name(), new AddressRead(own, r.nics(), r.agent())))
+        .get(r.vm().name());
+  }
+
+  /** A running guest's handle and what its addresses are read by. */
+  private record AddressRead(Domain domain, List<String> nics, boolean agent) {}
+
+  /** A guest as read, and whether (and how) its addresses can be asked for. */
+  private record Read(ObservedVm vm, List<String> nics, boolean agent) {
+    boolean addressable() {
+      return vm.state().isActive() && !nics.isEmpty();
+    }
+  }
+
+  /**
+   * The guests with their addresses: those of {@code reads} as read in time (unknown otherwise),
+   * every other guest with none (it does not run, or has no NIC).
+   */
+  private static Map<String, ObservedVm> withAddresses(
+      Map<String, ObservedVm> guests, Map<String, AddressRead> reads) {
+    Map<String, Optional<List<GuestAddress>>> found =
+        reads.isEmpty()
+            ? Map.of()
+            : AddressReads.read(
+                reads,
+                r -> GuestAddresses.read(r.domain(), r.nics(), r.agent()),
+                r -> Domains.free(r.domain()),
+                AddressReads.BUDGET);
+    Map<String, ObservedVm> out = new LinkedHashMap<>();
+    guests.forEach(
+        (name, vm) ->
+            out.put(name, vm.withAddresses(found.getOrDefault(name, Optional.of(List.of())))));
     return out;
   }
 
@@ -63,6 +120,10 @@ final class Observer {
    * with a disk virtd made, that volume's capacity ({@code disk_size}, in whole GiB).
    */
   ObservedVm read(Domain d) throws LibvirtException, DriverException {
+    return readFacts(d).vm();
+  }
+
+  private Read readFacts(Domain d) throws LibvirtException, DriverException {
     DomainInfo info = d.getInfo();
     RunState state = Domains.state(info.state);
     DomainReader.Facts persistent =
@@ -100,15 +161,19 @@ final class Observer {
         l.putIfAbsent(f, Unset.VALUE);
       }
     }
-    return new ObservedVm(
-        persistent.name(),
-        state,
-        p,
-        l,
-        persistent.mark(),
-        live != null ? live.maxMemoryKiB() : persistent.maxMemoryKiB(),
-        live != null ? live.maxVcpus() : persistent.maxVcpus(),
-        live != null ? live.refusedLive() : Set.of());
+    ObservedVm vm =
+        new ObservedVm(
+            persistent.name(),
+            state,
+            p,
+            l,
+            persistent.mark(),
+            live != null ? live.maxMemoryKiB() : persistent.maxMemoryKiB(),
+            live != null ? live.maxVcpus() : persistent.maxVcpus(),
+            live != null ? live.refusedLive() : Set.of());
+    return live == null
+        ? new Read(vm, List.of(), false)
+        : new Read(vm, live.nics(), live.agentConnected());
   }
 
   DomainReader.Facts parse(String xml) throws DriverException {

@@ -2,6 +2,7 @@ package io.virtd.libvirt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.virtd.core.spi.GuestAddress;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,8 +18,8 @@ import org.libvirt.DomainInterface;
  * own answer through the real call.
  */
 class GuestAddressesTest {
-  private static final GuestAddresses.Source AGENT = GuestAddresses.Source.AGENT;
-  private static final GuestAddresses.Source LEASE = GuestAddresses.Source.LEASE;
+  private static final GuestAddress.Source AGENT = GuestAddress.Source.AGENT;
+  private static final GuestAddress.Source LEASE = GuestAddress.Source.LEASE;
 
   /** What the agent answers for a Linux guest: lo, eth0 with IPv4 and IPv6, eth1 with none. */
   static List<DomainInterface> agentAnswer() throws Exception {
@@ -37,14 +38,14 @@ class GuestAddressesTest {
   void theAgentsAnswerGivesEachNicsAddressesWithoutLoopbackOrLinkLocal() throws Exception {
     assertEquals(
         List.of(
-            new GuestAddresses.Address("52:54:00:aa:00:01", "192.168.50.10", 24, AGENT),
-            new GuestAddresses.Address("52:54:00:aa:00:01", "2001:db8::10", 64, AGENT)),
+            new GuestAddress("52:54:00:aa:00:01", "192.168.50.10", 24, AGENT),
+            new GuestAddress("52:54:00:aa:00:01", "2001:db8::10", 64, AGENT)),
         GuestAddresses.from(agentAnswer(), AGENT));
   }
 
   @Test
   void aNicKnownToAnEarlierSourceKeepsItsAddressesFromThatSourceOnly() throws Exception {
-    Map<String, List<GuestAddresses.Address>> byMac = new LinkedHashMap<>();
+    Map<String, List<GuestAddress>> byMac = new LinkedHashMap<>();
     GuestAddresses.merge(
         byMac,
         GuestAddresses.from(
@@ -56,12 +57,12 @@ class GuestAddressesTest {
                 nic("eth0", "52:54:00:aa:00:01", addr("192.168.50.99", 24)),
                 nic("eth1", "52:54:00:aa:00:02", addr("10.0.0.7", 8))),
             AGENT));
-    List<GuestAddresses.Address> all = new ArrayList<>();
+    List<GuestAddress> all = new ArrayList<>();
     byMac.values().forEach(all::addAll);
     assertEquals(
         List.of(
-            new GuestAddresses.Address("52:54:00:aa:00:01", "192.168.50.10", 24, LEASE),
-            new GuestAddresses.Address("52:54:00:aa:00:02", "10.0.0.7", 8, AGENT)),
+            new GuestAddress("52:54:00:aa:00:01", "192.168.50.10", 24, LEASE),
+            new GuestAddress("52:54:00:aa:00:02", "10.0.0.7", 8, AGENT)),
         all);
     assertEquals("192.168.50.10/24 (lease)", all.get(0).toString());
   }
@@ -88,7 +89,7 @@ class GuestAddressesTest {
     try {
       var domain = conn.domainLookupByName("test");
       assertEquals(
-          List.of(new GuestAddresses.Address("aa:bb:cc:dd:ee:ff", "192.168.122.3", 24, LEASE)),
+          List.of(new GuestAddress("aa:bb:cc:dd:ee:ff", "192.168.122.3", 24, LEASE)),
           GuestAddresses.read(domain, List.of("aa:bb:cc:dd:ee:ff"), false));
       domain.free();
     } finally {

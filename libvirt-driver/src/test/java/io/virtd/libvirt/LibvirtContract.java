@@ -141,11 +141,18 @@ abstract class LibvirtContract extends DriverContract {
   @Override
   protected Object[] declaredAtCreation() {
     return new Object[] {
-      Field.ON_CRASH, LifecycleAction.RESTART,
-      Field.ON_REBOOT, LifecycleAction.DESTROY,
-      Field.GRAPHICS, "enable",
-      Field.CLOCKSYNC, "localtime",
-      Field.OS_VARIANT, "debian12"
+      Field.ON_CRASH,
+      LifecycleAction.RESTART,
+      Field.ON_REBOOT,
+      LifecycleAction.DESTROY,
+      Field.GRAPHICS,
+      "enable",
+      Field.CLOCKSYNC,
+      "localtime",
+      Field.OS_VARIANT,
+      "debian12",
+      Field.GUEST_AGENT,
+      true
     };
   }
 
@@ -167,7 +174,7 @@ abstract class LibvirtContract extends DriverContract {
 
   @Override
   protected Object[] offlineChange() {
-    return new Object[] {Field.ON_POWEROFF, LifecycleAction.RESTART};
+    return new Object[] {Field.ON_POWEROFF, LifecycleAction.RESTART, Field.GUEST_AGENT, true};
   }
 
   /** A new maximum is written into the definition; QEMU fixes it when the guest starts. */

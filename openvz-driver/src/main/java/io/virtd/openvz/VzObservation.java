@@ -2,6 +2,7 @@ package io.virtd.openvz;
 
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VirtType;
+import io.virtd.core.spi.GuestAddress;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.RunState;
 import java.util.ArrayList;
@@ -59,7 +60,25 @@ final class VzObservation {
         number(live.get(Field.MEMORY)).or(() -> number(persistent.get(Field.MEMORY))).orElse(0L);
     long cpus =
         number(live.get(Field.CPUS)).or(() -> number(persistent.get(Field.CPUS))).orElse(0L);
-    return new ObservedVm(nameOf(conf), state, persistent, live, lines.mark(), mem, (int) cpus);
+    return new ObservedVm(nameOf(conf), state, persistent, live, lines.mark(), mem, (int) cpus)
+        .withAddresses(Optional.of(state == RunState.RUNNING ? addresses(listed) : List.of()));
+  }
+
+  /** A running container's venet addresses as vzlist shows them: its configuration's. */
+  static List<GuestAddress> addresses(VzList.Entry e) {
+    List<GuestAddress> out = new java.util.ArrayList<>();
+    for (String ip : e.ips()) {
+      String canon = VzValues.canonIp(ip);
+      int slash = canon.indexOf('/');
+      String mask = slash < 0 ? "" : canon.substring(slash + 1);
+      out.add(
+          new GuestAddress(
+              "",
+              slash < 0 ? canon : canon.substring(0, slash),
+              mask.matches("[0-9]{1,3}") ? Integer.parseInt(mask) : -1,
+              GuestAddress.Source.CONFIG));
+    }
+    return out;
   }
 
   static Map<Field, Object> persistent(VzConfigFile c, VzMarkLines lines) {

@@ -65,4 +65,26 @@ class VzObservationTest {
     assertEquals(List.of("nfs:on"), p.get(Field.FEATURES));
     assertEquals(List.of("net_admin:on", "sys_time:on"), p.get(Field.CAPABILITY));
   }
+
+  @Test
+  void aRunningContainersVenetAddressesAreItsAddressesFromItsConfiguration() {
+    var e =
+        new VzList.Entry(
+            101,
+            "running",
+            List.of("10.0.0.5", "2001:0db8:0:0::10/64"),
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            Map.of(),
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            java.util.Optional.empty());
+    var config = io.virtd.core.spi.GuestAddress.Source.CONFIG;
+    assertEquals(
+        List.of(
+            new io.virtd.core.spi.GuestAddress("", "10.0.0.5", -1, config),
+            new io.virtd.core.spi.GuestAddress("", "2001:db8::10", 64, config)),
+        VzObservation.addresses(e));
+  }
 }

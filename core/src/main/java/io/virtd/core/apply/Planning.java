@@ -12,6 +12,7 @@ import io.virtd.core.plan.PlanError;
 import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.Planner;
 import io.virtd.core.plan.ResourcePlan;
+import io.virtd.core.spi.Capabilities;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
 import io.virtd.core.spi.ObservedVm;
@@ -117,6 +118,73 @@ public final class Planning {
   public static Planned planned(VmSpec spec, Drivers drivers, PlanPolicy policy) {
     Planner.Input in = inputs(drivers.targetOf(spec), List.of(spec), drivers, Set.of()).get(0);
     return new Planned(Planner.planOne(in, policy), in.observed());
+  }
+
+  /**
+   * One hypervisor as {@code virtctl list} shows it: every guest read there with one {@code
+   * observeAll}, and the plan of each resource on it.
+   *
+   * @param guests every guest found, by name; empty when {@code failure} is set
+   * @param failure why the hypervisor could not be read
+   * @param planned each resource of the manifests on this hypervisor, in manifest order
+   */
+  public record Survey(
+      Drivers.Target target,
+      Map<String, ObservedVm> guests,
+      Optional<DriverException> failure,
+      List<Planned> planned) {
+    public Survey {
+      guests = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(guests));
+      planned = List.copyOf(planned);
+    }
+  }
+
+  /**
+   * Reads every hypervisor of {@code specs} and of {@code alsoRead} once, and plans each resource
+   * against what was read (a resource whose guest is missing is planned without the create
+   * preflight: listing creates nothing).
+   */
+  public static List<Survey> survey(
+      Collection<VmSpec> specs,
+      Collection<Drivers.Target> alsoRead,
+      Drivers drivers,
+      PlanPolicy policy) {
+    Map<Drivers.Target, List<VmSpec>> byTarget = new LinkedHashMap<>();
+    for (VmSpec spec : specs) {
+      byTarget.computeIfAbsent(drivers.targetOf(spec), t -> new ArrayList<>()).add(spec);
+    }
+    alsoRead.forEach(t -> byTarget.putIfAbsent(t, new ArrayList<>()));
+    List<Survey> out = new ArrayList<>();
+    byTarget.forEach(
+        (target, group) -> {
+          Map<String, ObservedVm> all;
+          Capabilities caps;
+          try {
+            VmDriver d = drivers.get(target);
+            caps = d.capabilities();
+            all = d.observeAll();
+          } catch (DriverException e) {
+            List<Planned> failed = new ArrayList<>();
+            for (VmSpec spec : group) {
+              failed.add(
+                  new Planned(
+                      ResourcePlan.failed(
+                          spec, target.label(), PlanError.unreadable(spec.name(), e)),
+                      Optional.empty()));
+            }
+            out.add(new Survey(target, Map.of(), Optional.of(e), failed));
+            return;
+          }
+          List<Planned> planned = new ArrayList<>();
+          for (VmSpec spec : group) {
+            Optional<ObservedVm> vm = Optional.ofNullable(all.get(spec.name()));
+            planned.add(
+                new Planned(
+                    Planner.planOne(Planner.Input.of(spec, target.label(), caps, vm), policy), vm));
+          }
+          out.add(new Survey(target, all, Optional.empty(), planned));
+        });
+    return out;
   }
 
   private static List<Planner.Input> inputs(

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.virtd.core.spi.GuestAddress;
 import java.util.List;
 
 /**
@@ -20,6 +21,7 @@ import java.util.List;
  * @param at when it was reached, an ISO-8601 instant to the second
  * @param restartPending the fields that change only at the guest's next restart
  * @param lastError the last reconcile's error; null or empty when it succeeded
+ * @param addresses the guest's addresses per NIC with their source, as last read; null when unknown
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -35,11 +37,43 @@ public record GuestState(
     List<String> restartPending,
     String lastError,
     int retries,
-    boolean held) {
+    boolean held,
+    List<GuestAddress> addresses) {
   public GuestState {
+    addresses = addresses == null ? null : List.copyOf(addresses);
     state = state == null ? "unknown" : state;
     restartPending = restartPending == null ? List.of() : List.copyOf(restartPending);
     differs = differs == null ? List.of() : List.copyOf(differs);
+  }
+
+  /** A guest whose addresses are unknown. */
+  public GuestState(
+      String name,
+      String desired,
+      String observed,
+      String hypervisor,
+      String state,
+      List<Difference> differs,
+      String lastResult,
+      String at,
+      List<String> restartPending,
+      String lastError,
+      int retries,
+      boolean held) {
+    this(
+        name,
+        desired,
+        observed,
+        hypervisor,
+        state,
+        differs,
+        lastResult,
+        at,
+        restartPending,
+        lastError,
+        retries,
+        held,
+        null);
   }
 
   /**

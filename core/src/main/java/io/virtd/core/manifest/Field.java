@@ -181,7 +181,9 @@ public enum Field {
       TextValues.matching(
           Pattern.compile("[a-z0-9_-]{1,32}"), "a video model such as virtio or vga")),
   CONNECT("connect", Kind.POLICY, libvirt(), NetworkValues.CONNECT),
-  PROTECT("protect", Kind.POLICY, both(), WordValues.BOOL);
+  PROTECT("protect", Kind.POLICY, both(), WordValues.BOOL),
+  /** The QEMU guest agent's virtio channel ({@code org.qemu.guest_agent.0}). */
+  GUEST_AGENT("guest_agent", Kind.CHANGEABLE, libvirt(), WordValues.BOOL);
 
   /** How a key behaves over a guest's life. */
   public enum Kind {

@@ -96,7 +96,25 @@ public final class PlanJson {
     }
     ArrayNode warnings = n.putArray("warnings");
     r.warnings().forEach(warnings::add);
+    if (r.observed().isPresent()) {
+      ObjectNode o = n.putObject("observed");
+      o.put("state", r.observed().get().state().key());
+      o.set("addresses", addresses(r.observed().get().addresses()));
+    } else {
+      n.putNull("observed");
+    }
     return n;
+  }
+
+  /**
+   * A guest's addresses: {@code [{"mac": …, "ip": …, "prefix": 24, "source": "lease"}, …]}, or
+   * {@code null} when they are unknown.
+   */
+  public static com.fasterxml.jackson.databind.JsonNode addresses(
+      java.util.Optional<List<io.virtd.core.spi.GuestAddress>> addresses) {
+    return addresses
+        .<com.fasterxml.jackson.databind.JsonNode>map(MAPPER::valueToTree)
+        .orElse(MAPPER.nullNode());
   }
 
   private static ObjectNode createSummary(VmSpec spec) {

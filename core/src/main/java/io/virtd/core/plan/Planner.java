@@ -75,7 +75,12 @@ public final class Planner {
     return new Plan(planned, hosts.stream().map(h -> HostPlanner.plan(h, policy)).toList());
   }
 
+  /** One resource's plan, showing the guest's observed state (never deciding on it). */
   public static ResourcePlan planOne(Input in, PlanPolicy policy) {
+    return decide(in, policy).withObserved(in.observed().map(ResourcePlan.Observed::of));
+  }
+
+  private static ResourcePlan decide(Input in, PlanPolicy policy) {
     VmSpec spec = in.spec();
     if (in.error().isPresent()) {
       return ResourcePlan.failed(spec, in.driver(), in.error().get());

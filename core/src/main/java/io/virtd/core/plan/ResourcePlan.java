@@ -2,6 +2,9 @@ package io.virtd.core.plan;
 
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.spi.GuestAddress;
+import io.virtd.core.spi.ObservedVm;
+import io.virtd.core.spi.RunState;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,6 +18,8 @@ import java.util.Optional;
  * @param failure why nothing can be planned for this resource (driver unavailable, owned by
  *     another, a refusal)
  * @param cautions things the operator should know that do not stop the plan
+ * @param observed the guest as it was read for this plan (its run state and addresses), empty when
+ *     it does not exist or could not be read; shown, never decided on
  */
 public record ResourcePlan(
     VmSpec spec,
@@ -23,13 +28,43 @@ public record ResourcePlan(
     List<FieldChange> recreateRequired,
     List<Field> restartPending,
     Optional<PlanError> failure,
-    List<PlanWarning> cautions) {
+    List<PlanWarning> cautions,
+    Optional<Observed> observed) {
 
   public ResourcePlan {
     steps = List.copyOf(steps);
     recreateRequired = List.copyOf(recreateRequired);
     restartPending = List.copyOf(restartPending);
     cautions = List.copyOf(cautions);
+  }
+
+  /** A plan whose guest's observed state is not shown. */
+  public ResourcePlan(
+      VmSpec spec,
+      String driver,
+      List<Step> steps,
+      List<FieldChange> recreateRequired,
+      List<Field> restartPending,
+      Optional<PlanError> failure,
+      List<PlanWarning> cautions) {
+    this(
+        spec, driver, steps, recreateRequired, restartPending, failure, cautions, Optional.empty());
+  }
+
+  /**
+   * What the plan shows of the guest as read: its run state and its addresses per NIC ({@link
+   * Optional#empty()}: unknown). Nothing here is compared with the manifest.
+   */
+  public record Observed(RunState state, Optional<List<GuestAddress>> addresses) {
+    public static Observed of(ObservedVm vm) {
+      return new Observed(vm.state(), vm.addresses());
+    }
+  }
+
+  /** This plan, showing {@code observed}. */
+  public ResourcePlan withObserved(Optional<Observed> observed) {
+    return new ResourcePlan(
+        spec, driver, steps, recreateRequired, restartPending, failure, cautions, observed);
   }
 
   /** Nothing can be planned: the guest could not be read, or virtd refuses what it asks. */

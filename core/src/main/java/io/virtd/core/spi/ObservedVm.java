@@ -4,6 +4,7 @@ import io.virtd.core.manifest.Field;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -28,6 +29,10 @@ import java.util.Set;
  * @param refusedLive fields whose live change the running guest refused since it started (a balloon
  *     without a driver in the guest, a vcpu it cannot unplug): the running guest gets them at its
  *     next start, so the planner reports them as restart pending instead of trying again
+ * @param addresses the running guest's addresses per NIC, each with its source: empty list when it
+ *     runs none it could tell (or does not run), {@link Optional#empty()} when they are unknown
+ *     (not read in time, or the driver cannot read them). Observed for people only: the planner
+ *     never compares them
  */
 public record ObservedVm(
     String name,
@@ -37,10 +42,12 @@ public record ObservedVm(
     Optional<OwnershipMark> mark,
     long maxMemoryKiB,
     int maxVcpus,
-    Set<Field> refusedLive) {
+    Set<Field> refusedLive,
+    Optional<List<GuestAddress>> addresses) {
 
   public ObservedVm {
     persistent = copy(persistent);
+    addresses = addresses.map(List::copyOf);
     live = copy(live);
     refusedLive =
         refusedLive.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(refusedLive));
@@ -56,6 +63,26 @@ public record ObservedVm(
       long maxMemoryKiB,
       int maxVcpus) {
     this(name, state, persistent, live, mark, maxMemoryKiB, maxVcpus, Set.of());
+  }
+
+  /** A guest whose addresses are unknown. */
+  public ObservedVm(
+      String name,
+      RunState state,
+      Map<Field, Object> persistent,
+      Map<Field, Object> live,
+      Optional<OwnershipMark> mark,
+      long maxMemoryKiB,
+      int maxVcpus,
+      Set<Field> refusedLive) {
+    this(
+        name, state, persistent, live, mark, maxMemoryKiB, maxVcpus, refusedLive, Optional.empty());
+  }
+
+  /** This guest with {@code addresses} (empty: unknown). */
+  public ObservedVm withAddresses(Optional<List<GuestAddress>> addresses) {
+    return new ObservedVm(
+        name, state, persistent, live, mark, maxMemoryKiB, maxVcpus, refusedLive, addresses);
   }
 
   private static Map<Field, Object> copy(Map<Field, Object> m) {

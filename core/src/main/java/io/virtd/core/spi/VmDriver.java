@@ -72,7 +72,8 @@ public interface VmDriver extends AutoCloseable {
   void resume(String name) throws DriverException;
 
   /**
-   * Stops the guest gracefully (ACPI shutdown) and forces it off when {@code timeout} passes.
+   * Stops the guest gracefully (through the guest agent when one answers, else ACPI shutdown) and
+   * forces it off when {@code timeout} passes.
    *
    * @return true when the guest had to be forced off
    */

@@ -21,7 +21,9 @@ class ControlWireTest {
           + "\"hypervisor\":\"libvirt qemu:///system\",\"state\":\"running\","
           + "\"differs\":[{\"field\":\"memory\",\"wanted\":\"1 GiB\",\"found\":\"512 MiB\"}],"
           + "\"last_result\":\"in sync\",\"at\":\"2026-01-02T03:04:05Z\","
-          + "\"restart_pending\":[\"cpus\"],\"last_error\":null,\"retries\":0,\"held\":true}],"
+          + "\"restart_pending\":[\"cpus\"],\"last_error\":null,\"retries\":0,\"held\":true,"
+          + "\"addresses\":[{\"mac\":\"52:54:00:12:34:56\",\"ip\":\"192.168.122.57\","
+          + "\"prefix\":24,\"source\":\"lease\"}]}],"
           + "\"ok\":true}";
 
   private static final GuestState WEB01 =
@@ -37,7 +39,13 @@ class ControlWireTest {
           List.of("cpus"),
           null,
           0,
-          true);
+          true,
+          List.of(
+              new io.virtd.core.spi.GuestAddress(
+                  "52:54:00:12:34:56",
+                  "192.168.122.57",
+                  24,
+                  io.virtd.core.spi.GuestAddress.Source.LEASE)));
 
   private static final ControlReply.Status STATUS =
       new ControlReply.Status(

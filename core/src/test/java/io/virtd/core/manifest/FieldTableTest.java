@@ -258,7 +258,9 @@ class FieldTableTest {
         ok(Field.CONNECT, "qemu+ssh://host/system", "qemu+ssh://host/system"),
         ok(Field.CONNECT, "test:///default", "test:///default"),
         ok(Field.PROTECT, "true", true),
-        ok(Field.PROTECT, "false", false));
+        ok(Field.PROTECT, "false", false),
+        ok(Field.GUEST_AGENT, "true", true),
+        ok(Field.GUEST_AGENT, "false", false));
   }
 
   /** Invalid values: line and column counted by hand (see the class comment for the layout). */
@@ -613,7 +615,8 @@ class FieldTableTest {
             3,
             10,
             "`connect`: `/var/run/libvirt/libvirt-sock` is not a libvirt URI such as qemu:///system"),
-        bad(Field.PROTECT, "\"yes\"", 3, 10, "`protect` must be true or false, not `yes`"));
+        bad(Field.PROTECT, "\"yes\"", 3, 10, "`protect` must be true or false, not `yes`"),
+        bad(Field.GUEST_AGENT, "\"yes\"", 3, 14, "`guest_agent` must be true or false, not `yes`"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.virtd.core.manifest.DesiredState;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VirtType;
+import io.virtd.core.spi.GuestAddress;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.OwnershipMark;
 import io.virtd.core.spi.RunState;
@@ -53,21 +54,29 @@ class PlanGoldenTest {
     var mark = Optional.of(new OwnershipMark("host1", OwnershipMark.Origin.CREATED, file, ""));
     var web01 =
         new ObservedVm(
-            "web01",
-            RunState.RUNNING,
-            Map.of(
-                Field.MEMORY,
+                "web01",
+                RunState.RUNNING,
+                Map.of(
+                    Field.MEMORY,
+                    1024L * 1024,
+                    Field.CPUS,
+                    1,
+                    Field.AUTOBOOT,
+                    true,
+                    Field.VIRT_TYPE,
+                    VirtType.KVM),
+                Map.of(Field.MEMORY, 1024L * 1024, Field.CPUS, 1, Field.AUTOBOOT, true),
+                mark,
                 1024L * 1024,
-                Field.CPUS,
-                1,
-                Field.AUTOBOOT,
-                true,
-                Field.VIRT_TYPE,
-                VirtType.KVM),
-            Map.of(Field.MEMORY, 1024L * 1024, Field.CPUS, 1, Field.AUTOBOOT, true),
-            mark,
-            1024L * 1024,
-            1);
+                1)
+            .withAddresses(
+                Optional.of(
+                    List.of(
+                        new GuestAddress(
+                            "52:54:00:12:34:56",
+                            "192.168.122.10",
+                            24,
+                            GuestAddress.Source.LEASE))));
     var cache01 =
         new ObservedVm(
             "cache01",

@@ -72,7 +72,8 @@ public final class FakeDriver implements VmDriver {
             Field.VNC_PASSWORD,
             Field.USER_DATA,
             Field.META_DATA,
-            Field.NETWORK_CONFIG)
+            Field.NETWORK_CONFIG,
+            Field.GUEST_AGENT)
         .defaultsFor(DriverKind.LIBVIRT)
         .rule(Field.DISK_SIZE, FakeDriver::diskSize)
         .set(Mutability.RESTART, Field.MAX_MEMORY, Field.MAX_CPUS)

@@ -96,6 +96,7 @@ final class StatusPage {
         .append("<table id=\"guests\"><thead><tr><th>Name</th><th>Hypervisor</th>")
         .append("<th>Desired</th><th>Observed</th><th>What differs</th>")
         .append("<th>State</th><th>Last result</th><th>At</th><th>Retries</th>")
+        .append("<th>Addresses</th>")
         .append(
             "<th>Restart pending / last error</th><th class=\"actions\"></th></tr></thead><tbody>");
     for (GuestState g : status.guests()) {
@@ -174,6 +175,10 @@ final class StatusPage {
     cell(b, "result", g.lastResult());
     cell(b, "at", g.at());
     cell(b, "retries", Integer.toString(g.retries()));
+    cell(
+        b,
+        "addresses",
+        g.addresses() == null ? "unknown" : io.virtd.core.spi.GuestAddress.text(g.addresses()));
     StringBuilder detail = new StringBuilder();
     if (!g.restartPending().isEmpty()) {
       detail.append("restart pending: ");

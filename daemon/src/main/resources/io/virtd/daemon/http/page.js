@@ -23,6 +23,17 @@
     tr.appendChild(td);
   }
 
+  // as GuestAddress.text: "192.168.50.10/24 (lease), ..."; "-" for none, "unknown" when not read
+  function addresses(list) {
+    if (list === null || list === undefined) return "unknown";
+    if (list.length === 0) return "-";
+    return list
+      .map(function (a) {
+        return a.ip + (a.prefix >= 0 ? "/" + a.prefix : "") + " (" + a.source + ")";
+      })
+      .join(", ");
+  }
+
   function row(g) {
     var s = state(g);
     var tr = document.createElement("tr");
@@ -45,6 +56,7 @@
     cell(tr, "result", g.last_result);
     cell(tr, "at", g.at);
     cell(tr, "retries", String(g.retries));
+    cell(tr, "addresses", addresses(g.addresses));
     var detail = "";
     if ((g.restart_pending || []).length > 0) {
       detail = "restart pending: " + g.restart_pending.join(" ") + " ";

@@ -12,6 +12,7 @@ import io.virtd.core.control.ControlReply;
 import io.virtd.core.control.ControlRequest;
 import io.virtd.core.control.GuestState;
 import io.virtd.core.manifest.Pos;
+import io.virtd.core.spi.GuestAddress;
 import io.virtd.daemon.Control;
 import io.virtd.daemon.GuestStatus;
 import java.net.URI;
@@ -58,7 +59,11 @@ class HttpEndpointTest {
           "running",
           List.of(
               new GuestState.Difference("memory", "768 MiB", "1024 MiB"),
-              new GuestState.Difference("vnc_password", "(sensitive)", "(sensitive)")));
+              new GuestState.Difference("vnc_password", "(sensitive)", "(sensitive)")),
+          Optional.of(
+              List.of(
+                  new GuestAddress(
+                      "52:54:00:12:34:56", "192.168.122.10", 24, GuestAddress.Source.LEASE))));
 
   ControlReply answer(ControlRequest request) {
     List<String> names = request.names();
@@ -140,12 +145,17 @@ class HttpEndpointTest {
                {"field": "vnc_password", "wanted": "(sensitive)", "found": "(sensitive)"}],
              "last_result": "error", "at": "2026-12-05T10:00:00Z", "restart_pending": ["cpus"],
              "last_error": "define failed: <script>alert(1)</script>", "retries": 2,
-             "held": false}
+             "held": false,
+             "addresses": [
+               {"mac": "52:54:00:12:34:56", "ip": "192.168.122.10", "prefix": 24,
+                "source": "lease"}]}
             """),
         JSON.readTree(r.body()));
     String page = send("GET", "/", null).body();
     assertTrue(page.contains("<th>Hypervisor</th>"), page);
     assertTrue(page.contains("<td class=\"hypervisor\">libvirt qemu:///system</td>"), page);
+    assertTrue(page.contains("<th>Addresses</th>"), page);
+    assertTrue(page.contains("<td class=\"addresses\">192.168.122.10/24 (lease)</td>"), page);
     assertTrue(
         page.contains(
             "<td class=\"differs\">memory: wanted 768 MiB, found 1024 MiB; vnc_password:"

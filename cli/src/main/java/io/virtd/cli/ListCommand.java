@@ -1,0 +1,86 @@
+package io.virtd.cli;
+
+import io.virtd.core.apply.Planning;
+import io.virtd.core.manifest.DriverKind;
+import io.virtd.core.manifest.ManifestLoader;
+import io.virtd.core.plan.PlanJson;
+import io.virtd.core.plan.PlanPolicy;
+import io.virtd.core.spi.Drivers;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "list",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    description = {
+      "One line per guest of the manifests, read from the hypervisors (no daemon needed): desired"
+          + " and observed state, in sync or the number of pending changes, restart pending, and"
+          + " each NIC's addresses with their source (lease, agent, arp).",
+      "Exit 0; 1 when a hypervisor could not be read."
+    })
+public final class ListCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+
+  @Option(
+      names = "--connect",
+      paramLabel = "URI",
+      description = "libvirt URI replacing the configuration's connect and connect_xen")
+  String connect;
+
+  @Option(
+      names = "--all",
+      description =
+          "also every guest those hypervisors have that no manifest names (shown `unmanaged`)")
+  boolean all;
+
+  @Option(names = "--json", description = "print one JSON document (format_version 1)")
+  boolean json;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Session s = Session.open(common, connect, List.of(), ManifestLoader.Permissions.WARN, err);
+    if (s == null) {
+      return 1;
+    }
+    List<Drivers.Target> alsoRead = new ArrayList<>();
+    if (all && (connect != null || s.specs.isEmpty())) {
+      alsoRead.add(new Drivers.Target(DriverKind.LIBVIRT, s.config.connect()));
+    }
+    try (Drivers drivers = new Drivers(s.config)) {
+      List<Planning.Survey> surveys =
+          Planning.survey(
+              s.specs,
+              alsoRead,
+              drivers,
+              PlanPolicy.of(s.config.owner()).withFormerOwners(s.config.formerOwners()));
+      List<String> unreadable = new ArrayList<>();
+      for (Planning.Survey survey : surveys) {
+        survey
+            .failure()
+            .ifPresent(
+                e -> {
+                  unreadable.add(survey.target().label());
+                  err.println("virtctl: " + survey.target().label() + ": " + e.getMessage());
+                });
+      }
+      List<GuestList.Row> rows = GuestList.rows(surveys, all);
+      out.print(
+          json
+              ? PlanJson.MAPPER_PRETTY.writeValueAsString(GuestList.json(rows, unreadable)) + "\n"
+              : GuestList.text(rows));
+      out.flush();
+      return unreadable.isEmpty() ? 0 : 1;
+    }
+  }
+}

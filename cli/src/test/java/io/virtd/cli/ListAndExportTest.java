@@ -1,0 +1,239 @@
+package io.virtd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.virtd.core.plan.PlanJson;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code virtctl list} and {@code virtctl export} against libvirt's test:///default. */
+class ListAndExportTest {
+  @TempDir Path dir;
+  Path config;
+
+  @BeforeEach
+  void config() throws Exception {
+    config =
+        Files.writeString(
+            dir.resolve("virtd.yaml"),
+            "owner: lx\nlock_dir: " + dir + "/locks\nstorage_dir: " + dir + "/storage\n");
+  }
+
+  private Path manifest(String name, String text) throws Exception {
+    Path m = dir.resolve("m-" + name);
+    Files.createDirectories(m);
+    Files.writeString(m.resolve(name + ".yaml"), text);
+    return m;
+  }
+
+  private Cli list(Path manifests, String connect, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "list",
+                "--config",
+                config.toString(),
+                "--connect",
+                connect,
+                "-m",
+                manifests.toString()));
+    args.addAll(List.of(more));
+    return Cli.run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void listShowsEachGuestWithItsLeaseAddressAsTheContractsColumnsAndJson() throws Exception {
+    Path m = manifest("t", "virt: test\nvirt_type: kvm\nensure: running\n");
+    Cli text = list(m, "test:///default");
+    assertEquals(0, text.exit(), text.err());
+    assertTrue(
+        text.out()
+            .lines()
+            .findFirst()
+            .orElseThrow()
+            .matches("NAME +HYPERVISOR +DESIRED +STATE +SYNC +RESTART +ADDRESSES"),
+        text.out());
+    assertTrue(
+        text.out()
+            .lines()
+            .anyMatch(
+                l ->
+                    l.matches(
+                        "test +libvirt test:///default +running +running +\\d+ pending +-"
+                            + " +192\\.168\\.122\\.3/24 \\(lease\\)")),
+        text.out());
+
+    Cli json = list(m, "test:///default", "--json");
+    assertEquals(0, json.exit(), json.err());
+    JsonNode doc = PlanJson.MAPPER.readTree(json.out());
+    assertEquals(1, doc.get("format_version").asInt());
+    assertEquals(0, doc.get("unreadable").size());
+    JsonNode g = doc.get("guests").get(0);
+    assertEquals(
+        Set.of(
+            "name",
+            "hypervisor",
+            "managed",
+            "desired",
+            "state",
+            "in_sync",
+            "pending_changes",
+            "restart_pending",
+            "addresses",
+            "error"),
+        names(g));
+    assertEquals("running", g.get("state").asText());
+    assertEquals(false, g.get("in_sync").asBoolean()); // not adopted yet
+    JsonNode a = g.get("addresses").get(0);
+    assertEquals("aa:bb:cc:dd:ee:ff", a.get("mac").asText());
+    assertEquals("192.168.122.3", a.get("ip").asText());
+    assertEquals(24, a.get("prefix").asInt());
+    assertEquals("lease", a.get("source").asText());
+  }
+
+  @Test
+  void listExitsOneWhenAHypervisorCannotBeReadAndShowsItsGuestsAsUnknown() throws Exception {
+    Path m = manifest("u", "virt: lx-unread\nvirt_type: kvm\n");
+    Cli json = list(m, "qemu+tcp://127.0.0.9:1/system", "--json");
+    assertEquals(1, json.exit(), json.out() + json.err());
+    JsonNode doc = PlanJson.MAPPER.readTree(json.out());
+    assertEquals("libvirt qemu+tcp://127.0.0.9:1/system", doc.get("unreadable").get(0).asText());
+    JsonNode g = doc.get("guests").get(0);
+    assertEquals("unknown", g.get("state").asText());
+    assertTrue(g.get("addresses").isNull());
+    assertTrue(g.get("in_sync").isNull());
+    assertTrue(g.get("error").isTextual());
+  }
+
+  @Test
+  void listAllAddsTheGuestsNoManifestNamesAsUnmanaged() throws Exception {
+    Path m = manifest("a", "virt: lx-missing\nvirt_type: kvm\nensure: stopped\n");
+    Cli only = list(m, "test:///default", "--json");
+    Cli all = list(m, "test:///default", "--all", "--json");
+    assertEquals(0, all.exit(), all.err());
+    assertEquals(1, PlanJson.MAPPER.readTree(only.out()).get("guests").size());
+    JsonNode guests = PlanJson.MAPPER.readTree(all.out()).get("guests");
+    assertEquals("missing", guests.get(0).get("state").asText());
+    boolean found = false;
+    for (JsonNode g : guests) {
+      if (g.get("name").asText().equals("test")) {
+        found = true;
+        assertEquals("unmanaged", g.get("desired").asText());
+        assertEquals(false, g.get("managed").asBoolean());
+      }
+    }
+    assertTrue(found, all.out());
+  }
+
+  @Test
+  void exportThenPlanOfTheOutputAdoptsAndChangesNothingForEveryKindOfGuest() throws Exception {
+    String kinds =
+        """
+        virt: lx-exp-plain
+        virt_type: kvm
+        ensure: stopped
+        ---
+        virt: lx-exp-full
+        virt_type: kvm
+        ensure: running
+        memory: 768MiB
+        max_memory: 1GiB
+        cpus: 2
+        max_cpus: 4
+        desc: "a <described> & \\"quoted\\" guest\\nover two lines"
+        autoboot: true
+        on_crash: restart
+        on_reboot: destroy
+        graphics: enable
+        clocksync: localtime
+        interfaces: [default]
+        network_model: e1000
+        ---
+        virt: lx-exp-agent
+        virt_type: qemu
+        ensure: running
+        guest_agent: true
+        arch: x86_64
+        """;
+    Path created = manifest("k", kinds);
+    // test:///default keeps its guests while a connection to it is open in this process
+    org.libvirt.Connect keep = new org.libvirt.Connect("test:///default");
+    try {
+      roundTrip(created);
+    } finally {
+      keep.close();
+    }
+  }
+
+  private void roundTrip(Path created) throws Exception {
+    Cli apply =
+        Cli.run(
+            "apply",
+            "--config",
+            config.toString(),
+            "--connect",
+            "test:///default",
+            "-m",
+            created.toString());
+    assertEquals(0, apply.exit(), apply.out() + apply.err());
+
+    Cli export =
+        Cli.run(
+            "export",
+            "--config",
+            config.toString(),
+            "--connect",
+            "test:///default",
+            "test",
+            "lx-exp-plain",
+            "lx-exp-full",
+            "lx-exp-agent");
+    assertEquals(0, export.exit(), export.err());
+    assertTrue(export.out().contains("guest_agent: true"), export.out());
+    Path exported = manifest("exported", export.out());
+    Cli plan =
+        Cli.run(
+            "plan",
+            "--json",
+            "--config",
+            config.toString(),
+            "--connect",
+            "test:///default",
+            "-m",
+            exported.toString());
+    JsonNode doc = PlanJson.MAPPER.readTree(plan.out());
+    assertEquals(4, doc.get("resources").size(), plan.out() + plan.err());
+    for (JsonNode r : doc.get("resources")) {
+      Set<String> actions = new TreeSet<>();
+      r.get("actions").forEach(a -> actions.add(a.asText()));
+      String name = r.get("name").asText();
+      assertEquals(name.equals("test") ? Set.of("adopt") : Set.of(), actions, plan.out());
+      assertEquals(0, r.get("recreate_required").size(), plan.out());
+      assertTrue(r.get("error").isNull(), plan.out());
+    }
+  }
+
+  @Test
+  void exportOfAMissingGuestExitsOne() {
+    Cli export =
+        Cli.run(
+            "export", "--config", config.toString(), "--connect", "test:///default", "lx-nobody");
+    assertEquals(1, export.exit());
+    assertTrue(export.err().contains("no guest `lx-nobody`"), export.err());
+  }
+
+  private static Set<String> names(JsonNode n) {
+    Set<String> out = new TreeSet<>();
+    n.fieldNames().forEachRemaining(out::add);
+    return out;
+  }
+}
