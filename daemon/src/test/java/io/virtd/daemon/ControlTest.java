@@ -210,7 +210,8 @@ class ControlTest {
             "restart_pending",
             "last_error",
             "retries",
-            "held"),
+            "held",
+            "comparison"),
         fields(a));
     assertEquals("a", a.path("name").asText());
     assertTrue(a.path("last_error").isNull(), a.toString());

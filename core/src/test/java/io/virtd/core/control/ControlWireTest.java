@@ -21,7 +21,8 @@ class ControlWireTest {
           + "\"hypervisor\":\"libvirt qemu:///system\",\"state\":\"running\","
           + "\"differs\":[{\"field\":\"memory\",\"wanted\":\"1 GiB\",\"found\":\"512 MiB\"}],"
           + "\"last_result\":\"in sync\",\"at\":\"2026-01-02T03:04:05Z\","
-          + "\"restart_pending\":[\"cpus\"],\"last_error\":null,\"retries\":0,\"held\":true}],"
+          + "\"restart_pending\":[\"cpus\"],\"last_error\":null,\"retries\":0,\"held\":true,"
+          + "\"comparison\":\"as_desired\"}],"
           + "\"ok\":true}";
 
   private static final GuestState WEB01 =
@@ -37,7 +38,8 @@ class ControlWireTest {
           List.of("cpus"),
           null,
           0,
-          true);
+          true,
+          Comparison.AS_DESIRED);
 
   private static final ControlReply.Status STATUS =
       new ControlReply.Status(
@@ -142,7 +144,8 @@ class ControlWireTest {
             List.of(),
             null,
             0,
-            false);
+            false,
+            Comparison.AS_DESIRED);
     assertTrue(ok.inSync());
     assertFalse(WEB01.inSync(), "held, restart pending");
     assertFalse(
@@ -158,12 +161,24 @@ class ControlWireTest {
                 List.of(),
                 "",
                 1,
-                false)
+                false,
+                Comparison.AS_DESIRED)
             .inSync());
     assertFalse(
         new GuestState(
-                "a", "running", "differs", null, "running", List.of(), "in sync", "t", List.of(),
-                null, 0, false)
+                "a",
+                "running",
+                "differs",
+                null,
+                "running",
+                List.of(),
+                "in sync",
+                "t",
+                List.of(),
+                null,
+                0,
+                false,
+                Comparison.DIFFERS)
             .inSync());
     assertFalse(
         new GuestState(
@@ -178,7 +193,8 @@ class ControlWireTest {
                 List.of(),
                 "boom",
                 0,
-                false)
+                false,
+                Comparison.AS_DESIRED)
             .inSync());
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.virtd.core.config.Config;
+import io.virtd.core.control.Comparison;
 import io.virtd.core.control.ControlCommand;
 import io.virtd.core.control.ControlReply;
 import io.virtd.core.control.ControlRequest;
@@ -47,7 +48,7 @@ class HttpEndpointTest {
       new GuestStatus(
           "web01",
           "running",
-          "differs",
+          Comparison.DIFFERS,
           "error",
           Instant.parse("2026-12-05T10:00:00Z"),
           List.of("cpus"),
@@ -140,7 +141,7 @@ class HttpEndpointTest {
                {"field": "vnc_password", "wanted": "(sensitive)", "found": "(sensitive)"}],
              "last_result": "error", "at": "2026-12-05T10:00:00Z", "restart_pending": ["cpus"],
              "last_error": "define failed: <script>alert(1)</script>", "retries": 2,
-             "held": false}
+             "held": false, "comparison": "differs"}
             """),
         JSON.readTree(r.body()));
     String page = send("GET", "/", null).body();
