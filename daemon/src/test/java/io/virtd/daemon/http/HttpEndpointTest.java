@@ -13,6 +13,7 @@ import io.virtd.core.control.ControlReply;
 import io.virtd.core.control.ControlRequest;
 import io.virtd.core.control.GuestState;
 import io.virtd.core.manifest.Pos;
+import io.virtd.core.testing.TestPki;
 import io.virtd.daemon.Control;
 import io.virtd.daemon.GuestStatus;
 import java.net.URI;
@@ -247,38 +248,14 @@ class HttpEndpointTest {
 
   @Test
   void withTlsItSpeaksHttpsWithThePemCertificateAndKey() throws Exception {
-    Path cert = dir.resolve("tls.pem");
-    Path key = dir.resolve("tls-key.pem");
-    var openssl =
-        io.virtd.core.testing.Commands.run(
-            List.of(
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                key.toString(),
-                "-out",
-                cert.toString(),
-                "-days",
-                "1",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1"),
-            java.time.Duration.ofSeconds(30));
-    assertEquals(0, openssl.exit(), openssl.err());
+    TestPki pki = TestPki.make(dir);
     endpoint.close();
     endpoint =
         HttpEndpoint.open(
                 new Config.Http(
                     Optional.of(new Config.Listen("127.0.0.1", 0)),
                     Optional.empty(),
-                    Optional.of(new Config.Tls(cert, key)),
+                    Optional.of(new Config.Tls(pki.serverCert(), pki.serverKey())),
                     Pos.START),
                 dir.resolve("virtd.yaml"),
                 new Metrics())
@@ -286,7 +263,7 @@ class HttpEndpointTest {
     endpoint.serveWith(this::answer, Optional::empty);
     var trust = java.security.KeyStore.getInstance("PKCS12");
     trust.load(null, null);
-    try (var in = Files.newInputStream(cert)) {
+    try (var in = Files.newInputStream(pki.ca())) {
       trust.setCertificateEntry(
           "virtd",
           java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
