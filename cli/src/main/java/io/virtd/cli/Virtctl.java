@@ -2,6 +2,11 @@ package io.virtd.cli;
 
 import io.virtd.core.config.Config;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,23 +15,34 @@ import picocli.CommandLine.Command;
     name = "virtctl",
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
+    // the sub-commands are added in commandLine(), from SUBCOMMANDS
     description =
-        "Declarative desired state for virtual machines: validate, plan and apply virt manifests.",
-    subcommands = {
-      ValidateCommand.class,
-      PlanCommand.class,
-      ApplyCommand.class,
-      ListCommand.class,
-      ExportCommand.class,
-      DaemonCommands.Status.class,
-      DaemonCommands.Reconcile.class,
-      DaemonCommands.Hold.class,
-      DaemonCommands.Release.class,
-      PushCommand.class,
-      FleetCli.class,
-      CommandLine.HelpCommand.class
-    })
+        "Declarative desired state for virtual machines: validate, plan and apply virt manifests.")
 public final class Virtctl implements Runnable {
+  /**
+   * The sub-commands, by name, in the order the usage lists them. main() builds only the one a run
+   * names: picocli reads every registered command's annotations (and loads the classes they name)
+   * up front, which for the others is start-up time spent for nothing.
+   */
+  static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+  private static Map<String, Class<?>> subcommands() {
+    Map<String, Class<?>> m = new LinkedHashMap<>();
+    m.put("validate", ValidateCommand.class);
+    m.put("plan", PlanCommand.class);
+    m.put("apply", ApplyCommand.class);
+    m.put("list", ListCommand.class);
+    m.put("export", ExportCommand.class);
+    m.put("status", DaemonCommands.Status.class);
+    m.put("reconcile", DaemonCommands.Reconcile.class);
+    m.put("hold", DaemonCommands.Hold.class);
+    m.put("release", DaemonCommands.Release.class);
+    m.put("push", PushCommand.class);
+    m.put("fleet", FleetCli.class);
+    m.put("help", CommandLine.HelpCommand.class);
+    return Collections.unmodifiableMap(m);
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @CommandLine.Option(
@@ -56,8 +72,29 @@ public final class Virtctl implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a sub-command is required");
   }
 
+  /** virtctl with every sub-command (usage, manual pages, completion). */
   public static CommandLine commandLine() {
+    return commandLine(SUBCOMMANDS.values());
+  }
+
+  /**
+   * virtctl for these arguments: with only the sub-command they name when nothing but {@code
+   * --config} comes before it, else with every sub-command (help, version, a usage error).
+   */
+  static CommandLine commandLine(String[] args) {
+    int i = 0;
+    while (i < args.length && (args[i].equals("--config") || args[i].startsWith("--config="))) {
+      i += args[i].equals("--config") ? 2 : 1;
+    }
+    if (i < args.length && !args[i].equals("help") && SUBCOMMANDS.containsKey(args[i])) {
+      return commandLine(List.of(SUBCOMMANDS.get(args[i])));
+    }
+    return commandLine();
+  }
+
+  private static CommandLine commandLine(Collection<Class<?>> subcommands) {
     CommandLine cl = new CommandLine(new Virtctl());
+    subcommands.forEach(cl::addSubcommand);
     // the spec: a usage error exits 1 with the usage text
     cl.setParameterExceptionHandler(
         (ex, args) -> {
@@ -75,6 +112,6 @@ public final class Virtctl implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 }

@@ -26,7 +26,8 @@ class StatusCheckTest {
       "{\"driver\":\"libvirt\",\"target\":\"qemu:///system\",\"up\":true,\"since\":\"t\",\"error\":null}";
   private static final String SYNCED =
       "{\"name\":\"a\",\"desired\":\"running\",\"observed\":\"as desired\",\"last_result\":\"in sync\","
-          + "\"at\":\"t\",\"restart_pending\":[],\"last_error\":null,\"retries\":0,\"held\":false}";
+          + "\"at\":\"t\",\"restart_pending\":[],\"last_error\":null,\"retries\":0,\"held\":false,"
+          + "\"comparison\":\"as_desired\"}";
 
   private static String reply(String drivers, String problems, String... guests) {
     return "{\"ok\":true,\"drivers\":["
@@ -57,8 +58,14 @@ class StatusCheckTest {
                     .replace("\"last_error\":null", "\"last_error\":\"start failed: boom\"")
                     .replace("in sync", "error")),
             2),
-        Arguments.of("differs", reply(UP, "", SYNCED.replace("as desired", "differs")), 2),
-        Arguments.of("unknown", reply(UP, "", SYNCED.replace("as desired", "unknown")), 2),
+        Arguments.of(
+            "differs",
+            reply(UP, "", SYNCED.replace("as desired", "differs").replace("as_desired", "differs")),
+            2),
+        Arguments.of(
+            "unknown",
+            reply(UP, "", SYNCED.replace("as desired", "unknown").replace("as_desired", "unknown")),
+            2),
         Arguments.of("held", reply(UP, "", SYNCED.replace("\"held\":false", "\"held\":true")), 2),
         Arguments.of("driver down", reply(UP.replace("true", "false"), "", SYNCED), 2),
         Arguments.of(

@@ -1,5 +1,6 @@
 package io.virtd.daemon;
 
+import io.virtd.core.control.Comparison;
 import io.virtd.core.control.ControlCommand;
 import io.virtd.core.control.ControlReply;
 import io.virtd.core.control.ControlRequest;
@@ -61,7 +62,7 @@ public final class Control implements ControlServer.Handler {
     return new GuestState(
         s.name(),
         s.desired(),
-        unreachable ? "unknown: " + s.driver() + " is down" : s.observed(),
+        unreachable ? "unknown: " + s.driver() + " is down" : s.observed().text(),
         s.driver(),
         unreachable ? "unknown" : s.state(),
         unreachable ? List.of() : s.differs(),
@@ -71,6 +72,7 @@ public final class Control implements ControlServer.Handler {
         s.lastError().orElse(null),
         s.retries(),
         s.held(),
+        unreachable ? Comparison.UNKNOWN : s.observed(),
         unreachable ? null : s.addresses().orElse(null));
   }
 

@@ -1,5 +1,6 @@
 package io.virtd.daemon;
 
+import io.virtd.core.control.Comparison;
 import io.virtd.core.control.GuestState.Difference;
 import io.virtd.core.plan.FieldChange;
 import io.virtd.core.plan.PlanJson;
@@ -28,7 +29,7 @@ import java.util.Optional;
 public record GuestStatus(
     String name,
     String desired,
-    String observed,
+    Comparison observed,
     String lastResult,
     Instant at,
     List<String> restartPending,
@@ -49,7 +50,7 @@ public record GuestStatus(
   public GuestStatus(
       String name,
       String desired,
-      String observed,
+      Comparison observed,
       String lastResult,
       Instant at,
       List<String> restartPending,

@@ -1,6 +1,7 @@
 package io.virtd.daemon;
 
 import io.virtd.core.apply.Planning;
+import io.virtd.core.control.Comparison;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.plan.ResourcePlan;
@@ -60,7 +61,9 @@ final class StatusBoard {
         new GuestStatus(
             spec.name(),
             spec.ensure().key(),
-            plan.failure().isPresent() ? "unknown" : plan.hasChanges() ? "differs" : "as desired",
+            plan.failure().isPresent()
+                ? Comparison.UNKNOWN
+                : plan.hasChanges() ? Comparison.DIFFERS : Comparison.AS_DESIRED,
             result,
             clock.instant(),
             plan.restartPending().stream().map(Field::key).toList(),

@@ -211,6 +211,7 @@ class ControlTest {
             "last_error",
             "retries",
             "held",
+            "comparison",
             "addresses"),
         fields(a));
     assertEquals("a", a.path("name").asText());

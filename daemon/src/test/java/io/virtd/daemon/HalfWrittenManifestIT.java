@@ -3,7 +3,6 @@ package io.virtd.daemon;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.virtd.cli.Virsh;
 import java.nio.charset.StandardCharsets;
@@ -12,10 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,23 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 class HalfWrittenManifestIT {
   static final int ROUNDS = 10;
   @TempDir Path dir;
-  final String name = "virtd-it-hw-" + UUID.randomUUID().toString().substring(0, 8) + "-hw";
+  @RegisterExtension final RealGuests guests = new RealGuests("hw", () -> this.daemon);
+  final String name = guests.prefix + "hw";
   DaemonProcess daemon;
-
-  @BeforeEach
-  void libvirt() {
-    assumeTrue(Virsh.available(), "qemu:///system is not reachable");
-  }
-
-  @AfterEach
-  void cleanUp() {
-    if (daemon != null) {
-      daemon.close();
-    }
-    if (Virsh.available()) {
-      Virsh.removeAll(name);
-    }
-  }
 
   private String head() {
     return "virt: %s\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n"

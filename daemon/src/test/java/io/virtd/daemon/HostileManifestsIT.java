@@ -3,7 +3,6 @@ package io.virtd.daemon;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,10 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,23 +28,9 @@ class HostileManifestsIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration CONVERGE = Duration.ofSeconds(60);
   @TempDir Path dir;
-  final String prefix = "virtd-it-hm-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  @RegisterExtension final RealGuests guests = new RealGuests("hm", () -> this.daemon);
+  final String prefix = guests.prefix;
   DaemonProcess daemon;
-
-  @BeforeEach
-  void libvirt() {
-    assumeTrue(Virsh.available(), "qemu:///system is not reachable");
-  }
-
-  @AfterEach
-  void cleanUp() {
-    if (daemon != null) {
-      daemon.close();
-    }
-    if (Virsh.available()) {
-      Virsh.removeAll(prefix);
-    }
-  }
 
   private String guest(String extra) {
     return "virt: %sa\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n%s"

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.virtd.core.control.Comparison;
 import io.virtd.core.control.GuestState;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.testing.FakeDriver;
@@ -69,7 +70,7 @@ class ReconcilerTest {
     assertEquals(WorkQueue.Result.DONE, reconciler.reconcile("a"));
     assertEquals(List.of(), fake.calls, "the daemon never re-creates");
     assertEquals("recreate required", reconciler.status().get("a").lastResult());
-    assertEquals("differs", reconciler.status().get("a").observed());
+    assertEquals(Comparison.DIFFERS, reconciler.status().get("a").observed());
     assertEquals(
         List.of(new GuestState.Difference("os_variant", "debian12", "debian11")),
         reconciler.status().get("a").differs());
@@ -167,7 +168,7 @@ class ReconcilerTest {
     reconciler.reconcile("a"); // woken by the guest's stop event
     assertEquals(List.of(), fake.calls, "nothing was done to it");
     GuestStatus s = reconciler.status().get("a");
-    assertEquals("differs", s.observed());
+    assertEquals(Comparison.DIFFERS, s.observed());
     assertEquals("shutoff", s.state(), "the guest's state as read, not only how it compares");
     assertEquals("held", s.lastResult());
     assertTrue(s.held());

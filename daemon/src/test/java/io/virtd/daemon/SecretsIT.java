@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.virtd.cli.CliRunner;
 import io.virtd.cli.Virsh;
@@ -16,9 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,27 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SecretsIT {
   @TempDir Path dir;
+  @RegisterExtension final RealGuests guests = new RealGuests("sec", () -> this.daemon);
   final String id = UUID.randomUUID().toString().substring(0, 8);
-  final String prefix = "virtd-it-sec-" + id + "-";
+  final String prefix = guests.prefix;
   final String name = prefix + "s";
   final List<String> secrets = new ArrayList<>();
   final Map<String, String> captured = new LinkedHashMap<>();
   DaemonProcess daemon;
-
-  @BeforeEach
-  void libvirt() {
-    assumeTrue(Virsh.available(), "qemu:///system is not reachable");
-  }
-
-  @AfterEach
-  void cleanUp() {
-    if (daemon != null) {
-      daemon.close();
-    }
-    if (Virsh.available()) {
-      Virsh.removeAll(prefix);
-    }
-  }
 
   private String manifest(int version) {
     // QEMU's VNC authentication takes 8 characters at most; version 0 is longer, to see the refusal

@@ -139,9 +139,20 @@ class DebPackageIT {
     assertEquals(0, v.exit(), v::all);
     assertTrue(Files.size(jsa) > 1_000_000, "an archive is recorded beside the extracted jar");
 
-    // an archive recorded for another jar: the JVM warns that it cannot use it, and says so on
-    // stderr, so --json on stdout stays one JSON document
-    Path stale = Files.copy(jsa, root.resolve("stale.jsa"));
+    // an archive recorded for another jar: a dynamic one makes the JVM warn that it cannot use
+    // it (the launcher's static one is dropped silently), and it says so on stderr, so --json on
+    // stdout stays one JSON document
+    Path stale = root.resolve("stale.jsa");
+    Run record =
+        run(
+            List.of(
+                "java",
+                "-XX:ArchiveClassesAtExit=" + stale,
+                "-cp",
+                root.resolve("usr/share/virtd/virtd.jar").toString(),
+                "io.virtd.cli.Virtctl",
+                "--version"));
+    assertEquals(0, record.exit(), record::all);
     Files.setLastModifiedTime(
         root.resolve("usr/share/virtd/virtd.jar"),
         java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.etcd.jetcd.Client;
 import io.virtd.core.config.Config;
+import io.virtd.core.testing.TestPki;
 import io.virtd.fleet.testing.EtcdCluster;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -20,7 +21,7 @@ class EtcdTlsIT {
   @Test
   void aClientCertificateOpensTheStoreAndNoCertificateDoesNot() throws Exception {
     assumeTrue(EtcdCluster.available(), "etcd is not installed (scripts/install-deps)");
-    EtcdCluster.Pki pki = EtcdCluster.Pki.make(dir);
+    TestPki pki = TestPki.make(dir);
     try (EtcdCluster etcd = EtcdCluster.startTls(pki)) {
       etcd.etcdctl("put", "/virtd/v1/desired/h1/a.yaml", "virt: a\n");
       Config.Store withCert =

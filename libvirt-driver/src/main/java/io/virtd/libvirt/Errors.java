@@ -32,7 +32,7 @@ final class Errors {
           VIR_ERR_MULTIPLE_DOMAINS ->
           Kind.CONFLICT;
       case VIR_ERR_OPERATION_FAILED ->
-          String.valueOf(err.getMessage()).contains("already") ? Kind.CONFLICT : Kind.TERMINAL;
+          isObjectList(err.getDomain()) ? Kind.CONFLICT : Kind.TERMINAL;
       case VIR_ERR_INTERNAL_ERROR -> isRpc(err.getDomain()) ? Kind.TRANSIENT : Kind.TERMINAL;
       case VIR_ERR_INVALID_CONN,
           VIR_ERR_NO_CONNECT,
@@ -111,6 +111,17 @@ final class Errors {
     org.libvirt.Error err = e.getError();
     String m = err == null ? e.getMessage() : err.getMessage();
     return m == null ? "unknown error" : m;
+  }
+
+  /**
+   * The domains of libvirt's object lists (guests, networks, storage pools), whose failed operation
+   * is a name already taken by an object of another UUID: two definers raced. Decided by domain,
+   * not by the message, which libvirt translates into the host's language.
+   */
+  private static boolean isObjectList(ErrorDomain d) {
+    return d == ErrorDomain.VIR_FROM_DOMAIN
+        || d == ErrorDomain.VIR_FROM_NETWORK
+        || d == ErrorDomain.VIR_FROM_STORAGE;
   }
 
   private static boolean isRpc(ErrorDomain d) {

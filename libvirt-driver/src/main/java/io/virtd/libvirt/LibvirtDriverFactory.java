@@ -18,6 +18,7 @@ public final class LibvirtDriverFactory implements DriverFactory {
 
   @Override
   public VmDriver open(String target, Config config) throws DriverException {
+    LibraryPath.preset();
     try {
       return LibvirtDriver.open(target, config);
     } catch (

@@ -330,6 +330,8 @@ class CloudInitBootIT {
         storageDir,
         c.lockDir(),
         c.formerOwners(),
-        c.http());
+        c.http(),
+        c.host(),
+        c.store());
   }
 }

@@ -44,7 +44,9 @@ final class StorageFlows {
         dir,
         d.lockDir(),
         d.formerOwners(),
-        d.http());
+        d.http(),
+        d.host(),
+        d.store());
   }
 
   /** Plans {@code spec} against the guest as it is and carries the plan out; fails on an error. */

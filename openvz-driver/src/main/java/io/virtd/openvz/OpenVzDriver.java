@@ -372,12 +372,20 @@ public final class OpenVzDriver implements VmDriver {
       VzCommand cmd = VzCommand.of(args.listJson(ctid), LIST_TIMEOUT);
       VzResult r = runner.run(cmd);
       if (!VzList.jsonRejected(r)) {
+        // asked for one container, vzlist answers an empty list (and exit 1) when it is gone
+        if (ctid.isPresent() && r.exit() == 1 && VzList.isEmptyJson(r.stdout())) {
+          return List.of();
+        }
         return parsed(cmd, r, ctid, () -> VzList.parseJson(r.stdout()));
       }
       columnsOnly = true;
     }
     VzCommand cmd = VzCommand.of(args.listColumns(ctid), LIST_TIMEOUT);
     VzResult r = runner.run(cmd);
+    // without JSON, gone is when its config file is: vzlist finds stopped containers by it
+    if (ctid.isPresent() && r.exit() == 1 && readConf(ctid.getAsLong()).isEmpty()) {
+      return List.of();
+    }
     return parsed(cmd, r, ctid, () -> VzList.parseColumns(r.stdout()));
   }
 
@@ -388,9 +396,6 @@ public final class OpenVzDriver implements VmDriver {
       java.util.function.Supplier<List<VzList.Entry>> parse)
       throws DriverException {
     if (r.exit() != 0) {
-      if (ctid.isPresent() && r.exit() == 1 && r.stderr().contains("not found")) {
-        return List.of(); // the container went away since its config was read
-      }
       throw VzErrors.failure(
           cmd, r, ctid.isPresent() ? "CTID " + ctid.getAsLong() : "all containers");
     }

@@ -76,6 +76,16 @@ public final class VzList {
             || r.stderr().contains("invalid option -- j"));
   }
 
+  /** Whether vzlist printed an empty JSON list (its answer when no container asked for exists). */
+  static boolean isEmptyJson(String text) {
+    try {
+      JsonNode root = JSON.readTree(text);
+      return root != null && root.isArray() && root.isEmpty();
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   static List<Entry> parseJson(String text) {
     JsonNode root;
     try {

@@ -107,6 +107,43 @@ class OpenVzDriverTest {
   }
 
   @Test
+  void aContainerIsGoneWhenVzlistAnswersAnEmptyListWhateverItsWords() throws Exception {
+    Scripted r = new Scripted(c -> new VzResult(1, "[]\n", "CT 101 nicht gefunden\n"));
+    assertEquals(Optional.empty(), driver(r).observe("ct"));
+    // vzlist's own configuration missing: no answer at all, whatever the message says
+    Scripted broken =
+        new Scripted(c -> new VzResult(1, "", "Global config file /etc/vz/vz.conf not found\n"));
+    DriverException e = assertThrows(DriverException.class, () -> driver(broken).observe("ct"));
+    assertEquals(DriverException.Kind.TERMINAL, e.kind());
+  }
+
+  @Test
+  void withoutJsonAContainerIsGoneWhenItsConfigurationIs() throws Exception {
+    Path conf = tmp.resolve("conf/101.conf");
+    Function<VzCommand, VzResult> gone =
+        c -> {
+          if (c.argv().contains("-j")) {
+            return new VzResult(1, "", "vzlist: invalid option -- 'j'\n");
+          }
+          try {
+            Files.deleteIfExists(conf); // destroyed between reading its config and listing it
+          } catch (java.io.IOException x) {
+            throw new java.io.UncheckedIOException(x);
+          }
+          return new VzResult(1, "", "Kein Container gefunden\n");
+        };
+    assertEquals(Optional.empty(), driver(new Scripted(gone)).observe("ct"));
+    Scripted there =
+        new Scripted(
+            c ->
+                c.argv().contains("-j")
+                    ? new VzResult(1, "", "vzlist: invalid option -- 'j'\n")
+                    : new VzResult(1, "", "Container(s) not found\n"));
+    DriverException e = assertThrows(DriverException.class, () -> driver(there).observe("ct"));
+    assertEquals(DriverException.Kind.TERMINAL, e.kind());
+  }
+
+  @Test
   void featuresWaitForARestartAndTheSecondLevelQuotaOnlyWhenSwitched() {
     // that every field is declared is the driver contract's (OpenVzSimulatorContractTest)
     Capabilities caps = OpenVzCapabilities.TABLE;

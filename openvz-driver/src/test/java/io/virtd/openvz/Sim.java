@@ -57,7 +57,9 @@ final class Sim {
         d.storageDir(),
         d.lockDir(),
         d.formerOwners(),
-        d.http());
+        d.http(),
+        d.host(),
+        d.store());
   }
 
   static boolean python3() {

@@ -35,49 +35,6 @@ public record Config(
     formerOwners = List.copyOf(formerOwners);
   }
 
-  /** A configuration in directory mode, this machine's host name as its fleet name. */
-  public Config(
-      Path manifests,
-      String connect,
-      String connectXen,
-      String owner,
-      Schedule schedule,
-      Optional<MaintenanceWindow> maintenanceWindow,
-      int workers,
-      Path socket,
-      boolean prune,
-      Duration pruneGrace,
-      String logLevel,
-      Path vzctl,
-      Path vzlist,
-      Path vzConfDir,
-      Path storageDir,
-      Path lockDir,
-      List<String> formerOwners,
-      Http http) {
-    this(
-        manifests,
-        connect,
-        connectXen,
-        owner,
-        schedule,
-        maintenanceWindow,
-        workers,
-        socket,
-        prune,
-        pruneGrace,
-        logLevel,
-        vzctl,
-        vzlist,
-        vzConfDir,
-        storageDir,
-        lockDir,
-        formerOwners,
-        http,
-        hostName(),
-        Optional.empty());
-  }
-
   /**
    * The {@code store} key: desired state and host liveness in etcd instead of the manifest
    * directory. Credentials are paths only; their contents never reach logs or status.
@@ -159,12 +116,14 @@ public record Config(
 
   public record MaintenanceWindow(String cron, Duration duration) {}
 
+  /** Every key's default: directory mode, this machine's host name as owner and fleet name. */
   public static Config defaults() {
+    String host = hostName();
     return new Config(
         Path.of("/etc/virtd/manifests"),
         "qemu:///system",
         "xen:///system",
-        hostName(),
+        host,
         Schedule.every(Duration.ofSeconds(60)),
         Optional.empty(),
         4,
@@ -178,7 +137,9 @@ public record Config(
         Path.of("/var/lib/virtd/images"),
         Path.of("/run/virtd/locks"),
         List.of(),
-        Http.DEFAULT);
+        Http.DEFAULT,
+        host,
+        Optional.empty());
   }
 
   /** This configuration with both libvirt URIs replaced, as {@code --connect} does. */

@@ -84,10 +84,11 @@ public final class ConfigLoader {
         Pos at = ex instanceof BadAt inner ? inner.pos : e.value().pos();
         problems.add(Problem.error(file, at, "`" + e.key() + "`: " + ex.getMessage()));
       } catch (UnknownKey ex) {
-        String hint =
-            DidYouMean.suggest(e.key(), KEYS).map(k -> "; did you mean `" + k + "`?").orElse("");
         problems.add(
-            Problem.error(file, e.keyPos(), "unknown configuration key `" + e.key() + "`" + hint));
+            Problem.error(
+                file,
+                e.keyPos(),
+                "unknown configuration key `" + e.key() + "`" + DidYouMean.hint(e.key(), KEYS)));
       }
     }
     if (problems.stream().anyMatch(Problem::isError)) {
@@ -321,13 +322,13 @@ public final class ConfigLoader {
           switch (e.key()) {
             case "cron" -> cron = cron(text(e.value()));
             case "duration" -> duration = Sizes.parseDuration(text(e.value()));
-            default -> {
-              String hint =
-                  DidYouMean.suggest(e.key(), List.of("cron", "duration"))
-                      .map(k -> "; did you mean `" + k + "`?")
-                      .orElse("");
-              throw new BadAt(e.keyPos(), "unknown key `" + e.key() + "` (cron, duration)" + hint);
-            }
+            default ->
+                throw new BadAt(
+                    e.keyPos(),
+                    "unknown key `"
+                        + e.key()
+                        + "` (cron, duration)"
+                        + DidYouMean.hint(e.key(), List.of("cron", "duration")));
           }
         } catch (BadAt b) {
           throw b;

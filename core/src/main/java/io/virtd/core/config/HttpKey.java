@@ -35,14 +35,13 @@ final class HttpKey {
             tokenAt = e.value().pos();
           }
           case "tls" -> tls = Optional.of(tls(e.value()));
-          default -> {
-            String hint =
-                DidYouMean.suggest(e.key(), KEYS)
-                    .map(k -> "; did you mean `" + k + "`?")
-                    .orElse("");
-            throw new ConfigLoader.BadAt(
-                e.keyPos(), "unknown key `" + e.key() + "` (listen, token_file, tls)" + hint);
-          }
+          default ->
+              throw new ConfigLoader.BadAt(
+                  e.keyPos(),
+                  "unknown key `"
+                      + e.key()
+                      + "` (listen, token_file, tls)"
+                      + DidYouMean.hint(e.key(), KEYS));
         }
       } catch (ConfigLoader.BadAt b) {
         throw b;
@@ -97,7 +96,11 @@ final class HttpKey {
         case "key" -> key = ConfigLoader.Builder.path(e.value());
         default ->
             throw new ConfigLoader.BadAt(
-                e.keyPos(), "`tls`: unknown key `" + e.key() + "` (cert, key)");
+                e.keyPos(),
+                "`tls`: unknown key `"
+                    + e.key()
+                    + "` (cert, key)"
+                    + DidYouMean.hint(e.key(), List.of("cert", "key")));
       }
     }
     if (cert == null || key == null) {

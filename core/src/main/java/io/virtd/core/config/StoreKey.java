@@ -35,7 +35,11 @@ final class StoreKey {
     for (YNode.Entry e : m.entries()) {
       if (!e.key().equals("etcd")) {
         throw new ConfigLoader.BadAt(
-            e.keyPos(), "unknown store `" + e.key() + "` (etcd is the one store)");
+            e.keyPos(),
+            "unknown store `"
+                + e.key()
+                + "` (etcd is the one store)"
+                + DidYouMean.hint(e.key(), List.of("etcd")));
       }
       store = Optional.of(etcd(e.value()));
     }
@@ -59,15 +63,13 @@ final class StoreKey {
           case "ca" -> ca = Optional.of(ConfigLoader.Builder.path(e.value()));
           case "cert" -> cert = Optional.of(ConfigLoader.Builder.path(e.value()));
           case "key" -> key = Optional.of(ConfigLoader.Builder.path(e.value()));
-          default -> {
-            String hint =
-                DidYouMean.suggest(e.key(), KEYS)
-                    .map(k -> "; did you mean `" + k + "`?")
-                    .orElse("");
-            throw new ConfigLoader.BadAt(
-                e.keyPos(),
-                "`etcd`: unknown key `" + e.key() + "` (endpoints, prefix, ca, cert, key)" + hint);
-          }
+          default ->
+              throw new ConfigLoader.BadAt(
+                  e.keyPos(),
+                  "`etcd`: unknown key `"
+                      + e.key()
+                      + "` (endpoints, prefix, ca, cert, key)"
+                      + DidYouMean.hint(e.key(), KEYS));
         }
       } catch (ConfigLoader.BadAt b) {
         throw b;

@@ -12,7 +12,8 @@ import java.util.List;
  * /api/v1/guests} show it.
  *
  * @param desired the manifest's {@code ensure}
- * @param observed how the guest compares: {@code as desired}, {@code differs}, or {@code unknown…}
+ * @param observed how the guest compares, as {@code virtctl status} prints it: {@code as desired},
+ *     {@code differs}, or {@code unknown…} with the reason
  * @param hypervisor the driver and connection the guest is on ({@code libvirt qemu:///system})
  * @param state the guest's run state as last seen, or {@code unknown}
  * @param differs each managed field whose found value is not the wanted one
@@ -21,6 +22,7 @@ import java.util.List;
  * @param at when it was reached, an ISO-8601 instant to the second
  * @param restartPending the fields that change only at the guest's next restart
  * @param lastError the last reconcile's error; null or empty when it succeeded
+ * @param comparison how the guest compares, for programs ({@code observed} is for people)
  * @param addresses the guest's addresses per NIC with their source, as last read; null when unknown
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -38,15 +40,17 @@ public record GuestState(
     String lastError,
     int retries,
     boolean held,
+    Comparison comparison,
     List<GuestAddress> addresses) {
   public GuestState {
+    comparison = comparison == null ? Comparison.ofOlderDaemon(observed) : comparison;
     addresses = addresses == null ? null : List.copyOf(addresses);
     state = state == null ? "unknown" : state;
     restartPending = restartPending == null ? List.of() : List.copyOf(restartPending);
     differs = differs == null ? List.of() : List.copyOf(differs);
   }
 
-  /** A guest whose addresses are unknown. */
+  /** A guest whose addresses are unknown and whose comparison is read from {@code observed}. */
   public GuestState(
       String name,
       String desired,
@@ -73,6 +77,7 @@ public record GuestState(
         lastError,
         retries,
         held,
+        null,
         null);
   }
 
@@ -95,7 +100,7 @@ public record GuestState(
     return !held
         && restartPending.isEmpty()
         && !failed()
-        && "as desired".equals(observed)
+        && comparison == Comparison.AS_DESIRED
         && !"error".equals(lastResult);
   }
 }

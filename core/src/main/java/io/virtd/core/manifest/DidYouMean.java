@@ -23,6 +23,11 @@ public final class DidYouMean {
     return best != null && bestDistance <= allowed ? Optional.of(best) : Optional.empty();
   }
 
+  /** {@code ; did you mean `x`?} for a near miss of one of {@code known}; empty otherwise. */
+  public static String hint(String word, Collection<String> known) {
+    return suggest(word, known).map(k -> "; did you mean `" + k + "`?").orElse("");
+  }
+
   /** Optimal string alignment distance: Levenshtein plus transpositions of neighbours. */
   static int distance(String a, String b) {
     int[][] d = new int[a.length() + 1][b.length() + 1];

@@ -332,7 +332,13 @@ class ConfigLoaderTest {
             "{etcd: {endpoints: [\"10.0.0.1:2379\"]}}",
             2,
             28,
-            "`store`: `endpoints`: must be http://HOST:PORT or https://HOST:PORT, not `10.0.0.1:2379`"));
+            "`store`: `endpoints`: must be http://HOST:PORT or https://HOST:PORT, not `10.0.0.1:2379`"),
+        Arguments.of(
+            "store",
+            "{etdc: {endpoints: [\"http://10.0.0.1:2379\"]}}",
+            2,
+            9,
+            "`store`: unknown store `etdc` (etcd is the one store); did you mean `etcd`?"));
   }
 
   @ParameterizedTest(name = "{0}: {1}")

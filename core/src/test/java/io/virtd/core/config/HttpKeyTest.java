@@ -92,6 +92,7 @@ class HttpKeyTest {
         "lisen: 127.0.0.1:1           | 3 | 3  | did you mean `listen`?",
         "token_file: http-token       | 3 | 15 | `token_file`: must be an absolute path",
         "tls: {cert: /a.pem}          | 3 | 8  | `tls`: needs both `cert` and `key`",
+        "tls: {cert: /a.pem, kee: /b} | 3 | 23 | `tls`: unknown key `kee` (cert, key); did you mean `key`?",
       })
   void badValuesAreErrorsWhereTheyAre(String line, int row, int col, String message)
       throws Exception {

@@ -22,6 +22,7 @@ class ControlWireTest {
           + "\"differs\":[{\"field\":\"memory\",\"wanted\":\"1 GiB\",\"found\":\"512 MiB\"}],"
           + "\"last_result\":\"in sync\",\"at\":\"2026-01-02T03:04:05Z\","
           + "\"restart_pending\":[\"cpus\"],\"last_error\":null,\"retries\":0,\"held\":true,"
+          + "\"comparison\":\"as_desired\","
           + "\"addresses\":[{\"mac\":\"52:54:00:12:34:56\",\"ip\":\"192.168.122.57\","
           + "\"prefix\":24,\"source\":\"lease\"}]}],"
           + "\"ok\":true}";
@@ -40,6 +41,7 @@ class ControlWireTest {
           null,
           0,
           true,
+          Comparison.AS_DESIRED,
           List.of(
               new io.virtd.core.spi.GuestAddress(
                   "52:54:00:12:34:56",
@@ -150,7 +152,9 @@ class ControlWireTest {
             List.of(),
             null,
             0,
-            false);
+            false,
+            Comparison.AS_DESIRED,
+            null);
     assertTrue(ok.inSync());
     assertFalse(WEB01.inSync(), "held, restart pending");
     assertFalse(
@@ -166,12 +170,26 @@ class ControlWireTest {
                 List.of(),
                 "",
                 1,
-                false)
+                false,
+                Comparison.AS_DESIRED,
+                null)
             .inSync());
     assertFalse(
         new GuestState(
-                "a", "running", "differs", null, "running", List.of(), "in sync", "t", List.of(),
-                null, 0, false)
+                "a",
+                "running",
+                "differs",
+                null,
+                "running",
+                List.of(),
+                "in sync",
+                "t",
+                List.of(),
+                null,
+                0,
+                false,
+                Comparison.DIFFERS,
+                null)
             .inSync());
     assertFalse(
         new GuestState(
@@ -186,7 +204,9 @@ class ControlWireTest {
                 List.of(),
                 "boom",
                 0,
-                false)
+                false,
+                Comparison.AS_DESIRED,
+                null)
             .inSync());
   }
 }

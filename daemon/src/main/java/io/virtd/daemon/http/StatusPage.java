@@ -1,5 +1,6 @@
 package io.virtd.daemon.http;
 
+import io.virtd.core.control.Comparison;
 import io.virtd.core.control.ControlReply;
 import io.virtd.core.control.DriverState;
 import io.virtd.core.control.GuestState;
@@ -26,7 +27,7 @@ final class StatusPage {
     if (g.inSync()) {
       return "in_sync";
     }
-    return g.observed().startsWith("unknown") ? "unknown" : "drifted";
+    return g.comparison() == Comparison.UNKNOWN ? "unknown" : "drifted";
   }
 
   static String render(ControlReply reply, Optional<String> unhealthy) {

@@ -12,8 +12,8 @@
   function state(g) {
     if (g.held) return "held";
     if ((g.last_error || "") !== "" || g.last_result === "error") return "failed";
-    if (g.observed === "as desired" && (g.restart_pending || []).length === 0) return "in_sync";
-    return String(g.observed).startsWith("unknown") ? "unknown" : "drifted";
+    if (g.comparison === "as_desired" && (g.restart_pending || []).length === 0) return "in_sync";
+    return g.comparison === "unknown" ? "unknown" : "drifted";
   }
 
   function cell(tr, cls, text) {

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.virtd.core.config.Config;
+import io.virtd.core.control.Comparison;
 import io.virtd.core.control.ControlCommand;
 import io.virtd.core.control.ControlReply;
 import io.virtd.core.control.ControlRequest;
 import io.virtd.core.control.GuestState;
 import io.virtd.core.manifest.Pos;
 import io.virtd.core.spi.GuestAddress;
+import io.virtd.core.testing.TestPki;
 import io.virtd.daemon.Control;
 import io.virtd.daemon.GuestStatus;
 import java.net.URI;
@@ -48,7 +50,7 @@ class HttpEndpointTest {
       new GuestStatus(
           "web01",
           "running",
-          "differs",
+          Comparison.DIFFERS,
           "error",
           Instant.parse("2026-12-05T10:00:00Z"),
           List.of("cpus"),
@@ -145,8 +147,8 @@ class HttpEndpointTest {
                {"field": "vnc_password", "wanted": "(sensitive)", "found": "(sensitive)"}],
              "last_result": "error", "at": "2026-12-05T10:00:00Z", "restart_pending": ["cpus"],
              "last_error": "define failed: <script>alert(1)</script>", "retries": 2,
-             "held": false,
-             "addresses": [
+             "held": false, "comparison": "differs",
+                          "addresses": [
                {"mac": "52:54:00:12:34:56", "ip": "192.168.122.10", "prefix": 24,
                 "source": "lease"}]}
             """),
@@ -256,38 +258,14 @@ class HttpEndpointTest {
 
   @Test
   void withTlsItSpeaksHttpsWithThePemCertificateAndKey() throws Exception {
-    Path cert = dir.resolve("tls.pem");
-    Path key = dir.resolve("tls-key.pem");
-    var openssl =
-        io.virtd.core.testing.Commands.run(
-            List.of(
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                key.toString(),
-                "-out",
-                cert.toString(),
-                "-days",
-                "1",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1"),
-            java.time.Duration.ofSeconds(30));
-    assertEquals(0, openssl.exit(), openssl.err());
+    TestPki pki = TestPki.make(dir);
     endpoint.close();
     endpoint =
         HttpEndpoint.open(
                 new Config.Http(
                     Optional.of(new Config.Listen("127.0.0.1", 0)),
                     Optional.empty(),
-                    Optional.of(new Config.Tls(cert, key)),
+                    Optional.of(new Config.Tls(pki.serverCert(), pki.serverKey())),
                     Pos.START),
                 dir.resolve("virtd.yaml"),
                 new Metrics())
@@ -295,7 +273,7 @@ class HttpEndpointTest {
     endpoint.serveWith(this::answer, Optional::empty);
     var trust = java.security.KeyStore.getInstance("PKCS12");
     trust.load(null, null);
-    try (var in = Files.newInputStream(cert)) {
+    try (var in = Files.newInputStream(pki.ca())) {
       trust.setCertificateEntry(
           "virtd",
           java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.virtd.core.control.Comparison;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.Pos;
 import io.virtd.core.manifest.VirtType;
@@ -86,7 +87,7 @@ class MetricsTest {
         new GuestStatus(
             "a",
             "running",
-            "as desired",
+            Comparison.AS_DESIRED,
             "in sync",
             at,
             List.of(),
@@ -100,7 +101,7 @@ class MetricsTest {
         new GuestStatus(
             "b",
             "running",
-            "differs",
+            Comparison.DIFFERS,
             "applied",
             at,
             List.of("cpus"),
@@ -114,7 +115,7 @@ class MetricsTest {
         new GuestStatus(
             "c",
             "stopped",
-            "differs",
+            Comparison.DIFFERS,
             "error",
             at,
             List.of(),
@@ -128,7 +129,7 @@ class MetricsTest {
         new GuestStatus(
             "d",
             "running",
-            "as desired",
+            Comparison.AS_DESIRED,
             "held",
             at,
             List.of(),

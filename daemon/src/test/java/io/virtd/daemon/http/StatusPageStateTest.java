@@ -3,7 +3,10 @@ package io.virtd.daemon.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.virtd.core.control.Comparison;
 import io.virtd.core.control.GuestState;
+import io.virtd.daemon.Control;
+import io.virtd.daemon.GuestStatus;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -12,19 +15,71 @@ import org.junit.jupiter.params.provider.CsvSource;
 class StatusPageStateTest {
   @ParameterizedTest(name = "{0} / {1} / held {2} -> {3}")
   @CsvSource({
-    "as desired, in sync, false, in_sync",
-    "differs, applied, false, drifted",
-    "unknown, error, false, failed",
-    "unknown, in sync, false, unknown",
-    "'unknown: libvirt qemu:///system is down', in sync, false, unknown",
-    "as desired, held, true, held"
+    "AS_DESIRED, in sync, false, in_sync",
+    "DIFFERS, applied, false, drifted",
+    "UNKNOWN, error, false, failed",
+    "UNKNOWN, in sync, false, unknown",
+    "AS_DESIRED, held, true, held"
   })
-  void aGuestIsSummedUpByItsStatus(String observed, String result, boolean held, String state) {
+  void aGuestIsSummedUpByItsStatus(
+      Comparison comparison, String result, boolean held, String state) {
     var g =
         new GuestState(
-            "a", "running", observed, null, "running", List.of(), result, "t", List.of(), null, 0,
-            held);
+            "a",
+            "running",
+            comparison.text(),
+            null,
+            "running",
+            List.of(),
+            result,
+            "t",
+            List.of(),
+            null,
+            0,
+            held,
+            comparison,
+            null);
     assertEquals(state, StatusPage.state(g));
+  }
+
+  @org.junit.jupiter.api.Test
+  void aGuestOnADriverThatIsDownIsUnknownByItsComparisonNotItsWords() {
+    var down =
+        Control.guestState(
+            new GuestStatus(
+                "a",
+                "running",
+                Comparison.DIFFERS,
+                "in sync",
+                java.time.Instant.EPOCH,
+                List.of(),
+                java.util.Optional.empty(),
+                0,
+                false,
+                "libvirt qemu:///system",
+                "running",
+                List.of()),
+            true);
+    assertEquals(Comparison.UNKNOWN, down.comparison());
+    assertEquals("unknown", StatusPage.state(down));
+    // the words are for people: the page does not read them
+    var worded =
+        new GuestState(
+            "a",
+            "running",
+            "unknown to me",
+            null,
+            "running",
+            List.of(),
+            "applied",
+            "t",
+            List.of(),
+            null,
+            0,
+            false,
+            Comparison.DIFFERS,
+            null);
+    assertEquals("drifted", StatusPage.state(worded));
   }
 
   @org.junit.jupiter.api.Test

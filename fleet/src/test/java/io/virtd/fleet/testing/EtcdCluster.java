@@ -1,5 +1,6 @@
 package io.virtd.fleet.testing;
 
+import io.virtd.core.testing.TestPki;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -25,102 +26,11 @@ public final class EtcdCluster implements AutoCloseable {
   private final int[] peerPorts;
   private final Process[] members;
   private final String token = "virtd-test-" + System.nanoTime();
-  private Pki pki; // clients need certificates when set
+  private TestPki pki; // clients need certificates when set
   private List<String> flags = List.of(); // more of etcd's flags, for every member
 
-  /** A CA, a certificate for the members (127.0.0.1) and one for a client, made by openssl. */
-  public record Pki(Path ca, Path serverCert, Path serverKey, Path clientCert, Path clientKey) {
-    public static Pki make(Path dir) throws Exception {
-      Pki p =
-          new Pki(
-              dir.resolve("ca.pem"),
-              dir.resolve("server.pem"),
-              dir.resolve("server-key.pem"),
-              dir.resolve("client.pem"),
-              dir.resolve("client-key.pem"));
-      Path caKey = dir.resolve("ca-key.pem");
-      run(
-          dir,
-          "openssl",
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:P-256",
-          "-nodes",
-          "-keyout",
-          caKey.toString(),
-          "-out",
-          p.ca().toString(),
-          "-days",
-          "2",
-          "-subj",
-          "/CN=virtd-test-ca");
-      cert(
-          dir, caKey, p.ca(), p.serverKey(), p.serverCert(), "etcd", "subjectAltName=IP:127.0.0.1");
-      cert(dir, caKey, p.ca(), p.clientKey(), p.clientCert(), "h1", "extendedKeyUsage=clientAuth");
-      for (Path k : List.of(caKey, p.serverKey(), p.clientKey())) {
-        Files.setPosixFilePermissions(
-            k, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-      }
-      return p;
-    }
-
-    private static void cert(
-        Path dir, Path caKey, Path ca, Path key, Path cert, String cn, String ext)
-        throws Exception {
-      Path csr = dir.resolve(cn + ".csr");
-      Path extFile = dir.resolve(cn + ".ext");
-      Files.writeString(extFile, ext + "\n");
-      run(
-          dir,
-          "openssl",
-          "req",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:P-256",
-          "-nodes",
-          "-keyout",
-          key.toString(),
-          "-out",
-          csr.toString(),
-          "-subj",
-          "/CN=" + cn);
-      run(
-          dir,
-          "openssl",
-          "x509",
-          "-req",
-          "-in",
-          csr.toString(),
-          "-CA",
-          ca.toString(),
-          "-CAkey",
-          caKey.toString(),
-          "-CAcreateserial",
-          "-out",
-          cert.toString(),
-          "-days",
-          "2",
-          "-extfile",
-          extFile.toString());
-    }
-
-    private static void run(Path dir, String... argv) throws Exception {
-      Process p =
-          new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true).start();
-      String out =
-          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException(String.join(" ", argv) + ": " + out);
-      }
-    }
-  }
-
   /** Starts one member that serves clients over TLS and asks them for a certificate. */
-  public static EtcdCluster startTls(Pki pki) throws Exception {
+  public static EtcdCluster startTls(TestPki pki) throws Exception {
     EtcdCluster c = new EtcdCluster(1);
     c.pki = pki;
     try {
