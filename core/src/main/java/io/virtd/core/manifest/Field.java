@@ -181,7 +181,9 @@ public enum Field {
       TextValues.matching(
           Pattern.compile("[a-z0-9_-]{1,32}"), "a video model such as virtio or vga")),
   CONNECT("connect", Kind.POLICY, libvirt(), NetworkValues.CONNECT),
-  PROTECT("protect", Kind.POLICY, both(), WordValues.BOOL);
+  PROTECT("protect", Kind.POLICY, both(), WordValues.BOOL),
+  DISKS("disks", Kind.CHANGEABLE, libvirt(), DeviceValues.DISKS),
+  NICS("nics", Kind.CHANGEABLE, libvirt(), DeviceValues.NICS);
 
   /** How a key behaves over a guest's life. */
   public enum Kind {

@@ -258,7 +258,33 @@ class FieldTableTest {
         ok(Field.CONNECT, "qemu+ssh://host/system", "qemu+ssh://host/system"),
         ok(Field.CONNECT, "test:///default", "test:///default"),
         ok(Field.PROTECT, "true", true),
-        ok(Field.PROTECT, "false", false));
+        ok(Field.PROTECT, "false", false),
+        ok(
+            Field.DISKS,
+            "[{size: 10}, {path: /dev/sdz, bus: scsi}]",
+            List.of(
+                DiskSpec.blank("vda", 10),
+                new DiskSpec(
+                    "sda",
+                    "scsi",
+                    null,
+                    null,
+                    "/dev/sdz",
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    false,
+                    false,
+                    null,
+                    null))),
+        ok(
+            Field.NICS,
+            "[{network: default, mac: \"52:54:00:AB:00:01\", link: down}]",
+            List.of(
+                new NicSpec(NicSpec.Type.NETWORK, "default", "52:54:00:ab:00:01", null, "down"))));
   }
 
   /** Invalid values: line and column counted by hand (see the class comment for the layout). */
@@ -613,7 +639,14 @@ class FieldTableTest {
             3,
             10,
             "`connect`: `/var/run/libvirt/libvirt-sock` is not a libvirt URI such as qemu:///system"),
-        bad(Field.PROTECT, "\"yes\"", 3, 10, "`protect` must be true or false, not `yes`"));
+        bad(Field.PROTECT, "\"yes\"", 3, 10, "`protect` must be true or false, not `yes`"),
+        bad(
+            Field.DISKS,
+            "[{size: 1, target: vdb}, {size: 2, target: vdb}]",
+            3,
+            43,
+            "`disks[1]`: target `vdb` is already the target of the disk at 3:19"),
+        bad(Field.NICS, "[{bridge: br0, mac: \"01:00:5e:00:00:01\"}]", 3, 27, "multicast"));
   }
 
   @ParameterizedTest(name = "{0}")
