@@ -1,11 +1,13 @@
 package io.virtd.libvirt;
 
+import io.virtd.core.manifest.DiskSpec;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.DriverException.Kind;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.spi.Unset;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +79,7 @@ final class Observer {
           .capacity(persistent.disk().get())
           .ifPresent(bytes -> p.put(Field.DISK_SIZE, Storage.wholeGiB(bytes)));
     }
+    p.put(Field.DISKS, sized(d, p.get(Field.DISKS), persistent.disk(), p.get(Field.DISK_SIZE)));
     Map<Field, Object> l = new EnumMap<>(Field.class);
     if (live != null) {
       l.putAll(live.fields());
@@ -109,6 +112,30 @@ final class Observer {
         live != null ? live.maxMemoryKiB() : persistent.maxMemoryKiB(),
         live != null ? live.maxVcpus() : persistent.maxVcpus(),
         live != null ? live.refusedLive() : Set.of());
+  }
+
+  /**
+   * The disks of a definition with the sizes of the volumes virtd made for them (in whole GiB), the
+   * one {@code disk_size} measured already taken from it.
+   */
+  private static List<DiskSpec> sized(
+      Domain d, Object disks, java.util.Optional<String> measured, Object measuredSize)
+      throws LibvirtException {
+    List<DiskSpec> out = new ArrayList<>();
+    Storage storage = null;
+    for (Object o : disks instanceof List<?> l ? l : List.of()) {
+      DiskSpec disk = (DiskSpec) o;
+      if (disk.pool() != null && disk.file() != null) {
+        if (measured.isPresent() && measured.get().equals(disk.file())) {
+          disk = disk.withSize(measuredSize instanceof Long n ? n : null);
+        } else {
+          storage = storage == null ? new Storage(d.getConnect()) : storage;
+          disk = disk.withSize(storage.capacity(disk.file()).map(Storage::wholeGiB).orElse(null));
+        }
+      }
+      out.add(disk);
+    }
+    return List.copyOf(out);
   }
 
   DomainReader.Facts parse(String xml) throws DriverException {

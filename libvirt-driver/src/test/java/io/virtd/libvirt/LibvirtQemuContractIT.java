@@ -79,4 +79,28 @@ class LibvirtQemuContractIT extends LibvirtContract {
   protected boolean followsVcpuUnplug() {
     return false;
   }
+
+  /** The guests sit in their BIOS: nothing in them answers an unplug request. */
+  @Override
+  protected boolean releasesUnpluggedDevices() {
+    return false;
+  }
+
+  /** A bridge of this run's own (NICs of running QEMU guests need one that exists). */
+  static final String BRIDGE = System.getProperty("virtd.it.prefix", "virtd-it-") + "br";
+
+  @Override
+  protected String bridge() {
+    return BRIDGE;
+  }
+
+  @BeforeAll
+  static void bridgeUp() throws Exception {
+    HostBridge.create(BRIDGE);
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void bridgeDown() throws Exception {
+    HostBridge.delete(BRIDGE);
+  }
 }

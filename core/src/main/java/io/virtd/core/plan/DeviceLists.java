@@ -174,6 +174,9 @@ final class DeviceLists {
       edit(f, new DeviceEdit(DeviceEdit.Kind.REMOVE, was, null), vm, caps, liveToo, out, p != null);
       return;
     }
+    if (running && l == null && vm.live().containsKey(f)) {
+      out.pending(f); // in the definition, not in the running guest: it gets it at its restart
+    }
     Object current = p;
     for (DeviceEdit.Kind kind : kinds(f)) {
       Object next = apply(kind, current, d);
