@@ -59,6 +59,13 @@ final class DeviceAdds {
     for (FieldChange c : changes) {
       if (c.field() == Field.DISKS && c.before() == null && c.after() instanceof DiskSpec) {
         out.add(new FieldChange(c.field(), null, made.disks().get(next++), c.mutability()));
+      } else if (c.field() == Field.DISKS
+          && c.before() instanceof DiskSpec b
+          && c.after() instanceof DiskSpec a
+          && a.size() != null
+          && !a.size().equals(b.size())) {
+        marked.put(ObservedDevices.sizeKey(a.target()), Long.toString(a.size()));
+        out.add(c);
       } else if (c.field() == Field.NICS && c.after() instanceof NicSpec n && n.mac() == null) {
         NicSpec withMac = n.withMac(DeviceXml.newMac());
         macs.add(withMac.mac());

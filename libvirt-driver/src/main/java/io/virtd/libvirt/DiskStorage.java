@@ -79,6 +79,13 @@ final class DiskStorage {
       Optional<Marks.Volume> again =
           kept.stream().filter(v -> v.path().equals(file.toString())).findFirst();
       if (again.isPresent()) {
+        storage
+            .capacity(file.toString())
+            .ifPresent(
+                capacity ->
+                    marked.put(
+                        ObservedDevices.sizeKey(d.target()),
+                        Long.toString(Storage.wholeGiB(capacity))));
         return with(d, file.toString(), format);
       }
     }
@@ -110,6 +117,7 @@ final class DiskStorage {
       v = storage.blank(dir, d.pool() == null, stem + "." + format, bytes, format);
     }
     made.add(new Marks.Volume(v.pool(), v.name(), v.path()));
+    marked.put(ObservedDevices.sizeKey(d.target()), Long.toString(Storage.wholeGiB(v.capacity())));
     return with(d, v.path(), v.format());
   }
 

@@ -12,6 +12,7 @@ import io.virtd.core.spi.Mutability;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
@@ -165,7 +166,10 @@ final class LiveChanges {
         && before.size() != null
         && after.size() > before.size()) {
       long bytes = after.size() * Storage.GIB;
-      if (!active) {
+      Optional<Long> now = new Storage(d.getConnect()).capacity(before.file());
+      if (now.isPresent() && now.get() >= bytes) {
+        // already that large (grown by someone else): nothing is ever shrunk
+      } else if (!active) {
         new Storage(d.getConnect()).grow(before.file(), bytes);
       } else if (!tried(
           "disk resize", () -> d.blockResize(before.target(), bytes, Storage.BLOCK_RESIZE_BYTES))) {

@@ -20,6 +20,15 @@ final class ObservedDevices {
     return "disk-" + target + "-" + Marks.IMAGE;
   }
 
+  /**
+   * The mark attribute recording the size (GiB) virtd made or last grew a disk of {@code target}
+   * to: reported as the disk's size, so a plan reads no volume. Growing checks the volume's real
+   * capacity first and never shrinks it.
+   */
+  static String sizeKey(String target) {
+    return "disk-" + target + "-size";
+  }
+
   static String imageModeKey(String target) {
     return "disk-" + target + "-" + Marks.IMAGE_MODE;
   }
@@ -56,7 +65,7 @@ final class ObservedDevices {
               made == null ? null : image,
               made == null ? null : mode,
               made == null ? file : null,
-              null,
+              made == null ? null : recordedSize(mark, target),
               made == null ? null : made.pool(),
               d.get("driver.type"),
               d.get("driver.cache"),
@@ -68,6 +77,15 @@ final class ObservedDevices {
               made == null ? file : made.path()));
     }
     return List.copyOf(out);
+  }
+
+  private static Long recordedSize(Map<String, String> mark, String target) {
+    String v = mark == null ? null : mark.get(sizeKey(target));
+    try {
+      return v == null ? null : Long.valueOf(v);
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   static List<NicSpec> nics(List<Map<String, String>> items) {

@@ -115,8 +115,9 @@ final class Observer {
   }
 
   /**
-   * The disks of a definition with the sizes of the volumes virtd made for them (in whole GiB), the
-   * one {@code disk_size} measured already taken from it.
+   * The disks of a definition with the sizes of the volumes virtd made for them (in whole GiB): as
+   * the mark recorded them, else the volume's capacity (the one {@code disk_size} measured already
+   * taken from it).
    */
   private static List<DiskSpec> sized(
       Domain d, Object disks, java.util.Optional<String> measured, Object measuredSize)
@@ -125,7 +126,7 @@ final class Observer {
     Storage storage = null;
     for (Object o : disks instanceof List<?> l ? l : List.of()) {
       DiskSpec disk = (DiskSpec) o;
-      if (disk.pool() != null && disk.file() != null) {
+      if (disk.pool() != null && disk.file() != null && disk.size() == null) {
         if (measured.isPresent() && measured.get().equals(disk.file())) {
           disk = disk.withSize(measuredSize instanceof Long n ? n : null);
         } else {

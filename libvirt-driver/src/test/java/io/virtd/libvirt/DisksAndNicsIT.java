@@ -256,7 +256,17 @@ class DisksAndNicsIT {
     assertEmpty(spec, "a second plan");
     assertEquals(RunState.RUNNING, driver.observe(name).orElseThrow().state(), "never restarted");
 
-    StorageFlows.apply(driver, with(spec, Field.ENSURE, Ensure.ABSENT), locks);
+    // a larger disk: grown live by QEMU's block resize
+    VmSpec grown = with(spec, Field.DISKS, List.of(DiskSpec.blank("vda", 2)));
+    assertTrue(text(grown).contains("~ disk vda: size 1 GiB -> 2 GiB"), text(grown));
+    StorageFlows.apply(driver, grown, locks);
+    assertTrue(
+        virsh("domblkinfo", name, "vda").contains(Long.toString(2L << 30)),
+        virsh("domblkinfo", name, "vda"));
+    assertEmpty(grown, "after the disk grew");
+    assertEquals(RunState.RUNNING, driver.observe(name).orElseThrow().state(), "never restarted");
+
+    StorageFlows.apply(driver, with(grown, Field.ENSURE, Ensure.ABSENT), locks);
     assertFalse(Files.exists(vdb), "the kept volume goes with the guest");
   }
 
