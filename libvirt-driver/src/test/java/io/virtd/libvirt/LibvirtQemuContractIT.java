@@ -94,6 +94,16 @@ class LibvirtQemuContractIT extends LibvirtContract {
     return BRIDGE;
   }
 
+  /** Where the guests' volumes go: a directory (and pool) of this run's own, removed after it. */
+  static final Path STORAGE =
+      Path.of(
+          "/var/lib/virtd-test", System.getProperty("virtd.it.prefix", "virtd-it-") + "contract");
+
+  @Override
+  protected io.virtd.core.spi.VmDriver openDriver() throws Exception {
+    return new LibvirtDriverFactory().open(URI, StorageFlows.withStorageDir(STORAGE));
+  }
+
   @BeforeAll
   static void bridgeUp() throws Exception {
     HostBridge.create(BRIDGE);
@@ -101,6 +111,17 @@ class LibvirtQemuContractIT extends LibvirtContract {
 
   @org.junit.jupiter.api.AfterAll
   static void bridgeDown() throws Exception {
-    HostBridge.delete(BRIDGE);
+    try {
+      HostBridge.delete(BRIDGE);
+      StorageFlows.removePoolsUnder(URI, STORAGE);
+    } finally {
+      if (Files.exists(STORAGE)) {
+        try (var s = Files.walk(STORAGE)) {
+          for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        }
+      }
+    }
   }
 }
