@@ -256,6 +256,19 @@ class DisksAndNicsIT {
     assertEmpty(spec, "a second plan");
     assertEquals(RunState.RUNNING, driver.observe(name).orElseThrow().state(), "never restarted");
 
+    // a NIC's link pulled and plugged back live
+    VmSpec down =
+        with(
+            spec, Field.NICS, List.of(new NicSpec(NicSpec.Type.BRIDGE, bridge, MAC, null, "down")));
+    assertTrue(text(down).contains("~ nic " + MAC + ": link up -> down"), text(down));
+    StorageFlows.apply(driver, down, locks);
+    assertTrue(
+        virsh("domif-getlink", name, MAC).contains("down"), virsh("domif-getlink", name, MAC));
+    assertEmpty(down, "after the link went down");
+    StorageFlows.apply(driver, spec, locks);
+    assertTrue(virsh("domif-getlink", name, MAC).contains("up"), virsh("domif-getlink", name, MAC));
+    assertEmpty(spec, "after the link came up");
+
     // a larger disk: grown live by QEMU's block resize
     VmSpec grown = with(spec, Field.DISKS, List.of(DiskSpec.blank("vda", 2)));
     assertTrue(text(grown).contains("~ disk vda: size 1 GiB -> 2 GiB"), text(grown));
