@@ -122,6 +122,14 @@ public final class FakeDriver implements VmDriver {
     return guest.state().isActive() ? Mutability.LIVE : Mutability.CONFIG;
   }
 
+  private int macs;
+
+  /** A MAC as libvirt's driver generates one: locally administered, unique in this fake. */
+  private String newMac() {
+    macs++;
+    return String.format("52:54:00:%02x:%02x:%02x", macs >> 16 & 255, macs >> 8 & 255, macs & 255);
+  }
+
   /** A factory that hands out this driver for every libvirt target. */
   public io.virtd.core.spi.DriverFactory factory() {
     FakeDriver self = this;
@@ -265,10 +273,7 @@ public final class FakeDriver implements VmDriver {
                     new io.virtd.core.manifest.NicSpec(
                         n.type(),
                         n.source(),
-                        n.mac() != null
-                            ? n.mac()
-                            : "52:54:00:00:00:"
-                                + String.format("%02x", made.size() + guests.size() * 8 % 200),
+                        n.mac() != null ? n.mac() : newMac(),
                         io.virtd.core.plan.DeviceItems.model(n, spec),
                         n.link()));
               }
@@ -298,12 +303,7 @@ public final class FakeDriver implements VmDriver {
       if (io.virtd.core.plan.DeviceItems.isDeviceList(c.field())) {
         FieldChange made = c;
         if (c.after() instanceof io.virtd.core.manifest.NicSpec n && n.mac() == null) {
-          made =
-              new FieldChange(
-                  c.field(),
-                  c.before(),
-                  n.withMac(String.format("52:54:00:00:01:%02x", calls.size() % 256)),
-                  c.mutability());
+          made = new FieldChange(c.field(), c.before(), n.withMac(newMac()), c.mutability());
         }
         g.persistent.put(
             c.field(),
