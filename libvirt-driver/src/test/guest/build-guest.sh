@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds a tiny bootable test guest from Debian packages and prints the directory holding it:
 # a boot_location tree (vmlinuz + initrd.img) for direct kernel boot. The initramfs holds busybox,
-# the modules for an IDE/SATA CD-ROM with ISO 9660, the ACPI power button, the virtio balloon and
-# virtio NICs (the init asks DHCP for an address on eth0 with busybox udhcpc),
+# the modules for an IDE/SATA CD-ROM with ISO 9660, the ACPI power button, the virtio balloon, virtio
+# disks and NICs (hot-plugged ones included; the init asks DHCP for an address on eth0 with busybox
+# udhcpc),
 # and an /init that prints the `virtd_marker:` line of the cloud-init seed's user-data to the
 # console, then powers off when the ACPI power button is pressed. Verified recipe:
 # ../shared/notes/bootable-test-guest.md. Needs network and apt's package lists (apt-get update).
@@ -38,7 +39,7 @@ cp "$bb" "$root/bin/busybox"
 # dependency order (the modules' own `depends=`); no depmod in the initramfs
 modules=(scsi_common scsi_mod libata ata_piix libahci ahci cdrom sr_mod isofs button evdev
          virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_balloon
-         failover net_failover virtio_net)
+         virtio_blk failover net_failover virtio_net)
 for m in "${modules[@]}"; do
   ko=$(find kernel/lib/modules -name "$m.ko" | head -n 1)
   [[ -n $ko ]] || { echo "module $m missing from $pkg" >&2; exit 1; }

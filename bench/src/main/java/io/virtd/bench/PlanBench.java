@@ -24,7 +24,8 @@ import org.libvirt.Domain;
  * floor — one loop on one connection doing, per guest, lookup + getInfo + getXMLDesc(0) +
  * getXMLDesc(2) + getAutostart, the reads the driver needs. Prints both and the ratio.
  *
- * <p>Run: {@code bench/run} (or {@code java -cp ... io.virtd.bench.PlanBench [N] [ROUNDS]}).
+ * <p>Run: {@code bench/run} (or {@code java -cp ... io.virtd.bench.PlanBench [N] [ROUNDS]
+ * [devices]}); {@code devices} gives every guest three disks and two NICs.
  */
 public final class PlanBench {
   public static void main(String[] args) throws Exception {
@@ -33,10 +34,18 @@ public final class PlanBench {
     Path dir = Files.createTempDirectory("virtd-bench");
     Path manifests = Files.createDirectories(dir.resolve("manifests"));
     StringBuilder all = new StringBuilder();
+    boolean devices = args.length > 2 && args[2].equals("devices");
     for (int i = 0; i < n; i++) {
       all.append(
           "---\nvirt: bench%04d\nvirt_type: kvm\nmemory: 64\ncpus: 1\non_crash: restart\ndesc: guest %d\n"
               .formatted(i, i));
+      if (devices) { // three disks and two NICs each
+        all.append(
+            ("disks:\n  - size: 1\n  - size: 2\n    cache: none\n  - size: 1\n    bus: scsi\n"
+                    + "nics:\n  - network: default\n    mac: \"52:54:00:00:%02x:%02x\"\n"
+                    + "  - bridge: br0\n")
+                .formatted(i / 256, i % 256));
+      }
     }
     Files.writeString(manifests.resolve("bench.yaml"), all);
     Config config =

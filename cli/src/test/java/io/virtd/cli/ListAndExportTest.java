@@ -211,6 +211,7 @@ class ListAndExportTest {
             "-m",
             exported.toString());
     JsonNode doc = PlanJson.MAPPER.readTree(plan.out());
+    assertTrue(doc.has("resources"), plan.out() + plan.err());
     assertEquals(4, doc.get("resources").size(), plan.out() + plan.err());
     for (JsonNode r : doc.get("resources")) {
       Set<String> actions = new TreeSet<>();

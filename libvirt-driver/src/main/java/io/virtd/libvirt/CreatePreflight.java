@@ -50,6 +50,31 @@ final class CreatePreflight {
     path(spec, Field.BOOT_LOCATION)
         .flatMap(CreatePreflight::kernelProblem)
         .ifPresent(m -> out.add(at(spec, Field.BOOT_LOCATION, m)));
+    out.addAll(diskProblems(spec));
+    return out;
+  }
+
+  /** Each item of {@code disks} whose image or path cannot be used, at the {@code disks} key. */
+  private static List<String> diskProblems(VmSpec spec) {
+    List<String> out = new ArrayList<>();
+    List<?> disks = spec.get(Field.DISKS).map(List.class::cast).orElse(List.of());
+    for (int i = 0; i < disks.size(); i++) {
+      io.virtd.core.manifest.DiskSpec d = (io.virtd.core.manifest.DiskSpec) disks.get(i);
+      Optional<String> problem = Optional.empty();
+      if (d.image() != null) {
+        problem = imageProblem(Path.of(d.image()));
+      } else if (d.path() != null) {
+        try {
+          if (VirtPath.judge(Path.of(d.path())).kind() == VirtPath.Kind.DIRECTORY) {
+            problem = Optional.of("`path` " + d.path() + " is a directory, not a disk");
+          }
+        } catch (VirtPath.Refused e) {
+          problem = Optional.of(e.getMessage());
+        }
+      }
+      int n = i;
+      problem.ifPresent(m -> out.add(at(spec, Field.DISKS, "`disks[" + n + "]`: " + m)));
+    }
     return out;
   }
 

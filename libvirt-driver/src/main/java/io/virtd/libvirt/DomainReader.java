@@ -147,6 +147,10 @@ final class DomainReader {
     final java.util.Set<Field> refused = java.util.EnumSet.noneOf(Field.class);
     final List<Marks.Volume> volumes = new ArrayList<>();
     final List<String> diskFiles = new ArrayList<>();
+    final List<Map<String, String>> diskItems = new ArrayList<>();
+    final List<Map<String, String>> nicItems = new ArrayList<>();
+    Map<String, String> disk;
+    Map<String, String> nic;
 
     Facts run(XMLStreamReader r) throws XMLStreamException {
       String[] path = new String[8];
@@ -258,9 +262,21 @@ final class DomainReader {
                 hasDisk = true;
                 diskSource = "";
               }
+              String device = r.getAttributeValue(null, "device");
+              disk = null;
+              if ((device == null || device.equals("disk")) && diskItems.size() < 64) {
+                disk = new java.util.HashMap<>();
+                diskItems.add(disk);
+              }
             }
             case "interface" -> {
               String type = r.getAttributeValue(null, "type");
+              nic = null;
+              if (nicItems.size() < 64) {
+                nic = new java.util.HashMap<>();
+                nic.put("type", String.valueOf(type));
+                nicItems.add(nic);
+              }
               interfaces.add(type == null ? "(unknown)" : "(" + type + ")");
               models.add(null);
             }
@@ -278,7 +294,15 @@ final class DomainReader {
       return false;
     }
 
-    private boolean third(XMLStreamReader r, String top, String parent, String ln) {
+    private boolean third(XMLStreamReader r, String top, String parent, String ln)
+        throws XMLStreamException {
+      if (top.equals("devices") && parent.equals("disk") && disk != null) {
+        if (deviceItem(r, ln, disk, DISK_ATTRS)) {
+          return true;
+        }
+      } else if (top.equals("devices") && parent.equals("interface") && nic != null) {
+        deviceItem(r, ln, nic, NIC_ATTRS);
+      }
       if (top.equals("metadata")
           && parent.equals(Marks.ELEMENT)
           && ln.equals(Marks.VOLUME)
@@ -337,6 +361,42 @@ final class DomainReader {
         }
       } else if (parent.equals("video") && ln.equals("model") && videoModel == null) {
         videoModel = r.getAttributeValue(null, "type");
+      }
+      return false;
+    }
+
+    /** Which attributes of a disk's or NIC's child elements an item keeps, as ELEMENT.ATTR. */
+    private static final Map<String, List<String>> DISK_ATTRS =
+        Map.of(
+            "driver", List.of("type", "cache", "io", "discard"),
+            "source", List.of("file", "dev", "pool", "volume"),
+            "target", List.of("dev", "bus"));
+
+    private static final Map<String, List<String>> NIC_ATTRS =
+        Map.of(
+            "mac", List.of("address"),
+            "source", List.of("network", "bridge", "dev"),
+            "model", List.of("type"),
+            "link", List.of("state"));
+
+    /** One child of a disk or NIC into its item; true when its text was read (serial). */
+    private static boolean deviceItem(
+        XMLStreamReader r, String ln, Map<String, String> item, Map<String, List<String>> attrs)
+        throws XMLStreamException {
+      switch (ln) {
+        case "readonly", "shareable" -> item.put(ln, "yes");
+        case "serial" -> {
+          item.put(ln, r.getElementText().strip());
+          return true;
+        }
+        default -> {
+          for (String a : attrs.getOrDefault(ln, List.of())) {
+            String v = r.getAttributeValue(null, a);
+            if (v != null) {
+              item.putIfAbsent(ln + "." + a, v);
+            }
+          }
+        }
       }
       return false;
     }
@@ -449,6 +509,8 @@ final class DomainReader {
       } else if (cpuModel != null) {
         f.put(Field.CPU_MODEL, cpuModel);
       }
+      f.put(Field.DISKS, ObservedDevices.disks(diskItems, mark, volumes));
+      f.put(Field.NICS, ObservedDevices.nics(nicItems));
       Optional<OwnershipMark> owned =
           mark == null ? Optional.empty() : Optional.of(Marks.read(mark, kernel, f));
       long maxMem = memory != null ? memory : mem == null ? 0 : mem;

@@ -50,12 +50,21 @@ final class DomainWriter {
    * records (so they can be reported later), and the volumes virtd made (removed with the guest).
    */
   record Provisioned(
-      Optional<Disk> disk, Map<String, String> markValues, List<Marks.Volume> volumes) {
+      Optional<Disk> disk,
+      Map<String, String> markValues,
+      List<Marks.Volume> volumes,
+      List<io.virtd.core.manifest.DiskSpec> disks) {
     static final Provisioned NONE = new Provisioned(Optional.empty(), Map.of(), List.of());
 
     Provisioned {
       markValues = Map.copyOf(markValues);
       volumes = List.copyOf(volumes);
+      disks = List.copyOf(disks);
+    }
+
+    /** The storage of the single-disk keys: one disk, or none. */
+    Provisioned(Optional<Disk> disk, Map<String, String> markValues, List<Marks.Volume> volumes) {
+      this(disk, markValues, volumes, List.of());
     }
   }
 
@@ -126,6 +135,23 @@ final class DomainWriter {
     Dom.text(domain, "on_crash", LifecycleAction.DESTROY.key());
     Element devices = Dom.child(domain, "devices");
     storage.disk().ifPresent(d -> disk(d, vt, devices));
+    storage.disks().forEach(d -> devices.appendChild(DeviceXml.diskElement(doc, d)));
+    List<String> generated = new ArrayList<>();
+    for (Object o : spec.get(Field.NICS).map(List.class::cast).orElse(List.of())) {
+      io.virtd.core.manifest.NicSpec n = (io.virtd.core.manifest.NicSpec) o;
+      if (n.mac() == null) {
+        n = n.withMac(DeviceXml.newMac());
+        generated.add(n.mac());
+      }
+      n =
+          new io.virtd.core.manifest.NicSpec(
+              n.type(),
+              n.source(),
+              n.mac(),
+              io.virtd.core.plan.DeviceItems.model(n, spec),
+              n.link());
+      devices.appendChild(DeviceXml.nicElement(doc, n));
+    }
     Element serial = Dom.child(devices, "serial");
     serial.setAttribute("type", "pty");
     consoleLog(spec, serial);
@@ -153,7 +179,11 @@ final class DomainWriter {
         DomainFieldWriter.apply(doc, f, spec.values().get(f), host);
       }
     }
-    Marks.write(doc, mark, createExtras(spec, paravirt, storage), storage.volumes());
+    Map<String, String> extras = createExtras(spec, paravirt, storage);
+    if (!generated.isEmpty()) {
+      extras.put(ObservedDevices.GENERATED_MACS, String.join(" ", generated));
+    }
+    Marks.write(doc, mark, extras, storage.volumes());
     return Dom.serialize(doc);
   }
 
@@ -196,6 +226,22 @@ final class DomainWriter {
    */
   static String edit(
       String xml, VmSpec spec, List<FieldChange> changes, OwnershipMark mark, Host host) {
+    return edit(xml, spec, changes, mark, host, Map.of(), List.of());
+  }
+
+  /**
+   * As {@link #edit(String, VmSpec, List, OwnershipMark, Host)}, with what the update made for
+   * disks and NICs it adds: mark values and volumes recorded beside those carried over (a disk's
+   * volume stays listed after the disk is removed, and goes only with the guest).
+   */
+  static String edit(
+      String xml,
+      VmSpec spec,
+      List<FieldChange> changes,
+      OwnershipMark mark,
+      Host host,
+      Map<String, String> addedMarkValues,
+      List<Marks.Volume> addedVolumes) {
     Document doc = Dom.parse(xml);
     Map<String, String> extras = new LinkedHashMap<>();
     List<Marks.Volume> volumes = new ArrayList<>();
@@ -207,9 +253,29 @@ final class DomainWriter {
                   extras.put(k, old.getAttribute(k));
                 }
               }
+              var attrs = old.getAttributes();
+              for (int i = 0; i < attrs.getLength(); i++) {
+                String k = attrs.item(i).getNodeName();
+                if (k.startsWith("disk-") || k.equals(ObservedDevices.GENERATED_MACS)) {
+                  extras.put(k, attrs.item(i).getNodeValue());
+                }
+              }
               volumes.addAll(Marks.volumes(old));
             });
+    addedMarkValues.forEach(
+        (k, v) ->
+            extras.merge(
+                k, v, (a, b) -> k.equals(ObservedDevices.GENERATED_MACS) ? a + " " + b : b));
+    for (Marks.Volume v : addedVolumes) {
+      if (!volumes.contains(v)) {
+        volumes.add(v);
+      }
+    }
     for (FieldChange c : changes) {
+      if (io.virtd.core.plan.DeviceItems.isDeviceList(c.field())) {
+        DeviceXml.apply(doc, c);
+        continue;
+      }
       DomainFieldWriter.apply(doc, c.field(), c.after(), host);
     }
     maximums(doc, spec, host);

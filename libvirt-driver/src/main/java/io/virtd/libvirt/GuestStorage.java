@@ -66,6 +66,19 @@ final class GuestStorage {
     String mode = spec.string(Field.IMAGE_MODE).orElse("cow");
     Map<String, String> marked = new LinkedHashMap<>();
 
+    if (spec.get(Field.DISKS).orElse(null) instanceof List<?> disks) {
+      DiskStorage.Made m =
+          DiskStorage.make(
+              name,
+              disks.stream().map(io.virtd.core.manifest.DiskSpec.class::cast).toList(),
+              storage,
+              storageDir,
+              List.of());
+      made.addAll(m.volumes());
+      return new Prepared(
+          Optional.empty(),
+          new DomainWriter.Provisioned(Optional.empty(), m.markValues(), m.volumes(), m.disks()));
+    }
     if (spec.isSet(Field.CLONE_FROM)) {
       return cloneFrom(spec, storage, storageDir, conn, made, size, mode);
     }

@@ -2,7 +2,9 @@ package io.virtd.libvirt;
 
 import io.virtd.core.manifest.DriverKind;
 import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.NicSpec;
 import io.virtd.core.spi.Capabilities;
+import io.virtd.core.spi.DeviceEdit;
 import io.virtd.core.spi.Mutability;
 import io.virtd.core.spi.ObservedVm;
 
@@ -44,6 +46,8 @@ final class LibvirtCapabilities {
         .set(Mutability.RESTART, Field.MAX_MEMORY, Field.MAX_CPUS)
         // only a disk virtd made reports its size: a diskless guest's is not compared (docs)
         .absentIsUnknown(Field.DISK_SIZE)
+        .rule(Field.DISKS, LibvirtCapabilities::device)
+        .rule(Field.NICS, LibvirtCapabilities::device)
         .restUnsupported()
         .build();
   }
@@ -62,6 +66,29 @@ final class LibvirtCapabilities {
       return Mutability.UNSUPPORTED;
     }
     return want <= guest.maxMemoryKiB() ? Mutability.LIVE : Mutability.RESTART;
+  }
+
+  /**
+   * An edit of one disk or NIC: added and removed ones are hot-plugged (and written to the
+   * definition), a disk grown by QEMU's block resize, a NIC's link and its network or bridge
+   * changed by libvirt's device update; how the guest sees a device needs a restart; where a disk's
+   * data comes from, or a smaller disk, a new guest.
+   */
+  static Mutability device(Object desired, ObservedVm guest) {
+    if (!(desired instanceof DeviceEdit e)) {
+      return Mutability.LIVE; // the list as a whole: decided item by item
+    }
+    return switch (e.kind()) {
+      case ADD, REMOVE, GROW, LINK -> Mutability.LIVE;
+      case SHRINK, SOURCE -> Mutability.REPLACE;
+      case SETTING -> Mutability.RESTART;
+      case NIC_SOURCE ->
+          bridged(e.before()) && bridged(e.after()) ? Mutability.LIVE : Mutability.RESTART;
+    };
+  }
+
+  private static boolean bridged(Object nic) {
+    return nic instanceof NicSpec n && n.type() != NicSpec.Type.DIRECT;
   }
 
   /**

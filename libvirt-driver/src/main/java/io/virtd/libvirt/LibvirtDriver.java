@@ -62,9 +62,11 @@ public final class LibvirtDriver implements VmDriver {
   private final GuestCreation creation;
   private final LiveChanges live;
   private final LibvirtHostResources hosts;
+  private final Path storageDir;
 
   private LibvirtDriver(String uri, boolean keepAlive, Host host, Path storageDir, String owner) {
     this.uri = uri;
+    this.storageDir = storageDir;
     this.remote = isRemote(uri);
     this.connections = new Connections(uri, keepAlive);
     this.seeds = new SeedFiles(uri, storageDir, connections);
@@ -249,10 +251,21 @@ public final class LibvirtDriver implements VmDriver {
     try {
       d = c.domainLookupByName(name);
       String inactive = d.getXMLDesc(XML_INACTIVE | XML_SECURE);
+      DeviceAdds adds =
+          DeviceAdds.prepare(
+              name,
+              changes,
+              new Storage(c, v -> {}, remote),
+              storageDir,
+              observer.parse(inactive).volumes());
+      changes = adds.changes();
       String edited;
       try {
-        edited = DomainWriter.edit(inactive, spec, changes, mark, creation.host(c));
+        edited =
+            DomainWriter.edit(
+                inactive, spec, changes, mark, creation.host(c), adds.markValues(), adds.volumes());
       } catch (DomainWriter.Unsupported e) {
+        adds.discard();
         throw new DriverException(
             Kind.TERMINAL, "libvirt: update `" + name + "`: " + e.getMessage(), e);
       }
@@ -262,7 +275,12 @@ public final class LibvirtDriver implements VmDriver {
         Path now = SeedFiles.seedOf(edited);
         oldSeed = CloudInitSeed.recorded(inactive).filter(p -> !p.equals(now));
       }
-      free(c.domainDefineXML(edited));
+      try {
+        free(c.domainDefineXML(edited));
+      } catch (LibvirtException e) {
+        adds.discard();
+        throw e;
+      }
       if (oldSeed.isPresent()) {
         seeds.deleteQuietly(name, oldSeed); // written under an earlier storage_dir: replaced now
       }

@@ -2,7 +2,9 @@ package io.virtd.libvirt;
 
 import static io.virtd.libvirt.Domains.sleep;
 
+import io.virtd.core.manifest.DiskSpec;
 import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.NicSpec;
 import io.virtd.core.plan.FieldChange;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.DriverException.Kind;
@@ -10,6 +12,7 @@ import io.virtd.core.spi.Mutability;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
@@ -69,6 +72,8 @@ final class LiveChanges {
             case DESC -> !live || liveDescription(d, change.after().toString());
             case DISK_SIZE ->
                 growDisk(d, active, parser.parse(inactive), ((Number) change.after()).longValue());
+            case DISKS -> disk(d, active, live, change);
+            case NICS -> !live || nic(d, change);
             default -> true;
           };
       if (!ok) {
@@ -77,6 +82,7 @@ final class LiveChanges {
         honoured.add(change.field());
       }
     }
+    honoured.removeAll(notHonoured); // a list field with one item refused stays refused
     if (active && (!notHonoured.isEmpty() || !honoured.isEmpty())) {
       recordRefused(d, notHonoured, honoured);
     }
@@ -139,6 +145,86 @@ final class LiveChanges {
       log.warn(
           "growing the disk of {} while it runs was refused: {}", facts.name(), Errors.message(e));
       return false;
+    }
+  }
+
+  /** How long a guest may take to release a device it is asked to unplug. */
+  private static final Duration UNPLUG = Duration.ofSeconds(10);
+
+  /**
+   * One disk of the list: hot-plugged or unplugged (the definition has it already), or grown: live
+   * by QEMU's block resize, a stopped guest's volume through the storage API. False when the
+   * running guest refuses, or does not release a disk it was asked to unplug.
+   */
+  private boolean disk(Domain d, boolean active, boolean live, FieldChange c)
+      throws LibvirtException, DriverException {
+    DiskSpec before = (DiskSpec) c.before();
+    DiskSpec after = (DiskSpec) c.after();
+    if (before != null
+        && after != null
+        && after.size() != null
+        && before.size() != null
+        && after.size() > before.size()) {
+      long bytes = after.size() * Storage.GIB;
+      Optional<Long> now = new Storage(d.getConnect()).capacity(before.file());
+      if (now.isPresent() && now.get() >= bytes) {
+        // already that large (grown by someone else): nothing is ever shrunk
+      } else if (!active) {
+        new Storage(d.getConnect()).grow(before.file(), bytes);
+      } else if (!tried(
+          "disk resize", () -> d.blockResize(before.target(), bytes, Storage.BLOCK_RESIZE_BYTES))) {
+        return false;
+      }
+    }
+    if (!live) {
+      return true;
+    }
+    if (before == null) {
+      return tried("disk attach", () -> d.attachDeviceFlags(DeviceXml.disk(after), AFFECT_LIVE));
+    }
+    if (after == null) {
+      return tried("disk detach", () -> d.detachDeviceFlags(DeviceXml.disk(before), AFFECT_LIVE))
+          && released(d, before);
+    }
+    return true;
+  }
+
+  /** One NIC of the list: hot-plugged, unplugged, or its link or source changed in place. */
+  private boolean nic(Domain d, FieldChange c) throws LibvirtException, DriverException {
+    NicSpec before = (NicSpec) c.before();
+    NicSpec after = (NicSpec) c.after();
+    if (before == null) {
+      return tried("NIC attach", () -> d.attachDeviceFlags(DeviceXml.nic(after), AFFECT_LIVE));
+    }
+    if (after == null) {
+      return tried("NIC detach", () -> d.detachDeviceFlags(DeviceXml.nic(before), AFFECT_LIVE))
+          && released(d, before);
+    }
+    return tried("NIC update", () -> d.updateDeviceFlags(DeviceXml.nic(after), AFFECT_LIVE));
+  }
+
+  /** Whether the running guest let go of {@code item} within {@link #UNPLUG}. */
+  private boolean released(Domain d, Object item) throws LibvirtException, DriverException {
+    long deadline = System.nanoTime() + UNPLUG.toNanos();
+    while (true) {
+      Object listed =
+          parser
+              .parse(d.getXMLDesc(0))
+              .fields()
+              .get(item instanceof DiskSpec ? Field.DISKS : Field.NICS);
+      boolean there =
+          listed instanceof List<?> l
+              && l.stream().anyMatch(o -> io.virtd.core.plan.DeviceItems.same(o, item));
+      if (!there) {
+        return true;
+      }
+      if (System.nanoTime() >= deadline) {
+        log.warn(
+            "{} did not release the device it was asked to unplug; it goes at its next restart",
+            d.getName());
+        return false;
+      }
+      sleep(Domains.POLL_MS);
     }
   }
 

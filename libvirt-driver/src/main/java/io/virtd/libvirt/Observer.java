@@ -1,5 +1,6 @@
 package io.virtd.libvirt;
 
+import io.virtd.core.manifest.DiskSpec;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.DriverException.Kind;
@@ -7,6 +8,7 @@ import io.virtd.core.spi.GuestAddress;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.RunState;
 import io.virtd.core.spi.Unset;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -138,6 +140,7 @@ final class Observer {
           .capacity(persistent.disk().get())
           .ifPresent(bytes -> p.put(Field.DISK_SIZE, Storage.wholeGiB(bytes)));
     }
+    p.put(Field.DISKS, sized(d, p.get(Field.DISKS), persistent.disk(), p.get(Field.DISK_SIZE)));
     Map<Field, Object> l = new EnumMap<>(Field.class);
     if (live != null) {
       l.putAll(live.fields());
@@ -174,6 +177,31 @@ final class Observer {
     return live == null
         ? new Read(vm, List.of(), false)
         : new Read(vm, live.nics(), live.agentConnected());
+  }
+
+  /**
+   * The disks of a definition with the sizes of the volumes virtd made for them (in whole GiB): as
+   * the mark recorded them, else the volume's capacity (the one {@code disk_size} measured already
+   * taken from it).
+   */
+  private static List<DiskSpec> sized(
+      Domain d, Object disks, java.util.Optional<String> measured, Object measuredSize)
+      throws LibvirtException {
+    List<DiskSpec> out = new ArrayList<>();
+    Storage storage = null;
+    for (Object o : disks instanceof List<?> l ? l : List.of()) {
+      DiskSpec disk = (DiskSpec) o;
+      if (disk.pool() != null && disk.file() != null && disk.size() == null) {
+        if (measured.isPresent() && measured.get().equals(disk.file())) {
+          disk = disk.withSize(measuredSize instanceof Long n ? n : null);
+        } else {
+          storage = storage == null ? new Storage(d.getConnect()) : storage;
+          disk = disk.withSize(storage.capacity(disk.file()).map(Storage::wholeGiB).orElse(null));
+        }
+      }
+      out.add(disk);
+    }
+    return List.copyOf(out);
   }
 
   DomainReader.Facts parse(String xml) throws DriverException {

@@ -136,6 +136,30 @@ final class Storage {
     return p;
   }
 
+  /**
+   * The directory of the storage pool {@code name} (a {@code disks} item's {@code pool}): its
+   * volumes are files there. A pool that does not exist, or has no directory, is refused.
+   */
+  Path poolDirectory(String name) throws LibvirtException, DriverException {
+    StoragePool p =
+        orMissing(() -> conn.storagePoolLookupByName(name), ErrorNumber.VIR_ERR_NO_STORAGE_POOL);
+    if (p == null) {
+      throw new DriverException(
+          DriverException.Kind.TERMINAL, "libvirt: there is no storage pool `" + name + "`");
+    }
+    try {
+      String dir = StorageXml.targetPath(p.getXMLDesc(0));
+      if (dir.isEmpty()) {
+        throw new DriverException(
+            DriverException.Kind.TERMINAL,
+            "libvirt: storage pool `" + name + "` has no directory for virtd to make volumes in");
+      }
+      return Path.of(dir);
+    } finally {
+      p.free();
+    }
+  }
+
   /** The directory pool whose target is {@code dir}, in any state; null when there is none. */
   StoragePool findPool(Path dir) throws LibvirtException {
     List<String> names = new ArrayList<>(List.of(conn.listStoragePools()));
@@ -202,8 +226,14 @@ final class Storage {
   /** A new empty qcow2 disk {@code name} of {@code bytes} in {@code dir}. */
   Volume blank(Path dir, boolean build, String name, long bytes)
       throws LibvirtException, DriverException {
+    return blank(dir, build, name, bytes, "qcow2");
+  }
+
+  /** A new empty disk {@code name} of {@code bytes} in {@code dir}, in {@code format}. */
+  Volume blank(Path dir, boolean build, String name, long bytes, String format)
+      throws LibvirtException, DriverException {
     StoragePool pool = poolFor(dir, build);
-    String xml = StorageXml.volumeXml(name, "qcow2", bytes, Optional.empty());
+    String xml = StorageXml.volumeXml(name, format, bytes, Optional.empty());
     return created(making(pool, dir, name, () -> pool.storageVolCreateXML(xml, 0)));
   }
 

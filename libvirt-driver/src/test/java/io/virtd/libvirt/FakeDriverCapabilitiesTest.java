@@ -33,7 +33,29 @@ class FakeDriverCapabilitiesTest {
 
   /** Below, at and beyond the guests' maxima and disk size, and values of other types. */
   private static final List<Object> VALUES =
-      List.of(1, 4, 5, GIB / 2, GIB, 2 * GIB, 10 * GIB, 20 * GIB, "x", true, List.of());
+      java.util.stream.Stream.concat(
+              java.util.stream.Stream.of(
+                  1, 4, 5, GIB / 2, GIB, 2 * GIB, 10 * GIB, 20 * GIB, "x", true, List.of()),
+              deviceEdits().stream())
+          .toList();
+
+  /** Every kind of edit of a disk and of a NIC, NICs of every source type. */
+  private static List<Object> deviceEdits() {
+    List<Object> out = new ArrayList<>();
+    List<Object> items = new ArrayList<>();
+    items.add(io.virtd.core.manifest.DiskSpec.blank("vdb", 1));
+    for (var t : io.virtd.core.manifest.NicSpec.Type.values()) {
+      items.add(new io.virtd.core.manifest.NicSpec(t, "n", null, null, null));
+    }
+    for (var k : io.virtd.core.spi.DeviceEdit.Kind.values()) {
+      for (Object a : items) {
+        for (Object b : items) {
+          out.add(new io.virtd.core.spi.DeviceEdit(k, a, b));
+        }
+      }
+    }
+    return out;
+  }
 
   private static ObservedVm guest(
       RunState state, Map<Field, Object> persistent, Set<Field> refused) {

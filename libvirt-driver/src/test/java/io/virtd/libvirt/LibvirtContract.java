@@ -68,6 +68,32 @@ abstract class LibvirtContract extends DriverContract {
   }
 
   /**
+   * A guest made from the single-disk keys is the guest a one-item {@code disks} describes: a
+   * manifest rewritten from one form to the other plans nothing.
+   */
+  @org.junit.jupiter.api.Test
+  void aSingleDiskGuestIsTheOneItemDisksGuest() throws Exception {
+    VmSpec single =
+        small("one", Field.ENSURE, io.virtd.core.manifest.Ensure.STOPPED, Field.DISK_SIZE, 1);
+    try {
+      created(single);
+      VmSpec listed =
+          with(
+              spec(single.name(), virtType(), Field.ENSURE, io.virtd.core.manifest.Ensure.STOPPED),
+              Field.MEMORY,
+              mib(64),
+              Field.CPUS,
+              1,
+              Field.DISKS,
+              java.util.List.of(io.virtd.core.manifest.DiskSpec.blank("vda", 1)));
+      var p = plan(driver, listed, driver.observe(single.name()));
+      assertTrue(!p.hasChanges(), p::toString);
+    } finally {
+      driver.remove(single.name());
+    }
+  }
+
+  /**
    * Create-time keys a manifest adds or changes after creation are reported as needing the guest
    * re-created, never dropped: the machine type against what libvirt made of it (an alias expanded
    * on qemu), the boot order for {@code pxe}, the video device, the mark for creation inputs.

@@ -79,4 +79,49 @@ class LibvirtQemuContractIT extends LibvirtContract {
   protected boolean followsVcpuUnplug() {
     return false;
   }
+
+  /** The guests sit in their BIOS: nothing in them answers an unplug request. */
+  @Override
+  protected boolean releasesUnpluggedDevices() {
+    return false;
+  }
+
+  /** A bridge of this run's own (NICs of running QEMU guests need one that exists). */
+  static final String BRIDGE = System.getProperty("virtd.it.prefix", "virtd-it-") + "br";
+
+  @Override
+  protected String bridge() {
+    return BRIDGE;
+  }
+
+  /** Where the guests' volumes go: a directory (and pool) of this run's own, removed after it. */
+  static final Path STORAGE =
+      Path.of(
+          "/var/lib/virtd-test", System.getProperty("virtd.it.prefix", "virtd-it-") + "contract");
+
+  @Override
+  protected io.virtd.core.spi.VmDriver openDriver() throws Exception {
+    return new LibvirtDriverFactory().open(URI, StorageFlows.withStorageDir(STORAGE));
+  }
+
+  @BeforeAll
+  static void bridgeUp() throws Exception {
+    HostBridge.create(BRIDGE);
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void bridgeDown() throws Exception {
+    try {
+      HostBridge.delete(BRIDGE);
+      StorageFlows.removePoolsUnder(URI, STORAGE);
+    } finally {
+      if (Files.exists(STORAGE)) {
+        try (var s = Files.walk(STORAGE)) {
+          for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        }
+      }
+    }
+  }
 }

@@ -173,4 +173,9 @@ class OpenVzSimulatorContractTest extends DriverContract {
     assertTrue(text.startsWith("#virtd: owner=" + OWNER + " origin=adopted "), text);
     assertEquals(untouched, text.substring(text.indexOf('\n') + 1), "only the mark line was added");
   }
+
+  @Override
+  protected boolean hasDeviceLists() {
+    return false; // `disks` and `nics` are libvirt's
+  }
 }

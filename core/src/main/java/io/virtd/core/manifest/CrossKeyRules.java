@@ -96,6 +96,20 @@ final class CrossKeyRules {
               keyPos.get(Field.VIRT_PATH),
               "`virt_path` is a directory: `disk_size` is required to create a disk in it"));
     }
+    refuseWith(
+        file,
+        keyPos,
+        problems,
+        Field.DISKS,
+        values,
+        List.of(
+            Field.VIRT_PATH,
+            Field.IMAGE,
+            Field.IMAGE_MODE,
+            Field.DISK_SIZE,
+            Field.CLONE_FROM,
+            Field.XML_FILE));
+    refuseWith(file, keyPos, problems, Field.NICS, values, List.of(Field.INTERFACES));
     checkMaximum(file, values, keyPos, problems, Field.MAX_MEMORY, Field.MEMORY);
     checkMaximum(file, values, keyPos, problems, Field.MAX_CPUS, Field.CPUS);
     for (Field f : List.of(Field.BOOT_OPTIONS, Field.KICKSTART)) {
@@ -105,6 +119,38 @@ final class CrossKeyRules {
                 file,
                 keyPos.get(f),
                 "`" + f.key() + "` needs `boot_location` (direct kernel boot)"));
+      }
+    }
+  }
+
+  /**
+   * A list key ({@code disks}, {@code nics}) with the keys it replaces: the error goes to each of
+   * those.
+   */
+  private static void refuseWith(
+      Path file,
+      Map<Field, Pos> keyPos,
+      List<Problem> problems,
+      Field list,
+      Map<Field, Object> values,
+      List<Field> others) {
+    if (!values.containsKey(list)) {
+      return;
+    }
+    for (Field f : others) {
+      if (values.containsKey(f)) {
+        problems.add(
+            Problem.error(
+                file,
+                keyPos.get(f),
+                "`"
+                    + f.key()
+                    + "` cannot be combined with `"
+                    + list.key()
+                    + "`"
+                    + (f == Field.CLONE_FROM || f == Field.XML_FILE
+                        ? ": it brings its own devices"
+                        : ": describe that device as an item of `" + list.key() + "`")));
       }
     }
   }

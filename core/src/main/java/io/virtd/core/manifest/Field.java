@@ -183,7 +183,9 @@ public enum Field {
   CONNECT("connect", Kind.POLICY, libvirt(), NetworkValues.CONNECT),
   PROTECT("protect", Kind.POLICY, both(), WordValues.BOOL),
   /** The QEMU guest agent's virtio channel ({@code org.qemu.guest_agent.0}). */
-  GUEST_AGENT("guest_agent", Kind.CHANGEABLE, libvirt(), WordValues.BOOL);
+  GUEST_AGENT("guest_agent", Kind.CHANGEABLE, libvirt(), WordValues.BOOL),
+  DISKS("disks", Kind.CHANGEABLE, libvirt(), DeviceValues.DISKS),
+  NICS("nics", Kind.CHANGEABLE, libvirt(), DeviceValues.NICS);
 
   /** How a key behaves over a guest's life. */
   public enum Kind {

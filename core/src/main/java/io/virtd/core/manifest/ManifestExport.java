@@ -67,8 +67,9 @@ public final class ManifestExport {
    * as a manifest value (a document known by its digest only).
    */
   static Optional<String> value(Field f, Object v) {
-    if (v == null || v instanceof Unset) {
-      return Optional.empty();
+    if (v == null || v instanceof Unset || f == Field.DISKS || f == Field.NICS) {
+      return Optional
+          .empty(); // the device lists are exported in their single-disk and interfaces form
     }
     if ((f == Field.MEMORY || f == Field.MAX_MEMORY) && v instanceof Number n) {
       long kib = n.longValue();

@@ -138,6 +138,9 @@ public final class PlanJson {
     if (c.field().secret()) {
       n.put("sensitive", true);
     }
+    if (DeviceLists.handles(c.field())) {
+      n.set("item", DeviceChangeJson.item(c));
+    }
     return n;
   }
 
@@ -176,6 +179,9 @@ public final class PlanJson {
     }
     if (v instanceof java.util.Map<?, ?>) {
       return "(document)";
+    }
+    if (DeviceLists.handles(f)) {
+      return SafeText.of(DeviceChangeJson.describe(v));
     }
     String s = v.toString();
     if (s.contains("\n")) {

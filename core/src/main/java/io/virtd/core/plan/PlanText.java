@@ -106,7 +106,10 @@ public final class PlanText {
         case "update" -> {
           for (JsonNode ch : r.get("changes")) {
             changedFields.add(ch.get("field").asText());
-            lines.add(new Line("  ~ " + fieldText(ch), ch.get("apply").asText()));
+            lines.add(
+                ch.has("item")
+                    ? itemLine(ch)
+                    : new Line("  ~ " + fieldText(ch), ch.get("apply").asText()));
           }
         }
         case "remove" -> lines.add(new Line("  - remove", null));
@@ -223,7 +226,44 @@ public final class PlanText {
     };
   }
 
+  /**
+   * A device added, removed or changed: {@code + disk vdb (100 GiB, live)}, {@code - disk vdc
+   * (detach, live; volume kept: PATH)}, {@code ~ nic 52:54:00:12:34:56: link up -> down}.
+   */
+  private static Line itemLine(JsonNode ch) {
+    JsonNode item = ch.get("item");
+    String apply = ch.get("apply").asText();
+    String kind = item.get("kind").asText();
+    String what = kind + (item.get("id").isNull() ? "" : " " + item.get("id").asText());
+    String summary = item.get("summary").asText();
+    return switch (item.get("op").asText()) {
+      case "add" ->
+          new Line(
+              "  + " + what + " (" + (summary.isEmpty() ? "" : summary + ", ") + apply + ")", null);
+      case "remove" ->
+          new Line(
+              "  - "
+                  + what
+                  + " ("
+                  + (kind.equals("disk") ? "detach, " : "unplug, ")
+                  + apply
+                  + (item.get("volume_kept").isNull()
+                      ? ""
+                      : "; volume kept: " + item.get("volume_kept").asText())
+                  + ")",
+              null);
+      default -> new Line("  ~ " + what + ": " + summary, apply);
+    };
+  }
+
   private static String fieldText(JsonNode ch) {
+    if (ch.has("item")) {
+      JsonNode item = ch.get("item");
+      String what =
+          item.get("kind").asText()
+              + (item.get("id").isNull() ? "" : " " + item.get("id").asText());
+      return what + ": " + item.get("summary").asText();
+    }
     return ch.get("field").asText()
         + ": "
         + ch.get("before_text").asText()

@@ -150,6 +150,17 @@ public final class Planner {
     for (Map.Entry<Field, Object> e : spec.managed().entrySet()) {
       Field f = e.getKey();
       Object desired = e.getValue();
+      if (DeviceLists.handles(f)) {
+        DeviceLists.plan(
+            f,
+            spec,
+            desired,
+            vm,
+            in.capabilities(),
+            runsThroughFlush,
+            new DeviceLists.Out(changes, recreate, pending));
+        continue;
+      }
       Object before = vm.persistent().get(f);
       if (f.kind() == Field.Kind.CREATE_TIME) {
         if (!vm.persistent().containsKey(f) && !createdWithout(f, vm, in.capabilities())) {

@@ -260,7 +260,33 @@ class FieldTableTest {
         ok(Field.PROTECT, "true", true),
         ok(Field.PROTECT, "false", false),
         ok(Field.GUEST_AGENT, "true", true),
-        ok(Field.GUEST_AGENT, "false", false));
+        ok(Field.GUEST_AGENT, "false", false),
+        ok(
+            Field.DISKS,
+            "[{size: 10}, {path: /dev/sdz, bus: scsi}]",
+            List.of(
+                DiskSpec.blank("vda", 10),
+                new DiskSpec(
+                    "sda",
+                    "scsi",
+                    null,
+                    null,
+                    "/dev/sdz",
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    false,
+                    false,
+                    null,
+                    null))),
+        ok(
+            Field.NICS,
+            "[{network: default, mac: \"52:54:00:AB:00:01\", link: down}]",
+            List.of(
+                new NicSpec(NicSpec.Type.NETWORK, "default", "52:54:00:ab:00:01", null, "down"))));
   }
 
   /** Invalid values: line and column counted by hand (see the class comment for the layout). */
@@ -616,7 +642,14 @@ class FieldTableTest {
             10,
             "`connect`: `/var/run/libvirt/libvirt-sock` is not a libvirt URI such as qemu:///system"),
         bad(Field.PROTECT, "\"yes\"", 3, 10, "`protect` must be true or false, not `yes`"),
-        bad(Field.GUEST_AGENT, "\"yes\"", 3, 14, "`guest_agent` must be true or false, not `yes`"));
+        bad(Field.GUEST_AGENT, "\"yes\"", 3, 14, "`guest_agent` must be true or false, not `yes`"),
+        bad(
+            Field.DISKS,
+            "[{size: 1, target: vdb}, {size: 2, target: vdb}]",
+            3,
+            43,
+            "`disks[1]`: target `vdb` is already the target of the disk at 3:19"),
+        bad(Field.NICS, "[{bridge: br0, mac: \"01:00:5e:00:00:01\"}]", 3, 27, "multicast"));
   }
 
   @ParameterizedTest(name = "{0}")

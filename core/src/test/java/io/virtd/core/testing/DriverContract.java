@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.virtd.core.apply.Executor;
 import io.virtd.core.apply.GuestLocks;
+import io.virtd.core.manifest.DiskSpec;
 import io.virtd.core.manifest.Ensure;
 import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.NicSpec;
 import io.virtd.core.manifest.Pos;
 import io.virtd.core.manifest.VirtType;
 import io.virtd.core.manifest.VmSpec;
@@ -162,6 +164,31 @@ public abstract class DriverContract {
     };
   }
 
+  /** Whether the target has the device lists {@code disks} and {@code nics} (libvirt's). */
+  protected boolean hasDeviceLists() {
+    return true;
+  }
+
+  /**
+   * Whether a running guest lets go of a disk it is asked to unplug: one with no OS (sitting in its
+   * BIOS) never does, and the driver then reports the removal as pending.
+   */
+  protected boolean releasesUnpluggedDevices() {
+    return true;
+  }
+
+  /**
+   * Whether the target plugs disks and NICs into a running guest (libvirt's test driver does not).
+   */
+  protected boolean hotPlugsDevices() {
+    return true;
+  }
+
+  /** A host bridge this target can put a running guest's NIC on. */
+  protected String bridge() {
+    return "virtd-it-br0";
+  }
+
   protected VmDriver driver;
   protected String prefix;
 
@@ -223,6 +250,91 @@ public abstract class DriverContract {
     ResourcePlan again = plan(driver, spec, driver.observe(spec.name()));
     assertFalse(again.hasChanges(), () -> "re-plan after create: " + again);
     assertTrue(driver.observeAll().containsKey(spec.name()));
+  }
+
+  /**
+   * {@code disks} and {@code nics}: created as listed (a NIC's MAC as given, one left out
+   * generated); on the running guest a disk and a NIC added are hot-plugged and a disk removed is
+   * unplugged, or reported as pending where the guest does not let go of it; then nothing is left
+   * to do.
+   */
+  @Test
+  void disksAndNicsAreCreatedAsListedAndHotPlugged() throws Exception {
+    Assumptions.assumeTrue(hasDeviceLists(), "this target has no disks and nics lists");
+    String mac = "52:54:00:3c:00:01";
+    DiskSpec vda = DiskSpec.blank("vda", 1);
+    DiskSpec vdb = DiskSpec.blank("vdb", 2);
+    NicSpec fixed = new NicSpec(NicSpec.Type.BRIDGE, bridge(), mac, null, null);
+    VmSpec spec = small("devs", Field.DISKS, List.of(vda, vdb), Field.NICS, List.of(fixed));
+    try {
+      ObservedVm vm = created(spec);
+      assertEquals(List.of("vda", "vdb"), targets(vm.persistent().get(Field.DISKS)));
+      assertEquals(List.of(1L, 2L), sizes(vm.persistent().get(Field.DISKS)));
+      List<?> nics = (List<?>) vm.persistent().get(Field.NICS);
+      assertEquals(1, nics.size());
+      assertEquals(mac, ((NicSpec) nics.get(0)).mac());
+      driver.start(spec.name());
+      assertFalse(plan(driver, spec, driver.observe(spec.name())).hasChanges());
+
+      DiskSpec vdc = DiskSpec.blank("vdc", 1);
+      NicSpec added = new NicSpec(NicSpec.Type.BRIDGE, bridge(), null, null, null);
+      VmSpec after = with(spec, Field.DISKS, List.of(vda, vdc), Field.NICS, List.of(fixed, added));
+      ObservedVm current = driver.observe(spec.name()).orElseThrow();
+      ResourcePlan p = plan(driver, after, Optional.of(current));
+      assertEquals(
+          List.of("+vdc:LIVE", "-vdb:LIVE", "+nic:LIVE"),
+          changes(p).stream().map(DriverContract::itemChange).toList());
+      Set<Field> missed =
+          driver.update(after, current, changes(p), mark(after, OwnershipMark.Origin.CREATED));
+
+      ObservedVm now = driver.observe(spec.name()).orElseThrow();
+      assertEquals(List.of("vda", "vdc"), targets(now.persistent().get(Field.DISKS)));
+      List<?> twoNics = (List<?>) now.persistent().get(Field.NICS);
+      assertEquals(2, twoNics.size());
+      String generated = ((NicSpec) twoNics.get(1)).mac();
+      assertTrue(generated != null && !generated.equals(mac), "a MAC generated: " + generated);
+      ResourcePlan settled = plan(driver, after, Optional.of(now));
+      assertFalse(settled.has(Step.Update.class), () -> "re-plan after update: " + settled);
+      if (!hotPlugsDevices()) {
+        assertTrue(settled.restartPending().contains(Field.DISKS), settled::toString);
+        assertTrue(settled.restartPending().contains(Field.NICS), settled::toString);
+      } else {
+        assertTrue(targets(now.live().get(Field.DISKS)).contains("vdc"), "vdc attached live");
+        assertEquals(2, ((List<?>) now.live().get(Field.NICS)).size(), "the NIC plugged live");
+      }
+      if (!hotPlugsDevices()) {
+        // nothing more to see on a target that changes no running guest's devices
+      } else if (releasesUnpluggedDevices()) {
+        assertEquals(Set.of(), missed);
+        assertFalse(targets(now.live().get(Field.DISKS)).contains("vdb"), "vdb unplugged");
+        assertFalse(settled.hasChanges(), settled::toString);
+      } else {
+        assertEquals(Set.of(Field.DISKS), missed);
+        assertEquals(List.of(Field.DISKS), settled.restartPending());
+      }
+      ObservedVm again = driver.observe(spec.name()).orElseThrow();
+      assertEquals(
+          generated,
+          ((NicSpec) ((List<?>) again.persistent().get(Field.NICS)).get(1)).mac(),
+          "the generated MAC is kept");
+    } finally {
+      driver.remove(spec.name());
+    }
+  }
+
+  private static List<String> targets(Object disks) {
+    return ((List<?>) disks).stream().map(d -> ((DiskSpec) d).target()).toList();
+  }
+
+  private static List<Long> sizes(Object disks) {
+    return ((List<?>) disks).stream().map(d -> ((DiskSpec) d).size()).toList();
+  }
+
+  /** {@code +vdc:LIVE}, {@code -vdb:LIVE}, {@code +nic:LIVE}: an item change in short. */
+  private static String itemChange(FieldChange c) {
+    String sign = c.before() == null ? "+" : c.after() == null ? "-" : "~";
+    Object item = c.after() != null ? c.after() : c.before();
+    return sign + (item instanceof DiskSpec d ? d.target() : "nic") + ":" + c.mutability();
   }
 
   @Test

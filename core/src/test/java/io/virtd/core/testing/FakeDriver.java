@@ -78,6 +78,8 @@ public final class FakeDriver implements VmDriver {
         .rule(Field.DISK_SIZE, FakeDriver::diskSize)
         .set(Mutability.RESTART, Field.MAX_MEMORY, Field.MAX_CPUS)
         .absentIsUnknown(Field.DISK_SIZE)
+        .rule(Field.DISKS, FakeDriver::device)
+        .rule(Field.NICS, FakeDriver::device)
         .restUnsupported()
         .build();
   }
@@ -93,6 +95,25 @@ public final class FakeDriver implements VmDriver {
     return want <= guest.maxMemoryKiB() ? Mutability.LIVE : Mutability.RESTART;
   }
 
+  /** Devices hot-plugged, grown and relinked live; settings at restart; sources by re-creating. */
+  private static Mutability device(Object desired, ObservedVm guest) {
+    if (!(desired instanceof io.virtd.core.spi.DeviceEdit e)) {
+      return Mutability.LIVE;
+    }
+    return switch (e.kind()) {
+      case ADD, REMOVE, GROW, LINK -> Mutability.LIVE;
+      case SHRINK, SOURCE -> Mutability.REPLACE;
+      case SETTING -> Mutability.RESTART;
+      case NIC_SOURCE ->
+          bridged(e.before()) && bridged(e.after()) ? Mutability.LIVE : Mutability.RESTART;
+    };
+  }
+
+  private static boolean bridged(Object nic) {
+    return nic instanceof io.virtd.core.manifest.NicSpec n
+        && n.type() != io.virtd.core.manifest.NicSpec.Type.DIRECT;
+  }
+
   /** Grows a disk virtd made; shrinking it, or a disk for a guest without one, re-creates. */
   private static Mutability diskSize(Object desired, ObservedVm guest) {
     Object current = guest.persistent().get(Field.DISK_SIZE);
@@ -100,6 +121,14 @@ public final class FakeDriver implements VmDriver {
       return Mutability.REPLACE;
     }
     return guest.state().isActive() ? Mutability.LIVE : Mutability.CONFIG;
+  }
+
+  private int macs;
+
+  /** A MAC as libvirt's driver generates one: locally administered, unique in this fake. */
+  private String newMac() {
+    macs++;
+    return String.format("52:54:00:%02x:%02x:%02x", macs >> 16 & 255, macs >> 8 & 255, macs & 255);
   }
 
   /** A factory that hands out this driver for every libvirt target. */
@@ -235,6 +264,22 @@ public final class FakeDriver implements VmDriver {
     g.persistent.put(Field.CPUS, spec.cpus());
     g.persistent.put(Field.AUTOBOOT, spec.managed().getOrDefault(Field.AUTOBOOT, false));
     spec.managed().forEach((f, v) -> g.persistent.putIfAbsent(f, v));
+    spec.get(Field.NICS)
+        .ifPresent(
+            nics -> {
+              List<Object> made = new ArrayList<>();
+              for (Object o : (List<?>) nics) {
+                var n = (io.virtd.core.manifest.NicSpec) o;
+                made.add(
+                    new io.virtd.core.manifest.NicSpec(
+                        n.type(),
+                        n.source(),
+                        n.mac() != null ? n.mac() : newMac(),
+                        io.virtd.core.plan.DeviceItems.model(n, spec),
+                        n.link()));
+              }
+              g.persistent.put(Field.NICS, List.copyOf(made));
+            });
     g.maxMemoryKiB = spec.memoryKiB();
     g.maxVcpus = spec.cpus();
     g.mark = mark;
@@ -256,6 +301,23 @@ public final class FakeDriver implements VmDriver {
       return missed;
     }
     for (FieldChange c : changes) {
+      if (io.virtd.core.plan.DeviceItems.isDeviceList(c.field())) {
+        FieldChange made = c;
+        if (c.after() instanceof io.virtd.core.manifest.NicSpec n && n.mac() == null) {
+          made = new FieldChange(c.field(), c.before(), n.withMac(newMac()), c.mutability());
+        }
+        g.persistent.put(
+            c.field(),
+            io.virtd.core.plan.DeviceItems.applied(
+                (List<?>) g.persistent.getOrDefault(c.field(), List.of()), made));
+        if (c.mutability() == Mutability.LIVE && g.state.isActive()) {
+          g.live.put(
+              c.field(),
+              io.virtd.core.plan.DeviceItems.applied(
+                  (List<?>) g.live.getOrDefault(c.field(), List.of()), made));
+        }
+        continue;
+      }
       g.persistent.put(c.field(), c.after());
       if (c.mutability() == Mutability.LIVE && g.state.isActive()) {
         if (c.field() == Field.MEMORY && !honoursBalloon) {

@@ -1,0 +1,322 @@
+package io.virtd.core.plan;
+
+import io.virtd.core.manifest.DiskSpec;
+import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.NicSpec;
+import io.virtd.core.manifest.VmSpec;
+import io.virtd.core.spi.Capabilities;
+import io.virtd.core.spi.DeviceEdit;
+import io.virtd.core.spi.Mutability;
+import io.virtd.core.spi.ObservedVm;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Plans the device lists {@code disks} and {@code nics} item by item, for {@link Planner}: items
+ * matched by identity (a disk's target; a NIC's MAC when the manifest gives one, else its
+ * position), each difference asked of the driver's capability table as a {@link DeviceEdit}. One
+ * {@link FieldChange} per item and kind of edit: {@code before} the item as it is, {@code after} as
+ * it will be (null for an item added or removed).
+ */
+final class DeviceLists {
+  private DeviceLists() {}
+
+  static boolean handles(Field f) {
+    return f == Field.DISKS || f == Field.NICS;
+  }
+
+  /** Where the planner collects what one guest needs. */
+  record Out(List<FieldChange> changes, List<FieldChange> recreate, List<Field> pending) {
+    void pending(Field f) {
+      if (!pending.contains(f)) {
+        pending.add(f);
+      }
+    }
+  }
+
+  /** One item as desired, with what it is matched against: its persistent and running halves. */
+  private record Match(Object desired, Object persistent, Object live) {}
+
+  static void plan(
+      Field f,
+      VmSpec spec,
+      Object desired,
+      ObservedVm vm,
+      Capabilities caps,
+      boolean running,
+      Out out) {
+    List<?> want = (List<?>) desired;
+    List<?> had = list(vm.persistent().get(f));
+    List<?> live = running && vm.live().containsKey(f) ? list(vm.live().get(f)) : null;
+    List<Match> matches =
+        f == Field.DISKS ? matchDisks(want, had, live) : matchNics(spec, want, had, live);
+    for (Match m : matches) {
+      item(f, m, vm, caps, running, out);
+    }
+  }
+
+  private static List<?> list(Object o) {
+    return o instanceof List<?> l ? l : List.of();
+  }
+
+  private static List<Match> matchDisks(List<?> want, List<?> had, List<?> live) {
+    Map<String, Object[]> byTarget = new LinkedHashMap<>();
+    for (Object o : want) {
+      byTarget.computeIfAbsent(((DiskSpec) o).target(), k -> new Object[3])[0] = o;
+    }
+    for (Object o : had) {
+      byTarget.computeIfAbsent(((DiskSpec) o).target(), k -> new Object[3])[1] = o;
+    }
+    if (live != null) {
+      for (Object o : live) {
+        byTarget.computeIfAbsent(((DiskSpec) o).target(), k -> new Object[3])[2] = o;
+      }
+    }
+    return byTarget.values().stream()
+        .map(a -> new Match(a[0], a[1], live == null ? null : a[2]))
+        .toList();
+  }
+
+  /**
+   * NICs with a MAC in the manifest match the observed NIC with that MAC; the others match the
+   * observed NICs left over, in order. The running guest's NICs match the persistent ones by MAC.
+   */
+  private static List<Match> matchNics(VmSpec spec, List<?> want, List<?> had, List<?> live) {
+    List<NicSpec> left = new ArrayList<>();
+    had.forEach(o -> left.add((NicSpec) o));
+    List<Object[]> rows = new ArrayList<>();
+    List<Object[]> byPosition = new ArrayList<>();
+    for (Object o : want) {
+      NicSpec d = (NicSpec) o;
+      d = new NicSpec(d.type(), d.source(), d.mac(), DeviceItems.model(d, spec), d.link());
+      Object[] row = {d, null};
+      if (d.mac() != null) {
+        for (NicSpec h : left) {
+          if (d.mac().equalsIgnoreCase(h.mac())) {
+            row[1] = h;
+            left.remove(h);
+            break;
+          }
+        }
+      } else {
+        byPosition.add(row);
+      }
+      rows.add(row);
+    }
+    List<NicSpec> unclaimed =
+        new ArrayList<>(
+            left.stream()
+                .filter(
+                    h ->
+                        want.stream()
+                            .noneMatch(
+                                o ->
+                                    h.mac() != null
+                                        && h.mac().equalsIgnoreCase(((NicSpec) o).mac())))
+                .toList());
+    for (Object[] row : byPosition) {
+      if (!unclaimed.isEmpty()) {
+        row[1] = unclaimed.remove(0);
+      }
+    }
+    for (NicSpec h : unclaimed) {
+      rows.add(new Object[] {null, h});
+    }
+    List<Match> out = new ArrayList<>();
+    List<NicSpec> liveLeft = new ArrayList<>();
+    if (live != null) {
+      live.forEach(o -> liveLeft.add((NicSpec) o));
+    }
+    for (Object[] row : rows) {
+      NicSpec l = null;
+      if (row[1] instanceof NicSpec h && live != null) {
+        l =
+            liveLeft.stream()
+                .filter(x -> Objects.equals(x.mac(), h.mac()))
+                .findFirst()
+                .orElse(null);
+        liveLeft.remove(l);
+      } else if (row[0] instanceof NicSpec d && d.mac() != null && live != null) {
+        l = liveLeft.stream().filter(x -> d.mac().equals(x.mac())).findFirst().orElse(null);
+        liveLeft.remove(l);
+      }
+      out.add(new Match(row[0], row[1], l));
+    }
+    for (NicSpec l : liveLeft) { // running, but gone from the definition
+      out.add(new Match(null, null, l));
+    }
+    return out;
+  }
+
+  private static void item(
+      Field f, Match m, ObservedVm vm, Capabilities caps, boolean running, Out out) {
+    Object d = m.desired();
+    Object p = m.persistent();
+    Object l = m.live();
+    if (d != null && p == null) {
+      if (running && l != null) {
+        out.changes().add(new FieldChange(f, null, d, Mutability.CONFIG)); // running only
+        return;
+      }
+      edit(f, new DeviceEdit(DeviceEdit.Kind.ADD, null, d), vm, caps, running, out, true);
+      return;
+    }
+    if (d == null) {
+      Object was = p != null ? p : l;
+      if (p == null && vm.refusedLive().contains(f)) {
+        out.pending(f); // the guest did not release it: it goes at the next restart
+        return;
+      }
+      boolean liveToo = running && l != null;
+      edit(f, new DeviceEdit(DeviceEdit.Kind.REMOVE, was, null), vm, caps, liveToo, out, p != null);
+      return;
+    }
+    if (running && l == null && vm.live().containsKey(f)) {
+      out.pending(f); // in the definition, not in the running guest: it gets it at its restart
+    }
+    Object current = p;
+    for (DeviceEdit.Kind kind : kinds(f)) {
+      Object next = apply(kind, current, d);
+      boolean configDiffers = !Objects.equals(next, current);
+      boolean liveDiffers =
+          running && l != null && !Objects.equals(apply(kind, l, d), l) && differsLive(kind);
+      if (!configDiffers && !liveDiffers) {
+        continue;
+      }
+      DeviceEdit.Kind k = kind;
+      if (kind == DeviceEdit.Kind.GROW && size(next) < size(current)) {
+        k = DeviceEdit.Kind.SHRINK;
+      }
+      Object before = configDiffers ? current : l;
+      edit(f, new DeviceEdit(k, before, next), vm, caps, running, out, configDiffers);
+      current = next;
+    }
+  }
+
+  /** Whether the running guest has its own value of what {@code kind} edits. */
+  private static boolean differsLive(DeviceEdit.Kind kind) {
+    return kind == DeviceEdit.Kind.LINK
+        || kind == DeviceEdit.Kind.SETTING
+        || kind == DeviceEdit.Kind.NIC_SOURCE;
+  }
+
+  private static long size(Object disk) {
+    Long s = ((DiskSpec) disk).size();
+    return s == null ? 0 : s;
+  }
+
+  private static void edit(
+      Field f,
+      DeviceEdit e,
+      ObservedVm vm,
+      Capabilities caps,
+      boolean running,
+      Out out,
+      boolean configDiffers) {
+    Mutability m = caps.mutability(f, e, vm);
+    FieldChange c;
+    switch (m) {
+      case REPLACE, UNSUPPORTED -> {
+        out.recreate().add(new FieldChange(f, e.before(), e.after(), Mutability.REPLACE));
+        return;
+      }
+      case LIVE -> c = new FieldChange(f, e.before(), e.after(), running ? m : Mutability.CONFIG);
+      case RESTART -> {
+        if (running) {
+          out.pending(f);
+        }
+        if (!configDiffers) {
+          return;
+        }
+        c = new FieldChange(f, e.before(), e.after(), running ? m : Mutability.CONFIG);
+      }
+      default -> {
+        if (!configDiffers) {
+          return;
+        }
+        c = new FieldChange(f, e.before(), e.after(), Mutability.CONFIG);
+      }
+    }
+    out.changes().add(c);
+  }
+
+  private static List<DeviceEdit.Kind> kinds(Field f) {
+    return f == Field.DISKS
+        ? List.of(DeviceEdit.Kind.SOURCE, DeviceEdit.Kind.GROW, DeviceEdit.Kind.SETTING)
+        : List.of(DeviceEdit.Kind.NIC_SOURCE, DeviceEdit.Kind.SETTING, DeviceEdit.Kind.LINK);
+  }
+
+  /**
+   * {@code current} with what {@code kind} edits taken from {@code desired}, where the manifest
+   * says it (a value it leaves out is not managed).
+   */
+  static Object apply(DeviceEdit.Kind kind, Object current, Object desired) {
+    if (current instanceof DiskSpec c && desired instanceof DiskSpec d) {
+      return switch (kind) {
+        case SOURCE -> {
+          boolean same =
+              c.source() == d.source()
+                  && Objects.equals(c.image(), d.image())
+                  && (d.image() == null || Objects.equals(c.imageMode(), d.imageMode()))
+                  && Objects.equals(c.path(), d.path())
+                  && (d.pool() == null || d.pool().equals(c.pool()))
+                  && (d.format() == null || d.format().equals(c.format()));
+          yield same
+              ? c
+              : new DiskSpec(
+                  c.target(),
+                  c.bus(),
+                  d.image(),
+                  d.imageMode(),
+                  d.path(),
+                  c.size(),
+                  d.pool(),
+                  d.format(),
+                  c.cache(),
+                  c.io(),
+                  c.discard(),
+                  c.readonly(),
+                  c.shareable(),
+                  c.serial(),
+                  c.file());
+        }
+        case GROW -> d.size() == null || c.size() == null ? c : c.withSize(d.size());
+        default ->
+            new DiskSpec(
+                c.target(),
+                d.bus(),
+                c.image(),
+                c.imageMode(),
+                c.path(),
+                c.size(),
+                c.pool(),
+                c.format(),
+                or(d.cache(), c.cache()),
+                or(d.io(), c.io()),
+                or(d.discard(), c.discard()),
+                d.readonly(),
+                d.shareable(),
+                or(d.serial(), c.serial()),
+                c.file());
+      };
+    }
+    NicSpec c = (NicSpec) current;
+    NicSpec d = (NicSpec) desired;
+    return switch (kind) {
+      case NIC_SOURCE -> new NicSpec(d.type(), d.source(), c.mac(), c.model(), c.link());
+      case SETTING ->
+          new NicSpec(c.type(), c.source(), c.mac(), or(d.model(), c.model()), c.link());
+      default ->
+          Objects.equals(c.linkState(), d.linkState())
+              ? c
+              : new NicSpec(c.type(), c.source(), c.mac(), c.model(), d.linkState());
+    };
+  }
+
+  private static String or(String a, String b) {
+    return a != null ? a : b;
+  }
+}
