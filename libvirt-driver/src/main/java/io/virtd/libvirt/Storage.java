@@ -196,7 +196,9 @@ final class Storage {
             () -> conn.storageVolLookupByPath(abs.toString()), ErrorNumber.VIR_ERR_NO_STORAGE_VOL);
     if (v == null) {
       StoragePool pool = poolFor(abs.getParent(), false);
-      pool.refresh(0);
+      // another guest's clone of this image may be under way: the pool then refuses a refresh,
+      // and already knows the image
+      refreshQuietly(pool);
       v =
           orMissing(
               () -> pool.storageVolLookupByName(abs.getFileName().toString()),
