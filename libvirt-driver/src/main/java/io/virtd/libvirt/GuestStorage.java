@@ -1,5 +1,6 @@
 package io.virtd.libvirt;
 
+import io.virtd.core.manifest.DiskSpec;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.spi.DriverException;
@@ -70,14 +71,13 @@ final class GuestStorage {
       DiskStorage.Made m =
           DiskStorage.make(
               name,
-              disks.stream().map(io.virtd.core.manifest.DiskSpec.class::cast).toList(),
+              disks.stream().map(DiskSpec.class::cast).toList(),
               storage,
               storageDir,
               List.of());
       made.addAll(m.volumes());
       return new Prepared(
-          Optional.empty(),
-          new DomainWriter.Provisioned(Optional.empty(), m.markValues(), m.volumes(), m.disks()));
+          Optional.empty(), new DomainWriter.Provisioned(m.markValues(), m.volumes(), m.disks()));
     }
     if (spec.isSet(Field.CLONE_FROM)) {
       return cloneFrom(spec, storage, storageDir, conn, made, size, mode);
@@ -106,7 +106,7 @@ final class GuestStorage {
       marked.put(Marks.IMAGE, spec.string(Field.IMAGE).get());
       marked.put(Marks.IMAGE_MODE, mode);
       marked.put(Marks.DISK, v.path());
-      return prepared(v, marked, made);
+      return prepared(spec, v, marked, made);
     }
     if (spec.isSet(Field.VIRT_PATH) && storage.remote()) {
       throw terminal("`virt_path` is not supported on a remote hypervisor");
@@ -128,7 +128,7 @@ final class GuestStorage {
         Storage.Volume v = storage.blank(judged.real(), false, name + ".qcow2", bytes);
         made.add(ref(v));
         marked.put(Marks.DISK, v.path());
-        return prepared(v, marked, made);
+        return prepared(spec, v, marked, made);
       }
       if (size.isPresent()) {
         throw terminal(CreatePreflight.existingDiskSized(p));
@@ -136,7 +136,9 @@ final class GuestStorage {
       return new Prepared(
           Optional.empty(),
           new DomainWriter.Provisioned(
-              Optional.of(DomainWriter.Disk.existing(judged.source())), marked, List.of()));
+              marked,
+              List.of(),
+              List.of(DomainWriter.Disk.existing(judged.source()).item(spec.virtType()))));
     }
     if (size.isPresent()) {
       if (spec.isSet(Field.XML_FILE)) {
@@ -145,17 +147,16 @@ final class GuestStorage {
       Storage.Volume v = storage.blank(storageDir, true, name + ".qcow2", bytes);
       made.add(ref(v));
       marked.put(Marks.DISK, v.path());
-      return prepared(v, marked, made);
+      return prepared(spec, v, marked, made);
     }
     return new Prepared(Optional.empty(), DomainWriter.Provisioned.NONE);
   }
 
   private static Prepared prepared(
-      Storage.Volume v, Map<String, String> marked, List<Marks.Volume> made) {
+      VmSpec spec, Storage.Volume v, Map<String, String> marked, List<Marks.Volume> made) {
+    DiskSpec disk = new DomainWriter.Disk(v.path(), v.format()).item(spec.virtType());
     return new Prepared(
-        Optional.empty(),
-        new DomainWriter.Provisioned(
-            Optional.of(new DomainWriter.Disk(v.path(), false, v.format())), marked, made));
+        Optional.empty(), new DomainWriter.Provisioned(marked, made, List.of(disk)));
   }
 
   /**
@@ -271,8 +272,7 @@ final class GuestStorage {
       throw terminal("`disk_size`: the base domain `" + from + "` has no disk to grow");
     }
     return new Prepared(
-        Optional.of(Dom.serialize(doc)),
-        new DomainWriter.Provisioned(Optional.empty(), marked, made));
+        Optional.of(Dom.serialize(doc)), new DomainWriter.Provisioned(marked, made, List.of()));
   }
 
   /** A disk_size below the source's size could only be met by shrinking it: refused. */
