@@ -51,22 +51,7 @@ final class DomainWriter {
      * one item of {@code disks} it is: {@code vda} on virtio, or {@code xvda} on Xen's own bus.
      */
     DiskSpec item(VirtType vt) {
-      return new DiskSpec(
-          vt.isXen() ? "xvda" : "vda",
-          vt.isXen() ? DeviceXml.XEN_BUS : "virtio",
-          null,
-          null,
-          null,
-          null,
-          null,
-          format,
-          null,
-          null,
-          null,
-          false,
-          false,
-          null,
-          path);
+      return DiskStorage.single(vt, null, null, null, null, format, path);
     }
   }
 
