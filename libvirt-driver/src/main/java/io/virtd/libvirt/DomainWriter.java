@@ -70,21 +70,9 @@ final class DomainWriter {
     }
   }
 
-  /** A new guest's definition with the disk {@code virt_path} names (no storage is created). */
+  /** A new guest's definition without storage (no disk is written). */
   static String create(VmSpec spec, OwnershipMark mark, Host host) {
-    Provisioned p = Provisioned.NONE;
-    Optional<String> path = spec.string(Field.VIRT_PATH);
-    if (path.isPresent()) {
-      Path file = Path.of(path.get());
-      if (!Files.exists(file)) {
-        throw new Unsupported("`virt_path`: " + file + " does not exist");
-      }
-      if (Files.isDirectory(file)) {
-        throw new Unsupported("`virt_path` " + file + " is a directory: a disk must be made first");
-      }
-      p = new Provisioned(Map.of(), List.of(), List.of(Disk.existing(file).item(spec.virtType())));
-    }
-    return create(spec, mark, host, p);
+    return create(spec, mark, host, Provisioned.NONE);
   }
 
   /** A new guest's definition: the manifest's values, the defaults for the rest, and the mark. */
