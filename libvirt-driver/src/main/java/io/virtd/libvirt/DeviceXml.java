@@ -19,6 +19,9 @@ import org.w3c.dom.Node;
 final class DeviceXml {
   private DeviceXml() {}
 
+  /** The bus of a Xen guest's disk: libxl reads the format itself, so there is no driver. */
+  static final String XEN_BUS = "xen";
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** A locally administered unicast MAC in QEMU's range, {@code 52:54:00:xx:xx:xx}. */
@@ -47,17 +50,19 @@ final class DeviceXml {
     Element disk = doc.createElement("disk");
     disk.setAttribute("type", block ? "block" : "file");
     disk.setAttribute("device", "disk");
-    Element driver = Dom.child(disk, "driver");
-    driver.setAttribute("name", "qemu");
-    driver.setAttribute("type", d.format() == null ? "raw" : d.format());
-    if (d.cache() != null) {
-      driver.setAttribute("cache", d.cache());
-    }
-    if (d.io() != null) {
-      driver.setAttribute("io", d.io());
-    }
-    if (d.discard() != null) {
-      driver.setAttribute("discard", d.discard());
+    if (!d.bus().equals(XEN_BUS)) {
+      Element driver = Dom.child(disk, "driver");
+      driver.setAttribute("name", "qemu");
+      driver.setAttribute("type", d.format() == null ? "raw" : d.format());
+      if (d.cache() != null) {
+        driver.setAttribute("cache", d.cache());
+      }
+      if (d.io() != null) {
+        driver.setAttribute("io", d.io());
+      }
+      if (d.discard() != null) {
+        driver.setAttribute("discard", d.discard());
+      }
     }
     Dom.child(disk, "source").setAttribute(block ? "dev" : "file", d.file());
     Element target = Dom.child(disk, "target");

@@ -1,5 +1,6 @@
 package io.virtd.libvirt;
 
+import io.virtd.core.manifest.DiskSpec;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.LifecycleAction;
 import io.virtd.core.manifest.VirtType;
@@ -34,14 +35,23 @@ final class DomainWriter {
     }
   }
 
-  /** The guest's one disk: a file or block device and the format QEMU is to read it as. */
-  record Disk(String path, boolean block, String format) {
+  /**
+   * A disk's data: a file or block device (one under {@code /dev}) and the format QEMU is to read
+   * it as.
+   */
+  record Disk(String path, String format) {
     /** An existing file or device used as it is; the format follows the file name. */
     static Disk existing(Path p) {
       String n = p.getFileName().toString();
-      boolean block = !Files.isRegularFile(p) && Files.exists(p);
-      return new Disk(
-          p.toString(), block, n.endsWith(".qcow2") || n.endsWith(".qcow") ? "qcow2" : "raw");
+      return new Disk(p.toString(), n.endsWith(".qcow2") || n.endsWith(".qcow") ? "qcow2" : "raw");
+    }
+
+    /**
+     * The disk of the single-disk keys ({@code virt_path}, {@code image}, {@code disk_size}) as the
+     * one item of {@code disks} it is: {@code vda} on virtio, or {@code xvda} on Xen's own bus.
+     */
+    DiskSpec item(VirtType vt) {
+      return DiskStorage.single(vt, null, null, null, null, format, path);
     }
   }
 
@@ -50,39 +60,19 @@ final class DomainWriter {
    * records (so they can be reported later), and the volumes virtd made (removed with the guest).
    */
   record Provisioned(
-      Optional<Disk> disk,
-      Map<String, String> markValues,
-      List<Marks.Volume> volumes,
-      List<io.virtd.core.manifest.DiskSpec> disks) {
-    static final Provisioned NONE = new Provisioned(Optional.empty(), Map.of(), List.of());
+      Map<String, String> markValues, List<Marks.Volume> volumes, List<DiskSpec> disks) {
+    static final Provisioned NONE = new Provisioned(Map.of(), List.of(), List.of());
 
     Provisioned {
       markValues = Map.copyOf(markValues);
       volumes = List.copyOf(volumes);
       disks = List.copyOf(disks);
     }
-
-    /** The storage of the single-disk keys: one disk, or none. */
-    Provisioned(Optional<Disk> disk, Map<String, String> markValues, List<Marks.Volume> volumes) {
-      this(disk, markValues, volumes, List.of());
-    }
   }
 
-  /** A new guest's definition with the disk {@code virt_path} names (no storage is created). */
+  /** A new guest's definition without storage (no disk is written). */
   static String create(VmSpec spec, OwnershipMark mark, Host host) {
-    Provisioned p = Provisioned.NONE;
-    Optional<String> path = spec.string(Field.VIRT_PATH);
-    if (path.isPresent()) {
-      Path file = Path.of(path.get());
-      if (!Files.exists(file)) {
-        throw new Unsupported("`virt_path`: " + file + " does not exist");
-      }
-      if (Files.isDirectory(file)) {
-        throw new Unsupported("`virt_path` " + file + " is a directory: a disk must be made first");
-      }
-      p = new Provisioned(Optional.of(Disk.existing(file)), Map.of(), List.of());
-    }
-    return create(spec, mark, host, p);
+    return create(spec, mark, host, Provisioned.NONE);
   }
 
   /** A new guest's definition: the manifest's values, the defaults for the rest, and the mark. */
@@ -134,7 +124,6 @@ final class DomainWriter {
     Dom.text(domain, "on_reboot", LifecycleAction.RESTART.key());
     Dom.text(domain, "on_crash", LifecycleAction.DESTROY.key());
     Element devices = Dom.child(domain, "devices");
-    storage.disk().ifPresent(d -> disk(d, vt, devices));
     storage.disks().forEach(d -> devices.appendChild(DeviceXml.diskElement(doc, d)));
     List<String> generated = new ArrayList<>();
     for (Object o : spec.get(Field.NICS).map(List.class::cast).orElse(List.of())) {
@@ -403,20 +392,5 @@ final class DomainWriter {
     if (cmdline.length() > 0) {
       Dom.text(os, "cmdline", cmdline.toString());
     }
-  }
-
-  private static void disk(Disk d, VirtType vt, Element devices) {
-    Element disk = Dom.child(devices, "disk");
-    disk.setAttribute("type", d.block() ? "block" : "file");
-    disk.setAttribute("device", "disk");
-    if (!vt.isXen()) {
-      Element driver = Dom.child(disk, "driver");
-      driver.setAttribute("name", "qemu");
-      driver.setAttribute("type", d.format());
-    }
-    Dom.child(disk, "source").setAttribute(d.block() ? "dev" : "file", d.path());
-    Element target = Dom.child(disk, "target");
-    target.setAttribute("dev", vt.isXen() ? "xvda" : "vda");
-    target.setAttribute("bus", vt.isXen() ? "xen" : "virtio");
   }
 }

@@ -1,5 +1,6 @@
 package io.virtd.libvirt;
 
+import io.virtd.core.manifest.DiskSpec;
 import io.virtd.core.manifest.Field;
 import io.virtd.core.manifest.VmSpec;
 import io.virtd.core.spi.DriverException;
@@ -19,10 +20,12 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
 /**
- * Makes the storage a new guest's manifest asks for ({@code disk_size}, {@code image} with {@code
- * image_mode}, a {@code virt_path} directory, {@code clone_from}) and says what the definition is
- * to hold. Every volume made is listed in the result, so the caller can delete them when the define
- * fails and the mark can name them for {@code ensure: absent}.
+ * Makes the storage a new guest's manifest asks for and says what the definition is to hold: the
+ * disks of {@code disks}, or of the single-disk keys ({@code image} with {@code image_mode}, {@code
+ * virt_path}, {@code disk_size}) as the one item of {@code disks} they are (both by {@link
+ * DiskStorage}), or {@code clone_from}'s copies of a base's disks. Every volume made is listed in
+ * the result, so the caller can delete them when the define fails and the mark can name them for
+ * {@code ensure: absent}.
  */
 final class GuestStorage {
   private GuestStorage() {}
@@ -60,102 +63,50 @@ final class GuestStorage {
   private static Prepared prepare(
       VmSpec spec, Storage storage, Path storageDir, Connect conn, List<Marks.Volume> made)
       throws LibvirtException, DriverException {
-    String name = spec.name();
-    Optional<Long> size = spec.get(Field.DISK_SIZE).map(v -> ((Number) v).longValue());
-    long bytes = size.orElse(0L) * Storage.GIB;
-    String mode = spec.string(Field.IMAGE_MODE).orElse("cow");
-    Map<String, String> marked = new LinkedHashMap<>();
-
+    DiskStorage.Made m;
     if (spec.get(Field.DISKS).orElse(null) instanceof List<?> disks) {
-      DiskStorage.Made m =
+      m =
           DiskStorage.make(
-              name,
-              disks.stream().map(io.virtd.core.manifest.DiskSpec.class::cast).toList(),
+              spec.name(),
+              disks.stream().map(DiskSpec.class::cast).toList(),
               storage,
               storageDir,
               List.of());
-      made.addAll(m.volumes());
-      return new Prepared(
-          Optional.empty(),
-          new DomainWriter.Provisioned(Optional.empty(), m.markValues(), m.volumes(), m.disks()));
+    } else if (spec.isSet(Field.CLONE_FROM)) {
+      Optional<Long> size = spec.get(Field.DISK_SIZE).map(v -> ((Number) v).longValue());
+      return cloneFrom(
+          spec, storage, storageDir, conn, made, size, spec.string(Field.IMAGE_MODE).orElse("cow"));
+    } else {
+      refuseSingleDisk(spec, storage, conn);
+      m = DiskStorage.makeSingle(spec, storage, storageDir);
     }
-    if (spec.isSet(Field.CLONE_FROM)) {
-      return cloneFrom(spec, storage, storageDir, conn, made, size, mode);
-    }
+    made.addAll(m.volumes());
+    return new Prepared(
+        Optional.empty(), new DomainWriter.Provisioned(m.markValues(), m.volumes(), m.disks()));
+  }
+
+  /** What the single-disk keys cannot ask of this hypervisor, refused before anything is made. */
+  private static void refuseSingleDisk(VmSpec spec, Storage storage, Connect conn)
+      throws LibvirtException, DriverException {
     if (spec.isSet(Field.IMAGE)) {
-      Path image = Path.of(spec.string(Field.IMAGE).get());
       if (storage.remote()) { // the hypervisor's file: libvirt finds it or says why not
-        Optional<String> problem = RemotePreflight.imageProblem(conn, image);
+        Optional<String> problem =
+            RemotePreflight.imageProblem(conn, Path.of(spec.string(Field.IMAGE).get()));
         if (problem.isPresent()) {
           throw terminal(problem.get());
         }
-      } else {
-        try {
-          image = VirtPath.baseImage(image);
-        } catch (VirtPath.Refused e) {
-          throw terminal(e.getMessage());
-        }
       }
-      Storage.Volume base = storage.describe(image);
-      refuseSmaller(size, base, "the image " + base.path());
-      Storage.Volume v =
-          mode.equals("clone")
-              ? storage.copy(storageDir, name + "." + base.format(), base, bytes)
-              : storage.overlay(storageDir, name + ".qcow2", base, bytes);
-      made.add(ref(v));
-      marked.put(Marks.IMAGE, spec.string(Field.IMAGE).get());
-      marked.put(Marks.IMAGE_MODE, mode);
-      marked.put(Marks.DISK, v.path());
-      return prepared(v, marked, made);
-    }
-    if (spec.isSet(Field.VIRT_PATH) && storage.remote()) {
-      throw terminal("`virt_path` is not supported on a remote hypervisor");
+      return;
     }
     if (spec.isSet(Field.VIRT_PATH)) {
-      Path p = Path.of(spec.string(Field.VIRT_PATH).get());
-      marked.put(Marks.VIRT_PATH, p.toString());
-      VirtPath judged;
-      try {
-        judged =
-            VirtPath.judge(p); // again: the plan may be old, and a link may point elsewhere now
-      } catch (VirtPath.Refused e) {
-        throw terminal(e.getMessage());
+      if (storage.remote()) {
+        throw terminal("`virt_path` is not supported on a remote hypervisor");
       }
-      if (judged.kind() == VirtPath.Kind.DIRECTORY) {
-        if (size.isEmpty()) {
-          throw terminal("`virt_path` " + p + " is a directory: `disk_size` is needed");
-        }
-        Storage.Volume v = storage.blank(judged.real(), false, name + ".qcow2", bytes);
-        made.add(ref(v));
-        marked.put(Marks.DISK, v.path());
-        return prepared(v, marked, made);
-      }
-      if (size.isPresent()) {
-        throw terminal(CreatePreflight.existingDiskSized(p));
-      }
-      return new Prepared(
-          Optional.empty(),
-          new DomainWriter.Provisioned(
-              Optional.of(DomainWriter.Disk.existing(judged.source())), marked, List.of()));
+      return;
     }
-    if (size.isPresent()) {
-      if (spec.isSet(Field.XML_FILE)) {
-        throw terminal("`disk_size` with `xml_file`: the template's disks are used as they are");
-      }
-      Storage.Volume v = storage.blank(storageDir, true, name + ".qcow2", bytes);
-      made.add(ref(v));
-      marked.put(Marks.DISK, v.path());
-      return prepared(v, marked, made);
+    if (spec.isSet(Field.DISK_SIZE) && spec.isSet(Field.XML_FILE)) {
+      throw terminal("`disk_size` with `xml_file`: the template's disks are used as they are");
     }
-    return new Prepared(Optional.empty(), DomainWriter.Provisioned.NONE);
-  }
-
-  private static Prepared prepared(
-      Storage.Volume v, Map<String, String> marked, List<Marks.Volume> made) {
-    return new Prepared(
-        Optional.empty(),
-        new DomainWriter.Provisioned(
-            Optional.of(new DomainWriter.Disk(v.path(), false, v.format())), marked, made));
   }
 
   /**
@@ -271,8 +222,7 @@ final class GuestStorage {
       throw terminal("`disk_size`: the base domain `" + from + "` has no disk to grow");
     }
     return new Prepared(
-        Optional.of(Dom.serialize(doc)),
-        new DomainWriter.Provisioned(Optional.empty(), marked, made));
+        Optional.of(Dom.serialize(doc)), new DomainWriter.Provisioned(marked, made, List.of()));
   }
 
   /** A disk_size below the source's size could only be met by shrinking it: refused. */

@@ -131,21 +131,32 @@ final class LiveChanges {
           Kind.TERMINAL,
           "libvirt: `disk_size` of `" + facts.name() + "`: virtd made no disk for it to grow");
     }
-    String path = facts.disk().get();
+    if (grow(d, active, facts.disk().get(), facts.disk().get(), gib)) {
+      return true;
+    }
+    log.warn("growing the disk of {} while it runs was refused", facts.name());
+    return false;
+  }
+
+  /**
+   * Grows the disk in {@code file} (the guest's {@code device}, a target or that file) to {@code
+   * gib}: a running guest's through QEMU's block resize, a stopped one's volume through the storage
+   * API; nothing when it is that large already (grown by someone else: nothing is ever shrunk).
+   * False when the running guest refuses.
+   */
+  private static boolean grow(Domain d, boolean active, String file, String device, long gib)
+      throws LibvirtException, DriverException {
     long bytes = gib * Storage.GIB;
+    Storage storage = new Storage(d.getConnect());
+    Optional<Long> now = storage.capacity(file);
+    if (now.isPresent() && now.get() >= bytes) {
+      return true;
+    }
     if (!active) {
-      new Storage(d.getConnect()).grow(path, bytes);
+      storage.grow(file, bytes);
       return true;
     }
-    try {
-      d.blockResize(path, bytes, Storage.BLOCK_RESIZE_BYTES);
-      return true;
-    } catch (LibvirtException e) {
-      Errors.rethrowIfLost(e);
-      log.warn(
-          "growing the disk of {} while it runs was refused: {}", facts.name(), Errors.message(e));
-      return false;
-    }
+    return tried("disk resize", () -> d.blockResize(device, bytes, Storage.BLOCK_RESIZE_BYTES));
   }
 
   /** How long a guest may take to release a device it is asked to unplug. */
@@ -165,14 +176,7 @@ final class LiveChanges {
         && after.size() != null
         && before.size() != null
         && after.size() > before.size()) {
-      long bytes = after.size() * Storage.GIB;
-      Optional<Long> now = new Storage(d.getConnect()).capacity(before.file());
-      if (now.isPresent() && now.get() >= bytes) {
-        // already that large (grown by someone else): nothing is ever shrunk
-      } else if (!active) {
-        new Storage(d.getConnect()).grow(before.file(), bytes);
-      } else if (!tried(
-          "disk resize", () -> d.blockResize(before.target(), bytes, Storage.BLOCK_RESIZE_BYTES))) {
+      if (!grow(d, active, before.file(), before.target(), after.size())) {
         return false;
       }
     }

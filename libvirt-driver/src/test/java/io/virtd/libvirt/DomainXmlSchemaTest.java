@@ -129,12 +129,11 @@ class DomainXmlSchemaTest {
     VmSpec spec = spec("disk", type, Field.DISK_SIZE, 4L);
     DomainWriter.Provisioned storage =
         new DomainWriter.Provisioned(
-            java.util.Optional.of(
-                new DomainWriter.Disk("/var/lib/virtd/images/disk.qcow2", false, "qcow2")),
             java.util.Map.of(Marks.DISK, "/var/lib/virtd/images/disk.qcow2"),
             List.of(
                 new Marks.Volume(
-                    "virtd-images-0123456789", "disk.qcow2", "/var/lib/virtd/images/disk.qcow2")));
+                    "virtd-images-0123456789", "disk.qcow2", "/var/lib/virtd/images/disk.qcow2")),
+            List.of(new DomainWriter.Disk("/var/lib/virtd/images/disk.qcow2", "qcow2").item(type)));
     validate(DomainWriter.create(spec, mark(spec, OwnershipMark.Origin.CREATED), HOST, storage));
   }
 

@@ -146,9 +146,9 @@ class StorageTest {
 
   private static final Host HOST = new Host("x86_64", n -> false, "UTC");
 
-  private static DomainWriter.Provisioned overlay() {
+  /** The storage GuestStorage gives an {@code image} overlay on a guest of type {@code vt}. */
+  private static DomainWriter.Provisioned overlay(VirtType vt) {
     return new DomainWriter.Provisioned(
-        Optional.of(new DomainWriter.Disk("/var/lib/virtd/images/web01.qcow2", false, "qcow2")),
         Map.of(
             Marks.IMAGE,
             "/base/deb.raw",
@@ -158,7 +158,8 @@ class StorageTest {
             "/var/lib/virtd/images/web01.qcow2"),
         List.of(
             new Marks.Volume(
-                "virtd-images-0123456789", "web01.qcow2", "/var/lib/virtd/images/web01.qcow2")));
+                "virtd-images-0123456789", "web01.qcow2", "/var/lib/virtd/images/web01.qcow2")),
+        List.of(new DomainWriter.Disk("/var/lib/virtd/images/web01.qcow2", "qcow2").item(vt)));
   }
 
   @Test
@@ -168,7 +169,10 @@ class StorageTest {
             "web01", VirtType.KVM, Field.IMAGE, "/base/deb.raw", Field.IMAGE_MODE, "cow");
     String xml =
         DomainWriter.create(
-            spec, DriverContract.mark(spec, OwnershipMark.Origin.CREATED), HOST, overlay());
+            spec,
+            DriverContract.mark(spec, OwnershipMark.Origin.CREATED),
+            HOST,
+            overlay(VirtType.KVM));
     assertTrue(
         xml.contains(
             "<disk device=\"disk\" type=\"file\"><driver name=\"qemu\" type=\"qcow2\"/>"
@@ -184,7 +188,7 @@ class StorageTest {
     assertEquals("/base/deb.raw", f.fields().get(Field.IMAGE));
     assertEquals("cow", f.fields().get(Field.IMAGE_MODE));
     assertEquals(Optional.of("/var/lib/virtd/images/web01.qcow2"), f.disk());
-    assertEquals(overlay().volumes(), f.volumes());
+    assertEquals(overlay(VirtType.KVM).volumes(), f.volumes());
 
     // an update rewrites the mark and keeps what creation recorded
     String edited =
@@ -201,7 +205,10 @@ class StorageTest {
     VmSpec spec = DriverContract.spec("x1", VirtType.XEN_FULLYVIRT, Field.DISK_SIZE, 1L);
     String xml =
         DomainWriter.create(
-            spec, DriverContract.mark(spec, OwnershipMark.Origin.CREATED), HOST, overlay());
+            spec,
+            DriverContract.mark(spec, OwnershipMark.Origin.CREATED),
+            HOST,
+            overlay(VirtType.XEN_FULLYVIRT));
     assertTrue(
         xml.contains(
             "<disk device=\"disk\" type=\"file\">"
