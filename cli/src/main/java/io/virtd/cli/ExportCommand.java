@@ -76,7 +76,8 @@ public final class ExportCommand implements Callable<Integer> {
             ManifestExport.yaml(
                 vm.get(),
                 DriverKind.LIBVIRT,
-                connect == null ? Optional.empty() : Optional.of(connect)));
+                connect == null ? Optional.empty() : Optional.of(connect),
+                Optional.of(cfg.storageDir())));
       }
     }
     out.print(String.join("---\n", documents));

@@ -163,8 +163,18 @@ class ListAndExportTest {
         ensure: running
         guest_agent: true
         arch: x86_64
+        ---
+        virt: lx-exp-mac
+        virt_type: kvm
+        ensure: stopped
+        nics:
+          - network: default
+            mac: "52:54:00:23:20:01"
         """;
     Path created = manifest("k", kinds);
+    Files.copy(
+        Path.of("..", "manifests", "libvirt", "store01.yaml").toAbsolutePath().normalize(),
+        created.resolve("store01.yaml"));
     // test:///default keeps its guests while a connection to it is open in this process
     org.libvirt.Connect keep = new org.libvirt.Connect("test:///default");
     try {
@@ -172,6 +182,16 @@ class ListAndExportTest {
     } finally {
       keep.close();
     }
+  }
+
+  /** The document of {@code name} among the exported ones. */
+  private static String document(String exported, String name) {
+    for (String d : exported.split("(?m)^---$")) {
+      if (d.strip().startsWith("virt: \"" + name + "\"")) {
+        return d;
+      }
+    }
+    throw new AssertionError("no document for " + name + " in\n" + exported);
   }
 
   private void roundTrip(Path created) throws Exception {
@@ -196,9 +216,22 @@ class ListAndExportTest {
             "test",
             "lx-exp-plain",
             "lx-exp-full",
-            "lx-exp-agent");
+            "lx-exp-agent",
+            "lx-exp-mac",
+            "store01");
     assertEquals(0, export.exit(), export.err());
     assertTrue(export.out().contains("guest_agent: true"), export.out());
+    String mac = document(export.out(), "lx-exp-mac");
+    assertTrue(mac.contains("\"52:54:00:23:20:01\""), mac);
+    assertTrue(!mac.contains("interfaces:"), mac);
+    String store = document(export.out(), "store01");
+    assertTrue(store.contains("disks:") && store.contains("nics:"), store);
+    for (String single : List.of("virt_path:", "image:", "disk_size:", "interfaces:")) {
+      assertTrue(!store.contains("\n" + single), store);
+    }
+    assertTrue(store.contains("\"sda\"") && store.contains("\"scsi\""), store);
+    assertTrue(store.contains("\"store01-data\"") && store.contains("\"down\""), store);
+    assertTrue(!store.contains("pool:"), "storage_dir's pool goes without saying: " + store);
     Path exported = manifest("exported", export.out());
     Cli plan =
         Cli.run(
@@ -212,7 +245,7 @@ class ListAndExportTest {
             exported.toString());
     JsonNode doc = PlanJson.MAPPER.readTree(plan.out());
     assertTrue(doc.has("resources"), plan.out() + plan.err());
-    assertEquals(4, doc.get("resources").size(), plan.out() + plan.err());
+    assertEquals(6, doc.get("resources").size(), plan.out() + plan.err());
     for (JsonNode r : doc.get("resources")) {
       Set<String> actions = new TreeSet<>();
       r.get("actions").forEach(a -> actions.add(a.asText()));
