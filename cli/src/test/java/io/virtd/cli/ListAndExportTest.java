@@ -135,6 +135,38 @@ class ListAndExportTest {
   }
 
   @Test
+  void listAllShowsTheNetworksAndPoolsDeclaredOrNot() throws Exception {
+    Path m =
+        manifest(
+            "h",
+            "virt: lx-missing\nvirt_type: kvm\nensure: stopped\n---\n"
+                + "network: lx-net\nforward: isolated\nip: 10.231.9.1/24\n");
+    Cli text = list(m, "test:///default", "--all");
+    assertEquals(0, text.exit(), text.err());
+    List<String> lines = text.out().lines().toList();
+    assertTrue(
+        lines.stream()
+            .anyMatch(
+                l ->
+                    l.matches("network/default +libvirt test:///default +unmanaged +active +- .*")),
+        text.out());
+    assertTrue(
+        lines.stream()
+            .anyMatch(
+                l -> l.matches("pool/default-pool +libvirt test:///default +unmanaged +active .*")),
+        text.out());
+    assertTrue(
+        lines.stream()
+            .anyMatch(
+                l ->
+                    l.matches(
+                        "network/lx-net +libvirt test:///default +running +missing +2 pending .*")),
+        text.out());
+    Cli only = list(m, "test:///default");
+    assertTrue(!only.out().contains("network/"), only.out());
+  }
+
+  @Test
   void exportThenPlanOfTheOutputAdoptsAndChangesNothingForEveryKindOfGuest() throws Exception {
     String kinds =
         """
