@@ -289,6 +289,53 @@ class ListAndExportTest {
   }
 
   @Test
+  void exportOfANetworkAndAPoolPlansNothingButAdopt() throws Exception {
+    Cli export =
+        Cli.run(
+            "export",
+            "--config",
+            config.toString(),
+            "--connect",
+            "test:///default",
+            "network/default",
+            "pool/default-pool");
+    assertEquals(0, export.exit(), export.err());
+    assertTrue(export.out().startsWith("network: \"default\"\n"), export.out());
+    assertTrue(export.out().contains("\npool: \"default-pool\"\n"), export.out());
+    assertTrue(export.out().contains("dhcp:\n  range: "), export.out());
+    Path exported = manifest("hosts", export.out());
+    Cli plan =
+        Cli.run(
+            "plan",
+            "--json",
+            "--config",
+            config.toString(),
+            "--connect",
+            "test:///default",
+            "-m",
+            exported.toString());
+    JsonNode doc = PlanJson.MAPPER.readTree(plan.out());
+    assertTrue(doc.has("resources"), plan.out() + plan.err());
+    assertEquals(2, doc.get("resources").size(), plan.out());
+    for (JsonNode r : doc.get("resources")) {
+      List<String> actions = new ArrayList<>();
+      r.get("actions").forEach(a -> actions.add(a.asText()));
+      assertEquals(List.of("adopt"), actions, export.out() + plan.out());
+      assertTrue(r.get("error").isNull(), plan.out());
+    }
+    Cli missing =
+        Cli.run(
+            "export",
+            "--config",
+            config.toString(),
+            "--connect",
+            "test:///default",
+            "pool/lx-nowhere");
+    assertEquals(1, missing.exit());
+    assertTrue(missing.err().contains("no pool `lx-nowhere`"), missing.err());
+  }
+
+  @Test
   void exportOfAMissingGuestExitsOne() {
     Cli export =
         Cli.run(

@@ -2,6 +2,7 @@ package io.virtd.core.manifest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.virtd.core.spi.ObservedHost;
 import io.virtd.core.spi.ObservedValue;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.RunState;
@@ -9,6 +10,7 @@ import io.virtd.core.spi.Unset;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -61,6 +63,55 @@ public final class ManifestExport {
           f == Field.DISKS ? disks : f == Field.NICS ? nics : value(f, vm.persistent().get(f));
       v.ifPresent(text -> lines.add(f.key() + ":" + (text.startsWith("\n") ? "" : " ") + text));
     }
+    connect.ifPresent(c -> lines.add("connect: " + quoted(c)));
+    return String.join("\n", lines) + "\n";
+  }
+
+  /**
+   * One YAML document for a network or a storage pool as it was read: every key virtd manages that
+   * its definition shows, and {@code ensure} from whether it is active. Planning it against the
+   * same network or pool finds nothing to do but adopt it.
+   */
+  public static String yaml(ObservedHost h, Optional<String> connect) {
+    List<String> lines = new ArrayList<>();
+    lines.add(h.kind().key() + ": " + quoted(h.name()));
+    Map<String, Object> v = h.values();
+    for (Map.Entry<String, Object> e : v.entrySet()) {
+      if (e.getKey().startsWith("dhcp.")) {
+        continue;
+      }
+      Object x = e.getValue();
+      String text =
+          x instanceof Boolean
+              ? x.toString()
+              : quoted(
+                  x instanceof NetworkSpec.Forward f
+                      ? f.key()
+                      : x instanceof PoolSpec.Type t ? t.key() : x.toString());
+      lines.add(e.getKey() + ": " + text);
+    }
+    Object range = v.get("dhcp.range");
+    List<?> hosts = v.get("dhcp.hosts") instanceof List<?> l ? l : List.of();
+    if (range != null || !hosts.isEmpty()) {
+      lines.add("dhcp:");
+      if (range != null) {
+        lines.add("  range: " + quoted(range.toString()));
+      }
+      if (!hosts.isEmpty()) {
+        lines.add("  hosts:");
+        for (Object o : hosts) {
+          NetworkSpec.DhcpHost d = (NetworkSpec.DhcpHost) o;
+          lines.add(
+              "    - {mac: "
+                  + quoted(d.mac())
+                  + ", ip: "
+                  + quoted(d.ip())
+                  + d.name().map(n -> ", name: " + quoted(n)).orElse("")
+                  + "}");
+        }
+      }
+    }
+    lines.add("ensure: " + (h.active() ? HostState.RUNNING : HostState.STOPPED).key());
     connect.ifPresent(c -> lines.add("connect: " + quoted(c)));
     return String.join("\n", lines) + "\n";
   }
