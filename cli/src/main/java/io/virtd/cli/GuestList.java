@@ -4,15 +4,21 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.virtd.core.apply.Planning;
 import io.virtd.core.manifest.Field;
+import io.virtd.core.manifest.HostSpec;
 import io.virtd.core.manifest.SafeText;
+import io.virtd.core.plan.HostPlan;
+import io.virtd.core.plan.HostPlanner;
 import io.virtd.core.plan.PlanJson;
+import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.ResourcePlan;
 import io.virtd.core.plan.Step;
 import io.virtd.core.spi.GuestAddress;
+import io.virtd.core.spi.ObservedHost;
 import io.virtd.core.spi.ObservedVm;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -108,6 +114,58 @@ final class GuestList {
             .map(ObservedVm::addresses)
             .orElse(s.failure().isPresent() ? Optional.empty() : Optional.of(List.of())),
         plan.error());
+  }
+
+  /**
+   * The networks and pools of one hypervisor ({@code observed}, by kind then name), as rows named
+   * {@code network/NAME} and {@code pool/NAME}: state {@code active} or {@code inactive}; desired
+   * the {@code ensure} of the manifest declaring it ({@code declared}, planned for its pending
+   * changes), else {@code unmanaged}. A declared one the hypervisor lacks is {@code missing}.
+   */
+  static List<Row> hostRows(
+      String hypervisor,
+      Map<HostSpec.Kind, Map<String, ObservedHost>> observed,
+      List<HostSpec> declared,
+      PlanPolicy policy) {
+    List<Row> out = new ArrayList<>();
+    for (HostSpec.Kind kind : HostSpec.Kind.values()) {
+      Map<String, ObservedHost> found = observed.getOrDefault(kind, Map.of());
+      Set<String> names = new java.util.TreeSet<>(found.keySet());
+      declared.stream().filter(h -> h.kind() == kind).forEach(h -> names.add(h.name()));
+      for (String name : names) {
+        Optional<ObservedHost> o = Optional.ofNullable(found.get(name));
+        Optional<HostSpec> spec =
+            declared.stream().filter(h -> h.kind() == kind && h.name().equals(name)).findFirst();
+        String state = o.map(h -> h.active() ? "active" : "inactive").orElse("missing");
+        if (spec.isEmpty()) {
+          out.add(
+              new Row(
+                  kind.key() + "/" + name,
+                  hypervisor,
+                  UNMANAGED,
+                  state,
+                  -1,
+                  List.of(),
+                  Optional.of(List.of()),
+                  Optional.empty()));
+          continue;
+        }
+        HostPlan plan = HostPlanner.plan(HostPlanner.Input.of(spec.get(), hypervisor, o), policy);
+        out.add(
+            new Row(
+                spec.get().address(),
+                hypervisor,
+                spec.get().ensure().key(),
+                state,
+                plan.failure().isPresent()
+                    ? -1
+                    : plan.steps().size() + plan.recreateRequired().size(),
+                plan.restartPending(),
+                Optional.of(List.of()),
+                plan.error()));
+      }
+    }
+    return out;
   }
 
   /** What apply would do, counted: each changed field, and each other step as one. */

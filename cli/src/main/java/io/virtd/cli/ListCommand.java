@@ -2,13 +2,20 @@ package io.virtd.cli;
 
 import io.virtd.core.apply.Planning;
 import io.virtd.core.manifest.DriverKind;
+import io.virtd.core.manifest.HostSpec;
 import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.plan.PlanJson;
 import io.virtd.core.plan.PlanPolicy;
+import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.Drivers;
+import io.virtd.core.spi.HostResources;
+import io.virtd.core.spi.ObservedHost;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -58,12 +65,8 @@ public final class ListCommand implements Callable<Integer> {
       alsoRead.add(new Drivers.Target(DriverKind.LIBVIRT, s.config.connect()));
     }
     try (Drivers drivers = new Drivers(s.config)) {
-      List<Planning.Survey> surveys =
-          Planning.survey(
-              s.specs,
-              alsoRead,
-              drivers,
-              PlanPolicy.of(s.config.owner()).withFormerOwners(s.config.formerOwners()));
+      PlanPolicy policy = PlanPolicy.of(s.config.owner()).withFormerOwners(s.config.formerOwners());
+      List<Planning.Survey> surveys = Planning.survey(s.specs, alsoRead, drivers, policy);
       List<String> unreadable = new ArrayList<>();
       for (Planning.Survey survey : surveys) {
         survey
@@ -74,13 +77,47 @@ public final class ListCommand implements Callable<Integer> {
                   err.println("virtctl: " + survey.target().label() + ": " + e.getMessage());
                 });
       }
-      List<GuestList.Row> rows = GuestList.rows(surveys, all);
+      List<GuestList.Row> rows = new ArrayList<>(GuestList.rows(surveys, all));
+      if (all) {
+        for (Planning.Survey survey : surveys) {
+          if (survey.failure().isEmpty()) {
+            rows.addAll(hostRows(drivers, survey.target(), s.hosts, policy, err, unreadable));
+          }
+        }
+      }
       out.print(
           json
               ? PlanJson.MAPPER_PRETTY.writeValueAsString(GuestList.json(rows, unreadable)) + "\n"
               : GuestList.text(rows));
       out.flush();
       return unreadable.isEmpty() ? 0 : 1;
+    }
+  }
+
+  /** The networks and pools of {@code target}, when its driver has them. */
+  private static List<GuestList.Row> hostRows(
+      Drivers drivers,
+      Drivers.Target target,
+      List<HostSpec> hosts,
+      PlanPolicy policy,
+      PrintWriter err,
+      List<String> unreadable) {
+    try {
+      Optional<HostResources> resources = drivers.get(target).hostResources();
+      if (resources.isEmpty()) {
+        return List.of();
+      }
+      Map<HostSpec.Kind, Map<String, ObservedHost>> observed = new EnumMap<>(HostSpec.Kind.class);
+      for (HostSpec.Kind kind : HostSpec.Kind.values()) {
+        observed.put(kind, resources.get().observe(kind));
+      }
+      List<HostSpec> declared =
+          hosts.stream().filter(h -> drivers.targetOf(h).equals(target)).toList();
+      return GuestList.hostRows(target.label(), observed, declared, policy);
+    } catch (DriverException e) {
+      unreadable.add(target.label());
+      err.println("virtctl: " + target.label() + ": " + e.getMessage());
+      return List.of();
     }
   }
 }

@@ -135,6 +135,38 @@ class ListAndExportTest {
   }
 
   @Test
+  void listAllShowsTheNetworksAndPoolsDeclaredOrNot() throws Exception {
+    Path m =
+        manifest(
+            "h",
+            "virt: lx-missing\nvirt_type: kvm\nensure: stopped\n---\n"
+                + "network: lx-net\nforward: isolated\nip: 10.231.9.1/24\n");
+    Cli text = list(m, "test:///default", "--all");
+    assertEquals(0, text.exit(), text.err());
+    List<String> lines = text.out().lines().toList();
+    assertTrue(
+        lines.stream()
+            .anyMatch(
+                l ->
+                    l.matches("network/default +libvirt test:///default +unmanaged +active +- .*")),
+        text.out());
+    assertTrue(
+        lines.stream()
+            .anyMatch(
+                l -> l.matches("pool/default-pool +libvirt test:///default +unmanaged +active .*")),
+        text.out());
+    assertTrue(
+        lines.stream()
+            .anyMatch(
+                l ->
+                    l.matches(
+                        "network/lx-net +libvirt test:///default +running +missing +2 pending .*")),
+        text.out());
+    Cli only = list(m, "test:///default");
+    assertTrue(!only.out().contains("network/"), only.out());
+  }
+
+  @Test
   void exportThenPlanOfTheOutputAdoptsAndChangesNothingForEveryKindOfGuest() throws Exception {
     String kinds =
         """
@@ -163,8 +195,18 @@ class ListAndExportTest {
         ensure: running
         guest_agent: true
         arch: x86_64
+        ---
+        virt: lx-exp-mac
+        virt_type: kvm
+        ensure: stopped
+        nics:
+          - network: default
+            mac: "52:54:00:23:20:01"
         """;
     Path created = manifest("k", kinds);
+    Files.copy(
+        Path.of("..", "manifests", "libvirt", "store01.yaml").toAbsolutePath().normalize(),
+        created.resolve("store01.yaml"));
     // test:///default keeps its guests while a connection to it is open in this process
     org.libvirt.Connect keep = new org.libvirt.Connect("test:///default");
     try {
@@ -172,6 +214,16 @@ class ListAndExportTest {
     } finally {
       keep.close();
     }
+  }
+
+  /** The document of {@code name} among the exported ones. */
+  private static String document(String exported, String name) {
+    for (String d : exported.split("(?m)^---$")) {
+      if (d.strip().startsWith("virt: \"" + name + "\"")) {
+        return d;
+      }
+    }
+    throw new AssertionError("no document for " + name + " in\n" + exported);
   }
 
   private void roundTrip(Path created) throws Exception {
@@ -196,9 +248,22 @@ class ListAndExportTest {
             "test",
             "lx-exp-plain",
             "lx-exp-full",
-            "lx-exp-agent");
+            "lx-exp-agent",
+            "lx-exp-mac",
+            "store01");
     assertEquals(0, export.exit(), export.err());
     assertTrue(export.out().contains("guest_agent: true"), export.out());
+    String mac = document(export.out(), "lx-exp-mac");
+    assertTrue(mac.contains("\"52:54:00:23:20:01\""), mac);
+    assertTrue(!mac.contains("interfaces:"), mac);
+    String store = document(export.out(), "store01");
+    assertTrue(store.contains("disks:") && store.contains("nics:"), store);
+    for (String single : List.of("virt_path:", "image:", "disk_size:", "interfaces:")) {
+      assertTrue(!store.contains("\n" + single), store);
+    }
+    assertTrue(store.contains("\"sda\"") && store.contains("\"scsi\""), store);
+    assertTrue(store.contains("\"store01-data\"") && store.contains("\"down\""), store);
+    assertTrue(!store.contains("pool:"), "storage_dir's pool goes without saying: " + store);
     Path exported = manifest("exported", export.out());
     Cli plan =
         Cli.run(
@@ -212,7 +277,7 @@ class ListAndExportTest {
             exported.toString());
     JsonNode doc = PlanJson.MAPPER.readTree(plan.out());
     assertTrue(doc.has("resources"), plan.out() + plan.err());
-    assertEquals(4, doc.get("resources").size(), plan.out() + plan.err());
+    assertEquals(6, doc.get("resources").size(), plan.out() + plan.err());
     for (JsonNode r : doc.get("resources")) {
       Set<String> actions = new TreeSet<>();
       r.get("actions").forEach(a -> actions.add(a.asText()));
@@ -221,6 +286,53 @@ class ListAndExportTest {
       assertEquals(0, r.get("recreate_required").size(), plan.out());
       assertTrue(r.get("error").isNull(), plan.out());
     }
+  }
+
+  @Test
+  void exportOfANetworkAndAPoolPlansNothingButAdopt() throws Exception {
+    Cli export =
+        Cli.run(
+            "export",
+            "--config",
+            config.toString(),
+            "--connect",
+            "test:///default",
+            "network/default",
+            "pool/default-pool");
+    assertEquals(0, export.exit(), export.err());
+    assertTrue(export.out().startsWith("network: \"default\"\n"), export.out());
+    assertTrue(export.out().contains("\npool: \"default-pool\"\n"), export.out());
+    assertTrue(export.out().contains("dhcp:\n  range: "), export.out());
+    Path exported = manifest("hosts", export.out());
+    Cli plan =
+        Cli.run(
+            "plan",
+            "--json",
+            "--config",
+            config.toString(),
+            "--connect",
+            "test:///default",
+            "-m",
+            exported.toString());
+    JsonNode doc = PlanJson.MAPPER.readTree(plan.out());
+    assertTrue(doc.has("resources"), plan.out() + plan.err());
+    assertEquals(2, doc.get("resources").size(), plan.out());
+    for (JsonNode r : doc.get("resources")) {
+      List<String> actions = new ArrayList<>();
+      r.get("actions").forEach(a -> actions.add(a.asText()));
+      assertEquals(List.of("adopt"), actions, export.out() + plan.out());
+      assertTrue(r.get("error").isNull(), plan.out());
+    }
+    Cli missing =
+        Cli.run(
+            "export",
+            "--config",
+            config.toString(),
+            "--connect",
+            "test:///default",
+            "pool/lx-nowhere");
+    assertEquals(1, missing.exit());
+    assertTrue(missing.err().contains("no pool `lx-nowhere`"), missing.err());
   }
 
   @Test

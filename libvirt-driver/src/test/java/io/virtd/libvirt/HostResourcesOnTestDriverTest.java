@@ -15,6 +15,7 @@ import io.virtd.core.manifest.HostSpec;
 import io.virtd.core.manifest.ManifestLoader;
 import io.virtd.core.manifest.PoolSpec;
 import io.virtd.core.plan.Plan;
+import io.virtd.core.plan.PlanError;
 import io.virtd.core.plan.PlanJson;
 import io.virtd.core.plan.PlanPolicy;
 import io.virtd.core.plan.PlanText;
@@ -130,6 +131,74 @@ class HostResourcesOnTestDriverTest {
           hosts.observe(HostSpec.Kind.POOL).keySet().stream().noneMatch(n -> n.endsWith("-hr")));
       assertTrue(
           hosts.observe(HostSpec.Kind.NETWORK).keySet().stream().noneMatch(n -> n.endsWith("-hr")));
+    }
+  }
+
+  @Test
+  void aNetworkAndAPoolAGuestUsesThroughItsNicsAndDisksAreNotRemoved() throws Exception {
+    Path m = Files.createDirectories(tmp.resolve("m"));
+    Files.writeString(
+        m.resolve("host.yaml"),
+        """
+        network: used-hr
+        forward: isolated
+        ip: 10.231.5.1/24
+        ---
+        pool: used-hr
+        type: dir
+        path: /tmp/used-hr
+        ---
+        virt: user-hr
+        virt_type: kvm
+        nics:
+          - network: used-hr
+            mac: "52:54:00:23:10:01"
+        disks:
+          - {size: 1, pool: used-hr}
+        """);
+    Config config =
+        Config.defaults()
+            .withConnect("test:///default")
+            .withLockDir(Files.createDirectories(tmp.resolve("locks")));
+    DesiredState s = new ManifestLoader().load(m);
+    assertEquals(List.of(), s.problems());
+    List<ApplyEvent> events = new ArrayList<>();
+    try (Drivers drivers = new Drivers(config)) {
+      PlanPolicy policy = PlanPolicy.of(config.owner());
+      Executor executor =
+          new Executor(config.owner(), new GuestLocks(config.lockDir()), Duration.ofSeconds(5));
+      Plan p = Planning.plan(s.resources().values(), s.hostResources(), drivers, policy);
+      Apply.Result r = Apply.run(p, drivers, executor, policy, events::add);
+      assertEquals(List.of(), r.failed(), events.toString());
+      assertFalse(r.after().hasChanges(), PlanText.render(PlanJson.of(r.after())));
+
+      var hosts = drivers.get(drivers.targetOf(s.pools().get("used-hr"))).hostResources().get();
+      assertEquals(List.of("user-hr"), hosts.observe(HostSpec.Kind.NETWORK).get("used-hr").users());
+      assertEquals(List.of("user-hr"), hosts.observe(HostSpec.Kind.POOL).get("used-hr").users());
+
+      Files.writeString(
+          m.resolve("host.yaml"),
+          """
+          network: used-hr
+          ensure: absent
+          ---
+          pool: used-hr
+          type: dir
+          path: /tmp/used-hr
+          ensure: absent
+          """);
+      DesiredState gone = new ManifestLoader().load(m);
+      assertEquals(List.of(), gone.problems());
+      Plan removal = Planning.plan(List.of(), gone.hostResources(), drivers, policy);
+      assertEquals(0, removal.summary().remove(), PlanText.render(PlanJson.of(removal)));
+      for (var h : removal.hosts()) {
+        assertEquals(PlanError.Reason.IN_USE, h.failure().orElseThrow().reason());
+        assertEquals(List.of("user-hr"), h.failure().get().detail());
+      }
+      assertEquals(2, removal.hosts().size());
+      Apply.run(removal, drivers, executor, policy, events::add);
+      assertTrue(hosts.observe(HostSpec.Kind.NETWORK).containsKey("used-hr"));
+      assertTrue(hosts.observe(HostSpec.Kind.POOL).containsKey("used-hr"));
     }
   }
 }

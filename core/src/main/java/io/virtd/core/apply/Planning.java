@@ -1,7 +1,7 @@
 package io.virtd.core.apply;
 
+import io.virtd.core.manifest.DeviceUses;
 import io.virtd.core.manifest.Ensure;
-import io.virtd.core.manifest.GuestUses;
 import io.virtd.core.manifest.HostSpec;
 import io.virtd.core.manifest.HostState;
 import io.virtd.core.manifest.PoolSpec;
@@ -72,7 +72,7 @@ public final class Planning {
     Map<String, HostPlanner.View> views = new HashMap<>();
     byTarget.forEach(
         (target, group) -> {
-          if (group.stream().anyMatch(g -> !GuestUses.of(g).isEmpty())) {
+          if (group.stream().anyMatch(g -> !DeviceUses.of(g).isEmpty())) {
             seen.view(target, hosts).ifPresent(v -> views.put(target.label(), v));
           }
         });

@@ -2,6 +2,7 @@ package io.virtd.core.manifest;
 
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -75,6 +76,7 @@ final class ResourceDocument {
     Map<Field, Object> values = new EnumMap<>(Field.class);
     Map<Field, Pos> keyPos = new EnumMap<>(Field.class);
     Map<Field, Pos> valuePos = new EnumMap<>(Field.class);
+    Map<String, Pos> itemKeyPos = new HashMap<>();
     for (YNode.Entry e : map.entries().subList(1, map.entries().size())) {
       var field = Field.byKey(e.key());
       if (field.isEmpty()) {
@@ -91,6 +93,7 @@ final class ResourceDocument {
         values.put(field.get(), field.get().parse(e.value(), baseDir));
         keyPos.put(field.get(), e.keyPos());
         valuePos.put(field.get(), e.value().pos());
+        itemKeyPositions(field.get(), e.value(), itemKeyPos);
       } catch (BadValue bad) {
         problems.add(Problem.error(file, bad.pos(), bad.getMessage()));
       }
@@ -130,7 +133,20 @@ final class ResourceDocument {
     if (problems.size() != before || name == null || type == null) {
       return null;
     }
-    return new VmSpec(name, values, file, title.keyPos(), keyPos);
+    return new VmSpec(name, values, file, title.keyPos(), keyPos, itemKeyPos);
+  }
+
+  /** The positions of the keys of a list of maps ({@code nics}, {@code disks}), item by item. */
+  private static void itemKeyPositions(Field f, YNode value, Map<String, Pos> out) {
+    if (value instanceof YNode.YSeq seq) {
+      for (int i = 0; i < seq.items().size(); i++) {
+        if (seq.items().get(i) instanceof YNode.YMap item) {
+          for (YNode.Entry e : item.entries()) {
+            out.put(VmSpec.itemKey(f, i, e.key()), e.keyPos());
+          }
+        }
+      }
+    }
   }
 
   static String resourceName(Path file, YNode.Entry title, List<Problem> problems) {

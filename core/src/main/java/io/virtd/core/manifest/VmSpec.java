@@ -14,7 +14,12 @@ import java.util.Optional;
  * takes its default only when the guest is created.
  */
 public record VmSpec(
-    String name, Map<Field, Object> values, Path file, Pos pos, Map<Field, Pos> keyPositions) {
+    String name,
+    Map<Field, Object> values,
+    Path file,
+    Pos pos,
+    Map<Field, Pos> keyPositions,
+    Map<String, Pos> itemKeyPositions) {
   public static final long DEFAULT_MEMORY_KIB = 512L * 1024;
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
 
@@ -31,6 +36,13 @@ public record VmSpec(
     EnumMap<Field, Pos> at = new EnumMap<>(Field.class);
     at.putAll(keyPositions);
     keyPositions = Collections.unmodifiableMap(at);
+    itemKeyPositions = Map.copyOf(itemKeyPositions);
+  }
+
+  /** A resource whose list items' keys' positions are not known. */
+  public VmSpec(
+      String name, Map<Field, Object> values, Path file, Pos pos, Map<Field, Pos> keyPositions) {
+    this(name, values, file, pos, keyPositions, Map.of());
   }
 
   /** A resource whose keys' positions are not known (built by code, not read from a file). */
@@ -44,6 +56,20 @@ public record VmSpec(
    */
   public String origin(Field f) {
     return file + ":" + keyPositions.getOrDefault(f, pos);
+  }
+
+  /**
+   * Where {@code key} of item {@code index} of list {@code f} is written ({@code nics[2].network}),
+   * as {@code FILE:LINE:COL}; where the list is when that is not known.
+   */
+  public String origin(Field f, int index, String key) {
+    Pos at = itemKeyPositions.get(itemKey(f, index, key));
+    return at == null ? origin(f) : file + ":" + at;
+  }
+
+  /** How {@link #itemKeyPositions} names a key of a list item: {@code nics[2].network}. */
+  public static String itemKey(Field f, int index, String key) {
+    return f.key() + "[" + index + "]." + key;
   }
 
   public VirtType virtType() {

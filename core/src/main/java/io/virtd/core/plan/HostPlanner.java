@@ -1,6 +1,6 @@
 package io.virtd.core.plan;
 
-import io.virtd.core.manifest.GuestUses;
+import io.virtd.core.manifest.DeviceUses;
 import io.virtd.core.manifest.HostSpec;
 import io.virtd.core.manifest.HostState;
 import io.virtd.core.manifest.NetworkSpec;
@@ -72,21 +72,22 @@ public final class HostPlanner {
   }
 
   /**
-   * Why a guest cannot be planned: a network or pool it names neither exists nor is declared on its
-   * target (the error is at the key naming it). Empty when its target has no {@link View} (a driver
-   * without networks, whose interfaces name host bridges).
+   * Why a guest cannot be planned: a network or pool it names ({@link DeviceUses}) neither exists
+   * nor is declared on its target (the error is at the key naming it). Empty when its target has no
+   * {@link View} (a driver without networks, whose interfaces name host bridges).
    */
   public static Optional<PlanError> unknownUse(Planner.Input guest, Map<String, View> views) {
     View v = views.get(guest.driver());
     if (v == null || guest.error().isPresent()) {
       return Optional.empty();
     }
-    for (GuestUses.Use use : GuestUses.of(guest.spec())) {
+    for (DeviceUses.Use use : DeviceUses.of(guest.spec())) {
       boolean known =
           switch (use.kind()) {
             case NETWORK ->
                 v.networks().contains(use.name())
-                    || v.bridges().map(b -> b.contains(use.name())).orElse(true);
+                    || use.bridgeWillDo()
+                        && v.bridges().map(b -> b.contains(use.name())).orElse(true);
             case POOL -> v.pools().contains(use.name());
           };
       if (!known) {

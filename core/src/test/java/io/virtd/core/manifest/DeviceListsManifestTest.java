@@ -136,8 +136,8 @@ class DeviceListsManifestTest {
     String file = dir.resolve("m.yaml").toString();
     assertEquals(
         List.of(
-            new DeviceUses.Use(DeviceUses.Kind.NETWORK, "backend", file + ":3:1"),
-            new DeviceUses.Use(DeviceUses.Kind.POOL, "fast", file + ":7:1")),
+            new DeviceUses.Use(HostSpec.Kind.NETWORK, "backend", Field.NICS, file + ":4:6"),
+            new DeviceUses.Use(HostSpec.Kind.POOL, "fast", Field.DISKS, file + ":9:15")),
         DeviceUses.of(spec));
   }
 }

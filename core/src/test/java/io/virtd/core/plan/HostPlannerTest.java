@@ -271,6 +271,76 @@ class HostPlannerTest {
     assertEquals(1, json.get("summary").get("errors").asInt());
   }
 
+  private static ResourcePlan planGuest(VmSpec guest, HostPlanner.View view) {
+    Plan p =
+        Planner.plan(
+            List.of(
+                Planner.Input.of(
+                    guest,
+                    DRIVER,
+                    Capabilities.builder().restUnsupported().build(),
+                    Optional.empty())),
+            List.of(),
+            Map.of(DRIVER, view),
+            PlanPolicy.of(OWNER));
+    return p.resources().get(0);
+  }
+
+  @Test
+  void aNicNamingAnUnknownNetworkIsAnErrorAtThatItemsKey() throws Exception {
+    VmSpec web =
+        load("""
+                virt: web01
+                virt_type: kvm
+                nics:
+                  - network: default
+                  - bridge: br0
+                  - model: e1000
+                    network: nowhere
+                """)
+            .resources()
+            .get("web01");
+    ResourcePlan r =
+        planGuest(
+            web, new HostPlanner.View(Set.of("default"), Set.of(), Optional.of(Set.of("br0"))));
+    assertEquals(PlanError.Reason.UNKNOWN_NETWORK, r.failure().get().reason());
+    assertTrue(r.error().get().contains("m.yaml:7:5: no network"), r.error().get());
+  }
+
+  @Test
+  void aNicsNetworkIsNotSatisfiedByAHostBridgeOfThatName() throws Exception {
+    VmSpec web =
+        load("virt: web01\nvirt_type: kvm\nnics:\n  - network: br0\n").resources().get("web01");
+    ResourcePlan r =
+        planGuest(web, new HostPlanner.View(Set.of(), Set.of(), Optional.of(Set.of("br0"))));
+    assertEquals(PlanError.Reason.UNKNOWN_NETWORK, r.failure().get().reason());
+    assertTrue(r.error().get().contains("m.yaml:4:5:"), r.error().get());
+  }
+
+  @Test
+  void aDiskNamingAnUnknownPoolIsAnErrorAtThatItemsKeyAndADeclaredOneIsKnown() throws Exception {
+    VmSpec db =
+        load("""
+                virt: db01
+                virt_type: kvm
+                disks:
+                  - {size: 1, pool: fast}
+                  - size: 2
+                    pool: slow
+                """)
+            .resources()
+            .get("db01");
+    ResourcePlan r =
+        planGuest(db, new HostPlanner.View(Set.of(), Set.of("fast"), Optional.of(Set.of())));
+    assertEquals(PlanError.Reason.UNKNOWN_POOL, r.failure().get().reason());
+    assertTrue(r.error().get().contains("m.yaml:6:5:"), r.error().get());
+    assertTrue(r.error().get().contains("`slow`"), r.error().get());
+    ResourcePlan known =
+        planGuest(
+            db, new HostPlanner.View(Set.of(), Set.of("fast", "slow"), Optional.of(Set.of())));
+    assertTrue(known.failure().isEmpty(), known.error().orElse(""));
+  }
+
   @Test
   void aNetworkOnATargetWithoutNetworksIsAnErrorAtItsDocument() throws Exception {
     HostSpec net = network("network: backend\n");
