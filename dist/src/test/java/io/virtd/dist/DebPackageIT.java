@@ -43,6 +43,8 @@ class DebPackageIT {
               Map.entry("./usr/share/man/man1/virtctl-validate.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man1/virtctl-plan.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man1/virtctl-apply.1.gz", "-rw-r--r--"),
+              Map.entry("./usr/share/man/man1/virtctl-list.1.gz", "-rw-r--r--"),
+              Map.entry("./usr/share/man/man1/virtctl-export.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man1/virtctl-status.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man1/virtctl-reconcile.1.gz", "-rw-r--r--"),
               Map.entry("./usr/share/man/man1/virtctl-hold.1.gz", "-rw-r--r--"),
@@ -180,7 +182,7 @@ class DebPackageIT {
     try (Stream<Path> s = Files.walk(root.resolve("usr/share/man"))) {
       pages = s.filter(p -> p.toString().endsWith(".gz")).sorted().toList();
     }
-    assertEquals(11, pages.size(), pages::toString);
+    assertEquals(13, pages.size(), pages::toString);
     for (Path page : pages) {
       Run man = run(List.of("man", "--warnings", "-E", "UTF-8", "-l", page.toString()));
       assertEquals(0, man.exit(), man::all);
