@@ -9,8 +9,6 @@ import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
@@ -19,9 +17,6 @@ import io.etcd.jetcd.watch.WatchResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -35,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One fleet host's side of etcd: reads {@code desired/HOST/} and watches it from the revision it
- * read, keeps {@code hosts/HOST} on a lease, and writes each guest's status back when it changes.
- * Never writes another host's keys.
+ * read, keeps {@code hosts/HOST} on a lease, and writes each guest's status back when it changes
+ * ({@link StatusWriter}). Never writes another host's keys.
  *
  * <p>Everything runs on one thread. The lease is renewed by a single keep-alive request every third
  * of its TTL, each with a deadline, rather than by jetcd's keep-alive stream: a stream that ends
@@ -73,7 +68,7 @@ public final class FleetAgent implements AutoCloseable {
 
   // touched on the agent's thread only
   private final Map<String, String> files = new TreeMap<>();
-  private final Map<String, String> written = new HashMap<>(); // status NAME -> compared form
+  private final StatusWriter statusWriter;
   private volatile long reads;
   private Watch.Watcher watcher;
   private int generation; // of the watch; events of an older one are ignored
@@ -101,6 +96,7 @@ public final class FleetAgent implements AutoCloseable {
     this.hostValue = hostValue;
     this.onDesiredChange = onDesiredChange;
     this.clock = clock;
+    this.statusWriter = new StatusWriter(client, keys, host);
     this.since = clock.instant();
     this.thread =
         Executors.newSingleThreadScheduledExecutor(
@@ -177,14 +173,14 @@ public final class FleetAgent implements AutoCloseable {
     }
     closeWatch();
     try {
-      GetResponse r = get(keys.desiredDir(host));
+      GetResponse r = get(client, keys.desiredDir(host));
       Map<String, String> read = new TreeMap<>();
       for (KeyValue kv : r.getKvs()) {
         FleetKeys.under(keys.desiredDir(host), FleetKeys.text(kv.getKey()))
             .ifPresent(p -> read.put(p, FleetKeys.text(kv.getValue())));
       }
       long revision = r.getHeader().getRevision();
-      readStatuses();
+      statusWriter.read();
       ensureLease();
       files.clear();
       files.putAll(read);
@@ -202,25 +198,14 @@ public final class FleetAgent implements AutoCloseable {
     }
   }
 
-  private GetResponse get(String prefix) throws Exception {
+  /** Every key under {@code prefix}. */
+  static GetResponse get(Client client, String prefix) throws Exception {
     return client
         .getKVClient()
         .get(
             FleetKeys.bytes(prefix),
             GetOption.builder().withRange(FleetKeys.rangeEnd(prefix)).build())
         .get(EtcdClients.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private void readStatuses() throws Exception {
-    written.clear();
-    for (KeyValue kv : get(keys.statusDir(host)).getKvs()) {
-      String name = FleetKeys.text(kv.getKey()).substring(keys.statusDir(host).length());
-      try {
-        written.put(name, compared((ObjectNode) JSON.readTree(FleetKeys.text(kv.getValue()))));
-      } catch (Exception bad) {
-        written.put(name, ""); // rewritten at the next publish
-      }
-    }
   }
 
   private void openWatch(long fromRevision) {
@@ -362,78 +347,10 @@ public final class FleetAgent implements AutoCloseable {
       return;
     }
     try {
-      StatusBatch batch = new StatusBatch();
-      for (var e : new TreeMap<>(statuses).entrySet()) {
-        String cmp = compared(e.getValue());
-        if (!cmp.equals(written.get(e.getKey()))) {
-          batch.add(
-              e.getKey(),
-              cmp,
-              Op.put(
-                  FleetKeys.bytes(keys.status(host, e.getKey())),
-                  FleetKeys.bytes(JSON.writeValueAsString(e.getValue())),
-                  PutOption.DEFAULT));
-        }
-      }
-      for (String name : Map.copyOf(written).keySet()) {
-        if (!statuses.containsKey(name)) {
-          batch.add(
-              name,
-              null,
-              Op.delete(FleetKeys.bytes(keys.status(host, name)), DeleteOption.DEFAULT));
-        }
-      }
-      batch.flush();
+      statusWriter.write(statuses);
     } catch (Exception e) {
       markDown(e);
     }
-  }
-
-  /**
-   * Status writes gathered into transactions of {@link #STATUS_BATCH}: a thousand guests converging
-   * at once are a few requests, not a thousand, and the lease's renewal on this same thread is not
-   * held up behind them.
-   */
-  private final class StatusBatch {
-    private final List<Op> ops = new ArrayList<>();
-    private final Map<String, String> done = new HashMap<>(); // name: compared, or null: deleted
-
-    void add(String name, String compared, Op op) throws Exception {
-      ops.add(op);
-      done.put(name, compared);
-      if (ops.size() == STATUS_BATCH) {
-        flush();
-      }
-    }
-
-    void flush() throws Exception {
-      if (ops.isEmpty()) {
-        return;
-      }
-      client
-          .getKVClient()
-          .txn()
-          .Then(ops.toArray(Op[]::new))
-          .commit()
-          .get(EtcdClients.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      done.forEach(
-          (name, compared) -> {
-            if (compared == null) {
-              written.remove(name);
-            } else {
-              written.put(name, compared);
-            }
-          });
-      ops.clear();
-      done.clear();
-    }
-  }
-
-  /** A status entry as compared for write-back: without {@code at}, which each reconcile moves. */
-  static String compared(ObjectNode status) {
-    ObjectNode c = status.deepCopy();
-    c.remove("at");
-    return c.toString();
   }
 
   private void publishFiles() {

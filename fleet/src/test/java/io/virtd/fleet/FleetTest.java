@@ -84,8 +84,9 @@ class FleetTest {
   void statusIsComparedWithoutItsTime() {
     ObjectNode a = guest("in sync", false, null).put("at", "2026-01-01T00:00:00Z");
     ObjectNode b = guest("in sync", false, null).put("at", "2026-01-01T00:01:00Z");
-    assertEquals(FleetAgent.compared(a), FleetAgent.compared(b));
-    assertFalse(FleetAgent.compared(a).equals(FleetAgent.compared(guest("failed", false, "x"))));
+    assertEquals(StatusWriter.compared(a), StatusWriter.compared(b));
+    assertFalse(
+        StatusWriter.compared(a).equals(StatusWriter.compared(guest("failed", false, "x"))));
   }
 
   @Test

@@ -3,6 +3,8 @@ package io.virtd.libvirt;
 import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.DriverException.Kind;
 import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,6 +138,42 @@ final class Connections {
           "{}: no lifecycle events ({}); scheduled passes still catch drift",
           uri,
           Errors.message(e));
+    }
+  }
+
+  /** One operation on a guest, on a leased connection. */
+  @FunctionalInterface
+  interface DomainCall<T> {
+    T apply(Domain d) throws LibvirtException, DriverException;
+  }
+
+  <T> T withDomain(String name, String action, DomainCall<T> call) throws DriverException {
+    return onDomain(name, action, call, false, null);
+  }
+
+  /**
+   * As {@link #withDomain}, but a guest that is missing (or vanishes meanwhile) gives {@code
+   * whenMissing}.
+   */
+  <T> T withDomainIfPresent(String name, String action, T whenMissing, DomainCall<T> call)
+      throws DriverException {
+    return onDomain(name, action, call, true, whenMissing);
+  }
+
+  private <T> T onDomain(
+      String name, String action, DomainCall<T> call, boolean missingOk, T whenMissing)
+      throws DriverException {
+    Domain d = null;
+    try (ConnectionPool.Lease<Connect> c = lease()) {
+      d = c.connection().domainLookupByName(name);
+      return call.apply(d);
+    } catch (LibvirtException e) {
+      if (missingOk && Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+        return whenMissing;
+      }
+      throw fail(e, action, name);
+    } finally {
+      Domains.free(d);
     }
   }
 

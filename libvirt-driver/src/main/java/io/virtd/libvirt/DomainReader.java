@@ -135,22 +135,13 @@ final class DomainReader {
     final Map<Field, Object> actions = new EnumMap<>(Field.class);
     String graphics;
     String vncPassword;
-    final List<String> interfaces = new ArrayList<>();
-    final List<String> models = new ArrayList<>();
-    final List<String> macs = new ArrayList<>();
-    boolean agentChannel;
-    boolean agentConnected;
     String videoModel;
     String cpuMode;
     String cpuModel;
     Map<String, String> mark;
     final java.util.Set<Field> refused = java.util.EnumSet.noneOf(Field.class);
     final List<Marks.Volume> volumes = new ArrayList<>();
-    final List<String> diskFiles = new ArrayList<>();
-    final List<Map<String, String>> diskItems = new ArrayList<>();
-    final List<Map<String, String>> nicItems = new ArrayList<>();
-    Map<String, String> disk;
-    Map<String, String> nic;
+    final DeviceListReader devices = new DeviceListReader();
 
     Facts run(XMLStreamReader r) throws XMLStreamException {
       String[] path = new String[8];
@@ -262,23 +253,11 @@ final class DomainReader {
                 hasDisk = true;
                 diskSource = "";
               }
-              String device = r.getAttributeValue(null, "device");
-              disk = null;
-              if ((device == null || device.equals("disk")) && diskItems.size() < 64) {
-                disk = new java.util.HashMap<>();
-                diskItems.add(disk);
-              }
+              devices.disk(r);
             }
             case "interface" -> {
               String type = r.getAttributeValue(null, "type");
-              nic = null;
-              if (nicItems.size() < 64) {
-                nic = new java.util.HashMap<>();
-                nic.put("type", String.valueOf(type));
-                nicItems.add(nic);
-              }
-              interfaces.add(type == null ? "(unknown)" : "(" + type + ")");
-              models.add(null);
+              devices.nic(type);
             }
             default -> {}
           }
@@ -296,12 +275,8 @@ final class DomainReader {
 
     private boolean third(XMLStreamReader r, String top, String parent, String ln)
         throws XMLStreamException {
-      if (top.equals("devices") && parent.equals("disk") && disk != null) {
-        if (deviceItem(r, ln, disk, DISK_ATTRS)) {
-          return true;
-        }
-      } else if (top.equals("devices") && parent.equals("interface") && nic != null) {
-        deviceItem(r, ln, nic, NIC_ATTRS);
+      if (top.equals("devices") && devices.child(r, parent, ln)) {
+        return true;
       }
       if (top.equals("metadata")
           && parent.equals(Marks.ELEMENT)
@@ -316,12 +291,6 @@ final class DomainReader {
       if (!top.equals("devices")) {
         return false;
       }
-      if (parent.equals("disk") && ln.equals("source") && diskFiles.size() < 64) {
-        String file = r.getAttributeValue(null, "file");
-        if (file != null) {
-          diskFiles.add(file);
-        }
-      }
       if (parent.equals("disk") && ln.equals("source") && "".equals(diskSource)) {
         for (String a : List.of("file", "dev", "name")) {
           if (r.getAttributeValue(null, a) != null) {
@@ -330,73 +299,11 @@ final class DomainReader {
           }
         }
       }
-      if (parent.equals("channel")
-          && ln.equals("target")
-          && DomainFieldWriter.AGENT_CHANNEL.equals(r.getAttributeValue(null, "name"))) {
-        agentChannel = true;
-        agentConnected |= "connected".equals(r.getAttributeValue(null, "state"));
-      }
-      if (parent.equals("interface") && ln.equals("mac") && macs.size() < 64) {
-        String mac = r.getAttributeValue(null, "address");
-        if (mac != null) {
-          macs.add(mac.toLowerCase(java.util.Locale.ROOT));
-        }
-      }
       if (parent.equals("interface") && ln.equals("boot")) {
         nicBootsFirst |= "1".equals(r.getAttributeValue(null, "order"));
       }
-      if (parent.equals("interface")) {
-        int last = interfaces.size() - 1;
-        if (ln.equals("source")) {
-          String network = r.getAttributeValue(null, "network");
-          String bridge = r.getAttributeValue(null, "bridge");
-          String current = interfaces.get(last);
-          if (current.equals("(network)") && network != null) {
-            interfaces.set(last, network);
-          } else if (current.equals("(bridge)") && bridge != null) {
-            interfaces.set(last, bridge);
-          }
-        } else if (ln.equals("model")) {
-          models.set(models.size() - 1, r.getAttributeValue(null, "type"));
-        }
-      } else if (parent.equals("video") && ln.equals("model") && videoModel == null) {
+      if (parent.equals("video") && ln.equals("model") && videoModel == null) {
         videoModel = r.getAttributeValue(null, "type");
-      }
-      return false;
-    }
-
-    /** Which attributes of a disk's or NIC's child elements an item keeps, as ELEMENT.ATTR. */
-    private static final Map<String, List<String>> DISK_ATTRS =
-        Map.of(
-            "driver", List.of("type", "cache", "io", "discard"),
-            "source", List.of("file", "dev", "pool", "volume"),
-            "target", List.of("dev", "bus"));
-
-    private static final Map<String, List<String>> NIC_ATTRS =
-        Map.of(
-            "mac", List.of("address"),
-            "source", List.of("network", "bridge", "dev"),
-            "model", List.of("type"),
-            "link", List.of("state"));
-
-    /** One child of a disk or NIC into its item; true when its text was read (serial). */
-    private static boolean deviceItem(
-        XMLStreamReader r, String ln, Map<String, String> item, Map<String, List<String>> attrs)
-        throws XMLStreamException {
-      switch (ln) {
-        case "readonly", "shareable" -> item.put(ln, "yes");
-        case "serial" -> {
-          item.put(ln, r.getElementText().strip());
-          return true;
-        }
-        default -> {
-          for (String a : attrs.getOrDefault(ln, List.of())) {
-            String v = r.getAttributeValue(null, a);
-            if (v != null) {
-              item.putIfAbsent(ln + "." + a, v);
-            }
-          }
-        }
       }
       return false;
     }
@@ -470,9 +377,9 @@ final class DomainReader {
       if (description != null) {
         f.put(Field.DESC, description);
       }
-      f.put(Field.INTERFACES, List.copyOf(interfaces));
-      f.put(Field.GUEST_AGENT, agentChannel);
-      String nicModel = nicModel();
+      f.put(Field.INTERFACES, devices.interfaces());
+      f.put(Field.GUEST_AGENT, devices.agentChannel);
+      String nicModel = devices.nicModel(mark);
       if (nicModel != null) {
         f.put(Field.NETWORK_MODEL, nicModel);
       }
@@ -509,16 +416,14 @@ final class DomainReader {
       } else if (cpuModel != null) {
         f.put(Field.CPU_MODEL, cpuModel);
       }
-      f.put(Field.DISKS, ObservedDevices.disks(diskItems, mark, volumes));
-      f.put(Field.NICS, ObservedDevices.nics(nicItems));
+      f.put(Field.DISKS, devices.disks(mark, volumes));
+      f.put(Field.NICS, devices.nics());
       Optional<OwnershipMark> owned =
           mark == null ? Optional.empty() : Optional.of(Marks.read(mark, kernel, f));
       long maxMem = memory != null ? memory : mem == null ? 0 : mem;
       int maxCpus = vcpu != null ? vcpu : 0;
       Optional<String> disk =
           Optional.ofNullable(mark == null ? null : mark.get(Marks.DISK)).filter(d -> !d.isEmpty());
-      String seedFile = "/" + name + "-" + CloudInitSeed.LABEL + ".iso";
-      boolean seedAttached = name != null && diskFiles.stream().anyMatch(p -> p.endsWith(seedFile));
       return new Facts(
           name,
           Collections.unmodifiableMap(f),
@@ -527,24 +432,10 @@ final class DomainReader {
           owned,
           disk,
           volumes,
-          seedAttached,
+          devices.seedAttached(name),
           refused,
-          macs,
-          agentConnected);
-    }
-
-    /** The NIC model all interfaces share; a guest without NICs reports the one it was given. */
-    private String nicModel() {
-      if (models.isEmpty()) {
-        return mark == null ? null : mark.get(Marks.NETWORK_MODEL);
-      }
-      String first = models.get(0);
-      for (String m : models) {
-        if (!java.util.Objects.equals(first, m)) {
-          return String.join(",", models.stream().map(String::valueOf).toList());
-        }
-      }
-      return first;
+          devices.macs,
+          devices.agentConnected);
     }
   }
 

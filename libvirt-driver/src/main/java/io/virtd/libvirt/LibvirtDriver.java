@@ -3,7 +3,6 @@ package io.virtd.libvirt;
 import static io.virtd.libvirt.Domains.destroyQuietly;
 import static io.virtd.libvirt.Domains.free;
 import static io.virtd.libvirt.Domains.isActive;
-import static io.virtd.libvirt.Domains.sleep;
 import static io.virtd.libvirt.Domains.state;
 import static io.virtd.libvirt.Domains.undefine;
 
@@ -17,7 +16,6 @@ import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.DriverException.Kind;
 import io.virtd.core.spi.ObservedVm;
 import io.virtd.core.spi.OwnershipMark;
-import io.virtd.core.spi.RunState;
 import io.virtd.core.spi.VmDriver;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * Guests of one libvirt URI ({@code qemu:///system}, {@code xen:///system}, {@code
  * test:///default}): the driver's methods, each on a connection of its own ({@link Connections}).
  * Guests are read by {@link Observer}, defined by {@link GuestCreation}, changed in place by {@link
- * LiveChanges}; their cloud-init seeds are {@link SeedFiles}'.
+ * LiveChanges}, started and stopped by {@link GuestLifecycle}; their cloud-init seeds are {@link
+ * SeedFiles}'.
  */
 public final class LibvirtDriver implements VmDriver {
   private static final Logger log = LoggerFactory.getLogger(LibvirtDriver.class);
@@ -61,6 +60,7 @@ public final class LibvirtDriver implements VmDriver {
   private final Observer observer;
   private final GuestCreation creation;
   private final LiveChanges live;
+  private final GuestLifecycle lifecycle;
   private final LibvirtHostResources hosts;
   private final Path storageDir;
 
@@ -72,6 +72,7 @@ public final class LibvirtDriver implements VmDriver {
     this.seeds = new SeedFiles(uri, storageDir, connections);
     this.observer = new Observer(connections);
     this.live = new LiveChanges(observer::parse);
+    this.lifecycle = new GuestLifecycle(connections, observer);
     this.creation = new GuestCreation(remote, storageDir, host, seeds, connections);
     this.hosts =
         new LibvirtHostResources(
@@ -297,106 +298,27 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public void start(String name) throws DriverException {
-    withDomain(
-        name,
-        "start",
-        d -> {
-          RunState s = state(d.getInfo().state);
-          switch (s) {
-            case RUNNING, BLOCKED, PAUSED, PMSUSPENDED -> {
-              return null;
-            }
-            case CRASHED -> destroyQuietly(d);
-            default -> {}
-          }
-          d.create();
-          return null;
-        });
+    lifecycle.start(name);
   }
 
   @Override
   public void resume(String name) throws DriverException {
-    withDomain(
-        name,
-        "resume",
-        d -> {
-          RunState s = state(d.getInfo().state);
-          switch (s) {
-            case PAUSED -> d.resume();
-            case PMSUSPENDED -> d.PMwakeup();
-            case RUNNING, BLOCKED -> {}
-            default ->
-                throw new DriverException(
-                    Kind.CONFLICT,
-                    "libvirt: resume `" + name + "`: the guest is " + s.key() + ", not paused");
-          }
-          return null;
-        });
+    lifecycle.resume(name);
   }
 
   @Override
   public boolean stop(String name, Duration timeout) throws DriverException {
-    // missing, or a transient guest that went away when it stopped: nothing to stop
-    return withDomainIfPresent(
-        name,
-        "stop",
-        false,
-        d -> {
-          RunState s = state(d.getInfo().state);
-          switch (s) {
-            case SHUTOFF, NOSTATE -> {
-              return false;
-            }
-            case CRASHED -> {
-              destroyQuietly(d);
-              return false;
-            }
-            case PAUSED -> d.resume(); // a paused guest cannot see the ACPI button
-            case PMSUSPENDED -> d.PMwakeup();
-            default -> {}
-          }
-          long deadline = System.nanoTime() + timeout.toNanos();
-          try {
-            // the agent first when it answers (a guest may ignore the ACPI button), else ACPI
-            if (!agentAnswers(d) || !AgentShutdown.request(d, timeout)) {
-              d.shutdown();
-            }
-          } catch (LibvirtException e) {
-            Errors.rethrowIfLost(e);
-            if (!isActive(d)) {
-              return false;
-            }
-            log.debug(
-                "graceful shutdown of {} refused ({}); forcing it off", name, Errors.message(e));
-            return destroyQuietly(d);
-          }
-          while (System.nanoTime() < deadline) {
-            if (!isActive(d)) {
-              return false;
-            }
-            sleep(
-                Math.min(Domains.POLL_MS, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-          }
-          if (!isActive(d)) {
-            return false;
-          }
-          return destroyQuietly(d);
-        });
-  }
-
-  /** Whether the running guest's agent channel shows a connected agent. */
-  private boolean agentAnswers(Domain d) throws LibvirtException, DriverException {
-    return observer.parse(d.getXMLDesc(0)).agentConnected();
+    return lifecycle.stop(name, timeout);
   }
 
   @Override
   public void destroy(String name) throws DriverException {
-    withDomainIfPresent(name, "destroy", false, Domains::destroyQuietly);
+    lifecycle.destroy(name);
   }
 
   @Override
   public void unmark(String name) throws DriverException {
-    withDomainIfPresent(
+    connections.withDomainIfPresent(
         name,
         "unmark",
         null,
@@ -419,7 +341,7 @@ public final class LibvirtDriver implements VmDriver {
   @Override
   public void remove(String name) throws DriverException {
     Removal removal =
-        withDomainIfPresent(
+        connections.withDomainIfPresent(
             name,
             "remove",
             new Removal(Optional.empty(), Optional.empty()),
@@ -456,7 +378,7 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public Optional<String> whyNotRemovable(String name) throws DriverException {
-    return withDomainIfPresent(
+    return connections.withDomainIfPresent(
         name,
         "remove",
         Optional.empty(),
@@ -492,41 +414,6 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   // --- connection and plumbing
-
-  @FunctionalInterface
-  private interface DomainCall<T> {
-    T apply(Domain d) throws LibvirtException, DriverException;
-  }
-
-  private <T> T withDomain(String name, String action, DomainCall<T> call) throws DriverException {
-    return onDomain(name, action, call, false, null);
-  }
-
-  /**
-   * As {@link #withDomain}, but a guest that is missing (or vanishes meanwhile) gives {@code
-   * whenMissing}.
-   */
-  private <T> T withDomainIfPresent(String name, String action, T whenMissing, DomainCall<T> call)
-      throws DriverException {
-    return onDomain(name, action, call, true, whenMissing);
-  }
-
-  private <T> T onDomain(
-      String name, String action, DomainCall<T> call, boolean missingOk, T whenMissing)
-      throws DriverException {
-    Domain d = null;
-    try (ConnectionPool.Lease<Connect> c = lease()) {
-      d = c.connection().domainLookupByName(name);
-      return call.apply(d);
-    } catch (LibvirtException e) {
-      if (missingOk && Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
-        return whenMissing;
-      }
-      throw fail(e, action, name);
-    } finally {
-      free(d);
-    }
-  }
 
   private ConnectionPool.Lease<Connect> lease() throws DriverException {
     return connections.lease();

@@ -59,14 +59,14 @@ public final class OpenVzDriver implements VmDriver {
   private final VzRunner runner;
   private final Clock clock;
 
-  /** Set once vzlist has refused {@code -j}: it will not learn it later. */
-  private volatile boolean columnsOnly;
+  private final VzContainers containers;
 
   public OpenVzDriver(Config config, VzRunner runner, Clock clock) {
     this.args = new VzArgs(config.vzctl().toString(), config.vzlist().toString());
     this.confDir = config.vzConfDir();
     this.runner = runner;
     this.clock = clock;
+    this.containers = new VzContainers(args, confDir, runner);
   }
 
   @Override
@@ -88,8 +88,8 @@ public final class OpenVzDriver implements VmDriver {
   public Map<String, ObservedVm> observeAll() throws DriverException {
     long at = clock.millis();
     Map<String, ObservedVm> out = new LinkedHashMap<>();
-    for (VzList.Entry e : list(OptionalLong.empty())) {
-      Optional<VzConfigFile> conf = readConf(e.ctid());
+    for (VzList.Entry e : containers.list(OptionalLong.empty())) {
+      Optional<VzConfigFile> conf = containers.readConf(e.ctid());
       if (conf.isPresent()) {
         ObservedVm vm = VzObservation.build(conf.get(), e, at);
         out.putIfAbsent(vm.name(), vm);
@@ -100,12 +100,12 @@ public final class OpenVzDriver implements VmDriver {
 
   @Override
   public Optional<ObservedVm> observe(String name) throws DriverException {
-    Optional<VzConfigFile> conf = find(name);
+    Optional<VzConfigFile> conf = containers.find(name);
     if (conf.isEmpty()) {
       return Optional.empty();
     }
     long at = clock.millis();
-    List<VzList.Entry> e = list(OptionalLong.of(conf.get().ctid()));
+    List<VzList.Entry> e = containers.list(OptionalLong.of(conf.get().ctid()));
     if (e.isEmpty()) {
       return Optional.empty();
     }
@@ -117,7 +117,7 @@ public final class OpenVzDriver implements VmDriver {
   public List<String> preflight(VmSpec spec) {
     long ctid = Ctids.of(spec);
     try {
-      Optional<VzConfigFile> taken = readConf(ctid);
+      Optional<VzConfigFile> taken = containers.readConf(ctid);
       if (taken.isEmpty() || taken.get().name().equals(Optional.of(spec.name()))) {
         return List.of();
       }
@@ -140,7 +140,7 @@ public final class OpenVzDriver implements VmDriver {
   @Override
   public void create(VmSpec spec, OwnershipMark mark) throws DriverException {
     long ctid = Ctids.of(spec);
-    Optional<VzConfigFile> same = find(spec.name());
+    Optional<VzConfigFile> same = containers.find(spec.name());
     if (same.isPresent()) {
       throw new DriverException(
           Kind.CONFLICT,
@@ -150,7 +150,7 @@ public final class OpenVzDriver implements VmDriver {
               + same.get().ctid()
               + ")");
     }
-    Optional<VzConfigFile> taken = readConf(ctid);
+    Optional<VzConfigFile> taken = containers.readConf(ctid);
     if (taken.isPresent()) {
       String by =
           taken.get().name().map(n -> "container `" + n + "`").orElse("an unnamed container");
@@ -194,9 +194,10 @@ public final class OpenVzDriver implements VmDriver {
     long ctid =
         current.persistent().get(Field.ID) instanceof Number n
             ? n.longValue()
-            : require(spec.name()).ctid();
+            : containers.require(spec.name()).ctid();
     VzConfigFile conf =
-        readConf(ctid)
+        containers
+            .readConf(ctid)
             .orElseThrow(
                 () ->
                     new DriverException(
@@ -283,7 +284,7 @@ public final class OpenVzDriver implements VmDriver {
 
   @Override
   public void start(String name) throws DriverException {
-    long ctid = require(name).ctid();
+    long ctid = containers.require(name).ctid();
     VzCommand cmd = VzCommand.of(args.start(ctid), START_TIMEOUT);
     VzResult r = runner.run(cmd);
     if (r.exit() != 0 && r.exit() != VzErrors.RUNNING) { // 32: already running, as asked
@@ -293,8 +294,8 @@ public final class OpenVzDriver implements VmDriver {
 
   @Override
   public void resume(String name) throws DriverException {
-    long ctid = require(name).ctid();
-    List<VzList.Entry> e = list(OptionalLong.of(ctid));
+    long ctid = containers.require(name).ctid();
+    List<VzList.Entry> e = containers.list(OptionalLong.of(ctid));
     if (!e.isEmpty() && VzObservation.state(e.get(0).status()) == RunState.PAUSED) {
       exec(args.resume(ctid), START_TIMEOUT, name);
     }
@@ -302,7 +303,7 @@ public final class OpenVzDriver implements VmDriver {
 
   @Override
   public boolean stop(String name, Duration timeout) throws DriverException {
-    Optional<VzConfigFile> conf = find(name);
+    Optional<VzConfigFile> conf = containers.find(name);
     if (conf.isEmpty()) {
       return false;
     }
@@ -326,7 +327,7 @@ public final class OpenVzDriver implements VmDriver {
 
   @Override
   public void destroy(String name) throws DriverException {
-    Optional<VzConfigFile> conf = find(name);
+    Optional<VzConfigFile> conf = containers.find(name);
     if (conf.isPresent()) {
       execAllowing(args.kill(conf.get().ctid()), KILL_TIMEOUT, name, VzErrors.NO_CONFIG);
     }
@@ -334,7 +335,7 @@ public final class OpenVzDriver implements VmDriver {
 
   @Override
   public void unmark(String name) throws DriverException {
-    Optional<VzConfigFile> conf = find(name);
+    Optional<VzConfigFile> conf = containers.find(name);
     if (conf.isPresent() && !conf.get().virtdLines().isEmpty()) {
       writeLines(conf.get().ctid(), VzMarkLines.none(), name);
     }
@@ -342,7 +343,7 @@ public final class OpenVzDriver implements VmDriver {
 
   @Override
   public void remove(String name) throws DriverException {
-    Optional<VzConfigFile> conf = find(name);
+    Optional<VzConfigFile> conf = containers.find(name);
     if (conf.isEmpty()) {
       return;
     }
@@ -365,91 +366,6 @@ public final class OpenVzDriver implements VmDriver {
   public void close() {}
 
   // ------------------------------------------------------------------ helpers
-
-  /** One vzlist call: JSON, or columns once vzlist has refused {@code -j}. */
-  private List<VzList.Entry> list(OptionalLong ctid) throws DriverException {
-    if (!columnsOnly) {
-      VzCommand cmd = VzCommand.of(args.listJson(ctid), LIST_TIMEOUT);
-      VzResult r = runner.run(cmd);
-      if (!VzList.jsonRejected(r)) {
-        // asked for one container, vzlist answers an empty list (and exit 1) when it is gone
-        if (ctid.isPresent() && r.exit() == 1 && VzList.isEmptyJson(r.stdout())) {
-          return List.of();
-        }
-        return parsed(cmd, r, ctid, () -> VzList.parseJson(r.stdout()));
-      }
-      columnsOnly = true;
-    }
-    VzCommand cmd = VzCommand.of(args.listColumns(ctid), LIST_TIMEOUT);
-    VzResult r = runner.run(cmd);
-    // without JSON, gone is when its config file is: vzlist finds stopped containers by it
-    if (ctid.isPresent() && r.exit() == 1 && readConf(ctid.getAsLong()).isEmpty()) {
-      return List.of();
-    }
-    return parsed(cmd, r, ctid, () -> VzList.parseColumns(r.stdout()));
-  }
-
-  private static List<VzList.Entry> parsed(
-      VzCommand cmd,
-      VzResult r,
-      OptionalLong ctid,
-      java.util.function.Supplier<List<VzList.Entry>> parse)
-      throws DriverException {
-    if (r.exit() != 0) {
-      throw VzErrors.failure(
-          cmd, r, ctid.isPresent() ? "CTID " + ctid.getAsLong() : "all containers");
-    }
-    try {
-      return parse.get();
-    } catch (IllegalArgumentException e) {
-      throw new DriverException(
-          Kind.TERMINAL, "openvz: `" + cmd.display() + "`: " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * The container called {@code name}: the one whose config has {@code NAME="name"}, or — for a
-   * container without a name, as {@link #observeAll} lists it — the one whose CTID is {@code name}.
-   */
-  private Optional<VzConfigFile> find(String name) throws DriverException {
-    List<VzConfigFile> all;
-    try {
-      all = VzConfigFile.readAll(confDir);
-    } catch (IOException e) {
-      throw new DriverException(
-          Kind.TRANSIENT, "openvz: cannot read " + confDir + ": " + e.getMessage(), e);
-    }
-    for (VzConfigFile c : all) {
-      if (c.name().filter(name::equals).isPresent()) {
-        return Optional.of(c);
-      }
-    }
-    for (VzConfigFile c : all) {
-      if (c.name().isEmpty() && Long.toString(c.ctid()).equals(name)) {
-        return Optional.of(c);
-      }
-    }
-    return Optional.empty();
-  }
-
-  private VzConfigFile require(String name) throws DriverException {
-    return find(name)
-        .orElseThrow(
-            () ->
-                new DriverException(
-                    Kind.NOT_FOUND, "openvz: no container named `" + name + "` in " + confDir));
-  }
-
-  private Optional<VzConfigFile> readConf(long ctid) throws DriverException {
-    try {
-      return VzConfigFile.read(confDir, ctid);
-    } catch (IOException e) {
-      throw new DriverException(
-          Kind.TRANSIENT,
-          "openvz: cannot read the config of CTID " + ctid + ": " + e.getMessage(),
-          e);
-    }
-  }
 
   private void writeLines(long ctid, VzMarkLines lines, String name) throws DriverException {
     try {
