@@ -43,7 +43,7 @@ class FleetIT {
           + "f-"
           + UUID.randomUUID().toString().substring(0, 6)
           + "-";
-  final String keyPrefix = "/vdrd-fleet-it";
+  final String keyPrefix = "/virtd-fleet-it";
   Path dir;
   EtcdCluster etcd;
   DaemonProcess h1;
@@ -53,7 +53,7 @@ class FleetIT {
   void fleet() throws Exception {
     assumeTrue(Virsh.available(), "qemu:///system is not reachable");
     assumeTrue(EtcdCluster.available(), "etcd is not installed (scripts/install-deps)");
-    dir = Files.createTempDirectory("vdrd-fleet-it-");
+    dir = Files.createTempDirectory("virtd-fleet-it-");
     etcd = EtcdCluster.start(3);
     h1 = daemon("h1").start();
     h2 = daemon("h2").start();
