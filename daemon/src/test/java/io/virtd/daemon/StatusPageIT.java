@@ -73,8 +73,17 @@ class StatusPageIT {
     return browser.findElement(By.cssSelector("#guests tbody tr[data-name='" + name + "']"));
   }
 
+  /** A cell's text; the table is redrawn every 2 s, so a row replaced meanwhile is found again. */
   String cell(String name, String column) {
-    return row(name).findElement(By.cssSelector("td." + column)).getText();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return row(name).findElement(By.cssSelector("td." + column)).getText();
+      } catch (org.openqa.selenium.StaleElementReferenceException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   void await(String what, java.util.function.Supplier<Boolean> condition) {
