@@ -41,7 +41,8 @@ public final class PlanCommand implements Callable<Integer> {
               s.specs,
               s.hosts,
               drivers,
-              PlanPolicy.of(s.config.owner()).withFormerOwners(s.config.formerOwners()));
+              PlanPolicy.of(s.config.owner()).withFormerOwners(s.config.formerOwners()),
+              target.json);
       var doc = PlanJson.of(plan);
       out.print(
           target.json

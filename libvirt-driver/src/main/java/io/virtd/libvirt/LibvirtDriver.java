@@ -187,10 +187,19 @@ public final class LibvirtDriver implements VmDriver {
 
   @Override
   public Optional<ObservedVm> observe(String name) throws DriverException {
+    return observe(name, false);
+  }
+
+  @Override
+  public Optional<ObservedVm> observeWithAddresses(String name) throws DriverException {
+    return observe(name, true);
+  }
+
+  private Optional<ObservedVm> observe(String name, boolean addresses) throws DriverException {
     Domain d = null;
     try (ConnectionPool.Lease<Connect> c = lease()) {
       d = c.connection().domainLookupByName(name);
-      return Optional.of(observer.one(d));
+      return Optional.of(observer.one(d, addresses));
     } catch (LibvirtException e) {
       if (Errors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
         return Optional.empty();
@@ -204,7 +213,14 @@ public final class LibvirtDriver implements VmDriver {
   @Override
   public Map<String, ObservedVm> observeAll() throws DriverException {
     try (ConnectionPool.Lease<Connect> c = lease()) {
-      return observer.all(c.connection());
+      return observer.all(c.connection(), false);
+    }
+  }
+
+  @Override
+  public Map<String, ObservedVm> observeAllWithAddresses() throws DriverException {
+    try (ConnectionPool.Lease<Connect> c = lease()) {
+      return observer.all(c.connection(), true);
     }
   }
 

@@ -34,7 +34,11 @@ final class Observer {
     this.connections = connections;
   }
 
-  Map<String, ObservedVm> all(Connect c) throws DriverException {
+  /**
+   * Every guest; with {@code addresses}, the running guests' addresses read within {@link
+   * AddressReads#BUDGET}, else unknown.
+   */
+  Map<String, ObservedVm> all(Connect c, boolean addresses) throws DriverException {
     Domain[] all;
     parsed.nextGeneration();
     try {
@@ -42,14 +46,14 @@ final class Observer {
     } catch (LibvirtException e) {
       throw connections.fail(e, "list domains", null);
     }
-    Map<String, ObservedVm> out = new LinkedHashMap<>();
+    Map<String, ObservedVm> out = new LinkedHashMap<>(all.length * 4 / 3 + 1);
     Map<String, AddressRead> reads = new LinkedHashMap<>();
     try {
       for (int i = 0; i < all.length; i++) {
         try {
           Read r = readFacts(all[i]);
           out.put(r.vm().name(), r.vm());
-          if (r.addressable()) {
+          if (addresses && r.addressable()) {
             reads.put(r.vm().name(), new AddressRead(all[i], r.nics(), r.agent()));
             all[i] = null; // the address read frees it
           }
@@ -67,17 +71,17 @@ final class Observer {
         Domains.free(d);
       }
     }
-    return withAddresses(out, reads);
+    return reads.isEmpty() ? out : withAddresses(out, reads);
   }
 
   /**
-   * One guest, its addresses read within {@link AddressReads#BUDGET} through a handle of its own
-   * ({@code d} stays the caller's to free).
+   * One guest; with {@code addresses}, its addresses read within {@link AddressReads#BUDGET}
+   * through a handle of its own ({@code d} stays the caller's to free), else unknown.
    */
-  ObservedVm one(Domain d) throws LibvirtException, DriverException {
+  ObservedVm one(Domain d, boolean addresses) throws LibvirtException, DriverException {
     Read r = readFacts(d);
-    if (!r.addressable()) {
-      return r.vm().withAddresses(Optional.of(List.of()));
+    if (!addresses || !r.addressable()) {
+      return r.vm();
     }
     Domain own = d.getConnect().domainLookupByUUID(d.getUUID());
     return withAddresses(
@@ -89,31 +93,36 @@ final class Observer {
   /** A running guest's handle and what its addresses are read by. */
   private record AddressRead(Domain domain, List<String> nics, boolean agent) {}
 
-  /** A guest as read, and whether (and how) its addresses can be asked for. */
+  /**
+   * A guest as read (its addresses none when it has none to ask for, else unknown), and whether
+   * (and how) its addresses can be asked for.
+   */
   private record Read(ObservedVm vm, List<String> nics, boolean agent) {
     boolean addressable() {
-      return vm.state().isActive() && !nics.isEmpty();
+      return addressable(vm.state(), nics);
+    }
+
+    static boolean addressable(RunState state, List<String> nics) {
+      return state.isActive() && !nics.isEmpty();
     }
   }
 
   /**
    * The guests with their addresses: those of {@code reads} as read in time (unknown otherwise),
-   * every other guest with none (it does not run, or has no NIC).
+   * every other guest as it was read (with none: it does not run, or has no NIC).
    */
   private static Map<String, ObservedVm> withAddresses(
       Map<String, ObservedVm> guests, Map<String, AddressRead> reads) {
     Map<String, Optional<List<GuestAddress>>> found =
-        reads.isEmpty()
-            ? Map.of()
-            : AddressReads.read(
-                reads,
-                r -> GuestAddresses.read(r.domain(), r.nics(), r.agent()),
-                r -> Domains.free(r.domain()),
-                AddressReads.BUDGET);
+        AddressReads.read(
+            reads,
+            r -> GuestAddresses.read(r.domain(), r.nics(), r.agent()),
+            r -> Domains.free(r.domain()),
+            AddressReads.BUDGET);
     Map<String, ObservedVm> out = new LinkedHashMap<>();
     guests.forEach(
         (name, vm) ->
-            out.put(name, vm.withAddresses(found.getOrDefault(name, Optional.of(List.of())))));
+            out.put(name, found.containsKey(name) ? vm.withAddresses(found.get(name)) : vm));
     return out;
   }
 
@@ -164,6 +173,7 @@ final class Observer {
         l.putIfAbsent(f, Unset.VALUE);
       }
     }
+    List<String> nics = live == null ? List.of() : live.nics();
     ObservedVm vm =
         new ObservedVm(
             persistent.name(),
@@ -173,10 +183,9 @@ final class Observer {
             persistent.mark(),
             live != null ? live.maxMemoryKiB() : persistent.maxMemoryKiB(),
             live != null ? live.maxVcpus() : persistent.maxVcpus(),
-            live != null ? live.refusedLive() : Set.of());
-    return live == null
-        ? new Read(vm, List.of(), false)
-        : new Read(vm, live.nics(), live.agentConnected());
+            live != null ? live.refusedLive() : Set.of(),
+            Read.addressable(state, nics) ? Optional.empty() : Optional.of(List.of()));
+    return new Read(vm, nics, live != null && live.agentConnected());
   }
 
   /**

@@ -31,13 +31,15 @@ import java.util.Set;
 /**
  * Observes the guests of a set of resources through their drivers and plans them. A target with
  * several resources is read with one {@code observeAll} (one {@code vzlist} for OpenVZ), a single
- * resource with {@code observe(name)}.
+ * resource with {@code observe(name)}. Guests' addresses are read only for what shows them (the
+ * plan JSON, {@code list}, the daemon's status): the planner never compares them.
  */
 public final class Planning {
   private Planning() {}
 
   public static Plan plan(Collection<VmSpec> specs, Drivers drivers, PlanPolicy policy) {
-    return Planner.plan(guestInputs(specs, drivers, new LinkedHashMap<>(), Set.of()), policy);
+    return Planner.plan(
+        guestInputs(specs, drivers, new LinkedHashMap<>(), Set.of(), false), policy);
   }
 
   /** Each guest's input, in {@code specs}' order; {@code byTarget} gets them by target. */
@@ -45,14 +47,15 @@ public final class Planning {
       Collection<VmSpec> specs,
       Drivers drivers,
       Map<Drivers.Target, List<VmSpec>> byTarget,
-      Set<Path> poolDirectories) {
+      Set<Path> poolDirectories,
+      boolean addresses) {
     for (VmSpec spec : specs) {
       byTarget.computeIfAbsent(drivers.targetOf(spec), t -> new ArrayList<>()).add(spec);
     }
     Map<String, Planner.Input> inputs = new HashMap<>();
     byTarget.forEach(
         (target, group) -> {
-          for (Planner.Input in : inputs(target, group, drivers, poolDirectories)) {
+          for (Planner.Input in : inputs(target, group, drivers, poolDirectories, addresses)) {
             inputs.put(in.spec().name(), in);
           }
         });
@@ -65,8 +68,22 @@ public final class Planning {
    */
   public static Plan plan(
       Collection<VmSpec> specs, Collection<HostSpec> hosts, Drivers drivers, PlanPolicy policy) {
+    return plan(specs, hosts, drivers, policy, false);
+  }
+
+  /**
+   * As {@link #plan(Collection, Collection, Drivers, PlanPolicy)}; with {@code addresses}, each
+   * observed guest with its addresses (for the plan JSON).
+   */
+  public static Plan plan(
+      Collection<VmSpec> specs,
+      Collection<HostSpec> hosts,
+      Drivers drivers,
+      PlanPolicy policy,
+      boolean addresses) {
     Map<Drivers.Target, List<VmSpec>> byTarget = new LinkedHashMap<>();
-    List<Planner.Input> guests = guestInputs(specs, drivers, byTarget, poolDirectories(hosts));
+    List<Planner.Input> guests =
+        guestInputs(specs, drivers, byTarget, poolDirectories(hosts), addresses);
     HostObservations seen = new HostObservations(drivers);
     List<HostPlanner.Input> hostInputs = hosts.stream().map(seen::input).toList();
     Map<String, HostPlanner.View> views = new HashMap<>();
@@ -97,13 +114,13 @@ public final class Planning {
   public static ResourcePlan plan(
       VmSpec spec, Drivers drivers, PlanPolicy policy, Set<Path> poolDirectories) {
     Planner.Input in =
-        inputs(drivers.targetOf(spec), List.of(spec), drivers, poolDirectories).get(0);
+        inputs(drivers.targetOf(spec), List.of(spec), drivers, poolDirectories, false).get(0);
     return Planner.planOne(in, policy);
   }
 
   /** One guest's plan, as {@link #plan} makes it for a list of one. */
   public static ResourcePlan plan(VmSpec spec, Drivers drivers, PlanPolicy policy) {
-    return planned(spec, drivers, policy).plan();
+    return plan(spec, drivers, policy, Set.of());
   }
 
   /**
@@ -114,9 +131,13 @@ public final class Planning {
    */
   public record Planned(ResourcePlan plan, Optional<ObservedVm> guest) {}
 
-  /** As {@link #plan(VmSpec, Drivers, PlanPolicy)}, with the guest the plan was made from. */
+  /**
+   * As {@link #plan(VmSpec, Drivers, PlanPolicy)}, with the guest the plan was made from, its
+   * addresses read (for the guest's status).
+   */
   public static Planned planned(VmSpec spec, Drivers drivers, PlanPolicy policy) {
-    Planner.Input in = inputs(drivers.targetOf(spec), List.of(spec), drivers, Set.of()).get(0);
+    Planner.Input in =
+        inputs(drivers.targetOf(spec), List.of(spec), drivers, Set.of(), true).get(0);
     return new Planned(Planner.planOne(in, policy), in.observed());
   }
 
@@ -162,7 +183,7 @@ public final class Planning {
           try {
             VmDriver d = drivers.get(target);
             caps = d.capabilities();
-            all = d.observeAll();
+            all = d.observeAllWithAddresses();
           } catch (DriverException e) {
             List<Planned> failed = new ArrayList<>();
             for (VmSpec spec : group) {
@@ -188,14 +209,21 @@ public final class Planning {
   }
 
   private static List<Planner.Input> inputs(
-      Drivers.Target target, List<VmSpec> group, Drivers drivers, Set<Path> poolDirectories) {
+      Drivers.Target target,
+      List<VmSpec> group,
+      Drivers drivers,
+      Set<Path> poolDirectories,
+      boolean addresses) {
     List<Planner.Input> out = new ArrayList<>();
     try {
       VmDriver d = drivers.get(target);
-      Map<String, ObservedVm> all = group.size() > 1 ? d.observeAll() : null;
+      Map<String, ObservedVm> all =
+          group.size() <= 1 ? null : addresses ? d.observeAllWithAddresses() : d.observeAll();
       for (VmSpec spec : group) {
         Optional<ObservedVm> vm =
-            all != null ? Optional.ofNullable(all.get(spec.name())) : d.observe(spec.name());
+            all != null
+                ? Optional.ofNullable(all.get(spec.name()))
+                : addresses ? d.observeWithAddresses(spec.name()) : d.observe(spec.name());
         List<String> unready =
             vm.isEmpty() && spec.ensure() != Ensure.ABSENT
                 ? d.preflight(spec, poolDirectories)

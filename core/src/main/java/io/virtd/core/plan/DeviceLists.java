@@ -9,9 +9,7 @@ import io.virtd.core.spi.DeviceEdit;
 import io.virtd.core.spi.Mutability;
 import io.virtd.core.spi.ObservedVm;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -63,21 +61,36 @@ final class DeviceLists {
   }
 
   private static List<Match> matchDisks(List<?> want, List<?> had, List<?> live) {
-    Map<String, Object[]> byTarget = new LinkedHashMap<>();
+    List<Object[]> rows = new ArrayList<>(want.size() + 1); // {desired, persistent, live}
     for (Object o : want) {
-      byTarget.computeIfAbsent(((DiskSpec) o).target(), k -> new Object[3])[0] = o;
+      rows.add(new Object[] {o, null, null});
     }
     for (Object o : had) {
-      byTarget.computeIfAbsent(((DiskSpec) o).target(), k -> new Object[3])[1] = o;
+      row(rows, ((DiskSpec) o).target())[1] = o;
     }
     if (live != null) {
       for (Object o : live) {
-        byTarget.computeIfAbsent(((DiskSpec) o).target(), k -> new Object[3])[2] = o;
+        row(rows, ((DiskSpec) o).target())[2] = o;
       }
     }
-    return byTarget.values().stream()
-        .map(a -> new Match(a[0], a[1], live == null ? null : a[2]))
-        .toList();
+    List<Match> out = new ArrayList<>(rows.size());
+    for (Object[] r : rows) {
+      out.add(new Match(r[0], r[1], r[2]));
+    }
+    return out;
+  }
+
+  /** The row of the disk with {@code target}, added when there is none (a guest has a few). */
+  private static Object[] row(List<Object[]> rows, String target) {
+    for (Object[] r : rows) {
+      Object any = r[0] != null ? r[0] : r[1] != null ? r[1] : r[2];
+      if (((DiskSpec) any).target().equals(target)) {
+        return r;
+      }
+    }
+    Object[] r = new Object[3];
+    rows.add(r);
+    return r;
   }
 
   /**
@@ -85,38 +98,31 @@ final class DeviceLists {
    * observed NICs left over, in order. The running guest's NICs match the persistent ones by MAC.
    */
   private static List<Match> matchNics(VmSpec spec, List<?> want, List<?> had, List<?> live) {
-    List<NicSpec> left = new ArrayList<>();
+    List<NicSpec> left = new ArrayList<>(had.size());
     had.forEach(o -> left.add((NicSpec) o));
     List<Object[]> rows = new ArrayList<>();
     List<Object[]> byPosition = new ArrayList<>();
     for (Object o : want) {
       NicSpec d = (NicSpec) o;
-      d = new NicSpec(d.type(), d.source(), d.mac(), DeviceItems.model(d, spec), d.link());
+      String model = DeviceItems.model(d, spec);
+      if (!model.equals(d.model())) {
+        d = new NicSpec(d.type(), d.source(), d.mac(), model, d.link());
+      }
       Object[] row = {d, null};
       if (d.mac() != null) {
-        for (NicSpec h : left) {
-          if (d.mac().equalsIgnoreCase(h.mac())) {
-            row[1] = h;
-            left.remove(h);
-            break;
-          }
-        }
+        NicSpec h = take(left, d.mac(), true);
+        row[1] = h;
       } else {
         byPosition.add(row);
       }
       rows.add(row);
     }
-    List<NicSpec> unclaimed =
-        new ArrayList<>(
-            left.stream()
-                .filter(
-                    h ->
-                        want.stream()
-                            .noneMatch(
-                                o ->
-                                    h.mac() != null
-                                        && h.mac().equalsIgnoreCase(((NicSpec) o).mac())))
-                .toList());
+    List<NicSpec> unclaimed = new ArrayList<>(left.size());
+    for (NicSpec h : left) {
+      if (h.mac() == null || !wanted(want, h.mac())) {
+        unclaimed.add(h);
+      }
+    }
     for (Object[] row : byPosition) {
       if (!unclaimed.isEmpty()) {
         row[1] = unclaimed.remove(0);
@@ -125,7 +131,7 @@ final class DeviceLists {
     for (NicSpec h : unclaimed) {
       rows.add(new Object[] {null, h});
     }
-    List<Match> out = new ArrayList<>();
+    List<Match> out = new ArrayList<>(rows.size());
     List<NicSpec> liveLeft = new ArrayList<>();
     if (live != null) {
       live.forEach(o -> liveLeft.add((NicSpec) o));
@@ -133,15 +139,9 @@ final class DeviceLists {
     for (Object[] row : rows) {
       NicSpec l = null;
       if (row[1] instanceof NicSpec h && live != null) {
-        l =
-            liveLeft.stream()
-                .filter(x -> Objects.equals(x.mac(), h.mac()))
-                .findFirst()
-                .orElse(null);
-        liveLeft.remove(l);
+        l = take(liveLeft, h.mac(), false);
       } else if (row[0] instanceof NicSpec d && d.mac() != null && live != null) {
-        l = liveLeft.stream().filter(x -> d.mac().equals(x.mac())).findFirst().orElse(null);
-        liveLeft.remove(l);
+        l = take(liveLeft, d.mac(), false);
       }
       out.add(new Match(row[0], row[1], l));
     }
@@ -149,6 +149,27 @@ final class DeviceLists {
       out.add(new Match(null, null, l));
     }
     return out;
+  }
+
+  /** Removes and returns the first NIC of {@code nics} with {@code mac}, or null. */
+  private static NicSpec take(List<NicSpec> nics, String mac, boolean ignoreCase) {
+    for (int i = 0; i < nics.size(); i++) {
+      String m = nics.get(i).mac();
+      if (ignoreCase ? mac.equalsIgnoreCase(m) : Objects.equals(mac, m)) {
+        return nics.remove(i);
+      }
+    }
+    return null;
+  }
+
+  /** Whether the manifest lists a NIC with {@code mac}. */
+  private static boolean wanted(List<?> want, String mac) {
+    for (Object o : want) {
+      if (mac.equalsIgnoreCase(((NicSpec) o).mac())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void item(
@@ -283,37 +304,63 @@ final class DeviceLists {
                   c.serial(),
                   c.file());
         }
-        case GROW -> d.size() == null || c.size() == null ? c : c.withSize(d.size());
+        case GROW ->
+            d.size() == null || c.size() == null || d.size().equals(c.size())
+                ? c
+                : c.withSize(d.size());
         default ->
-            new DiskSpec(
-                c.target(),
-                d.bus(),
-                c.image(),
-                c.imageMode(),
-                c.path(),
-                c.size(),
-                c.pool(),
-                c.format(),
-                or(d.cache(), c.cache()),
-                or(d.io(), c.io()),
-                or(d.discard(), c.discard()),
-                d.readonly(),
-                d.shareable(),
-                or(d.serial(), c.serial()),
-                c.file());
+            sameSettings(c, d)
+                ? c
+                : new DiskSpec(
+                    c.target(),
+                    d.bus(),
+                    c.image(),
+                    c.imageMode(),
+                    c.path(),
+                    c.size(),
+                    c.pool(),
+                    c.format(),
+                    or(d.cache(), c.cache()),
+                    or(d.io(), c.io()),
+                    or(d.discard(), c.discard()),
+                    d.readonly(),
+                    d.shareable(),
+                    or(d.serial(), c.serial()),
+                    c.file());
       };
     }
     NicSpec c = (NicSpec) current;
     NicSpec d = (NicSpec) desired;
     return switch (kind) {
-      case NIC_SOURCE -> new NicSpec(d.type(), d.source(), c.mac(), c.model(), c.link());
+      case NIC_SOURCE ->
+          c.type() == d.type() && Objects.equals(c.source(), d.source())
+              ? c
+              : new NicSpec(d.type(), d.source(), c.mac(), c.model(), c.link());
       case SETTING ->
-          new NicSpec(c.type(), c.source(), c.mac(), or(d.model(), c.model()), c.link());
+          d.model() == null || d.model().equals(c.model())
+              ? c
+              : new NicSpec(c.type(), c.source(), c.mac(), d.model(), c.link());
       default ->
           Objects.equals(c.linkState(), d.linkState())
               ? c
               : new NicSpec(c.type(), c.source(), c.mac(), c.model(), d.linkState());
     };
+  }
+
+  /** Whether {@code desired} leaves every setting of {@code current} as it is. */
+  private static boolean sameSettings(DiskSpec current, DiskSpec desired) {
+    return Objects.equals(desired.bus(), current.bus())
+        && unchanged(desired.cache(), current.cache())
+        && unchanged(desired.io(), current.io())
+        && unchanged(desired.discard(), current.discard())
+        && desired.readonly() == current.readonly()
+        && desired.shareable() == current.shareable()
+        && unchanged(desired.serial(), current.serial());
+  }
+
+  /** A value the manifest leaves out is not managed: only one it gives can differ. */
+  private static boolean unchanged(String desired, String current) {
+    return desired == null || desired.equals(current);
   }
 
   private static String or(String a, String b) {

@@ -1,6 +1,7 @@
 package io.virtd.core.spi;
 
 import io.virtd.core.manifest.Field;
+import java.util.AbstractMap;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -86,8 +87,40 @@ public record ObservedVm(
   }
 
   private static Map<Field, Object> copy(Map<Field, Object> m) {
-    EnumMap<Field, Object> c = new EnumMap<>(Field.class);
-    c.putAll(m);
-    return Collections.unmodifiableMap(c);
+    return m instanceof Values v ? v : new Values(m);
+  }
+
+  /**
+   * An unmodifiable copy of field values, which the next copy (a guest {@link #withAddresses}, say)
+   * shares instead of copying again: a plan copies a thousand guests.
+   */
+  private static final class Values extends AbstractMap<Field, Object> {
+    private final EnumMap<Field, Object> values = new EnumMap<>(Field.class);
+    private final Set<Entry<Field, Object>> entries;
+
+    Values(Map<Field, Object> m) {
+      values.putAll(m);
+      entries = Collections.unmodifiableMap(values).entrySet();
+    }
+
+    @Override
+    public Set<Entry<Field, Object>> entrySet() {
+      return entries;
+    }
+
+    @Override
+    public Object get(Object key) {
+      return values.get(key);
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return values.containsKey(key);
+    }
+
+    @Override
+    public int size() {
+      return values.size();
+    }
   }
 }

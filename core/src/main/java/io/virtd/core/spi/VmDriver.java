@@ -21,11 +21,28 @@ public interface VmDriver extends AutoCloseable {
 
   Capabilities capabilities();
 
-  /** The guest called {@code name}, or empty when there is none. */
+  /**
+   * The guest called {@code name}, or empty when there is none. Its addresses may be unknown: a
+   * driver that has to ask the hypervisor or the guest for them leaves them out here, since the
+   * planner never compares them (see {@link #observeWithAddresses}).
+   */
   Optional<ObservedVm> observe(String name) throws DriverException;
 
-  /** Every guest on the target, by name. */
+  /** Every guest on the target, by name, as {@link #observe} reads each. */
   Map<String, ObservedVm> observeAll() throws DriverException;
+
+  /**
+   * As {@link #observe}, with the running guest's addresses, read within the driver's bound (see
+   * {@link ObservedVm#addresses}): for what shows them. The default: as {@link #observe}.
+   */
+  default Optional<ObservedVm> observeWithAddresses(String name) throws DriverException {
+    return observe(name);
+  }
+
+  /** As {@link #observeAll}, with addresses as {@link #observeWithAddresses} reads them. */
+  default Map<String, ObservedVm> observeAllWithAddresses() throws DriverException {
+    return observeAll();
+  }
 
   /**
    * What would make {@link #create} fail that can be seen without changing anything (a file the
