@@ -126,15 +126,16 @@ public final class LibvirtDriver implements VmDriver {
   }
 
   /**
-   * Rolls back or finishes the creates and removes that processes of this owner, now gone, left
-   * half-done ({@link Intents}).
+   * Rolls back or finishes the creates, updates and removes that processes of this owner, now gone,
+   * left half-done ({@link Intents}).
    */
   @Override
   public void finishInterrupted() {
     try (ConnectionPool.Lease<Connect> c = lease()) {
       intents.recover(c.connection(), Optional.empty());
     } catch (DriverException | RuntimeException e) {
-      log.warn("{}: interrupted creates and removes not finished now: {}", uri, e.getMessage());
+      log.warn(
+          "{}: interrupted creates, updates and removes not finished now: {}", uri, e.getMessage());
     }
   }
 
