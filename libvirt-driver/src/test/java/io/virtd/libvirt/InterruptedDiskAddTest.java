@@ -158,15 +158,14 @@ class InterruptedDiskAddTest {
   }
 
   private static boolean volumeExists(String path) throws LibvirtException {
-    Connect c = new Connect(URI);
-    try {
-      c.storageVolLookupByPath(path).free();
-      return true;
-    } catch (LibvirtException e) {
-      return false;
-    } finally {
-      c.close();
-    }
+    return StorageFlows.volumeExists(URI, path);
+  }
+
+  /** Guest {@code name} made with the first driver with disk vda; the spec adding vdb to it. */
+  private VmSpec madeWithVdaAddingVdb(String name) throws Exception {
+    VmSpec one = guest(name, DiskSpec.blank("vda", 1));
+    StorageFlows.apply(killed, one, locks);
+    return with(one, Field.DISKS, List.of(DiskSpec.blank("vda", 1), DiskSpec.blank("vdb", 1)));
   }
 
   /** The volumes the guest's mark lists, by path. */
@@ -193,18 +192,15 @@ class InterruptedDiskAddTest {
 
   @Test
   void aDisksVolumeMadeButNeverDefinedGoesAndTheRetryConverges() throws Exception {
-    VmSpec one = guest("a", DiskSpec.blank("vda", 1));
-    StorageFlows.apply(killed, one, locks);
-    VmSpec two =
-        with(one, Field.DISKS, List.of(DiskSpec.blank("vda", 1), DiskSpec.blank("vdb", 1)));
-    String vdb = volume(one, "vdb");
+    VmSpec two = madeWithVdaAddingVdb("a");
+    String vdb = volume(two, "vdb");
 
     applyKilledAt("update:after-volumes", two);
     assertTrue(volumeExists(vdb), "the cut-off update had made the volume");
 
     VmDriver again = nextRun();
     assertFalse(volumeExists(vdb), "made by virtd, in no definition: deleted");
-    assertTrue(volumeExists(volume(one, "vda")), "the guest's own disk stays");
+    assertTrue(volumeExists(volume(two, "vda")), "the guest's own disk stays");
     assertTrue(noRecords(storage));
 
     StorageFlows.apply(again, two, nextLocks());
@@ -215,11 +211,8 @@ class InterruptedDiskAddTest {
 
   @Test
   void aDiskDefinedBeforeTheCutIsKeptInTheGuestsMark() throws Exception {
-    VmSpec one = guest("b", DiskSpec.blank("vda", 1));
-    StorageFlows.apply(killed, one, locks);
-    VmSpec two =
-        with(one, Field.DISKS, List.of(DiskSpec.blank("vda", 1), DiskSpec.blank("vdb", 1)));
-    String vdb = volume(one, "vdb");
+    VmSpec two = madeWithVdaAddingVdb("b");
+    String vdb = volume(two, "vdb");
 
     applyKilledAt("update:after-define", two);
 
