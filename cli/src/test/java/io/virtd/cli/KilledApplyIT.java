@@ -23,11 +23,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A real {@code virtctl apply} process killed (as by SIGKILL: the driver's test-only halt point
  * {@code virtd.test.haltAt}) at each step boundary of a create and of a remove of a guest with a
- * disk and a cloud-init seed: the next apply converges, and no volume or seed without a guest is
- * left in {@code storage_dir}.
+ * disk and a cloud-init seed, and of an update adding a disk: the next apply converges, and no
+ * volume or seed without a guest is left in {@code storage_dir}.
  */
 class KilledApplyIT {
-  final String prefix = "virtd-it-ka-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+  final String prefix =
+      System.getProperty("virtd.it.prefix", "virtd-it-")
+          + "ka-"
+          + UUID.randomUUID().toString().substring(0, 8)
+          + "-";
   final Path root = Path.of("/var/lib/virtd-test", prefix);
   final String guest = prefix + "g";
   Path manifests;
@@ -118,6 +122,38 @@ class KilledApplyIT {
     assertFalse(
         Virsh.run("list", "--all", "--name").lines().anyMatch(guest::equals), "the guest is gone");
     assertEquals(Set.of(), files(), "no volume or seed left without its guest");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"update:after-volumes", "update:after-define"})
+  void anUpdateAddingADiskKilledAtAStepBoundaryIsFinishedByTheNextApply(String point)
+      throws Exception {
+    Path data = Files.createDirectories(root.resolve("data")).resolve("data.img");
+    write(data, "someone's data");
+    disks("  - size: 1\n");
+    Cli up = apply();
+    assertEquals(0, up.exit(), up.out() + up.err());
+    assertEquals(Set.of(guest + "-vda.qcow2"), files());
+
+    disks("  - size: 1\n  - size: 1\n  - path: " + data + "\n");
+    killedApply(point);
+    assertTrue(files().contains(guest + "-vdb.qcow2"), "the killed update had made vdb's volume");
+
+    Cli again = apply();
+    assertEquals(0, again.exit(), again.out() + again.err());
+    assertEquals(
+        Set.of(guest + "-vda.qcow2", guest + "-vdb.qcow2"), files(), "only the guest's own disks");
+    assertTrue(Virsh.run("domblklist", guest, "--inactive").contains(data.toString()));
+    assertEquals("someone's data", Files.readString(data), "a `path` disk is never touched");
+    Cli plan = Cli.run("plan", "--config", config.toString(), "-m", manifests.toString());
+    assertEquals(0, plan.exit(), "nothing left to change: " + plan.out() + plan.err());
+  }
+
+  private void disks(String items) throws IOException {
+    write(
+        manifests.resolve("g.yaml"),
+        ("virt: %s\nvirt_type: qemu\nmemory: 64\nensure: stopped\nautoboot: false\n" + "disks:\n%s")
+            .formatted(guest, items));
   }
 
   private Cli apply() {

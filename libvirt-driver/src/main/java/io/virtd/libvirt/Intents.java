@@ -28,10 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a create or a remove is about to make or delete, written down before it acts, so that a run
- * killed half-way (SIGKILL, a power cut) leaves a record the next run finishes from: a create that
- * made a volume but never defined its guest, a remove that undefined its guest but never deleted
- * its volumes.
+ * What a create, an update or a remove is about to make or delete, written down before it acts, so
+ * that a run killed half-way (SIGKILL, a power cut) leaves a record the next run finishes from: a
+ * create that made a volume but never defined its guest, an update that made an added disk's volume
+ * (or a new seed) but never wrote the definition naming it, a remove that undefined its guest but
+ * never deleted its volumes.
  *
  * <p>One JSON file per step in {@code STORAGE_DIR/.virtd-intent/} (mode 0700), written atomically
  * (temporary file, fsync, rename, fsync of the directory) and deleted when the step is done; the
@@ -44,8 +45,10 @@ import org.slf4j.LoggerFactory;
  * Whatever the action, it deletes the listed volumes and seeds no defined guest uses (a volume only
  * while its pool and name still have the recorded path) and drops the record: a create that got as
  * far as defining its guest, or a remove that never undefined it, has every item in use, so nothing
- * goes; one cut off before that point has none in use, so everything it listed goes. A listed item
- * another guest uses stays, and so does the record, to be looked at again.
+ * goes; one cut off before that point has none in use, so everything it listed goes. An update is a
+ * create of its added disks on a guest that exists: before its define no guest uses what it made,
+ * after it the guest does. A listed item another guest uses stays, and so does the record, to be
+ * looked at again.
  */
 final class Intents {
   private static final Logger log = LoggerFactory.getLogger(Intents.class);
@@ -53,6 +56,7 @@ final class Intents {
 
   static final String DIRECTORY = ".virtd-intent";
   static final String CREATE = "create";
+  static final String UPDATE = "update";
   static final String REMOVE = "remove";
 
   /** One step's record, as written. */
@@ -88,7 +92,8 @@ final class Intents {
 
   /**
    * Begins a step on {@code guest}. With items already known (a remove), the record is written now;
-   * a create's is written when it plans its first volume or seed.
+   * a create's or an update's is written when it plans its first volume or seed (an update that
+   * makes none writes none).
    */
   Step begin(String guest, String action, List<Marks.Volume> volumes, List<Path> seeds)
       throws DriverException {

@@ -64,7 +64,13 @@ public final class LibvirtDriver implements VmDriver {
   private final LibvirtHostResources hosts;
   private final Path storageDir;
 
-  private LibvirtDriver(String uri, boolean keepAlive, Host host, Path storageDir, String owner) {
+  private LibvirtDriver(
+      String uri,
+      boolean keepAlive,
+      Host host,
+      Path storageDir,
+      String owner,
+      boolean recordIntents) {
     this.uri = uri;
     this.storageDir = storageDir;
     this.remote = isRemote(uri);
@@ -83,13 +89,23 @@ public final class LibvirtDriver implements VmDriver {
             remote,
             uri.startsWith("test:"));
     this.intents =
-        uri.startsWith("test:")
-            ? Intents.none(owner, uri)
-            : new Intents(storageDir.resolve(Intents.DIRECTORY), owner, uri);
+        recordIntents
+            ? new Intents(storageDir.resolve(Intents.DIRECTORY), owner, uri)
+            : Intents.none(owner, uri);
   }
 
   /** Connects to {@code uri}; a hypervisor that cannot be reached makes the driver unavailable. */
   static LibvirtDriver open(String uri, Config config) throws DriverException {
+    return open(
+        uri, config, !uri.startsWith("test:")); // the test hypervisor's storage is make-believe
+  }
+
+  /**
+   * Connects as {@link #open(String, Config)} does; {@code recordIntents} also on libvirt's test
+   * hypervisor, for tests of interrupted steps there.
+   */
+  static LibvirtDriver open(String uri, Config config, boolean recordIntents)
+      throws DriverException {
     boolean loop;
     try {
       loop = EventLoop.ensureStarted();
@@ -103,21 +119,23 @@ public final class LibvirtDriver implements VmDriver {
             loop,
             Host.local(),
             config.storageDir().toAbsolutePath().normalize(),
-            config.owner());
+            config.owner(),
+            recordIntents);
     d.connections.connection();
     return d;
   }
 
   /**
-   * Rolls back or finishes the creates and removes that processes of this owner, now gone, left
-   * half-done ({@link Intents}).
+   * Rolls back or finishes the creates, updates and removes that processes of this owner, now gone,
+   * left half-done ({@link Intents}).
    */
   @Override
   public void finishInterrupted() {
     try (ConnectionPool.Lease<Connect> c = lease()) {
       intents.recover(c.connection(), Optional.empty());
     } catch (DriverException | RuntimeException e) {
-      log.warn("{}: interrupted creates and removes not finished now: {}", uri, e.getMessage());
+      log.warn(
+          "{}: interrupted creates, updates and removes not finished now: {}", uri, e.getMessage());
     }
   }
 
@@ -263,6 +281,19 @@ public final class LibvirtDriver implements VmDriver {
 
   private Set<Field> update(Connect c, VmSpec spec, List<FieldChange> changes, OwnershipMark mark)
       throws DriverException {
+    // an update of it killed between making an added disk's volume and its define
+    intents.recover(c, Optional.of(spec.name()));
+    Intents.Step intent = intents.begin(spec.name(), Intents.UPDATE, List.of(), List.of());
+    try {
+      return update(c, spec, changes, mark, intent);
+    } finally {
+      intent.done();
+    }
+  }
+
+  private Set<Field> update(
+      Connect c, VmSpec spec, List<FieldChange> changes, OwnershipMark mark, Intents.Step intent)
+      throws DriverException {
     String name = spec.name();
     Domain d = null;
     try {
@@ -272,9 +303,10 @@ public final class LibvirtDriver implements VmDriver {
           DeviceAdds.prepare(
               name,
               changes,
-              new Storage(c, v -> {}, remote),
+              new Storage(c, intent::volume, remote),
               storageDir,
               observer.parse(inactive).volumes());
+      TestHalt.at("update:after-volumes");
       changes = adds.changes();
       String edited;
       try {
@@ -288,7 +320,8 @@ public final class LibvirtDriver implements VmDriver {
       }
       Optional<Path> oldSeed = Optional.empty();
       if (CloudInitSeed.touches(changes)) {
-        edited = seeds.seed(c, spec, edited, "update", null).xml();
+        edited = seeds.seed(c, spec, edited, "update", intent).xml();
+        TestHalt.at("update:after-seed");
         Path now = SeedFiles.seedOf(edited);
         oldSeed = CloudInitSeed.recorded(inactive).filter(p -> !p.equals(now));
       }
@@ -298,6 +331,7 @@ public final class LibvirtDriver implements VmDriver {
         adds.discard();
         throw e;
       }
+      TestHalt.at("update:after-define");
       if (oldSeed.isPresent()) {
         seeds.deleteQuietly(name, oldSeed); // written under an earlier storage_dir: replaced now
       }

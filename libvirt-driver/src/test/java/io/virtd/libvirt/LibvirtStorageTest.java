@@ -24,7 +24,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.libvirt.Connect;
 import org.libvirt.LibvirtException;
 
 /**
@@ -51,16 +50,8 @@ class LibvirtStorageTest {
     StorageFlows.removePoolsUnder(URI, storageDir.getParent());
   }
 
-  private boolean volumeExists(String path) throws LibvirtException {
-    Connect c = new Connect(URI);
-    try {
-      c.storageVolLookupByPath(path).free();
-      return true;
-    } catch (LibvirtException e) {
-      return false;
-    } finally {
-      c.close();
-    }
+  private static boolean volumeExists(String path) throws LibvirtException {
+    return StorageFlows.volumeExists(URI, path);
   }
 
   @Test

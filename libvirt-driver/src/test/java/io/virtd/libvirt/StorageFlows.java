@@ -67,6 +67,19 @@ final class StorageFlows {
     assertEquals(List.of(), again.recreateRequired(), again.toString());
   }
 
+  /** Whether libvirt at {@code uri} knows a volume at {@code path}. */
+  static boolean volumeExists(String uri, String path) throws LibvirtException {
+    Connect c = new Connect(uri);
+    try {
+      c.storageVolLookupByPath(path).free();
+      return true;
+    } catch (LibvirtException e) {
+      return false;
+    } finally {
+      c.close();
+    }
+  }
+
   /** Stops and undefines every pool whose directory is {@code root} or below it. */
   static void removePoolsUnder(String uri, Path root) throws LibvirtException {
     Connect c = new Connect(uri);
