@@ -9,12 +9,9 @@ import io.virtd.core.plan.PlanJson;
 import io.virtd.core.testing.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,38 +27,23 @@ class AddressesIT {
   final String tag = UUID.randomUUID().toString().substring(0, 6);
   final String prefix = "virtd-it-ad-" + tag + "-";
   final String network = "virtd-it-ad-net-" + tag;
-  final Path root = Path.of("/var/lib/virtd-test", prefix);
+  final Path root = ItRoot.of(prefix);
   Path config;
 
   @BeforeEach
   void setUp() throws Exception {
     assumeTrue(Virsh.available(), "no libvirtd at qemu:///system");
-    Files.createDirectories(root.resolve("m"));
-    for (Path p = root; p != null && !p.equals(Path.of("/var/lib")); p = p.getParent()) {
-      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-    config = root.resolve("virtd.yaml");
-    Files.writeString(
-        config,
-        "owner: it-addresses\nlock_dir: %s\nstorage_dir: %s\n"
-            .formatted(root.resolve("locks"), root.resolve("images")));
+    ItRoot.create(root);
+    config = ItRoot.config(root, "owner: it-addresses\n");
   }
 
   @AfterEach
   void cleanUp() throws Exception {
     try {
-      if (Virsh.available()) {
-        Virsh.removeAll(prefix);
-        Virsh.run("net-destroy", network);
-        Virsh.removePoolsUnder(root);
-      }
+      ItRoot.remove(prefix, root);
     } finally {
-      if (Files.exists(root)) {
-        try (Stream<Path> s = Files.walk(root)) {
-          for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-            Files.delete(p);
-          }
-        }
+      if (Virsh.available()) {
+        Virsh.run("net-destroy", network);
       }
     }
   }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -29,39 +28,19 @@ import org.junit.jupiter.api.Test;
 class ExamplesIT {
   static final Path REPO = Path.of("..").toAbsolutePath().normalize();
   final String prefix = "virtd-it-ex-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-  final Path root = Path.of("/var/lib/virtd-test", prefix);
+  final Path root = ItRoot.of(prefix);
   Path manifests;
   Path config;
 
   @BeforeEach
   void setUp() throws Exception {
-    manifests = Files.createDirectories(root.resolve("m"));
-    for (Path p = root; p != null && !p.equals(Path.of("/var/lib")); p = p.getParent()) {
-      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-    config = root.resolve("virtd.yaml");
-    write(
-        config,
-        "owner: it-examples\nlock_dir: %s\nstorage_dir: %s\n"
-            .formatted(root.resolve("locks"), root.resolve("images")));
+    manifests = ItRoot.create(root);
+    config = ItRoot.config(root, "owner: it-examples\n");
   }
 
   @AfterEach
   void cleanUp() throws Exception {
-    try {
-      if (Virsh.available()) {
-        Virsh.removeAll(prefix);
-        Virsh.removePoolsUnder(root);
-      }
-    } finally {
-      if (Files.exists(root)) {
-        try (Stream<Path> s = Files.walk(root)) {
-          for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-            Files.delete(p);
-          }
-        }
-      }
-    }
+    ItRoot.remove(prefix, root);
   }
 
   private static void write(Path f, String text) throws IOException {

@@ -265,26 +265,13 @@ class ListAndExportTest {
     assertTrue(store.contains("\"store01-data\"") && store.contains("\"down\""), store);
     assertTrue(!store.contains("pool:"), "storage_dir's pool goes without saying: " + store);
     Path exported = manifest("exported", export.out());
-    Cli plan =
-        Cli.run(
-            "plan",
-            "--json",
-            "--config",
-            config.toString(),
-            "--connect",
-            "test:///default",
-            "-m",
-            exported.toString());
-    JsonNode doc = PlanJson.MAPPER.readTree(plan.out());
-    assertTrue(doc.has("resources"), plan.out() + plan.err());
-    assertEquals(6, doc.get("resources").size(), plan.out() + plan.err());
-    for (JsonNode r : doc.get("resources")) {
-      Set<String> actions = new TreeSet<>();
-      r.get("actions").forEach(a -> actions.add(a.asText()));
+    List<JsonNode> resources = plannedResources(exported);
+    assertEquals(6, resources.size(), resources.toString());
+    for (JsonNode r : resources) {
       String name = r.get("name").asText();
-      assertEquals(name.equals("test") ? Set.of("adopt") : Set.of(), actions, plan.out());
-      assertEquals(0, r.get("recreate_required").size(), plan.out());
-      assertTrue(r.get("error").isNull(), plan.out());
+      assertEquals(
+          name.equals("test") ? Set.of("adopt") : Set.of(), Set.copyOf(actions(r)), r.toString());
+      assertEquals(0, r.get("recreate_required").size(), r.toString());
     }
   }
 
@@ -304,24 +291,10 @@ class ListAndExportTest {
     assertTrue(export.out().contains("\npool: \"default-pool\"\n"), export.out());
     assertTrue(export.out().contains("dhcp:\n  range: "), export.out());
     Path exported = manifest("hosts", export.out());
-    Cli plan =
-        Cli.run(
-            "plan",
-            "--json",
-            "--config",
-            config.toString(),
-            "--connect",
-            "test:///default",
-            "-m",
-            exported.toString());
-    JsonNode doc = PlanJson.MAPPER.readTree(plan.out());
-    assertTrue(doc.has("resources"), plan.out() + plan.err());
-    assertEquals(2, doc.get("resources").size(), plan.out());
-    for (JsonNode r : doc.get("resources")) {
-      List<String> actions = new ArrayList<>();
-      r.get("actions").forEach(a -> actions.add(a.asText()));
-      assertEquals(List.of("adopt"), actions, export.out() + plan.out());
-      assertTrue(r.get("error").isNull(), plan.out());
+    List<JsonNode> resources = plannedResources(exported);
+    assertEquals(2, resources.size(), resources.toString());
+    for (JsonNode r : resources) {
+      assertEquals(List.of("adopt"), actions(r), export.out() + r);
     }
     Cli missing =
         Cli.run(
@@ -342,6 +315,37 @@ class ListAndExportTest {
             "export", "--config", config.toString(), "--connect", "test:///default", "lx-nobody");
     assertEquals(1, export.exit());
     assertTrue(export.err().contains("no guest `lx-nobody`"), export.err());
+  }
+
+  /**
+   * The resources {@code virtctl plan --json} finds in {@code manifests} on the test driver, each
+   * checked to have been planned without an error.
+   */
+  private List<JsonNode> plannedResources(Path manifests) throws Exception {
+    Cli plan =
+        Cli.run(
+            "plan",
+            "--json",
+            "--config",
+            config.toString(),
+            "--connect",
+            "test:///default",
+            "-m",
+            manifests.toString());
+    JsonNode doc = PlanJson.MAPPER.readTree(plan.out());
+    assertTrue(doc.has("resources"), plan.out() + plan.err());
+    List<JsonNode> out = new ArrayList<>();
+    for (JsonNode r : doc.get("resources")) {
+      assertTrue(r.get("error").isNull(), plan.out());
+      out.add(r);
+    }
+    return out;
+  }
+
+  private static List<String> actions(JsonNode resource) {
+    List<String> out = new ArrayList<>();
+    resource.get("actions").forEach(a -> out.add(a.asText()));
+    return out;
   }
 
   private static Set<String> names(JsonNode n) {

@@ -46,36 +46,6 @@ public record GuestStatus(
     differs = List.copyOf(differs);
   }
 
-  /** A guest whose addresses are unknown. */
-  public GuestStatus(
-      String name,
-      String desired,
-      Comparison observed,
-      String lastResult,
-      Instant at,
-      List<String> restartPending,
-      Optional<String> lastError,
-      int retries,
-      boolean held,
-      String driver,
-      String state,
-      List<Difference> differs) {
-    this(
-        name,
-        desired,
-        observed,
-        lastResult,
-        at,
-        restartPending,
-        lastError,
-        retries,
-        held,
-        driver,
-        state,
-        differs,
-        Optional.empty());
-  }
-
   /** The addresses a plan read: none for a missing guest, unknown when it could not be read. */
   static Optional<List<GuestAddress>> addresses(ResourcePlan plan, Optional<ObservedVm> guest) {
     if (guest.isPresent()) {

@@ -1,5 +1,6 @@
 package io.virtd.daemon;
 
+import static io.virtd.daemon.TwoHostFleet.host;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,40 +37,29 @@ import org.junit.jupiter.api.TestMethodOrder;
 class FleetIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration CONVERGE = Duration.ofSeconds(60);
-  // -Dvirtd.it.prefix: where several test runs share one libvirtd, each keeps to its own names
-  final String prefix =
-      System.getProperty("virtd.it.prefix", "virtd-it-")
-          + "f-"
-          + UUID.randomUUID().toString().substring(0, 6)
-          + "-";
+  final String prefix = TwoHostFleet.prefix("f");
   final String keyPrefix = "/virtd-fleet-it";
   Path dir;
+  TwoHostFleet fleet;
   EtcdCluster etcd;
   DaemonProcess h1;
   DaemonProcess h2;
 
   @BeforeAll
-  void fleet() throws Exception {
+  void startFleet() throws Exception {
     assumeTrue(Virsh.available(), "qemu:///system is not reachable");
     assumeTrue(EtcdCluster.available(), "etcd is not installed (scripts/install-deps)");
     dir = Files.createTempDirectory("virtd-fleet-it-");
-    etcd = EtcdCluster.start(3);
-    h1 = daemon("h1").start();
-    h2 = daemon("h2").start();
+    fleet = TwoHostFleet.start(dir, prefix, keyPrefix, "prune: true\nprune_grace: 1s", "");
+    etcd = fleet.etcd;
+    h1 = fleet.h1;
+    h2 = fleet.h2;
   }
 
   @AfterAll
   void cleanUp() throws Exception {
-    for (DaemonProcess d : new DaemonProcess[] {h1, h2}) {
-      if (d != null) {
-        d.close();
-      }
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (Virsh.available()) {
-      Virsh.removeAll(prefix);
+    if (fleet != null) {
+      fleet.close();
     }
     if (dir != null) {
       try (Stream<Path> all = Files.walk(dir)) {
@@ -79,60 +68,8 @@ class FleetIT {
     }
   }
 
-  private DaemonProcess daemon(String host) throws Exception {
-    Path d = Files.createDirectories(dir.resolve(host));
-    return new DaemonProcess(
-        d,
-        """
-        host: %s
-        store:
-          etcd:
-            endpoints: %s
-            prefix: %s
-        schedule: 1h
-        prune: true
-        prune_grace: 1s
-        """
-            .formatted(host, etcd.endpointsYaml(), keyPrefix));
-  }
-
-  private String guest(String name) {
-    return "virt: %s%s\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n"
-        .formatted(prefix, name, Virsh.domainType());
-  }
-
-  /** The directory pushed to {@code host}, as a git checkout would hold it. */
-  private Path source(String host) throws Exception {
-    return Files.createDirectories(dir.resolve("src-" + host));
-  }
-
-  private void file(String host, String name, String text) throws Exception {
-    Files.writeString(source(host).resolve(name), text);
-  }
-
-  private CliRunner.Result push(String host, String... extra) throws Exception {
-    String[] base = {
-      "push", "--config", h1.config.toString(), "--host", host, "-m", source(host).toString()
-    };
-    String[] argv = java.util.Arrays.copyOf(base, base.length + extra.length);
-    System.arraycopy(extra, 0, argv, base.length, extra.length);
-    return CliRunner.run(argv);
-  }
-
   private JsonNode fleetStatus() throws Exception {
-    var r =
-        CliRunner.run("fleet", "status", "--json", "--guests", "--config", h1.config.toString());
-    assertEquals(0, r.exit(), r.err());
-    return JSON.readTree(r.out());
-  }
-
-  private JsonNode host(JsonNode fleet, String name) {
-    for (JsonNode h : fleet.path("hosts")) {
-      if (h.path("host").asText().equals(name)) {
-        return h;
-      }
-    }
-    return JSON.missingNode();
+    return fleet.fleetStatus("--guests");
   }
 
   private void awaitRunning(String name) {
@@ -151,16 +88,16 @@ class FleetIT {
   @Test
   @Order(1)
   void pushedManifestsRunOnTheirHostsAndTheFleetShowsBothConverged() throws Exception {
-    file("h1", "a.yaml", guest("h1a"));
-    file("h2", "b.yaml", guest("h2b"));
-    var dry = push("h1", "--dry-run");
+    fleet.file("h1", "a.yaml", fleet.guest("h1a"));
+    fleet.file("h2", "b.yaml", fleet.guest("h2b"));
+    var dry = fleet.push("h1", "--dry-run");
     assertEquals(0, dry.exit(), dry.err());
     assertTrue(dry.out().contains("+ a.yaml"), dry.out());
     assertEquals("", etcd.etcdctl("get", "--prefix", keyPrefix + "/v1/desired/").strip());
-    var r1 = push("h1");
+    var r1 = fleet.push("h1");
     assertEquals(0, r1.exit(), r1.err());
     assertTrue(r1.out().matches("(?s).*revision \\d+\\s*"), r1.out());
-    assertEquals(0, push("h2").exit());
+    assertEquals(0, fleet.push("h2").exit());
     awaitRunning("h1a");
     awaitRunning("h2b");
     assertFalse(defined("h2a") || defined("h1b"), "each host runs its own guests only");
@@ -180,20 +117,20 @@ class FleetIT {
   @Order(2)
   void anInvalidFileIsRefusedAndNothingIsWritten() throws Exception {
     String before = etcd.etcdctl("get", "--prefix", keyPrefix + "/v1/desired/h1/");
-    file("h1", "a.yaml", guest("h1a").replace("memory: 64", "memory: 80"));
-    file("h1", "bad.yaml", "virt: " + prefix + "bad\nmemory: [\n");
-    var r = push("h1");
+    fleet.file("h1", "a.yaml", fleet.guest("h1a").replace("memory: 64", "memory: 80"));
+    fleet.file("h1", "bad.yaml", "virt: " + prefix + "bad\nmemory: [\n");
+    var r = fleet.push("h1");
     assertEquals(1, r.exit(), r.out());
     assertTrue(r.err().contains("bad.yaml:"), r.err());
     assertEquals(before, etcd.etcdctl("get", "--prefix", keyPrefix + "/v1/desired/h1/"));
-    Files.delete(source("h1").resolve("bad.yaml"));
-    file("h1", "a.yaml", guest("h1a"));
+    Files.delete(fleet.source("h1").resolve("bad.yaml"));
+    fleet.file("h1", "a.yaml", fleet.guest("h1a"));
   }
 
   @Test
   @Order(3)
   void anInvalidDocumentWrittenToEtcdKeepsTheGuestAndIsReportedWhereItIs() throws Exception {
-    etcd.etcdctl("put", keyPrefix + "/v1/desired/h1/a.yaml", guest("h1a") + "memory: [\n");
+    etcd.etcdctl("put", keyPrefix + "/v1/desired/h1/a.yaml", fleet.guest("h1a") + "memory: [\n");
     await()
         .atMost(Duration.ofSeconds(20))
         .until(
@@ -205,7 +142,7 @@ class FleetIT {
     var guest = daemonStatus(h1).path("guests");
     assertTrue(guest.toString().contains(prefix + "h1a"), "still managed: " + guest);
     assertEquals("running", Virsh.run("domstate", prefix + "h1a"));
-    assertEquals(0, push("h1").exit());
+    assertEquals(0, fleet.push("h1").exit());
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> daemonStatus(h1).path("manifest_problems").isEmpty());
@@ -217,8 +154,8 @@ class FleetIT {
     int leader = etcd.leader();
     etcd.kill(leader);
     try {
-      file("h1", "c.yaml", guest("h1c"));
-      var r = push("h1");
+      fleet.file("h1", "c.yaml", fleet.guest("h1c"));
+      var r = fleet.push("h1");
       assertEquals(0, r.exit(), r.err());
       awaitRunning("h1c");
     } finally {
@@ -248,8 +185,8 @@ class FleetIT {
       }
     }
     etcd.awaitHealthy(Duration.ofSeconds(30));
-    file("h1", "d.yaml", guest("h1d"));
-    var r = push("h1");
+    fleet.file("h1", "d.yaml", fleet.guest("h1d"));
+    var r = fleet.push("h1");
     assertEquals(0, r.exit(), r.err());
     awaitRunning("h1d");
     await()
@@ -268,12 +205,12 @@ class FleetIT {
   void afterACompactionWhileItWasStoppedADaemonConvergesToTheLatestState() throws Exception {
     h2.signal("TERM");
     assertEquals(0, h2.waitFor(Duration.ofSeconds(60)));
-    file("h2", "e.yaml", guest("h2e"));
-    assertEquals(0, push("h2").exit());
+    fleet.file("h2", "e.yaml", fleet.guest("h2e"));
+    assertEquals(0, fleet.push("h2").exit());
     etcd.etcdctl("compact", Long.toString(etcd.revision()));
-    file("h2", "e.yaml", guest("h2e").replace("memory: 64", "memory: 80"));
-    file("h2", "f.yaml", guest("h2f"));
-    assertEquals(0, push("h2").exit());
+    fleet.file("h2", "e.yaml", fleet.guest("h2e").replace("memory: 64", "memory: 80"));
+    fleet.file("h2", "f.yaml", fleet.guest("h2f"));
+    assertEquals(0, fleet.push("h2").exit());
     h2.start();
     awaitRunning("h2e");
     awaitRunning("h2f");
@@ -305,10 +242,10 @@ class FleetIT {
   @Test
   @Order(8)
   void aPushThatRemovesAFilePrunesItsGuest() throws Exception {
-    Files.delete(source("h1").resolve("c.yaml"));
-    var dry = push("h1", "--dry-run");
+    Files.delete(fleet.source("h1").resolve("c.yaml"));
+    var dry = fleet.push("h1", "--dry-run");
     assertTrue(dry.out().contains("- c.yaml"), dry.out());
-    assertEquals(0, push("h1").exit());
+    assertEquals(0, fleet.push("h1").exit());
     await().atMost(CONVERGE).until(() -> !defined("h1c"));
     h1.awaitLog("resource=" + prefix + "h1c pruned", CONVERGE);
     assertEquals("running", Virsh.run("domstate", prefix + "h1a"));

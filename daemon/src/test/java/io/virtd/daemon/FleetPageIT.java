@@ -1,5 +1,6 @@
 package io.virtd.daemon;
 
+import static io.virtd.daemon.TwoHostFleet.host;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.virtd.cli.CliRunner;
 import io.virtd.cli.Virsh;
 import io.virtd.fleet.FleetAgent;
 import io.virtd.fleet.testing.EtcdCluster;
@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,17 +38,9 @@ class FleetPageIT {
   static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
-  // -Dvirtd.it.prefix: where several test runs share one libvirtd, each keeps to its own names
-  final String prefix =
-      System.getProperty("virtd.it.prefix", "virtd-it-")
-          + "fp-"
-          + UUID.randomUUID().toString().substring(0, 6)
-          + "-";
-  final String keyPrefix = "/virtd-fleet-page-it";
+  final String prefix = TwoHostFleet.prefix("fp");
   final HttpClient client = HttpClient.newHttpClient();
-  EtcdCluster etcd;
-  DaemonProcess h1;
-  DaemonProcess h2;
+  TwoHostFleet fleet;
   WebDriver browser;
   int port;
 
@@ -58,70 +49,14 @@ class FleetPageIT {
     if (browser != null) {
       browser.quit();
     }
-    for (DaemonProcess d : new DaemonProcess[] {h1, h2}) {
-      if (d != null) {
-        d.close();
-      }
+    if (fleet != null) {
+      fleet.close();
     }
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (Virsh.available()) {
-      Virsh.removeAll(prefix);
-    }
-  }
-
-  private DaemonProcess daemon(String host, String http) throws Exception {
-    Path d = Files.createDirectories(dir.resolve(host));
-    return new DaemonProcess(
-        d,
-        """
-        host: %s
-        store:
-          etcd:
-            endpoints: %s
-            prefix: %s
-        schedule: 1h
-        %s
-        """
-            .formatted(host, etcd.endpointsYaml(), keyPrefix, http));
-  }
-
-  private Path source(String host) throws Exception {
-    return Files.createDirectories(dir.resolve("src-" + host));
-  }
-
-  private void file(String host, String name, String text) throws Exception {
-    Files.writeString(source(host).resolve(name), text);
-  }
-
-  private String guest(String name, String extra) {
-    return "virt: %s%s\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n%s"
-        .formatted(prefix, name, Virsh.domainType(), extra);
   }
 
   private void push(String host) throws Exception {
-    var r =
-        CliRunner.run(
-            "push",
-            "--config",
-            h1.config.toString(),
-            "--host",
-            host,
-            "-m",
-            source(host).toString());
+    var r = fleet.push(host);
     assertEquals(0, r.exit(), r.err());
-  }
-
-  private JsonNode cli(String... extra) throws Exception {
-    String[] argv = {"fleet", "status", "--json", "--config", h1.config.toString()};
-    var r =
-        CliRunner.run(
-            java.util.stream.Stream.concat(
-                    java.util.Arrays.stream(argv), java.util.Arrays.stream(extra))
-                .toArray(String[]::new));
-    assertEquals(0, r.exit(), r.err());
-    return JSON.readTree(r.out());
   }
 
   private HttpResponse<String> http(String method, String path) throws Exception {
@@ -131,15 +66,6 @@ class FleetPageIT {
             .method(method, HttpRequest.BodyPublishers.noBody())
             .build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static JsonNode host(JsonNode fleet, String name) {
-    for (JsonNode h : fleet.path("hosts")) {
-      if (h.path("host").asText().equals(name)) {
-        return h;
-      }
-    }
-    return JSON.missingNode();
   }
 
   /** Up, and its host key (renewed every 5 s) counts what its guests' statuses count. */
@@ -167,13 +93,17 @@ class FleetPageIT {
     assumeTrue(
         Files.isExecutable(StatusPageIT.CHROMIUM) && Files.isExecutable(StatusPageIT.CHROMEDRIVER),
         "chromium and chromium-driver are not installed");
-    etcd = EtcdCluster.start(3);
     port = HttpIT.freePort();
-    h1 = daemon("h1", "http: {listen: \"127.0.0.1:%d\"}".formatted(port)).start();
-    h2 = daemon("h2", "").start();
-    file("h1", "web.yaml", guest("web", ""));
-    file("h1", "db.yaml", guest("db", "ensure: stopped\n"));
-    file("h2", "app.yaml", guest("app", ""));
+    fleet =
+        TwoHostFleet.start(
+            dir,
+            prefix,
+            "/virtd-fleet-page-it",
+            "http: {listen: \"127.0.0.1:%d\"}".formatted(port),
+            "");
+    fleet.file("h1", "web.yaml", fleet.guest("web"));
+    fleet.file("h1", "db.yaml", fleet.guest("db", "ensure: stopped\n"));
+    fleet.file("h2", "app.yaml", fleet.guest("app"));
     push("h1");
     push("h2");
     await()
@@ -181,7 +111,7 @@ class FleetPageIT {
         .pollInterval(Duration.ofMillis(500))
         .until(
             () -> {
-              JsonNode f = cli();
+              JsonNode f = fleet.fleetStatus();
               return host(f, "h1").path("guests_by_state").path("converged").asInt() == 2
                   && host(f, "h2").path("guests_by_state").path("converged").asInt() == 1
                   && settled(host(f, "h1"))
@@ -191,8 +121,9 @@ class FleetPageIT {
     // the API is virtctl fleet status --json, with and without --guests
     var api = http("GET", "/api/v1/fleet");
     assertEquals(200, api.statusCode(), api.body());
-    assertEquals(cli(), JSON.readTree(api.body()));
-    assertEquals(cli("--guests"), JSON.readTree(http("GET", "/api/v1/fleet?guests").body()));
+    assertEquals(fleet.fleetStatus(), JSON.readTree(api.body()));
+    assertEquals(
+        fleet.fleetStatus("--guests"), JSON.readTree(http("GET", "/api/v1/fleet?guests").body()));
     assertEquals(405, http("POST", "/api/v1/fleet").statusCode());
     assertEquals(404, http("GET", "/api/v1/fleet/h2").statusCode());
 
@@ -215,7 +146,7 @@ class FleetPageIT {
         () -> browser.findElements(By.cssSelector("#guests tbody tr")).size() == 2);
 
     // another host's failing guest appears without a reload
-    file("h2", "bad.yaml", guest("bad", "cpus: 300\n"));
+    fleet.file("h2", "bad.yaml", fleet.guest("bad", "cpus: 300\n"));
     push("h2");
     String bad = "#hosts tbody[data-host='h2'] tr.guest[data-name='" + prefix + "bad']";
     awaitPage("h2's failing guest", () -> text(bad + " td.state").equals("failed"));
@@ -226,8 +157,8 @@ class FleetPageIT {
         "a failed guest stands out");
 
     // h2 killed: lost, with when it was last seen, its guests still listed, without a reload
-    h2.signal("KILL");
-    h2.waitFor(Duration.ofSeconds(20));
+    fleet.h2.signal("KILL");
+    fleet.h2.waitFor(Duration.ofSeconds(20));
     String h2State = "#hosts tbody[data-host='h2'] tr.host td.state";
     new WebDriverWait(browser, Duration.ofSeconds(FleetAgent.LEASE_TTL_SECONDS + 5 + 12))
         .withMessage("h2 shown lost")
@@ -248,7 +179,8 @@ class FleetPageIT {
         Boolean.TRUE,
         ((JavascriptExecutor) browser).executeScript("return window.notReloaded === true;"),
         "the page was not reloaded");
-    assertEquals(cli("--guests"), JSON.readTree(http("GET", "/api/v1/fleet?guests").body()));
+    assertEquals(
+        fleet.fleetStatus("--guests"), JSON.readTree(http("GET", "/api/v1/fleet?guests").body()));
 
     ((JavascriptExecutor) browser)
         .executeScript("document.getElementById('fleet').scrollIntoView();");
@@ -259,7 +191,7 @@ class FleetPageIT {
 
     // etcd gone: once h1 knows it, the API and the page say so at once, not after a timeout
     for (int i = 0; i < 3; i++) {
-      etcd.stop(i);
+      fleet.etcd.stop(i);
     }
     await()
         .atMost(Duration.ofSeconds(30))

@@ -267,22 +267,7 @@ final class DiskStorage {
   }
 
   private static DiskSpec with(DiskSpec d, String file, String format) {
-    return new DiskSpec(
-        d.target(),
-        d.bus(),
-        d.image(),
-        d.imageMode(),
-        d.path(),
-        d.size(),
-        d.pool(),
-        format,
-        d.cache(),
-        d.io(),
-        d.discard(),
-        d.readonly(),
-        d.shareable(),
-        d.serial(),
-        file);
+    return d.withFormat(format).withFile(file);
   }
 
   private static DriverException terminal(String message) {

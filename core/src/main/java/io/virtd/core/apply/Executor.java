@@ -104,42 +104,21 @@ public final class Executor {
         locks.acquire(spec.name(), lockWait, () -> contention.waiting(spec.name()))) {
       plan = contention.replan(plan);
       if (plan.failure().isPresent()) {
-        events.accept(
-            new ApplyEvent(
-                spec.name(),
-                plan.driver(),
-                "plan",
-                false,
-                Duration.ZERO,
-                Optional.empty(),
-                plan.error()));
+        events.accept(StepRunner.planFailed(spec.name(), plan.driver(), plan.error()));
         return new Outcome(false, unhonoured, false);
       }
+      ResourcePlan replanned = plan;
       boolean adopting = plan.has(Step.Adopt.class);
-      for (Step step : plan.steps()) {
-        String name = stepName(step);
-        if (!gate.mayBegin(name)) {
-          return new Outcome(true, unhonoured, true);
-        }
-        long t0 = System.nanoTime();
-        try {
-          Optional<String> detail = perform(step, plan, driver, adopting, unhonoured);
-          events.accept(
-              new ApplyEvent(
-                  spec.name(), plan.driver(), name, true, since(t0), detail, Optional.empty()));
-        } catch (DriverException | RuntimeException e) {
-          events.accept(
-              new ApplyEvent(
-                  spec.name(),
-                  plan.driver(),
-                  name,
-                  false,
-                  since(t0),
-                  Optional.empty(),
-                  Optional.of(message(e))));
-          return new Outcome(false, unhonoured, false);
-        }
-      }
+      StepRunner.End end =
+          StepRunner.run(
+              spec.name(),
+              plan.driver(),
+              plan.steps(),
+              Executor::stepName,
+              gate,
+              step -> perform(step, replanned, driver, adopting, unhonoured),
+              events);
+      return new Outcome(end != StepRunner.End.FAILED, unhonoured, end == StepRunner.End.HALTED);
     } catch (IOException e) {
       events.accept(
           new ApplyEvent(
@@ -152,7 +131,6 @@ public final class Executor {
               Optional.of(e.getMessage())));
       return new Outcome(false, unhonoured, false);
     }
-    return new Outcome(true, unhonoured, false);
   }
 
   private Optional<String> perform(
@@ -258,14 +236,5 @@ public final class Executor {
       return l.action().key();
     }
     return step.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  private static String message(Exception e) {
-    String m = e.getMessage();
-    return m == null ? e.getClass().getSimpleName() : m;
-  }
-
-  private static Duration since(long t0) {
-    return Duration.ofNanos(System.nanoTime() - t0);
   }
 }

@@ -7,7 +7,6 @@ import io.virtd.core.spi.DriverException;
 import io.virtd.core.spi.HostResources;
 import io.virtd.core.spi.ObservedHost;
 import io.virtd.core.spi.OwnershipMark;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -26,45 +25,23 @@ final class HostExecutor {
   boolean run(HostPlan plan, HostResources driver, Consumer<ApplyEvent> events) {
     HostSpec spec = plan.spec();
     if (plan.failure().isPresent()) {
-      events.accept(
-          new ApplyEvent(
-              spec.address(),
-              plan.driver(),
-              "plan",
-              false,
-              Duration.ZERO,
-              Optional.empty(),
-              plan.error()));
+      events.accept(StepRunner.planFailed(spec.address(), plan.driver(), plan.error()));
       return false;
     }
     boolean adopting = plan.has(HostStep.Adopt.class);
-    for (HostStep step : plan.steps()) {
-      long t0 = System.nanoTime();
-      try {
-        perform(step, spec, driver, adopting);
-        events.accept(
-            new ApplyEvent(
-                spec.address(),
-                plan.driver(),
-                HostStep.key(step),
-                true,
-                Duration.ofNanos(System.nanoTime() - t0),
-                Optional.empty(),
-                Optional.empty()));
-      } catch (DriverException | RuntimeException e) {
-        events.accept(
-            new ApplyEvent(
-                spec.address(),
-                plan.driver(),
-                HostStep.key(step),
-                false,
-                Duration.ofNanos(System.nanoTime() - t0),
-                Optional.empty(),
-                Optional.of(String.valueOf(e.getMessage()))));
-        return false;
-      }
-    }
-    return true;
+    StepRunner.End end =
+        StepRunner.run(
+            spec.address(),
+            plan.driver(),
+            plan.steps(),
+            HostStep::key,
+            Executor.Gate.OPEN,
+            step -> {
+              perform(step, spec, driver, adopting);
+              return Optional.empty();
+            },
+            events);
+    return end == StepRunner.End.DONE;
   }
 
   private void perform(HostStep step, HostSpec spec, HostResources driver, boolean adopting)

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The daemon's configuration ({@code /etc/virtd/virtd.yaml}); {@code virtctl} reads it too, for the
@@ -144,76 +145,97 @@ public record Config(
 
   /** This configuration with both libvirt URIs replaced, as {@code --connect} does. */
   public Config withConnect(String uri) {
-    return new Config(
-        manifests,
-        uri,
-        uri,
-        owner,
-        schedule,
-        maintenanceWindow,
-        workers,
-        socket,
-        prune,
-        pruneGrace,
-        logLevel,
-        vzctl,
-        vzlist,
-        vzConfDir,
-        storageDir,
-        lockDir,
-        formerOwners,
-        http,
-        host,
-        store);
+    return with(
+        b -> {
+          b.connect = uri;
+          b.connectXen = uri;
+        });
   }
 
   /** This configuration with another {@code storage_dir}. */
   public Config withStorageDir(Path dir) {
-    return new Config(
-        manifests,
-        connect,
-        connectXen,
-        owner,
-        schedule,
-        maintenanceWindow,
-        workers,
-        socket,
-        prune,
-        pruneGrace,
-        logLevel,
-        vzctl,
-        vzlist,
-        vzConfDir,
-        dir,
-        lockDir,
-        formerOwners,
-        http,
-        host,
-        store);
+    return with(b -> b.storageDir = dir);
   }
 
   public Config withLockDir(Path dir) {
-    return new Config(
-        manifests,
-        connect,
-        connectXen,
-        owner,
-        schedule,
-        maintenanceWindow,
-        workers,
-        socket,
-        prune,
-        pruneGrace,
-        logLevel,
-        vzctl,
-        vzlist,
-        vzConfDir,
-        storageDir,
-        dir,
-        formerOwners,
-        http,
-        host,
-        store);
+    return with(b -> b.lockDir = dir);
+  }
+
+  private Config with(Consumer<Builder> change) {
+    Builder b = new Builder(this);
+    change.accept(b);
+    return b.build();
+  }
+
+  /** A configuration's values, to change some of them before making a {@link Config} again. */
+  static class Builder {
+    Path manifests;
+    String connect;
+    String connectXen;
+    String owner;
+    Schedule schedule;
+    Optional<MaintenanceWindow> maintenanceWindow;
+    int workers;
+    Path socket;
+    boolean prune;
+    Duration pruneGrace;
+    String logLevel;
+    Path vzctl;
+    Path vzlist;
+    Path vzConfDir;
+    Path storageDir;
+    Path lockDir;
+    List<String> formerOwners;
+    Http http;
+    String host;
+    Optional<Store> store;
+
+    Builder(Config c) {
+      manifests = c.manifests;
+      connect = c.connect;
+      connectXen = c.connectXen;
+      owner = c.owner;
+      schedule = c.schedule;
+      maintenanceWindow = c.maintenanceWindow;
+      workers = c.workers;
+      socket = c.socket;
+      prune = c.prune;
+      pruneGrace = c.pruneGrace;
+      logLevel = c.logLevel;
+      vzctl = c.vzctl;
+      vzlist = c.vzlist;
+      vzConfDir = c.vzConfDir;
+      storageDir = c.storageDir;
+      lockDir = c.lockDir;
+      formerOwners = c.formerOwners;
+      http = c.http;
+      host = c.host;
+      store = c.store;
+    }
+
+    Config build() {
+      return new Config(
+          manifests,
+          connect,
+          connectXen,
+          owner,
+          schedule,
+          maintenanceWindow,
+          workers,
+          socket,
+          prune,
+          pruneGrace,
+          logLevel,
+          vzctl,
+          vzlist,
+          vzConfDir,
+          storageDir,
+          lockDir,
+          formerOwners,
+          http,
+          host,
+          store);
+    }
   }
 
   /** The machine's host name: the default owner and fleet host name. */

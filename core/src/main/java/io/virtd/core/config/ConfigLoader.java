@@ -113,50 +113,12 @@ public final class ConfigLoader {
     }
   }
 
-  static final class Builder {
-    Path manifests;
-    String connect;
-    String connectXen;
-    String owner;
-    Config.Schedule schedule;
-    Optional<Config.MaintenanceWindow> window;
-    int workers;
-    Path socket;
-    boolean prune;
-    Duration pruneGrace;
-    String logLevel;
-    Path vzctl;
-    Path vzlist;
-    Path vzConfDir;
-    Path storageDir;
-    Path lockDir;
-    List<String> formerOwners;
-    Config.Http http;
-    String host;
-    Optional<Config.Store> store;
+  /** The configuration as its keys are read one by one. */
+  static final class Builder extends Config.Builder {
     boolean ownerSet;
 
     Builder(Config d) {
-      manifests = d.manifests();
-      connect = d.connect();
-      connectXen = d.connectXen();
-      owner = d.owner();
-      schedule = d.schedule();
-      window = d.maintenanceWindow();
-      workers = d.workers();
-      socket = d.socket();
-      prune = d.prune();
-      pruneGrace = d.pruneGrace();
-      logLevel = d.logLevel();
-      vzctl = d.vzctl();
-      vzlist = d.vzlist();
-      vzConfDir = d.vzConfDir();
-      storageDir = d.storageDir();
-      lockDir = d.lockDir();
-      formerOwners = d.formerOwners();
-      http = d.http();
-      host = d.host();
-      store = d.store();
+      super(d);
     }
 
     void set(YNode.Entry e) throws UnknownKey {
@@ -170,7 +132,7 @@ public final class ConfigLoader {
           ownerSet = true;
         }
         case "schedule" -> schedule = schedule(v);
-        case "maintenance_window" -> window = Optional.of(window(v));
+        case "maintenance_window" -> maintenanceWindow = Optional.of(window(v));
         case "workers" -> workers = workers(v);
         case "socket" -> socket = path(v);
         case "prune" -> prune = bool(v);
@@ -189,28 +151,13 @@ public final class ConfigLoader {
       }
     }
 
+    /** In fleet mode the owner is the host name unless {@code owner} says otherwise. */
+    @Override
     Config build() {
-      return new Config(
-          manifests,
-          connect,
-          connectXen,
-          store.isPresent() && !ownerSet ? host : owner,
-          schedule,
-          window,
-          workers,
-          socket,
-          prune,
-          pruneGrace,
-          logLevel,
-          vzctl,
-          vzlist,
-          vzConfDir,
-          storageDir,
-          lockDir,
-          formerOwners,
-          http,
-          host,
-          store);
+      if (store.isPresent() && !ownerSet) {
+        owner = host;
+      }
+      return super.build();
     }
 
     static String text(YNode v) {

@@ -50,37 +50,6 @@ public record GuestState(
     differs = differs == null ? List.of() : List.copyOf(differs);
   }
 
-  /** A guest whose addresses are unknown and whose comparison is read from {@code observed}. */
-  public GuestState(
-      String name,
-      String desired,
-      String observed,
-      String hypervisor,
-      String state,
-      List<Difference> differs,
-      String lastResult,
-      String at,
-      List<String> restartPending,
-      String lastError,
-      int retries,
-      boolean held) {
-    this(
-        name,
-        desired,
-        observed,
-        hypervisor,
-        state,
-        differs,
-        lastResult,
-        at,
-        restartPending,
-        lastError,
-        retries,
-        held,
-        null,
-        null);
-  }
-
   /**
    * One field whose guest value is not the manifest's, as the plan prints values ({@code 768 MiB},
    * secrets as {@code (sensitive)}). {@code ensure} compares the wanted state with the guest's run

@@ -167,23 +167,7 @@ final class DeviceValues {
             firstPos(items.get(i)),
             "`" + ctx.key() + "[" + i + "]`: no free device name left on bus " + d.bus());
       }
-      out.add(
-          new DiskSpec(
-              resolved.get(i),
-              d.bus(),
-              d.image(),
-              d.imageMode(),
-              d.path(),
-              d.size(),
-              d.pool(),
-              d.format(),
-              d.cache(),
-              d.io(),
-              d.discard(),
-              d.readonly(),
-              d.shareable(),
-              d.serial(),
-              null));
+      out.add(d.withTarget(resolved.get(i)));
     }
     return List.copyOf(out);
   }

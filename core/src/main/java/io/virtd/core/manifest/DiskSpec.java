@@ -83,6 +83,84 @@ public record DiskSpec(
         shareable, serial, file);
   }
 
+  /** The same disk under another device name. */
+  public DiskSpec withTarget(String name) {
+    return new DiskSpec(
+        name, bus, image, imageMode, path, size, pool, format, cache, io, discard, readonly,
+        shareable, serial, file);
+  }
+
+  /** The same disk with another format ({@code qcow2}, {@code raw}). */
+  public DiskSpec withFormat(String diskFormat) {
+    return new DiskSpec(
+        target,
+        bus,
+        image,
+        imageMode,
+        path,
+        size,
+        pool,
+        diskFormat,
+        cache,
+        io,
+        discard,
+        readonly,
+        shareable,
+        serial,
+        file);
+  }
+
+  /**
+   * The same disk (target, size, settings, file) made from what {@code from} is made from: its
+   * image and image mode, path, pool and format.
+   */
+  public DiskSpec withSourceOf(DiskSpec from) {
+    return new DiskSpec(
+        target,
+        bus,
+        from.image,
+        from.imageMode,
+        from.path,
+        size,
+        from.pool,
+        from.format,
+        cache,
+        io,
+        discard,
+        readonly,
+        shareable,
+        serial,
+        file);
+  }
+
+  /**
+   * The same disk seen by the guest as {@code wanted} says: its bus, {@code readonly} and {@code
+   * shareable}, and its cache, io, discard and serial where it gives them (one it leaves out stays
+   * as this disk has it).
+   */
+  public DiskSpec withSettingsOf(DiskSpec wanted) {
+    return new DiskSpec(
+        target,
+        wanted.bus,
+        image,
+        imageMode,
+        path,
+        size,
+        pool,
+        format,
+        given(wanted.cache, cache),
+        given(wanted.io, io),
+        given(wanted.discard, discard),
+        wanted.readonly,
+        wanted.shareable,
+        given(wanted.serial, serial),
+        file);
+  }
+
+  private static String given(String wanted, String current) {
+    return wanted != null ? wanted : current;
+  }
+
   /** The device-name prefix of {@code bus}: {@code vd}, {@code sd} or {@code hd}. */
   public static String prefix(String bus) {
     return switch (bus) {

@@ -35,6 +35,21 @@ public record NicSpec(Type type, String source, String mac, String model, String
     return new NicSpec(type, source, address, model, link);
   }
 
+  /** The same NIC on another source. */
+  public NicSpec withSource(Type sourceType, String name) {
+    return new NicSpec(sourceType, name, mac, model, link);
+  }
+
+  /** The same NIC with another model. */
+  public NicSpec withModel(String nicModel) {
+    return new NicSpec(type, source, mac, nicModel, link);
+  }
+
+  /** The same NIC with another link state. */
+  public NicSpec withLink(String state) {
+    return new NicSpec(type, source, mac, model, state);
+  }
+
   /** How the NIC reads in a plan: {@code network backend}. */
   public String describe() {
     return type.key() + " " + source;

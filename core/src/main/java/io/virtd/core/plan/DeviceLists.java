@@ -106,7 +106,7 @@ final class DeviceLists {
       NicSpec d = (NicSpec) o;
       String model = DeviceItems.model(d, spec);
       if (!model.equals(d.model())) {
-        d = new NicSpec(d.type(), d.source(), d.mac(), model, d.link());
+        d = d.withModel(model);
       }
       Object[] row = {d, null};
       if (d.mac() != null) {
@@ -285,48 +285,13 @@ final class DeviceLists {
                   && Objects.equals(c.path(), d.path())
                   && (d.pool() == null || d.pool().equals(c.pool()))
                   && (d.format() == null || d.format().equals(c.format()));
-          yield same
-              ? c
-              : new DiskSpec(
-                  c.target(),
-                  c.bus(),
-                  d.image(),
-                  d.imageMode(),
-                  d.path(),
-                  c.size(),
-                  d.pool(),
-                  d.format(),
-                  c.cache(),
-                  c.io(),
-                  c.discard(),
-                  c.readonly(),
-                  c.shareable(),
-                  c.serial(),
-                  c.file());
+          yield same ? c : c.withSourceOf(d);
         }
         case GROW ->
             d.size() == null || c.size() == null || d.size().equals(c.size())
                 ? c
                 : c.withSize(d.size());
-        default ->
-            sameSettings(c, d)
-                ? c
-                : new DiskSpec(
-                    c.target(),
-                    d.bus(),
-                    c.image(),
-                    c.imageMode(),
-                    c.path(),
-                    c.size(),
-                    c.pool(),
-                    c.format(),
-                    or(d.cache(), c.cache()),
-                    or(d.io(), c.io()),
-                    or(d.discard(), c.discard()),
-                    d.readonly(),
-                    d.shareable(),
-                    or(d.serial(), c.serial()),
-                    c.file());
+        default -> sameSettings(c, d) ? c : c.withSettingsOf(d);
       };
     }
     NicSpec c = (NicSpec) current;
@@ -335,15 +300,9 @@ final class DeviceLists {
       case NIC_SOURCE ->
           c.type() == d.type() && Objects.equals(c.source(), d.source())
               ? c
-              : new NicSpec(d.type(), d.source(), c.mac(), c.model(), c.link());
-      case SETTING ->
-          d.model() == null || d.model().equals(c.model())
-              ? c
-              : new NicSpec(c.type(), c.source(), c.mac(), d.model(), c.link());
-      default ->
-          Objects.equals(c.linkState(), d.linkState())
-              ? c
-              : new NicSpec(c.type(), c.source(), c.mac(), c.model(), d.linkState());
+              : c.withSource(d.type(), d.source());
+      case SETTING -> d.model() == null || d.model().equals(c.model()) ? c : c.withModel(d.model());
+      default -> Objects.equals(c.linkState(), d.linkState()) ? c : c.withLink(d.linkState());
     };
   }
 
@@ -361,9 +320,5 @@ final class DeviceLists {
   /** A value the manifest leaves out is not managed: only one it gives can differ. */
   private static boolean unchanged(String desired, String current) {
     return desired == null || desired.equals(current);
-  }
-
-  private static String or(String a, String b) {
-    return a != null ? a : b;
   }
 }

@@ -96,7 +96,8 @@ class MetricsTest {
             false,
             "libvirt qemu:///system",
             "running",
-            List.of());
+            List.of(),
+            Optional.empty());
     var drifted =
         new GuestStatus(
             "b",
@@ -110,7 +111,8 @@ class MetricsTest {
             false,
             "libvirt qemu:///system",
             "running",
-            List.of());
+            List.of(),
+            Optional.empty());
     var failed =
         new GuestStatus(
             "c",
@@ -124,7 +126,8 @@ class MetricsTest {
             false,
             "libvirt qemu:///system",
             "shutoff",
-            List.of());
+            List.of(),
+            Optional.empty());
     var held =
         new GuestStatus(
             "d",
@@ -138,7 +141,8 @@ class MetricsTest {
             true,
             "libvirt qemu:///system",
             "running",
-            List.of());
+            List.of(),
+            Optional.empty());
     List.of(ok, drifted, failed, held).forEach(metrics::status);
     String text = scrape();
     assertTrue(text.contains("virtd_guests{desired=\"running\",state=\"in_sync\"} 1.0\n"), text);

@@ -58,7 +58,8 @@ class StatusPageStateTest {
                 false,
                 "libvirt qemu:///system",
                 "running",
-                List.of()),
+                List.of(),
+                java.util.Optional.empty()),
             true);
     assertEquals(Comparison.UNKNOWN, down.comparison());
     assertEquals("unknown", StatusPage.state(down));
