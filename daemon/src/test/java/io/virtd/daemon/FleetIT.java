@@ -77,8 +77,9 @@ class FleetIT {
     dir = Files.createTempDirectory("virtd-fleet-it-");
     etcd = EtcdCluster.start(3);
     port = HttpIT.freePort();
-    h1 = daemon("h1", "http: {listen: \"127.0.0.1:%d\"}".formatted(port)).start();
-    h2 = daemon("h2", "").start();
+    h1 = daemon("h1", "http: {listen: \"127.0.0.1:%d\"}".formatted(port));
+    h2 = daemon("h2", "");
+    DaemonProcess.startAll(h1, h2);
   }
 
   @AfterAll
