@@ -1,5 +1,6 @@
 package io.virtd.daemon;
 
+import static io.virtd.daemon.TwoHostFleet.host;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,7 +23,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,15 +53,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class FleetIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration CONVERGE = Duration.ofSeconds(60);
-  // -Dvirtd.it.prefix: where several test runs share one libvirtd, each keeps to its own names
-  final String prefix =
-      System.getProperty("virtd.it.prefix", "virtd-it-")
-          + "f-"
-          + UUID.randomUUID().toString().substring(0, 6)
-          + "-";
+  final String prefix = TwoHostFleet.prefix("f");
   final String keyPrefix = "/virtd-fleet-it";
-  final HttpClient client = HttpClient.newHttpClient();
   Path dir;
+  final HttpClient client = HttpClient.newHttpClient();
+  TwoHostFleet fleet;
   EtcdCluster etcd;
   DaemonProcess h1;
   DaemonProcess h2;
@@ -71,15 +67,21 @@ class FleetIT {
   WebDriver browser;
 
   @BeforeAll
-  void fleet() throws Exception {
+  void startFleet() throws Exception {
     assumeTrue(Virsh.available(), "qemu:///system is not reachable");
     assumeTrue(EtcdCluster.available(), "etcd is not installed (scripts/install-deps)");
     dir = Files.createTempDirectory("virtd-fleet-it-");
-    etcd = EtcdCluster.start(3);
     port = HttpIT.freePort();
-    h1 = daemon("h1", "http: {listen: \"127.0.0.1:%d\"}".formatted(port));
-    h2 = daemon("h2", "");
-    DaemonProcess.startAll(h1, h2);
+    fleet =
+        TwoHostFleet.start(
+            dir,
+            prefix,
+            keyPrefix,
+            "prune: true\nprune_grace: 1s\nhttp: {listen: \"127.0.0.1:%d\"}".formatted(port),
+            "");
+    etcd = fleet.etcd;
+    h1 = fleet.h1;
+    h2 = fleet.h2;
   }
 
   @AfterAll
@@ -87,16 +89,8 @@ class FleetIT {
     if (browser != null) {
       browser.quit();
     }
-    for (DaemonProcess d : new DaemonProcess[] {h1, h2}) {
-      if (d != null) {
-        d.close();
-      }
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-    if (Virsh.available()) {
-      Virsh.removeAll(prefix);
+    if (fleet != null) {
+      fleet.close();
     }
     if (dir != null) {
       try (Stream<Path> all = Files.walk(dir)) {
@@ -105,27 +99,8 @@ class FleetIT {
     }
   }
 
-  private DaemonProcess daemon(String host, String extra) throws Exception {
-    Path d = Files.createDirectories(dir.resolve(host));
-    return new DaemonProcess(
-        d,
-        """
-        host: %s
-        store:
-          etcd:
-            endpoints: %s
-            prefix: %s
-        schedule: 1h
-        prune: true
-        prune_grace: 1s
-        %s
-        """
-            .formatted(host, etcd.endpointsYaml(), keyPrefix, extra));
-  }
-
-  private String guest(String name) {
-    return "virt: %s%s\nvirt_type: %s\nmemory: 64\nshutdown_timeout: 2s\n"
-        .formatted(prefix, name, Virsh.domainType());
+  private JsonNode fleetStatus() throws Exception {
+    return fleet.fleetStatus("--guests");
   }
 
   private HttpResponse<String> http(String method, String path) throws Exception {
@@ -135,14 +110,6 @@ class FleetIT {
             .method(method, HttpRequest.BodyPublishers.noBody())
             .build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** {@code virtctl fleet status --json}, with {@code extra} arguments. */
-  private JsonNode fleetJson(String... extra) throws Exception {
-    String[] argv = {"fleet", "status", "--json", "--config", h1.config.toString()};
-    var r = CliRunner.run(Stream.concat(Stream.of(argv), Stream.of(extra)).toArray(String[]::new));
-    assertEquals(0, r.exit(), r.err());
-    return JSON.readTree(r.out());
   }
 
   /** Up, and its host key (renewed every 5 s) counts what its guests' statuses count. */
@@ -163,40 +130,6 @@ class FleetIT {
         .until(d -> condition.get());
   }
 
-  /** The directory pushed to {@code host}, as a git checkout would hold it. */
-  private Path source(String host) throws Exception {
-    return Files.createDirectories(dir.resolve("src-" + host));
-  }
-
-  private void file(String host, String name, String text) throws Exception {
-    Files.writeString(source(host).resolve(name), text);
-  }
-
-  private CliRunner.Result push(String host, String... extra) throws Exception {
-    String[] base = {
-      "push", "--config", h1.config.toString(), "--host", host, "-m", source(host).toString()
-    };
-    String[] argv = java.util.Arrays.copyOf(base, base.length + extra.length);
-    System.arraycopy(extra, 0, argv, base.length, extra.length);
-    return CliRunner.run(argv);
-  }
-
-  private JsonNode fleetStatus() throws Exception {
-    var r =
-        CliRunner.run("fleet", "status", "--json", "--guests", "--config", h1.config.toString());
-    assertEquals(0, r.exit(), r.err());
-    return JSON.readTree(r.out());
-  }
-
-  private JsonNode host(JsonNode fleet, String name) {
-    for (JsonNode h : fleet.path("hosts")) {
-      if (h.path("host").asText().equals(name)) {
-        return h;
-      }
-    }
-    return JSON.missingNode();
-  }
-
   private void awaitRunning(String name) {
     await()
         .atMost(CONVERGE)
@@ -213,17 +146,17 @@ class FleetIT {
   @Test
   @Order(1)
   void pushedManifestsRunOnTheirHostsAndTheFleetShowsBothConverged() throws Exception {
-    file("h1", "a.yaml", guest("h1a"));
-    file("h1", "db.yaml", guest("db") + "ensure: stopped\n");
-    file("h2", "b.yaml", guest("h2b"));
-    var dry = push("h1", "--dry-run");
+    fleet.file("h1", "a.yaml", fleet.guest("h1a"));
+    fleet.file("h1", "db.yaml", fleet.guest("db", "ensure: stopped\n"));
+    fleet.file("h2", "b.yaml", fleet.guest("h2b"));
+    var dry = fleet.push("h1", "--dry-run");
     assertEquals(0, dry.exit(), dry.err());
     assertTrue(dry.out().contains("+ a.yaml"), dry.out());
     assertEquals("", etcd.etcdctl("get", "--prefix", keyPrefix + "/v1/desired/").strip());
-    var r1 = push("h1");
+    var r1 = fleet.push("h1");
     assertEquals(0, r1.exit(), r1.err());
     assertTrue(r1.out().matches("(?s).*revision \\d+\\s*"), r1.out());
-    assertEquals(0, push("h2").exit());
+    assertEquals(0, fleet.push("h2").exit());
     awaitRunning("h1a");
     awaitRunning("h2b");
     assertFalse(defined("h2a") || defined("h1b"), "each host runs its own guests only");
@@ -247,7 +180,7 @@ class FleetIT {
         .pollInterval(Duration.ofMillis(500))
         .until(
             () -> {
-              JsonNode f = fleetJson();
+              JsonNode f = fleet.fleetStatus();
               return host(f, "h1").path("guests_by_state").path("converged").asInt() == 2
                   && host(f, "h2").path("guests_by_state").path("converged").asInt() == 1
                   && settled(host(f, "h1"))
@@ -257,8 +190,9 @@ class FleetIT {
     // the API is virtctl fleet status --json, with and without --guests
     var api = http("GET", "/api/v1/fleet");
     assertEquals(200, api.statusCode(), api.body());
-    assertEquals(fleetJson(), JSON.readTree(api.body()));
-    assertEquals(fleetJson("--guests"), JSON.readTree(http("GET", "/api/v1/fleet?guests").body()));
+    assertEquals(fleet.fleetStatus(), JSON.readTree(api.body()));
+    assertEquals(
+        fleet.fleetStatus("--guests"), JSON.readTree(http("GET", "/api/v1/fleet?guests").body()));
     assertEquals(405, http("POST", "/api/v1/fleet").statusCode());
     assertEquals(404, http("GET", "/api/v1/fleet/h2").statusCode());
 
@@ -288,8 +222,8 @@ class FleetIT {
   @Order(3)
   void anotherHostsFailingGuestAppearsOnThePageWithoutAReload() throws Exception {
     assumeTrue(browser != null, "no browser (see the step before)");
-    file("h2", "bad.yaml", guest("bad") + "cpus: 300\n");
-    assertEquals(0, push("h2").exit());
+    fleet.file("h2", "bad.yaml", fleet.guest("bad", "cpus: 300\n"));
+    assertEquals(0, fleet.push("h2").exit());
     String bad = "#hosts tbody[data-host='h2'] tr.guest[data-name='" + prefix + "bad']";
     awaitPage("h2's failing guest", () -> text(bad + " td.state").equals("failed"));
     assertTrue(text(bad + " td.detail").contains("Maximum CPUs"), text(bad + " td.detail"));
@@ -303,20 +237,20 @@ class FleetIT {
   @Order(4)
   void anInvalidFileIsRefusedAndNothingIsWritten() throws Exception {
     String before = etcd.etcdctl("get", "--prefix", keyPrefix + "/v1/desired/h1/");
-    file("h1", "a.yaml", guest("h1a").replace("memory: 64", "memory: 80"));
-    file("h1", "bad.yaml", "virt: " + prefix + "bad\nmemory: [\n");
-    var r = push("h1");
+    fleet.file("h1", "a.yaml", fleet.guest("h1a").replace("memory: 64", "memory: 80"));
+    fleet.file("h1", "bad.yaml", "virt: " + prefix + "bad\nmemory: [\n");
+    var r = fleet.push("h1");
     assertEquals(1, r.exit(), r.out());
     assertTrue(r.err().contains("bad.yaml:"), r.err());
     assertEquals(before, etcd.etcdctl("get", "--prefix", keyPrefix + "/v1/desired/h1/"));
-    Files.delete(source("h1").resolve("bad.yaml"));
-    file("h1", "a.yaml", guest("h1a"));
+    Files.delete(fleet.source("h1").resolve("bad.yaml"));
+    fleet.file("h1", "a.yaml", fleet.guest("h1a"));
   }
 
   @Test
   @Order(5)
   void anInvalidDocumentWrittenToEtcdKeepsTheGuestAndIsReportedWhereItIs() throws Exception {
-    etcd.etcdctl("put", keyPrefix + "/v1/desired/h1/a.yaml", guest("h1a") + "memory: [\n");
+    etcd.etcdctl("put", keyPrefix + "/v1/desired/h1/a.yaml", fleet.guest("h1a") + "memory: [\n");
     await()
         .atMost(Duration.ofSeconds(20))
         .until(
@@ -328,7 +262,7 @@ class FleetIT {
     var guest = daemonStatus(h1).path("guests");
     assertTrue(guest.toString().contains(prefix + "h1a"), "still managed: " + guest);
     assertEquals("running", Virsh.run("domstate", prefix + "h1a"));
-    assertEquals(0, push("h1").exit());
+    assertEquals(0, fleet.push("h1").exit());
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> daemonStatus(h1).path("manifest_problems").isEmpty());
@@ -340,8 +274,8 @@ class FleetIT {
     int leader = etcd.leader();
     etcd.kill(leader);
     try {
-      file("h1", "c.yaml", guest("h1c"));
-      var r = push("h1");
+      fleet.file("h1", "c.yaml", fleet.guest("h1c"));
+      var r = fleet.push("h1");
       assertEquals(0, r.exit(), r.err());
       awaitRunning("h1c");
     } finally {
@@ -385,8 +319,8 @@ class FleetIT {
       }
     }
     etcd.awaitHealthy(Duration.ofSeconds(30));
-    file("h1", "d.yaml", guest("h1d"));
-    var r = push("h1");
+    fleet.file("h1", "d.yaml", fleet.guest("h1d"));
+    var r = fleet.push("h1");
     assertEquals(0, r.exit(), r.err());
     awaitRunning("h1d");
     await()
@@ -405,12 +339,12 @@ class FleetIT {
   void afterACompactionWhileItWasStoppedADaemonConvergesToTheLatestState() throws Exception {
     h2.signal("TERM");
     assertEquals(0, h2.waitFor(Duration.ofSeconds(60)));
-    file("h2", "e.yaml", guest("h2e"));
-    assertEquals(0, push("h2").exit());
+    fleet.file("h2", "e.yaml", fleet.guest("h2e"));
+    assertEquals(0, fleet.push("h2").exit());
     etcd.etcdctl("compact", Long.toString(etcd.revision()));
-    file("h2", "e.yaml", guest("h2e").replace("memory: 64", "memory: 80"));
-    file("h2", "f.yaml", guest("h2f"));
-    assertEquals(0, push("h2").exit());
+    fleet.file("h2", "e.yaml", fleet.guest("h2e").replace("memory: 64", "memory: 80"));
+    fleet.file("h2", "f.yaml", fleet.guest("h2f"));
+    assertEquals(0, fleet.push("h2").exit());
     h2.start();
     awaitRunning("h2e");
     awaitRunning("h2f");
@@ -457,7 +391,7 @@ class FleetIT {
         browser
             .findElement(By.cssSelector("#hosts tbody[data-host='h2'] tr.host"))
             .getAttribute("class"));
-    JsonNode guests = host(fleetJson("--guests"), "h2").path("guests");
+    JsonNode guests = host(fleetStatus(), "h2").path("guests");
     assertTrue(guests.size() >= 4, "h2b, h2e, h2f and bad: " + guests);
     assertEquals(
         guests.size(),
@@ -467,7 +401,7 @@ class FleetIT {
         Boolean.TRUE,
         ((JavascriptExecutor) browser).executeScript("return window.notReloaded === true;"),
         "the page was not reloaded");
-    assertEquals(fleetJson("--guests"), JSON.readTree(http("GET", "/api/v1/fleet?guests").body()));
+    assertEquals(fleetStatus(), JSON.readTree(http("GET", "/api/v1/fleet?guests").body()));
 
     ((JavascriptExecutor) browser)
         .executeScript("document.getElementById('fleet').scrollIntoView();");
@@ -480,10 +414,10 @@ class FleetIT {
   @Test
   @Order(10)
   void aPushThatRemovesAFilePrunesItsGuest() throws Exception {
-    Files.delete(source("h1").resolve("c.yaml"));
-    var dry = push("h1", "--dry-run");
+    Files.delete(fleet.source("h1").resolve("c.yaml"));
+    var dry = fleet.push("h1", "--dry-run");
     assertTrue(dry.out().contains("- c.yaml"), dry.out());
-    assertEquals(0, push("h1").exit());
+    assertEquals(0, fleet.push("h1").exit());
     await().atMost(CONVERGE).until(() -> !defined("h1c"));
     h1.awaitLog("resource=" + prefix + "h1c pruned", CONVERGE);
     assertEquals("running", Virsh.run("domstate", prefix + "h1a"));
