@@ -61,8 +61,9 @@ final class TwoHostFleet implements AutoCloseable {
     TwoHostFleet f = new TwoHostFleet(dir, prefix, keyPrefix);
     try {
       f.etcd = EtcdCluster.start(3);
-      f.h1 = f.daemon("h1", h1Keys).start();
-      f.h2 = f.daemon("h2", h2Keys).start();
+      f.h1 = f.daemon("h1", h1Keys);
+      f.h2 = f.daemon("h2", h2Keys);
+      DaemonProcess.startAll(f.h1, f.h2);
       return f;
     } catch (Exception | Error e) {
       f.close();

@@ -32,10 +32,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,14 +47,31 @@ import org.junit.jupiter.api.io.TempDir;
  * writes the seed and the console log, the {@link BootableGuest} prints the seed's marker and
  * powers off on the power button. Runs under TCG ({@code virt_type: qemu}). Skipped where there is
  * no libvirtd; fails where the guest cannot be built (no network the first time on a machine).
+ *
+ * <p>Booting the guest under TCG is most of a test's time: the balloon test leaves its booted guest
+ * to the stop test after it, which boots one of its own only where it finds none (run alone, or
+ * after a failure).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CloudInitBootIT {
   static final String URI = "qemu:///system";
   static final Duration BOOT = Duration.ofSeconds(90);
+  // -Dvirtd.it.prefix: where several test runs share one libvirtd, each keeps to its own names
+  static final String PREFIX =
+      System.getProperty("virtd.it.prefix", "virtd-")
+          + "boot-"
+          + UUID.randomUUID().toString().substring(0, 8)
+          + "-";
+  // not under the JUnit temporary directory: QEMU's user must reach the seed
+  static final Path STORAGE = Path.of("/var/lib/virtd-test", PREFIX);
+
+  /** The booted guest with a string user-data that the balloon and the stop tests share. */
+  static final String SHARED = PREFIX + "shared";
+
   static Path guest;
 
   String prefix;
-  Path storage;
+  final Path storage = STORAGE;
   VmDriver driver;
   Executor executor;
   final List<ApplyEvent> events = new ArrayList<>();
@@ -63,9 +84,7 @@ class CloudInitBootIT {
 
   @BeforeEach
   void open(@TempDir Path locks) throws Exception {
-    prefix = "virtd-boot-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-    // not under the JUnit temporary directory: QEMU's user must reach the seed
-    storage = Path.of("/var/lib/virtd-test", prefix);
+    prefix = PREFIX + UUID.randomUUID().toString().substring(0, 4) + "-";
     driver = new LibvirtDriverFactory().open(URI, withStorage(Config.defaults(), storage));
     executor = new Executor(OWNER, new GuestLocks(locks), Duration.ofSeconds(5));
   }
@@ -75,8 +94,32 @@ class CloudInitBootIT {
     try {
       driver.close();
     } finally {
-      DomainCleaner.removeAllWithFiles(URI, prefix, storage);
+      DomainCleaner.removeAll(URI, prefix);
     }
+  }
+
+  @AfterAll
+  static void removeAll() throws Exception {
+    DomainCleaner.removeAllWithFiles(URI, PREFIX, STORAGE);
+  }
+
+  /**
+   * The shared guest, booted: as the balloon test left it when it ran just before, else booted
+   * afresh from {@code spec} (none of an earlier one's domain, console history or seed kept).
+   */
+  private void sharedGuest(VmSpec spec) throws Exception {
+    Path console = DomainWriter.consoleLogPath(SHARED);
+    var vm = driver.observe(SHARED);
+    if (vm.isPresent()
+        && vm.get().state() == RunState.RUNNING
+        && count(console, "virtd-guest: waiting for the power button") == 1) {
+      return;
+    }
+    DomainCleaner.removeAll(URI, SHARED);
+    Files.deleteIfExists(console);
+    Files.deleteIfExists(CloudInitSeed.isoPath(STORAGE, SHARED));
+    apply(spec);
+    waitFor(console, "virtd-guest: waiting for the power button");
   }
 
   @Test
@@ -195,11 +238,10 @@ class CloudInitBootIT {
 
   /** VmDriver.stop's answer: false, as the guest powered itself off; a string user-data. */
   @Test
+  @Order(2)
   void driverStopIsGracefulForAGuestThatHonoursAcpi() throws Exception {
-    String name = prefix + "s";
-    VmSpec spec = bootable(name, "#cloud-config\nvirtd_marker: plain-string\n");
-    apply(spec);
-    waitFor(DomainWriter.consoleLogPath(name), "virtd-guest: waiting for the power button");
+    String name = SHARED;
+    sharedGuest(bootable(name, "#cloud-config\nvirtd_marker: plain-string\n"));
     long s0 = System.nanoTime();
     boolean forced = driver.stop(name, Duration.ofSeconds(60));
     System.out.printf(
@@ -207,17 +249,21 @@ class CloudInitBootIT {
     assertFalse(forced, "powered off by ACPI, not destroyed");
   }
 
-  /** A guest with a virtio balloon driver gives memory back live: no restart pending. */
+  /**
+   * A guest with a virtio balloon driver gives memory back live: no restart pending. It stays
+   * running for {@link #driverStopIsGracefulForAGuestThatHonoursAcpi}.
+   */
   @Test
+  @Order(1)
   void aLiveMemoryChangeIsHonouredByTheGuestsBalloonDriver() throws Exception {
-    String name = prefix + "b";
+    String name = SHARED;
     VmSpec spec =
         with(
             bootable(name, "#cloud-config\nvirtd_marker: balloon\n"),
             Field.SHUTDOWN_TIMEOUT,
             Duration.ofSeconds(5));
-    apply(spec);
-    waitFor(DomainWriter.consoleLogPath(name), "virtd-guest: waiting for the power button");
+    DomainCleaner.removeAll(URI, SHARED); // a fresh boot of its own
+    sharedGuest(spec);
     VmSpec smaller = with(spec, Field.MEMORY, mib(192));
     ResourcePlan p = plan(smaller);
     assertEquals(
