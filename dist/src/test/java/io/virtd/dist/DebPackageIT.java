@@ -143,13 +143,18 @@ class DebPackageIT {
                 root.resolve("usr/bin/virtctl").toString(),
                 "--version"));
     assertEquals(0, v.exit(), v::all);
-    for (String flag :
-        List.of(
-            "bool UseSerialGC += true",
-            "intx TieredStopAtLevel += 1",
-            "double CompileThresholdScaling += 4\\.0+",
-            // the class-data archive was dumped with flags this run can map it under
-            "bool UseSharedSpaces += true")) {
+    List<String> flags =
+        new java.util.ArrayList<>(
+            List.of(
+                "bool UseSerialGC += true",
+                "intx TieredStopAtLevel += 1",
+                "double CompileThresholdScaling += 4\\.0+",
+                // the class-data archive was dumped with flags this run can map it under
+                "bool UseSharedSpaces += true"));
+    if (Files.exists(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"))) {
+      flags.add("bool UseTransparentHugePages += true");
+    }
+    for (String flag : flags) {
       assertTrue(
           v.out()
               .lines()
