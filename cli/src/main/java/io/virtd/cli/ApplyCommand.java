@@ -118,14 +118,14 @@ public final class ApplyCommand implements Callable<Integer> {
       }
       var after = PlanJson.of(result.after());
       if (target.json) {
-        ObjectNode sum = PlanJson.MAPPER.createObjectNode();
+        ObjectNode sum = PlanJson.mapper().createObjectNode();
         sum.put("type", "summary");
         sum.put("exit_code", result.exitCode());
-        sum.set("failed", PlanJson.MAPPER.valueToTree(result.failed()));
-        sum.set("inconsistent", PlanJson.MAPPER.valueToTree(result.inconsistent()));
-        sum.set("interrupted", PlanJson.MAPPER.valueToTree(result.halted()));
+        sum.set("failed", PlanJson.mapper().valueToTree(result.failed()));
+        sum.set("inconsistent", PlanJson.mapper().valueToTree(result.inconsistent()));
+        sum.set("interrupted", PlanJson.mapper().valueToTree(result.halted()));
         sum.set("after", after);
-        out.println(PlanJson.MAPPER.writeValueAsString(sum));
+        out.println(PlanJson.mapper().writeValueAsString(sum));
       } else {
         out.println(
             (result.halted().isEmpty() ? "Apply complete: " : "Apply interrupted: ")
@@ -149,7 +149,7 @@ public final class ApplyCommand implements Callable<Integer> {
 
   private void print(ApplyEvent e, PrintWriter out) {
     if (target.json) {
-      ObjectNode n = PlanJson.MAPPER.createObjectNode();
+      ObjectNode n = PlanJson.mapper().createObjectNode();
       n.put("type", "step");
       n.put("address", address(e));
       n.put("driver", e.driver());
@@ -159,7 +159,7 @@ public final class ApplyCommand implements Callable<Integer> {
       e.detail().ifPresent(d -> n.put("detail", d));
       e.error().ifPresent(d -> n.put("error", d));
       try {
-        out.println(PlanJson.MAPPER.writeValueAsString(n));
+        out.println(PlanJson.mapper().writeValueAsString(n));
       } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
         throw new IllegalStateException(ex);
       }

@@ -12,7 +12,8 @@ import java.util.stream.Stream;
  * The run the launcher records a class-data archive from ({@code -XX:ArchiveClassesAtExit}): it
  * validates and plans a small manifest against libvirt's in-process {@code test:///default}, text
  * and JSON, so the classes of a typical {@code virtctl} run (YAML, picocli, JNA, libvirt, the
- * planner, Jackson) are in the archive. Touches nothing outside a temporary directory.
+ * planner, Jackson, and the XML a guest's disk and network checks read) are in the archive. Touches
+ * nothing outside a temporary directory.
  */
 public final class CdsTraining {
   private static final String MANIFEST =
@@ -25,6 +26,10 @@ public final class CdsTraining {
       cpus: 2
       on_crash: restart
       shutdown_timeout: 30s
+      disks:
+        - size: 1
+      nics:
+        - network: default
       ---
       virt: test
       virt_type: kvm

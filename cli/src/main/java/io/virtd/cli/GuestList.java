@@ -199,7 +199,7 @@ final class GuestList {
   }
 
   static ObjectNode json(List<Row> rows, List<String> unreadable) {
-    ObjectNode root = PlanJson.MAPPER.createObjectNode();
+    ObjectNode root = PlanJson.mapper().createObjectNode();
     root.put("format_version", 1);
     ArrayNode guests = root.putArray("guests");
     for (Row r : rows) {

@@ -87,7 +87,7 @@ public final class ListCommand implements Callable<Integer> {
       }
       out.print(
           json
-              ? PlanJson.MAPPER_PRETTY.writeValueAsString(GuestList.json(rows, unreadable)) + "\n"
+              ? PlanJson.prettyWriter().writeValueAsString(GuestList.json(rows, unreadable)) + "\n"
               : GuestList.text(rows));
       out.flush();
       return unreadable.isEmpty() ? 0 : 1;

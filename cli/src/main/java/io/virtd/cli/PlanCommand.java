@@ -46,7 +46,7 @@ public final class PlanCommand implements Callable<Integer> {
       var doc = PlanJson.of(plan);
       out.print(
           target.json
-              ? PlanJson.MAPPER_PRETTY.writeValueAsString(doc) + "\n"
+              ? PlanJson.prettyWriter().writeValueAsString(doc) + "\n"
               : PlanText.render(doc));
       out.flush();
       if (plan.hasErrors()) {

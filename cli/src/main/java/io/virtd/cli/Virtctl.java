@@ -94,21 +94,36 @@ public final class Virtctl implements Runnable {
 
   private static CommandLine commandLine(Collection<Class<?>> subcommands) {
     CommandLine cl = new CommandLine(new Virtctl());
-    subcommands.forEach(cl::addSubcommand);
-    // the spec: a usage error exits 1 with the usage text
-    cl.setParameterExceptionHandler(
-        (ex, args) -> {
-          CommandLine c = ex.getCommandLine();
-          c.getErr().println(ex.getMessage());
-          c.usage(c.getErr());
-          return 1;
-        });
-    cl.setExecutionExceptionHandler(
-        (ex, c, parsed) -> {
-          c.getErr().println("virtctl: " + ex.getMessage());
-          return 1;
-        });
+    for (Class<?> sub : subcommands) {
+      cl.addSubcommand(sub);
+    }
+    cl.setParameterExceptionHandler(new UsageError());
+    cl.setExecutionExceptionHandler(new Failure());
     return cl;
+  }
+
+  // Classes rather than lambdas: a lambda for a picocli interface keeps picocli's CommandLine (a
+  // class file older than Java 6) out of the class-data archive, and its own class is then made
+  // at run time, on every start.
+
+  /** The spec: a usage error exits 1 with the usage text. */
+  private static final class UsageError implements CommandLine.IParameterExceptionHandler {
+    @Override
+    public int handleParseException(CommandLine.ParameterException ex, String[] args) {
+      CommandLine c = ex.getCommandLine();
+      c.getErr().println(ex.getMessage());
+      c.usage(c.getErr());
+      return 1;
+    }
+  }
+
+  private static final class Failure implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception ex, CommandLine c, CommandLine.ParseResult parsed) {
+      c.getErr().println("virtctl: " + ex.getMessage());
+      return 1;
+    }
   }
 
   public static void main(String[] args) {

@@ -97,7 +97,7 @@ class AddressesIT {
       }
       Cli list = cli("list", "--json", "-m", manifests.toString());
       assertEquals(0, list.exit(), list.out() + list.err());
-      guest = PlanJson.MAPPER.readTree(list.out()).get("guests").get(0);
+      guest = PlanJson.mapper().readTree(list.out()).get("guests").get(0);
       if (guest.get("addresses").isArray() && guest.get("addresses").size() > 0) {
         break;
       }
@@ -126,7 +126,7 @@ class AddressesIT {
     Path exported = Files.createDirectories(root.resolve("exported"));
     Files.writeString(exported.resolve("g.yaml"), export.out());
     Cli plan = cli("plan", "--json", "-m", exported.toString());
-    JsonNode r = PlanJson.MAPPER.readTree(plan.out()).get("resources").get(0);
+    JsonNode r = PlanJson.mapper().readTree(plan.out()).get("resources").get(0);
     assertEquals(0, r.get("actions").size(), export.out() + plan.out() + plan.err());
     assertEquals(0, r.get("recreate_required").size(), plan.out());
   }
@@ -149,7 +149,7 @@ class AddressesIT {
 
     Files.writeString(g, text.replace("guest_agent: true", "guest_agent: false"));
     Cli plan = cli("plan", "--json", "-m", manifests.toString());
-    JsonNode change = PlanJson.MAPPER.readTree(plan.out()).get("resources").get(0);
+    JsonNode change = PlanJson.mapper().readTree(plan.out()).get("resources").get(0);
     assertEquals("guest_agent", change.get("changes").get(0).get("field").asText(), plan.out());
     assertEquals("restart required", change.get("changes").get(0).get("apply").asText());
   }

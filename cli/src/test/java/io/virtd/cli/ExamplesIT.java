@@ -185,7 +185,7 @@ class ExamplesIT {
   private void exportPlansNothingButAdopt(String connect) throws Exception {
     CliRunner.Result list = cli("list", "--json", "--all", "--connect", connect);
     List<String> names = new java.util.ArrayList<>();
-    for (var g : io.virtd.core.plan.PlanJson.MAPPER.readTree(list.out()).get("guests")) {
+    for (var g : io.virtd.core.plan.PlanJson.mapper().readTree(list.out()).get("guests")) {
       String n = g.get("name").asText();
       boolean exists = !g.get("state").asText().equals("missing"); // an `absent` example
       if (exists && (n.startsWith(prefix) || n.equals("test") && connect.startsWith("test:"))) {
@@ -211,7 +211,7 @@ class ExamplesIT {
             connect,
             "-m",
             exported.toString());
-    var resources = io.virtd.core.plan.PlanJson.MAPPER.readTree(plan.out()).get("resources");
+    var resources = io.virtd.core.plan.PlanJson.mapper().readTree(plan.out()).get("resources");
     assertEquals(names.size(), resources.size(), plan.out() + plan.err());
     for (var r : resources) {
       String why = r.get("name").asText() + ":\n" + export.out() + "\n" + plan.out();

@@ -74,7 +74,7 @@ class ListAndExportTest {
 
     Cli json = list(m, "test:///default", "--json");
     assertEquals(0, json.exit(), json.err());
-    JsonNode doc = PlanJson.MAPPER.readTree(json.out());
+    JsonNode doc = PlanJson.mapper().readTree(json.out());
     assertEquals(1, doc.get("format_version").asInt());
     assertEquals(0, doc.get("unreadable").size());
     JsonNode g = doc.get("guests").get(0);
@@ -105,7 +105,7 @@ class ListAndExportTest {
     Path m = manifest("u", "virt: lx-unread\nvirt_type: kvm\n");
     Cli json = list(m, "qemu+tcp://127.0.0.9:1/system", "--json");
     assertEquals(1, json.exit(), json.out() + json.err());
-    JsonNode doc = PlanJson.MAPPER.readTree(json.out());
+    JsonNode doc = PlanJson.mapper().readTree(json.out());
     assertEquals("libvirt qemu+tcp://127.0.0.9:1/system", doc.get("unreadable").get(0).asText());
     JsonNode g = doc.get("guests").get(0);
     assertEquals("unknown", g.get("state").asText());
@@ -120,8 +120,8 @@ class ListAndExportTest {
     Cli only = list(m, "test:///default", "--json");
     Cli all = list(m, "test:///default", "--all", "--json");
     assertEquals(0, all.exit(), all.err());
-    assertEquals(1, PlanJson.MAPPER.readTree(only.out()).get("guests").size());
-    JsonNode guests = PlanJson.MAPPER.readTree(all.out()).get("guests");
+    assertEquals(1, PlanJson.mapper().readTree(only.out()).get("guests").size());
+    JsonNode guests = PlanJson.mapper().readTree(all.out()).get("guests");
     assertEquals("missing", guests.get(0).get("state").asText());
     boolean found = false;
     for (JsonNode g : guests) {
@@ -332,7 +332,7 @@ class ListAndExportTest {
             "test:///default",
             "-m",
             manifests.toString());
-    JsonNode doc = PlanJson.MAPPER.readTree(plan.out());
+    JsonNode doc = PlanJson.mapper().readTree(plan.out());
     assertTrue(doc.has("resources"), plan.out() + plan.err());
     List<JsonNode> out = new ArrayList<>();
     for (JsonNode r : doc.get("resources")) {

@@ -36,7 +36,7 @@ class PlanAddressesTest {
             m.toString());
     assertEquals(2, json.exit(), json.err()); // changes: the guest is adopted
     JsonNode observed =
-        PlanJson.MAPPER.readTree(json.out()).get("resources").get(0).get("observed");
+        PlanJson.mapper().readTree(json.out()).get("resources").get(0).get("observed");
     assertEquals("running", observed.get("state").asText());
     JsonNode a = observed.get("addresses").get(0);
     assertEquals("aa:bb:cc:dd:ee:ff", a.get("mac").asText());

@@ -133,6 +133,37 @@ class DebPackageIT {
   }
 
   @Test
+  void virtctlsJvmRunsWithTheLaunchersFlagsAndMapsItsArchive() throws Exception {
+    // the JVM's own account of its flags, as the launcher started it
+    Run v =
+        run(
+            List.of(
+                "env",
+                "VIRTD_JAVA_OPTS=-XX:+PrintFlagsFinal",
+                root.resolve("usr/bin/virtctl").toString(),
+                "--version"));
+    assertEquals(0, v.exit(), v::all);
+    List<String> flags =
+        new java.util.ArrayList<>(
+            List.of(
+                "bool UseSerialGC += true",
+                "intx TieredStopAtLevel += 1",
+                "double CompileThresholdScaling += 4\\.0+",
+                // the class-data archive was dumped with flags this run can map it under
+                "bool UseSharedSpaces += true"));
+    if (Files.exists(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"))) {
+      flags.add("bool UseTransparentHugePages += true");
+    }
+    for (String flag : flags) {
+      assertTrue(
+          v.out()
+              .lines()
+              .anyMatch(l -> l.strip().matches(flag + " +\\{product\\} \\{command line\\}")),
+          () -> flag + " missing:\n" + v.all());
+    }
+  }
+
+  @Test
   void virtctlRecordsItsClassDataArchiveAndKeepsTheJvmsWarningsOffStdout() throws Exception {
     Path virtctl = root.resolve("usr/bin/virtctl");
     Path jsa = root.resolve("usr/share/virtd/virtctl.jsa");

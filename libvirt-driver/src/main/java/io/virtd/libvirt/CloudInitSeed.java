@@ -57,13 +57,16 @@ final class CloudInitSeed {
   static final String LABEL = "cidata";
   static final Path GENISOIMAGE = Path.of("/usr/bin/genisoimage");
 
-  private static final YAMLMapper YAML =
-      YAMLMapper.builder()
-          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-          .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-          .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
-          .build();
+  /** Built on first use: the observer reads {@link #FILES} for every guest, seeds or not. */
+  private static final class Yaml {
+    static final YAMLMapper MAPPER =
+        YAMLMapper.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
+            .build();
+  }
 
   static boolean wanted(VmSpec spec) {
     return FILES.keySet().stream().anyMatch(spec::isSet);
@@ -106,7 +109,7 @@ final class CloudInitSeed {
 
   private static String yaml(Object doc) {
     try {
-      return YAML.writeValueAsString(doc);
+      return Yaml.MAPPER.writeValueAsString(doc);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("cannot write a cloud-init document as YAML", e);
     }

@@ -52,7 +52,11 @@ import org.slf4j.LoggerFactory;
  */
 final class Intents {
   private static final Logger log = LoggerFactory.getLogger(Intents.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Built on first use: a run that records nothing (a plan) never needs it. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   static final String DIRECTORY = ".virtd-intent";
   static final String CREATE = "create";
@@ -163,7 +167,7 @@ final class Intents {
       ProcessHandle self = ProcessHandle.current();
       Record r = new Record(owner, uri, guest, action, self.pid(), started(self), volumes, seeds);
       try {
-        store(file(guest), JSON.writeValueAsBytes(r));
+        store(file(guest), Json.MAPPER.writeValueAsBytes(r));
         written = true;
       } catch (IOException e) {
         throw new DriverException(
@@ -265,7 +269,7 @@ final class Intents {
       }
       Record r;
       try {
-        r = JSON.readValue(f.toFile(), Record.class);
+        r = Json.MAPPER.readValue(f.toFile(), Record.class);
       } catch (IOException e) {
         log.warn("unreadable intent record {} left as it is: {}", f, e.toString());
         continue;

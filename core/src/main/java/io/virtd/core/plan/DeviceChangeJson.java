@@ -16,7 +16,7 @@ final class DeviceChangeJson {
   private DeviceChangeJson() {}
 
   static ObjectNode item(FieldChange c) {
-    ObjectNode n = PlanJson.MAPPER.createObjectNode();
+    ObjectNode n = PlanJson.NODES.objectNode();
     Object any = c.after() != null ? c.after() : c.before();
     n.put("kind", any instanceof DiskSpec ? "disk" : "nic");
     String id = id(c.before(), c.after());

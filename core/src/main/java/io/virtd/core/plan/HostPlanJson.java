@@ -14,7 +14,7 @@ final class HostPlanJson {
   private HostPlanJson() {}
 
   static ObjectNode resource(HostPlan h) {
-    ObjectNode n = PlanJson.MAPPER.createObjectNode();
+    ObjectNode n = PlanJson.NODES.objectNode();
     n.put("address", h.spec().address());
     n.put("name", h.name());
     n.put("driver", h.driver());
@@ -65,7 +65,7 @@ final class HostPlanJson {
   }
 
   private static ObjectNode change(HostChange c) {
-    ObjectNode n = PlanJson.MAPPER.createObjectNode();
+    ObjectNode n = PlanJson.NODES.objectNode();
     n.put("field", c.key());
     n.set("before", raw(c.before()));
     n.set("after", raw(c.after()));
@@ -77,10 +77,10 @@ final class HostPlanJson {
 
   private static JsonNode raw(Object v) {
     if (v == null) {
-      return PlanJson.MAPPER.nullNode();
+      return PlanJson.NODES.nullNode();
     }
     if (v instanceof List<?> l) {
-      ArrayNode a = PlanJson.MAPPER.createArrayNode();
+      ArrayNode a = PlanJson.NODES.arrayNode();
       for (Object o : l) {
         if (o instanceof NetworkSpec.DhcpHost h) {
           ObjectNode host = a.addObject().put("mac", h.mac()).put("ip", h.ip());
@@ -92,9 +92,9 @@ final class HostPlanJson {
       return a;
     }
     if (v instanceof Boolean b) {
-      return PlanJson.MAPPER.getNodeFactory().booleanNode(b);
+      return PlanJson.NODES.booleanNode(b);
     }
-    return PlanJson.MAPPER.getNodeFactory().textNode(text(v));
+    return PlanJson.NODES.textNode(text(v));
   }
 
   /** How a value reads: words as the manifest writes them, DHCP hosts as MAC=IP (name). */

@@ -200,7 +200,7 @@ class PlanScenarioGoldenTest {
   void jsonMatchesTheGoldenFile(String name) throws IOException {
     var p = plan(name);
     assertEquals(
-        PlanJson.MAPPER.readTree(golden(name + ".json", p.getValue())).toPrettyString(),
+        PlanJson.mapper().readTree(golden(name + ".json", p.getValue())).toPrettyString(),
         PlanJson.of(p.getKey()).toPrettyString(),
         name);
   }

@@ -79,7 +79,7 @@ class PlannerPropertiesTest {
               1,
               Integer::sum);
           Plan plan = new Plan(List.of(r));
-          String json = PlanJson.MAPPER.writeValueAsString(PlanJson.of(plan));
+          String json = PlanJson.mapper().writeValueAsString(PlanJson.of(plan));
           String text = PlanText.render(PlanJson.of(plan));
           for (var rendering :
               List.of(
