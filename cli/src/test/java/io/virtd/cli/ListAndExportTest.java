@@ -317,6 +317,17 @@ class ListAndExportTest {
     assertTrue(export.err().contains("no guest `lx-nobody`"), export.err());
   }
 
+  @Test
+  void theJsonPlanShowsTheRunningGuestsLeaseAddress() throws Exception {
+    Path m = manifest("pa", "virt: test\nvirt_type: kvm\nensure: running\n");
+    JsonNode observed = plannedResources(m).get(0).get("observed");
+    assertEquals("running", observed.get("state").asText());
+    JsonNode a = observed.get("addresses").get(0);
+    assertEquals("aa:bb:cc:dd:ee:ff", a.get("mac").asText());
+    assertEquals("lease", a.get("source").asText());
+    assertEquals(24, a.get("prefix").asInt());
+  }
+
   /**
    * The resources {@code virtctl plan --json} finds in {@code manifests} on the test driver, each
    * checked to have been planned without an error.

@@ -232,23 +232,7 @@ class InterruptedDiskAddTest {
     String vdb = volume(both, "vdb");
     assertTrue(volumeExists(vdb));
     Path data = Files.writeString(files.resolve("data.img"), "someone's data");
-    DiskSpec existing =
-        new DiskSpec(
-            "vdc",
-            "virtio",
-            null,
-            null,
-            data.toString(),
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            false,
-            false,
-            null,
-            null);
+    DiskSpec existing = DiskSpec.onPath("vdc", data.toString());
     VmSpec four =
         with(
             both,

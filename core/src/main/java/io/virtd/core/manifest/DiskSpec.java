@@ -45,6 +45,13 @@ public record DiskSpec(
         null, null);
   }
 
+  /** An existing file or block device at {@code path}, on virtio. */
+  public static DiskSpec onPath(String target, String path) {
+    return new DiskSpec(
+        target, "virtio", null, null, path, null, null, null, null, null, null, false, false, null,
+        null);
+  }
+
   /** Where the disk's data comes from: a base image, an existing path, or a blank volume. */
   public enum Source {
     IMAGE,
