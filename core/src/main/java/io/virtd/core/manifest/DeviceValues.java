@@ -77,6 +77,12 @@ final class DeviceValues {
     BadValue bad(String key, String message) {
       return new BadValue(keyPos.get(key), "`" + list + "[" + index + "]`: " + message);
     }
+
+    /** An error about the item as a whole, at its first key (an empty item is refused first). */
+    BadValue bad(String message) {
+      return new BadValue(
+          keyPos.values().iterator().next(), "`" + list + "[" + index + "]`: " + message);
+    }
   }
 
   static List<DiskSpec> disks(YNode node, Ctx ctx) {
@@ -108,13 +114,7 @@ final class DeviceValues {
         throw it.bad("image_mode", "`image_mode` needs `image`");
       }
       if (image == null && path == null && size == null) {
-        throw new BadValue(
-            it.nodes().isEmpty() ? node.pos() : firstPos(it),
-            "`"
-                + it.list()
-                + "["
-                + it.index()
-                + "]`: a blank disk needs `size` (GiB); or give `image` or `path`");
+        throw it.bad("a blank disk needs `size` (GiB); or give `image` or `path`");
       }
       String bus = it.has("bus") ? it.text("bus", BUS, ctx) : "virtio";
       String target = it.text("target", TextValues.STRING, ctx);
@@ -163,9 +163,7 @@ final class DeviceValues {
     for (int i = 0; i < partial.size(); i++) {
       DiskSpec d = partial.get(i);
       if (resolved.get(i) == null) {
-        throw new BadValue(
-            firstPos(items.get(i)),
-            "`" + ctx.key() + "[" + i + "]`: no free device name left on bus " + d.bus());
+        throw items.get(i).bad("no free device name left on bus " + d.bus());
       }
       out.add(d.withTarget(resolved.get(i)));
     }
@@ -179,13 +177,7 @@ final class DeviceValues {
       List<NicSpec.Type> given =
           java.util.Arrays.stream(NicSpec.Type.values()).filter(t -> it.has(t.key())).toList();
       if (given.isEmpty()) {
-        throw new BadValue(
-            it.nodes().isEmpty() ? node.pos() : firstPos(it),
-            "`"
-                + it.list()
-                + "["
-                + it.index()
-                + "]`: a NIC needs one of `network`, `bridge`, `direct`");
+        throw it.bad("a NIC needs one of `network`, `bridge`, `direct`");
       }
       if (given.size() > 1) {
         throw it.bad(
@@ -234,10 +226,6 @@ final class DeviceValues {
               it.text("link", LINK, ctx)));
     }
     return List.copyOf(out);
-  }
-
-  private static Pos firstPos(Item it) {
-    return it.keyPos().values().iterator().next();
   }
 
   private static List<Item> items(YNode node, Ctx ctx, List<String> known) {
