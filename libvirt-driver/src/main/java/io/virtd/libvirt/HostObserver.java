@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
+import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 import org.libvirt.Network;
 import org.libvirt.StoragePool;
@@ -74,10 +75,9 @@ final class HostObserver {
 
   private Optional<ObservedHost> observeNetwork(Connect c, String name, List<Element> domains)
       throws LibvirtException {
-    Network n;
-    try {
-      n = c.networkLookupByName(name);
-    } catch (LibvirtException e) {
+    Network n =
+        Storage.orMissing(() -> c.networkLookupByName(name), ErrorNumber.VIR_ERR_NO_NETWORK);
+    if (n == null) {
       return Optional.empty(); // undefined meanwhile
     }
     try {
@@ -137,11 +137,11 @@ final class HostObserver {
 
   private Optional<ObservedHost> observePool(Connect c, String name, List<Element> domains)
       throws LibvirtException {
-    StoragePool p;
-    try {
-      p = c.storagePoolLookupByName(name);
-    } catch (LibvirtException e) {
-      return Optional.empty();
+    StoragePool p =
+        Storage.orMissing(
+            () -> c.storagePoolLookupByName(name), ErrorNumber.VIR_ERR_NO_STORAGE_POOL);
+    if (p == null) {
+      return Optional.empty(); // undefined meanwhile
     }
     try {
       Optional<PoolXml.Definition> d = PoolXml.read(p.getXMLDesc(0));
